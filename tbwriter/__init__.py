@@ -1,0 +1,12 @@
+"""tbwriter: fast TensorBoard event files without TensorFlow, Keras-style callbacks, a reader and a plotter.
+
+    from tbwriter import SummaryWriter
+    with SummaryWriter("runs/demo") as w:
+        w.add_scalar("loss", 0.5, global_step=1)
+"""
+from __future__ import annotations
+
+from tbwriter.writer import SummaryWriter
+
+__version__ = "0.1.0"
+__all__ = ["SummaryWriter", "__version__"]

@@ -1,0 +1,6 @@
+"""``python -m tbwriter ...`` runs the ``tbwriter`` command."""
+import sys
+
+from tbwriter.cli import main
+
+sys.exit(main())

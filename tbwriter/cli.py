@@ -1,0 +1,68 @@
+"""The ``tbwriter`` command (also ``python -m tbwriter``): one subcommand per module in ``tbwriter.commands``.
+
+    tbwriter demo runs/demo
+    tbwriter --help
+
+Every failure is one line on stderr and a non-zero exit, never a traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from tbwriter import __version__
+
+# subcommand -> module in tbwriter.commands exposing `configure(parser)` and `run(args) -> int`
+COMMANDS = {
+    "demo": "demo",
+}
+
+
+class CommandError(Exception):
+    """A failure to report as one line: ``raise CommandError("no event files under runs/")``."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="tbwriter", description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"tbwriter {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module_name in COMMANDS.items():
+        module = importlib.import_module(f"tbwriter.commands.{module_name}")
+        doc = (module.__doc__ or "").strip()
+        p = sub.add_parser(name, help=doc.split("\n")[0], description=doc,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+        module.configure(p)
+        p.set_defaults(run=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line: ``main(["demo", "runs/demo"])`` returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except KeyboardInterrupt:
+        print(f"tbwriter {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `tbwriter export ... | head`
+        return 0
+    except (CommandError, OSError, ValueError, TypeError, ImportError) as e:
+        print(f"tbwriter {args.command}: error: {_one_line(e)}", file=sys.stderr)
+        return 1
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    if isinstance(error, OSError) and error.filename and str(error.filename) not in text:
+        text += f": {error.filename}"
+    return " ".join(text.split())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

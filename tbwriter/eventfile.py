@@ -1,0 +1,202 @@
+"""One event file: its name, its first event, a write buffer, and getting bytes to disk.
+
+    f = EventFile("runs/exp1", flush_secs=120)
+    f.append(record_bytes)       # cheap: buffered in memory
+    f.flush()                    # returns once every appended record is written
+    f.close()
+
+Records are buffered and written by the caller when the buffer passes ``BUFFER_BYTES``,
+by one shared background thread every ``flush_secs``, and at ``flush()``, ``close()``
+and interpreter exit.  A failed write keeps the unwritten bytes and raises on the next
+``append``, ``flush`` or ``close``.  After ``os.fork()`` the child drops the parent's
+pending bytes (the parent writes them) and opens its own file if it logs.
+"""
+from __future__ import annotations
+
+import atexit
+import itertools
+import os
+import socket
+import sys
+import threading
+import time
+import weakref
+
+from tbwriter import encode, record
+
+BUFFER_BYTES = 1 << 18
+_FILE_VERSION = encode.length_delimited(b"\x1a", b"brain.Event:2")  # Event.file_version, field 3
+_counter = itertools.count()
+_live: weakref.WeakSet[EventFile] = weakref.WeakSet()
+
+
+class EventFile:
+    """An append-only event file in ``log_dir``, created at once (as torch does) with its header."""
+
+    def __init__(self, log_dir: str, flush_secs: float = 120, filename_suffix: str = "",
+                 first_events: tuple[bytes, ...] = ()):
+        self.log_dir = os.fspath(log_dir)
+        self.flush_secs = flush_secs
+        self.filename_suffix = filename_suffix
+        self.path: str | None = None
+        self._first_events = first_events
+        self._lock = threading.Lock()
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+        self._fd: int | None = None
+        self._error: BaseException | None = None
+        self._last_flush = time.monotonic()
+        self.closed = False
+        self.open()
+
+    def open(self) -> None:
+        """Create the file and write its ``brain.Event:2`` header; also used to reopen after close."""
+        os.makedirs(self.log_dir, exist_ok=True)
+        now = time.time()
+        while True:
+            name = (f"events.out.tfevents.{int(now):010d}.{socket.gethostname()}."
+                    f"{os.getpid()}.{next(_counter)}{self.filename_suffix}")
+            path = os.path.join(self.log_dir, name)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+                break
+            except FileExistsError:  # another process with our pid on a shared disk
+                continue
+        self._fd, self.path, self.closed = fd, path, False
+        self._pending = [record.frame(encode.event_head(now, 0) + _FILE_VERSION)]
+        self._pending += [record.frame(e) for e in self._first_events]
+        self._pending_bytes = sum(map(len, self._pending))
+        _live.add(self)
+        _flusher.watch()
+        self.flush()
+
+    def append(self, data: bytes) -> None:
+        """Frame ``data`` (a serialized Event) as a record and buffer it: ``f.append(event_bytes)``."""
+        rec = record.frame(data)
+        with self._lock:
+            if self._error is not None or self.closed:
+                self._raise_or_reopen()
+            self._pending.append(rec)
+            self._pending_bytes += len(rec)
+            if self._pending_bytes >= BUFFER_BYTES:
+                self._write_locked()
+                self._raise_error_locked()
+
+    def flush(self) -> None:
+        """Write every record appended so far; raise the write error if one happened."""
+        with self._lock:
+            self._write_locked()
+            self._raise_error_locked()
+
+    def close(self) -> None:
+        """Flush and close the file; a second call does nothing."""
+        with self._lock:
+            if self.closed:
+                return
+            self._write_locked()
+            error, self._error = self._error, None
+            if error is None:
+                fd, self._fd = self._fd, None
+                self.closed = True
+                _live.discard(self)
+                if fd is not None:
+                    os.close(fd)
+        if error is not None:
+            raise error
+
+    def flush_if_due(self, now: float) -> None:
+        """Called by the flusher thread: write if ``flush_secs`` have passed, keep any error."""
+        if now - self._last_flush >= self.flush_secs and self._lock.acquire(blocking=False):
+            try:
+                self._write_locked()
+            finally:
+                self._lock.release()
+
+    def _raise_or_reopen(self) -> None:
+        if self.closed:
+            self._lock.release()
+            try:
+                self.open()  # torch reopens a fresh file when a closed writer is used again
+            finally:
+                self._lock.acquire()
+        else:
+            self._raise_error_locked()
+
+    def _raise_error_locked(self) -> None:
+        error, self._error = self._error, None
+        if error is not None:
+            raise error
+
+    def _write_locked(self) -> None:
+        self._last_flush = time.monotonic()
+        if not self._pending or self._fd is None:
+            return
+        data = b"".join(self._pending) if len(self._pending) > 1 else self._pending[0]
+        view, written = memoryview(data), 0
+        try:
+            while written < len(data):
+                written += os.write(self._fd, view[written:])
+        except OSError as e:
+            e.filename = self.path
+            self._error = e
+            rest = data[written:]  # keep what did not reach the file; nothing is lost
+            self._pending, self._pending_bytes = [rest], len(rest)
+            return
+        self._pending, self._pending_bytes = [], 0
+
+    def _after_fork_in_child(self) -> None:
+        # The parent owns the file and its pending records; a child that logs starts its own.
+        self._lock = threading.Lock()
+        self._pending, self._pending_bytes, self._error = [], 0, None
+        if self._fd is not None:
+            os.close(self._fd)
+        self._fd, self.closed = None, True
+
+
+class _Flusher:
+    """One daemon thread for all event files: wakes each second, writes the files that are due."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    def watch(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._stop.clear()
+            self._thread = threading.Thread(target=self._run, name="tbwriter-flush", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._period()):
+            now = time.monotonic()
+            for f in list(_live):
+                f.flush_if_due(now)
+
+    @staticmethod
+    def _period() -> float:
+        return min([1.0, *(f.flush_secs for f in list(_live))])
+
+
+_flusher = _Flusher()
+
+
+def _close_all_at_exit() -> None:
+    _flusher._stop.set()
+    for f in list(_live):
+        try:
+            f.close()
+        except OSError as e:  # nowhere left to raise it: say it, do not hide it
+            print(f"tbwriter: could not write {f.path}: {e}", file=sys.stderr)
+
+
+def _reset_after_fork() -> None:
+    global _flusher
+    _flusher = _Flusher()
+    for f in list(_live):
+        f._after_fork_in_child()
+    _live.clear()
+
+
+atexit.register(_close_all_at_exit)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_after_fork)

@@ -1,0 +1,111 @@
+"""TFRecord framing: the length/CRC envelope around every event in an event file.
+
+A record is ``uint64 len · uint32 masked_crc(len) · data · uint32 masked_crc(data)``,
+all little-endian, with CRC-32C (Castagnoli) masked as TensorFlow masks it.
+
+    >>> frame(b"")
+    b'\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00)\\x03\\x98\\x07\\xd8\\xea\\x82\\xa2'
+"""
+from __future__ import annotations
+
+import os
+import struct
+import warnings
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from google_crc32c import value as crc32c
+
+_U32 = struct.Struct("<I")
+_U64 = struct.Struct("<Q")
+HEADER_SIZE = 12
+FOOTER_SIZE = 4
+
+
+def masked_crc(data: bytes) -> int:
+    """CRC-32C of ``data``, rotated and offset as TFRecord stores it: ``masked_crc(b"")``."""
+    c = crc32c(data)
+    return (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+_header_cache: dict[int, bytes] = {}
+
+
+def header(length: int) -> bytes:
+    """The 12 bytes that precede a record of ``length`` bytes (cached: lengths repeat)."""
+    head = _header_cache.get(length)
+    if head is None:
+        size = _U64.pack(length)
+        head = size + _U32.pack(masked_crc(size))
+        if len(_header_cache) < 4096:
+            _header_cache[length] = head
+    return head
+
+
+def frame(data: bytes) -> bytes:
+    """One complete record around ``data``: ``frame(event_bytes)``."""
+    return header(len(data)) + data + _U32.pack(masked_crc(data))
+
+
+class RecordError(ValueError):
+    """A damaged or torn record, with the file and byte offset where it starts."""
+
+    def __init__(self, path: str, offset: int, problem: str):
+        super().__init__(f"{path}: {problem} at byte offset {offset}")
+        self.path = path
+        self.offset = offset
+        self.problem = problem
+
+
+class DamagedRecordWarning(UserWarning):
+    """Emitted when reading stops early at a damaged or torn record."""
+
+
+class Record(NamedTuple):
+    offset: int
+    data: bytes
+
+
+def iter_records(path: str | os.PathLike, strict: bool = False) -> Iterator[Record]:
+    """Yield ``(offset, data)`` for each record in ``path``, checking both CRCs.
+
+        for offset, data in iter_records("run/events.out.tfevents.1700000000.host.1.0"):
+            ...
+
+    A torn tail or a record whose checksums fail ends the iteration with a
+    :class:`DamagedRecordWarning` naming the file and offset (``strict=True`` raises
+    :class:`RecordError` instead); records before it are still yielded.
+    """
+    name = os.fspath(path)
+    with open(name, "rb") as f:
+        buf = f.read()
+    offset, end = 0, len(buf)
+    while offset < end:
+        problem = record_problem(buf, offset)
+        if problem:
+            error = RecordError(name, offset, problem)
+            if strict:
+                raise error
+            warnings.warn(str(error), DamagedRecordWarning, stacklevel=2)
+            return
+        (length,) = _U64.unpack_from(buf, offset)
+        start = offset + HEADER_SIZE
+        yield Record(offset, buf[start : start + length])
+        offset = start + length + FOOTER_SIZE
+
+
+def record_problem(buf: bytes, offset: int) -> str:
+    """What is wrong with the record at ``offset`` in ``buf``, or ``""`` if it is sound."""
+    end = len(buf)
+    if end - offset < HEADER_SIZE:
+        return f"torn record header ({end - offset} of {HEADER_SIZE} bytes)"
+    size = buf[offset : offset + 8]
+    if masked_crc(size) != _U32.unpack_from(buf, offset + 8)[0]:
+        return "length checksum mismatch"
+    (length,) = _U64.unpack(size)
+    start = offset + HEADER_SIZE
+    if end - start < length + FOOTER_SIZE:
+        return f"torn record ({end - start} of {length + FOOTER_SIZE} bytes after the header)"
+    if masked_crc(buf[start : start + length]) != _U32.unpack_from(buf, start + length)[0]:
+        return "data checksum mismatch"
+    return ""

@@ -1,0 +1,147 @@
+"""``SummaryWriter``: the user-facing API, a drop-in for ``torch.utils.tensorboard.SummaryWriter``.
+
+    from tbwriter import SummaryWriter
+    with SummaryWriter("runs/exp1") as w:
+        for step in range(100):
+            w.add_scalar("loss", 1 / (step + 1), step)
+            w.log_metrics({"lr": 0.1, "acc": step / 100}, step=step)
+
+It validates input (a refused call writes nothing and leaves the writer usable),
+turns each call into Event bytes (``encode`` and ``summaries``) and appends them to an
+:class:`~tbwriter.eventfile.EventFile`.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import time
+import warnings
+from collections.abc import Mapping
+from datetime import datetime
+
+from tbwriter import encode
+from tbwriter.eventfile import EventFile
+from tbwriter.summaries import scalar
+from tbwriter.values import INT64_MAX, INT64_MIN, check_tag, to_float, to_step, to_walltime
+
+_now = time.time
+
+
+class SummaryWriter:
+    """Writes event files for one run; see the module docstring for a call."""
+
+    def __init__(self, log_dir: str | os.PathLike | None = None, comment: str = "",
+                 purge_step: int | None = None, max_queue: int = 10, flush_secs: float = 120,
+                 filename_suffix: str = ""):
+        if log_dir is None:
+            stamp = datetime.now().strftime("%b%d_%H-%M-%S")
+            log_dir = os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
+        self.log_dir = os.fspath(log_dir)
+        self.purge_step = purge_step
+        self.max_queue = max_queue  # accepted for compatibility: we buffer by size and time instead
+        self.flush_secs = flush_secs
+        self.filename_suffix = filename_suffix
+        first = ()
+        if purge_step is not None:
+            step = to_step(purge_step, "SummaryWriter", "purge_step")
+            # SessionLog(status=START) at purge_step: TensorBoard drops older events at steps >= it.
+            first = (encode.event_head(_now(), step) + b"\x3a\x02\x08\x01",)
+        self._file = EventFile(self.log_dir, flush_secs, filename_suffix, first)
+        self._scalars = encode.ScalarEncoder()
+        self._sub_writers: dict[str, SummaryWriter] = {}
+        self._warned_double = False
+
+    def get_logdir(self) -> str:
+        """The run directory: ``SummaryWriter("runs/a").get_logdir() == "runs/a"``."""
+        return self.log_dir
+
+    # -- scalars ---------------------------------------------------------------------------
+    def add_scalar(self, tag: str, scalar_value: object, global_step: int | None = None,
+                   walltime: float | None = None, new_style: bool = False,
+                   double_precision: bool = False) -> None:
+        """Log one scalar: ``w.add_scalar("loss", 0.25, step)``.
+
+        ``new_style=True`` writes a v2 rank-0 DT_FLOAT tensor (both TensorBoard loaders
+        show it); ``double_precision=True`` with it writes DT_DOUBLE, which TensorBoard's
+        ``--load_fast=true`` loader does not display.
+        """
+        if type(tag) is not str or not tag:
+            check_tag(tag, "add_scalar")
+        value = scalar_value if type(scalar_value) is float else to_float(scalar_value, "add_scalar", tag)
+        if type(global_step) is int and INT64_MIN <= global_step <= INT64_MAX:
+            step = global_step
+        else:
+            step = to_step(global_step, "add_scalar", tag)
+        wall = _now() if walltime is None else to_walltime(walltime, "add_scalar", tag)
+        if new_style:
+            if double_precision:
+                self._warn_double()
+            data = encode.summary_event(wall, step, scalar.tensor_value(tag, value, double_precision))
+        else:
+            data = self._scalars.event(wall, step, tag, value)
+        self._file.append(data)
+
+    def log_metrics(self, metrics: Mapping[str, object], step: int | None = None,
+                    walltime: float | None = None) -> None:
+        """Log a dict of scalars at one step as a single event: ``w.log_metrics({"loss": 0.2, "acc": 0.9}, step=5)``."""
+        if not isinstance(metrics, Mapping):
+            raise TypeError(f"log_metrics: metrics must be a mapping of tag to number, got {type(metrics).__name__}")
+        values = {}
+        for tag, value in metrics.items():
+            if type(tag) is not str or not tag:
+                check_tag(tag, "log_metrics")
+            values[tag] = value if type(value) is float else to_float(value, "log_metrics", tag)
+        if not values:
+            return
+        first = next(iter(values))
+        step = step if type(step) is int and INT64_MIN <= step <= INT64_MAX else to_step(step, "log_metrics", first)
+        wall = _now() if walltime is None else to_walltime(walltime, "log_metrics", first)
+        self._file.append(self._scalars.events_dict(wall, step, values))
+
+    def add_scalars(self, main_tag: str, tag_scalar_dict: Mapping[str, object],
+                    global_step: int | None = None, walltime: float | None = None) -> None:
+        """torch's layout: each key goes to run ``<log_dir>/<main_tag>_<key>`` under tag ``main_tag``.
+
+            w.add_scalars("loss", {"train": 0.3, "val": 0.4}, step)
+        """
+        check_tag(main_tag, "add_scalars")
+        if not isinstance(tag_scalar_dict, Mapping):
+            raise TypeError(f"add_scalars(main_tag={main_tag!r}): tag_scalar_dict must be a mapping, "
+                            f"got {type(tag_scalar_dict).__name__}")
+        values = {check_tag(k, "add_scalars"): to_float(v, "add_scalars", f"{main_tag}/{k}")
+                  for k, v in tag_scalar_dict.items()}
+        step = to_step(global_step, "add_scalars", main_tag)
+        wall = _now() if walltime is None else to_walltime(walltime, "add_scalars", main_tag)
+        for key, value in values.items():
+            run = main_tag.replace("/", "_") + "_" + key
+            sub = self._sub_writers.get(run)
+            if sub is None:
+                sub = self._sub_writers[run] = SummaryWriter(os.path.join(self.log_dir, run),
+                                                             flush_secs=self.flush_secs,
+                                                             filename_suffix=self.filename_suffix)
+            sub.add_scalar(main_tag, value, step, wall)
+
+    def _warn_double(self) -> None:
+        if not self._warned_double:
+            self._warned_double = True
+            warnings.warn("add_scalar(double_precision=True) writes DT_DOUBLE tensors, which TensorBoard's "
+                          "--load_fast=true loader does not display", stacklevel=3)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def flush(self) -> None:
+        """Return once everything logged so far is written to the files."""
+        self._file.flush()
+        for sub in self._sub_writers.values():
+            sub.flush()
+
+    def close(self) -> None:
+        """Flush and close the files; calling it again does nothing. Logging afterwards opens a new file."""
+        for sub in self._sub_writers.values():
+            sub.close()
+        self._file.close()
+
+    def __enter__(self) -> SummaryWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close()
