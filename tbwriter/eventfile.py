@@ -1,19 +1,21 @@
 """One event file: its name, its first event, a write buffer, and getting bytes to disk.
 
     f = EventFile("runs/exp1", flush_secs=120)
-    f.append(record_bytes)       # cheap: buffered in memory
+    f.append(event_bytes)        # cheap: framed and queued in memory
     f.flush()                    # returns once every appended record is written
     f.close()
 
-Records are buffered and written by the caller when the buffer passes ``BUFFER_BYTES``,
-by one shared background thread every ``flush_secs``, and at ``flush()``, ``close()``
-and interpreter exit.  A failed write keeps the unwritten bytes and raises on the next
-``append``, ``flush`` or ``close``.  After ``os.fork()`` the child drops the parent's
-pending bytes (the parent writes them) and opens its own file if it logs.
+Records queue in a deque (appends need no lock) and are written by the caller once
+``QUEUE_RECORDS`` are pending, by one shared background thread every ``flush_secs``, and
+at ``flush()``, ``close()`` and interpreter exit.  A failed write keeps the unwritten
+bytes and raises on the next ``append``, ``flush`` or ``close``.  After ``os.fork()`` the
+child drops the parent's pending records (the parent writes them) and opens its own
+file if it logs.
 """
 from __future__ import annotations
 
 import atexit
+import collections
 import itertools
 import os
 import socket
@@ -24,7 +26,7 @@ import weakref
 
 from tbwriter import encode, record
 
-BUFFER_BYTES = 1 << 18
+QUEUE_RECORDS = 4096
 _FILE_VERSION = encode.length_delimited(b"\x1a", b"brain.Event:2")  # Event.file_version, field 3
 _counter = itertools.count()
 _live: weakref.WeakSet[EventFile] = weakref.WeakSet()
@@ -40,17 +42,22 @@ class EventFile:
         self.filename_suffix = filename_suffix
         self.path: str | None = None
         self._first_events = first_events
-        self._lock = threading.Lock()
-        self._pending: list[bytes] = []
-        self._pending_bytes = 0
+        self._lock = threading.Lock()  # serialises writing, never appending
+        self._queue: collections.deque[bytes] = collections.deque()
+        self._unwritten = b""  # the tail of a write that failed part way
         self._fd: int | None = None
         self._error: BaseException | None = None
         self._last_flush = time.monotonic()
-        self.closed = False
+        self.closed = True
+        self._alarm = True  # set while closed or an error waits: append then takes the slow path
         self.open()
 
     def open(self) -> None:
-        """Create the file and write its ``brain.Event:2`` header; also used to reopen after close."""
+        """Create the file and write its ``brain.Event:2`` header; also reopens after ``close()``."""
+        with self._lock:
+            self._open_locked()
+
+    def _open_locked(self) -> None:
         os.makedirs(self.log_dir, exist_ok=True)
         now = time.time()
         while True:
@@ -60,27 +67,30 @@ class EventFile:
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
                 break
-            except FileExistsError:  # another process with our pid on a shared disk
+            except FileExistsError:  # another host with our pid on a shared disk
                 continue
-        self._fd, self.path, self.closed = fd, path, False
-        self._pending = [record.frame(encode.event_head(now, 0) + _FILE_VERSION)]
-        self._pending += [record.frame(e) for e in self._first_events]
-        self._pending_bytes = sum(map(len, self._pending))
+        self._fd, self.path, self.closed, self._alarm = fd, path, False, False
+        # The header goes first, ahead of anything queued while the file was closed.
+        head = [record.frame(encode.event_head(now, 0) + _FILE_VERSION)]
+        head += [record.frame(e) for e in self._first_events]
+        self._unwritten = b"".join(head) + self._unwritten
         _live.add(self)
         _flusher.watch()
-        self.flush()
+        self._write_locked()
 
     def append(self, data: bytes) -> None:
-        """Frame ``data`` (a serialized Event) as a record and buffer it: ``f.append(event_bytes)``."""
-        rec = record.frame(data)
+        """Frame ``data`` (a serialized Event) as a record and queue it: ``f.append(event_bytes)``."""
+        queue = self._queue
+        queue.append(record.frame(data))
+        if self._alarm or len(queue) >= QUEUE_RECORDS:
+            self._attend()
+
+    def _attend(self) -> None:
         with self._lock:
-            if self._error is not None or self.closed:
-                self._raise_or_reopen()
-            self._pending.append(rec)
-            self._pending_bytes += len(rec)
-            if self._pending_bytes >= BUFFER_BYTES:
-                self._write_locked()
-                self._raise_error_locked()
+            if self.closed:
+                self._open_locked()  # torch reopens a fresh file when a closed writer is used again
+            self._write_locked()
+            self._raise_error_locked()
 
     def flush(self) -> None:
         """Write every record appended so far; raise the write error if one happened."""
@@ -94,15 +104,11 @@ class EventFile:
             if self.closed:
                 return
             self._write_locked()
-            error, self._error = self._error, None
-            if error is None:
-                fd, self._fd = self._fd, None
-                self.closed = True
-                _live.discard(self)
-                if fd is not None:
-                    os.close(fd)
-        if error is not None:
-            raise error
+            self._raise_error_locked()  # still open: the caller may free space and close again
+            fd, self._fd = self._fd, None
+            self.closed = self._alarm = True
+            _live.discard(self)
+            os.close(fd)
 
     def flush_if_due(self, now: float) -> None:
         """Called by the flusher thread: write if ``flush_secs`` have passed, keep any error."""
@@ -112,45 +118,37 @@ class EventFile:
             finally:
                 self._lock.release()
 
-    def _raise_or_reopen(self) -> None:
-        if self.closed:
-            self._lock.release()
-            try:
-                self.open()  # torch reopens a fresh file when a closed writer is used again
-            finally:
-                self._lock.acquire()
-        else:
-            self._raise_error_locked()
-
     def _raise_error_locked(self) -> None:
         error, self._error = self._error, None
+        self._alarm = self.closed
         if error is not None:
             raise error
 
     def _write_locked(self) -> None:
         self._last_flush = time.monotonic()
-        if not self._pending or self._fd is None:
+        if self._fd is None:
             return
-        data = b"".join(self._pending) if len(self._pending) > 1 else self._pending[0]
+        queue, parts = self._queue, [self._unwritten]
+        for _ in range(len(queue)):  # appenders may add more meanwhile: they wait for next time
+            parts.append(queue.popleft())
+        data = b"".join(parts)
         view, written = memoryview(data), 0
         try:
             while written < len(data):
                 written += os.write(self._fd, view[written:])
         except OSError as e:
             e.filename = self.path
-            self._error = e
-            rest = data[written:]  # keep what did not reach the file; nothing is lost
-            self._pending, self._pending_bytes = [rest], len(rest)
-            return
-        self._pending, self._pending_bytes = [], 0
+            self._error, self._alarm = e, True
+        self._unwritten = data[written:]  # on failure, kept for the next try: nothing is lost
 
     def _after_fork_in_child(self) -> None:
         # The parent owns the file and its pending records; a child that logs starts its own.
         self._lock = threading.Lock()
-        self._pending, self._pending_bytes, self._error = [], 0, None
+        self._queue.clear()
+        self._unwritten, self._error = b"", None
         if self._fd is not None:
             os.close(self._fd)
-        self._fd, self.closed = None, True
+        self._fd, self.closed, self._alarm = None, True, True
 
 
 class _Flusher:
@@ -158,30 +156,25 @@ class _Flusher:
 
     def __init__(self) -> None:
         self._thread: threading.Thread | None = None
-        self._stop = threading.Event()
+        self.stop = threading.Event()
 
     def watch(self) -> None:
         if self._thread is None or not self._thread.is_alive():
-            self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="tbwriter-flush", daemon=True)
             self._thread.start()
 
     def _run(self) -> None:
-        while not self._stop.wait(self._period()):
+        while not self.stop.wait(min([1.0, *(f.flush_secs for f in list(_live))])):
             now = time.monotonic()
             for f in list(_live):
                 f.flush_if_due(now)
-
-    @staticmethod
-    def _period() -> float:
-        return min([1.0, *(f.flush_secs for f in list(_live))])
 
 
 _flusher = _Flusher()
 
 
 def _close_all_at_exit() -> None:
-    _flusher._stop.set()
+    _flusher.stop.set()
     for f in list(_live):
         try:
             f.close()
@@ -198,5 +191,4 @@ def _reset_after_fork() -> None:
 
 
 atexit.register(_close_all_at_exit)
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_after_fork)
+os.register_at_fork(after_in_child=_reset_after_fork)

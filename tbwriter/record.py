@@ -42,9 +42,14 @@ def header(length: int) -> bytes:
     return head
 
 
-def frame(data: bytes) -> bytes:
-    """One complete record around ``data``: ``frame(event_bytes)``."""
-    return header(len(data)) + data + _U32.pack(masked_crc(data))
+def frame(data: bytes, _cached=_header_cache.get, _pack=_U32.pack) -> bytes:
+    """One complete record around ``data``: ``frame(event_bytes)``.
+
+    On the hot path of every logged value, so the mask is inlined and the header cached.
+    """
+    c = crc32c(data)
+    return ((_cached(len(data)) or header(len(data))) + data
+            + _pack((((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF))
 
 
 class RecordError(ValueError):

@@ -48,6 +48,7 @@ class SummaryWriter:
             first = (encode.event_head(_now(), step) + b"\x3a\x02\x08\x01",)
         self._file = EventFile(self.log_dir, flush_secs, filename_suffix, first)
         self._scalars = encode.ScalarEncoder()
+        self._append, self._scalar_event = self._file.append, self._scalars.event  # hot path
         self._sub_writers: dict[str, SummaryWriter] = {}
         self._warned_double = False
 
@@ -65,6 +66,10 @@ class SummaryWriter:
         show it); ``double_precision=True`` with it writes DT_DOUBLE, which TensorBoard's
         ``--load_fast=true`` loader does not display.
         """
+        if (type(scalar_value) is float and type(global_step) is int and 0 <= global_step <= INT64_MAX
+                and type(tag) is str and tag and walltime is None and not new_style):
+            self._append(self._scalar_event(_now(), global_step, tag, scalar_value))
+            return
         if type(tag) is not str or not tag:
             check_tag(tag, "add_scalar")
         value = scalar_value if type(scalar_value) is float else to_float(scalar_value, "add_scalar", tag)
