@@ -1,0 +1,48 @@
+"""Read event files back with TensorBoard's own loaders, the oracle for what we write.
+
+    events = raw_events(run_dir)             # tensorboard Event protos, all files, in order
+    points = accumulated_scalars(run_dir)     # {tag: [(step, value)]} via EventAccumulator, all kept
+"""
+from __future__ import annotations
+
+import glob
+import os
+
+import pytest
+
+event_file_loader = pytest.importorskip("tensorboard.backend.event_processing.event_file_loader")
+event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+
+
+def event_files(run_dir) -> list[str]:
+    """The event files of a run directory in name order, or ``[run_dir]`` if it is one file."""
+    if os.path.isfile(run_dir):
+        return [str(run_dir)]
+    return sorted(glob.glob(os.path.join(str(run_dir), "*tfevents*")))
+
+
+def raw_events(run_dir) -> list:
+    """Every Event in a run directory (or one event file), parsed by TensorBoard's own loader."""
+    out = []
+    for path in event_files(run_dir):
+        out += list(event_file_loader.RawEventFileLoader(path).Load())
+    from tensorboard.compat.proto import event_pb2
+    return [event_pb2.Event.FromString(b) for b in out]
+
+
+def accumulator(run_dir):
+    acc = event_accumulator.EventAccumulator(str(run_dir), size_guidance={k: 0 for k in (
+        "scalars", "histograms", "images", "tensors", "compressedHistograms", "audio")})
+    acc.Reload()
+    return acc
+
+
+def accumulated_scalars(run_dir) -> dict[str, list[tuple[int, float]]]:
+    acc = accumulator(run_dir)
+    return {tag: [(e.step, e.value) for e in acc.Scalars(tag)] for tag in acc.Tags()["scalars"]}
+
+
+def scalar_values(run_dir) -> list[tuple[str, int, float]]:
+    """(tag, step, simple_value) of every v1 scalar in a run directory or file, in file order."""
+    return [(v.tag, e.step, v.simple_value) for e in raw_events(run_dir) if e.HasField("summary")
+            for v in e.summary.value if v.HasField("simple_value")]
