@@ -1,0 +1,31 @@
+"""`tbwriter demo` as the README tells a newcomer to run it, judged by TensorBoard's loader."""
+import os
+import subprocess
+import sys
+
+from eventcheck import accumulated_scalars
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def tbwriter(*args: str, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tbwriter", *args], cwd=cwd, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=ROOT), timeout=300)
+
+
+def test_demo_logs_every_run_with_its_curves(tmp_path):
+    done = tbwriter("demo", str(tmp_path / "demo"), "--epochs", "3")
+    assert done.returncode == 0, done.stderr
+    runs = sorted(os.path.relpath(d, tmp_path / "demo") for d, _, files in os.walk(tmp_path / "demo")
+                  if any("tfevents" in f for f in files))
+    assert runs == [f"lr{lr}/seed{s}" for lr in ("0.05", "0.5") for s in range(3)]
+    scalars = accumulated_scalars(tmp_path / "demo" / "lr0.5" / "seed0")
+    assert [s for s, _ in scalars["epoch/loss"]] == [0, 1, 2]
+    assert {"epoch/accuracy", "epoch/val_loss", "epoch/val_accuracy", "batch/loss"} <= set(scalars)
+    assert all(0 < v < 1 for _, v in scalars["epoch/accuracy"])
+
+
+def test_help_and_bad_command_are_one_clean_message():
+    assert tbwriter("--help").returncode == 0
+    done = tbwriter("demo", "--epochs", "many")
+    assert done.returncode != 0 and "Traceback" not in done.stderr and "invalid int value" in done.stderr
