@@ -1,11 +1,11 @@
 """One event file: its name, its first event, a write buffer, and getting bytes to disk.
 
     f = EventFile("runs/exp1", flush_secs=120)
-    f.append(event_bytes)        # cheap: framed and queued in memory
+    f.append(event_bytes)        # cheap: queued in memory, framed when written
     f.flush()                    # returns once every appended record is written
     f.close()
 
-Records queue in a deque (appends need no lock) and are written by the caller once
+Events queue in a deque (appends need no lock) and are framed and written by the caller once
 ``QUEUE_RECORDS`` are pending, by one shared background thread every ``flush_secs``, and
 at ``flush()``, ``close()`` and interpreter exit.  A failed write keeps the unwritten
 bytes and raises on the next ``append``, ``flush`` or ``close``.  After ``os.fork()`` the
@@ -71,17 +71,16 @@ class EventFile:
                 continue
         self._fd, self.path, self.closed, self._alarm = fd, path, False, False
         # The header goes first, ahead of anything queued while the file was closed.
-        head = [record.frame(encode.event_head(now, 0) + _FILE_VERSION)]
-        head += [record.frame(e) for e in self._first_events]
-        self._unwritten = b"".join(head) + self._unwritten
+        head = [encode.event_head(now, 0) + _FILE_VERSION, *self._first_events]
+        self._unwritten = record.frame_many(head) + self._unwritten
         _live.add(self)
         _flusher.watch()
         self._write_locked()
 
     def append(self, data: bytes) -> None:
-        """Frame ``data`` (a serialized Event) as a record and queue it: ``f.append(event_bytes)``."""
+        """Queue ``data`` (a serialized Event) to be written as a record: ``f.append(event_bytes)``."""
         queue = self._queue
-        queue.append(record.frame(data))
+        queue.append(data)
         if self._alarm or len(queue) >= QUEUE_RECORDS:
             self._attend()
 
@@ -128,10 +127,10 @@ class EventFile:
         self._last_flush = time.monotonic()
         if self._fd is None:
             return
-        queue, parts = self._queue, [self._unwritten]
-        for _ in range(len(queue)):  # appenders may add more meanwhile: they wait for next time
-            parts.append(queue.popleft())
-        data = b"".join(parts)
+        queue = self._queue
+        # appenders may add more meanwhile: they wait for next time
+        events = [queue.popleft() for _ in range(len(queue))]
+        data = self._unwritten + record.frame_many(events) if events else self._unwritten
         view, written = memoryview(data), 0
         try:
             while written < len(data):

@@ -8,6 +8,7 @@ all little-endian, with CRC-32C (Castagnoli) masked as TensorFlow masks it.
 """
 from __future__ import annotations
 
+import itertools
 import os
 import struct
 import warnings
@@ -42,14 +43,27 @@ def header(length: int) -> bytes:
     return head
 
 
-def frame(data: bytes, _cached=_header_cache.get, _pack=_U32.pack) -> bytes:
-    """One complete record around ``data``: ``frame(event_bytes)``.
+def frame(data: bytes) -> bytes:
+    """One complete record around ``data``: ``frame(event_bytes)``."""
+    return header(len(data)) + data + _U32.pack(masked_crc(data))
 
-    On the hot path of every logged value, so the mask is inlined and the header cached.
+
+def frame_many(events: list[bytes]) -> bytes:
+    """``events`` framed as consecutive records, joined: ``os.write(fd, frame_many(queued))``.
+
+    Framing happens here, once per write, rather than once per logged value: the CRC
+    mask is a handful of big-int operations in Python (~300 ns) but nearly free as one
+    numpy expression over the whole batch.
     """
-    c = crc32c(data)
-    return ((_cached(len(data)) or header(len(data))) + data
-            + _pack((((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF))
+    import numpy as np  # a required dependency, but kept out of `import tbwriter`
+
+    n = len(events)
+    crcs = np.fromiter(map(crc32c, events), dtype=np.uint32, count=n)
+    masked = (((crcs >> 15) | (crcs << 17)) + np.uint32(0xA282EAD8)).astype("<u4").tobytes()
+    cached = _header_cache.get
+    heads = [cached(len(e)) or header(len(e)) for e in events]
+    tails = [masked[i : i + 4] for i in range(0, 4 * n, 4)]
+    return b"".join(itertools.chain.from_iterable(zip(heads, events, tails)))
 
 
 class RecordError(ValueError):

@@ -65,3 +65,10 @@ def test_sound_file_gives_no_warning(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert [r.data for r in record.iter_records(path)] == [b"first", b"second record"]
+
+
+def test_frame_many_equals_records_framed_one_by_one():
+    events = [b"", b"x", bytes(range(256)) * 3, bytes.fromhex("0900004040fc54d94110012a0d0a0b0a046c6f7373150000003f")]
+    assert record.frame_many(events) == b"".join(record.frame(e) for e in events)
+    assert record.frame_many(events[3:]) == bytes.fromhex(
+        "1a00000000000000129bd82d0900004040fc54d94110012a0d0a0b0a046c6f7373150000003f97d67404")
