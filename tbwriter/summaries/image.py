@@ -73,9 +73,10 @@ def to_batch(img_tensor: object, dataformats: object, method: str, tag: str) -> 
     if array.ndim != len(axes):
         raise ValueError(f"{where}: dataformats {dataformats!r} needs a {len(axes)}-d array, "
                          f"got shape {array.shape}")
-    for axis in "NC":
-        if axis not in axes:
-            array, axes = array[..., np.newaxis] if axis == "C" else array[np.newaxis], axes + axis
+    if "C" not in axes:  # greyscale
+        array, axes = array[..., np.newaxis], axes + "C"
+    if "N" not in axes:  # add_image: a batch of one
+        array, axes = array[np.newaxis], "N" + axes
     array = array.transpose([axes.index(a) for a in "NHWC"])
     n, height, width, channels = array.shape
     if channels not in _CHANNELS:
