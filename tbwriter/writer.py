@@ -153,7 +153,8 @@ class SummaryWriter:
         The session lives in this writer's run, beside its training curves (``run_name="x"``:
         in sub-run ``x``, torch's layout). Later calls must repeat the same hparams and only
         log metrics. The session ends SUCCESS at ``close()``, FAILURE when a ``with`` block
-        exits on an exception, or as ``end_hparams(status)`` says.
+        exits on an exception, or as ``end_hparams(status)`` says. ``hparam_domain_discrete``
+        (name -> allowed values) is checked, not written: TensorBoard lists the values the runs used.
         """
         from tbwriter.summaries import hparams
 

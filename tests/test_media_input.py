@@ -129,3 +129,22 @@ def test_readme_examples_run(tmp_path, monkeypatch):
     assert end_statuses("runs/hp/lr0.1") == [api_pb2.STATUS_FAILURE]
     assert summary_tags("runs/media") == ["notes", "noise", "gradient", "batch", "curve"]
     assert plt.get_fignums() == []
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+@pytest.mark.parametrize("size", [(1, 1), (7, 5), (64, 33)])
+def test_png_decodes_to_the_same_pixels(channels, size):
+    Image = pytest.importorskip("PIL.Image")
+    import io
+    from tbwriter.summaries.png import encode_png
+    pixels = np.random.default_rng(channels).integers(0, 256, (*size, channels), dtype=np.uint8)
+    pixels[: size[0] // 2] = pixels[0]  # repeated rows: the "Up" filter's zero differences
+    decoded = np.asarray(Image.open(io.BytesIO(encode_png(pixels))))
+    np.testing.assert_array_equal(decoded.reshape(pixels.shape), pixels)
+
+
+def test_float16_pixels_round_like_float64():
+    values = np.arange(0x3C01, dtype=np.uint16).view(np.float16)  # every float16 from 0 to 1.0 (0x3C00)
+    values = np.resize(values, 124 * 124).reshape(124, 124)
+    half = image.to_batch(values, "HW", "add_image", "t")
+    np.testing.assert_array_equal(half[0, ..., 0], np.rint(values.astype(np.float64) * 255))

@@ -38,6 +38,8 @@ def _to_uint8(array: np.ndarray, method: str, tag: str) -> np.ndarray:
     if kind == "f":
         if not np.isfinite(array).all():
             raise ValueError(f"{method}(tag={tag!r}): float pixels must be finite, got NaN or inf")
+        if array.dtype.itemsize < 4:  # float16 arithmetic would be off by one for some pixels
+            array = array.astype(np.float32)
         return np.rint(np.clip(array, 0.0, 1.0) * 255.0).astype(np.uint8)
     if kind == "b":
         return array.astype(np.uint8) * np.uint8(255)
