@@ -69,7 +69,7 @@ def session_groups(server):
     return server.wait_for(complete)
 
 
-def test_every_hparam_of_every_run_is_a_column(server):
+def check_every_hparam_of_every_run_is_a_column(server):
     session_groups(server)
     experiment = server.post("/data/plugin/hparams/experiment", {"experimentName": "", "includeMetrics": True})
     infos = {i["name"]: i for i in experiment["hparamInfos"]}
@@ -84,7 +84,7 @@ def test_every_hparam_of_every_run_is_a_column(server):
     assert metrics == {("", "loss"), ("", "hparam/accuracy")}
 
 
-def test_values_metrics_and_status_of_each_session(server):
+def check_values_metrics_and_status_of_each_session(server):
     groups = session_groups(server)
     for run, (hparams, metrics, status) in EXPECTED.items():
         group = groups[run]
@@ -98,8 +98,15 @@ def test_values_metrics_and_status_of_each_session(server):
         assert session["status"] == status, run
 
 
-def test_metrics_and_training_curves_share_the_run(server):
+def check_metrics_and_training_curves_share_the_run(server):
     points = server.scalars_when("ok", "loss", 4)
     assert [(p[1], p[2]) for p in points] == [(s, 1 / 2 ** (s + 1)) for s in range(4)]
     last = session_groups(server)["ok"]["sessions"][0]["metricValues"]
     assert {m["name"]["tag"]: m["trainingStep"] for m in last} == {"loss": 3, "hparam/accuracy": 4}
+
+
+def test_hparams_sessions_served_exactly(server):
+    # One test per loader mode, so that pytest-xdist starts each server once.
+    check_every_hparam_of_every_run_is_a_column(server)
+    check_values_metrics_and_status_of_each_session(server)
+    check_metrics_and_training_curves_share_the_run(server)
