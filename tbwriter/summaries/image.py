@@ -2,7 +2,7 @@
 
     batch = to_batch(img, "CHW", "add_image", "photo")     # -> uint8 array (N, H, W, C)
     value_bytes = image_value("photo", batch)               # one PNG per image of the batch
-    batch = figure_batch(fig, close=True)                   # matplotlib figure(s), rendered by Agg
+    batch = figure_batch(fig, True, "curve")                # matplotlib figure(s), rendered by Agg, closed
 
 TensorBoard shows a tensor holding several PNGs as one card with a slider over the samples.
 """
