@@ -16,6 +16,7 @@ from tbwriter import __version__
 # subcommand -> module in tbwriter.commands exposing `configure(parser)` and `run(args) -> int`
 COMMANDS = {
     "demo": "demo",
+    "plot": "plot",
 }
 
 

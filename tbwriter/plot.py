@@ -39,6 +39,10 @@ class PlotNote(UserWarning):
     """Something the picture leaves out (points skipped, steps thinned): the CLI prints it on stderr."""
 
 
+class NothingToPlot(ValueError):
+    """The selection is empty, names an unknown tag, or holds no drawable point: no figure rather than a blank one."""
+
+
 def plot_scalars(data: Mapping[tuple[str, str], Any], *, tags: Sequence[str] | None = None, runs: str | None = None,
                  smoothing: float = 0.6, x: str = "step", group: str | None = None, band: str = "std",
                  logx: bool = False, logy: bool = False, xlim: tuple | None = None, ylim: tuple | None = None,
@@ -63,24 +67,27 @@ def plot_scalars(data: Mapping[tuple[str, str], Any], *, tags: Sequence[str] | N
     groups = {run: plotdata.group_name(run, group) for run in names} if group is not None else {}
     keys = sorted(set(groups.values())) if group is not None else names
     with _theme(style, dark):
-        fig, axes = _grid(len(panels), cols, size, dpi)
+        fig, axes = _grid("plot_scalars", len(panels), cols, size, dpi)
         looks = _looks(keys)
-        skipped = Counter()
+        skipped, drawn = Counter(), 0
         for ax, (tag, series) in zip(axes, panels.items()):
             ax.set_title(tag)
             scale = _XScale(x, [s.wall_time for s in series.values()])
             curves = {run: _clean(scale.of(s), s.value, logx, logy, skipped) for run, s in series.items()}
             columns = _columns(fig, ax)
+            curves = {run: curve for run, curve in curves.items() if len(curve[0])}
             if group is None:
                 for run, (cx, cy) in curves.items():
                     _draw_line(ax, scale.display, cx, cy, smoothing, looks[run], columns, logx)
             else:
                 for key in keys:
-                    members = [curves[run] for run in curves if groups[run] == key and len(curves[run][0])]
+                    members = [curve for run, curve in curves.items() if groups[run] == key]
                     if members:
                         _draw_band(ax, scale.display, members, smoothing, band, looks[key], columns, logx)
             _finish_axes(ax, scale, logx, logy, xlim, ylim)
-        _label_bottom_row(axes, cols_of(len(panels), cols))
+            drawn += _mark_if_empty(ax, bool(curves))
+        _label_bottom_row(axes, _cols_of(len(panels), cols))
+        _check_drawn("plot_scalars", drawn, skipped)
         labels = keys if group is None else [f"{k} ({sum(g == k for g in groups.values())} runs)" for k in keys]
         _legend(fig, [looks[k] for k in keys], labels)
         _titles(fig, title)
@@ -97,37 +104,40 @@ def plot_histograms(hist: Mapping[tuple[str, str], Any], *, tags: Sequence[str] 
 
     ``kind="dist"`` is TensorBoard's distribution view: the median and bands between the 0/7/16/31/50/69/84/93/100th
     percentiles over ``x`` (step, relative or wall). ``kind="hist"`` stacks the histograms of up to 30 evenly spaced
-    steps, latest in front (``x`` must be ``"step"``; ``logy`` is not available there).
+    steps, latest in front (``x`` must be ``"step"``; no log axes there).
     """
     _check_choice("plot_histograms", "kind", kind, KINDS)
     _check_choice("plot_histograms", "x", x, X_AXES)
-    if kind == "hist" and (x != "step" or logy):
-        raise ValueError("plot_histograms: kind='hist' stacks histograms by step: it takes neither x='relative'/'wall' "
-                         "nor logy")
+    if kind == "hist" and (x != "step" or logx or logy):
+        raise ValueError("plot_histograms: kind='hist' stacks histograms by step: it takes neither "
+                         f"x={x!r} nor logx/logy")
     panels = _select("plot_histograms", "histogram", hist, tags, runs)
     names = sorted({run for series in panels.values() for run in series})
     cells = [(tag, run, s) for tag, series in panels.items() for run, s in series.items()]
     with _theme(style, dark):
-        fig, axes = _grid(len(cells), cols, size, dpi)
+        fig, axes = _grid("plot_histograms", len(cells), cols, size, dpi)
         looks = _looks(names)
-        skipped = Counter()
+        skipped, drawn = Counter(), 0
         for ax, (tag, run, s) in zip(axes, cells):
             ax.set_title(f"{tag}\n{run}", fontsize="medium")
             if kind == "dist":
                 scale = _XScale(x, [s.wall_time])
-                _draw_distribution(ax, scale.display, scale.of(s), s.buckets, looks[run], _columns(fig, ax), logx, logy, skipped)
+                drew = _draw_distribution(ax, scale.display, scale.of(s), s.buckets, looks[run], _columns(fig, ax),
+                                          logx, logy, skipped)
                 _finish_axes(ax, scale, logx, logy, xlim, ylim)
             else:
-                _draw_ridges(ax, s.step, s.buckets, looks[run], logx, skipped)
-                _finish_axes(ax, None, logx, False, xlim, ylim)
-        _label_bottom_row(axes, cols_of(len(cells), cols))
+                drew = _draw_ridges(ax, s.step, s.buckets, looks[run], skipped)
+                _finish_axes(ax, None, False, False, xlim, ylim)
+            drawn += _mark_if_empty(ax, drew)
+        _check_drawn("plot_histograms", drawn, skipped)
+        _label_bottom_row(axes, _cols_of(len(cells), cols))
         _legend(fig, [looks[n] for n in names], names)
         _titles(fig, title)
     _report(skipped)
     return fig
 
 
-def cols_of(panels: int, cols: int | None) -> int:
+def _cols_of(panels: int, cols: int | None) -> int:
     """Columns of the panel grid: ``cols`` if given, else up to 3."""
     return max(1, min(panels, cols or 3))
 
@@ -143,11 +153,12 @@ def _select(method: str, what: str, data: Mapping, tags: Sequence[str] | None, r
         tags = [tags]
     available = sorted({tag for _, tag in data})
     if not available:
-        raise ValueError(f"{method}: there are no {what} series to plot")
+        raise NothingToPlot(f"{method}: there are no {what} series to plot")
     patterns = [_regex(method, "tags", t) for t in (tags or [""])]
     for pattern in patterns:
         if not any(pattern.search(t) for t in available):
-            raise ValueError(f"{method}: no {what} tag matches {pattern.pattern!r}; {what} tags: {_few(available)}")
+            raise NothingToPlot(f"{method}: no {what} tag matches {pattern.pattern!r}; {what} tags: "
+                                f"{_few(available)}")
     run_pattern = _regex(method, "runs", runs or "")
     panels: dict[str, dict[str, Any]] = {}
     for (run, tag), series in sorted(data.items()):
@@ -155,7 +166,7 @@ def _select(method: str, what: str, data: Mapping, tags: Sequence[str] | None, r
             panels.setdefault(tag, {})[run] = series
     if not panels:
         all_runs = sorted({run for run, _ in data})
-        raise ValueError(f"{method}: no {what} series has both a tag matching {[p.pattern for p in patterns]} "
+        raise NothingToPlot(f"{method}: no {what} series has both a tag matching {[p.pattern for p in patterns]} "
                          f"and a run matching {run_pattern.pattern!r}; runs: {_few(all_runs)}")
     return panels
 
@@ -246,7 +257,7 @@ def _draw_band(ax, show, members: list, smoothing: float, band: str, look: dict,
 
 
 def _draw_distribution(ax, show, x: np.ndarray, buckets: Sequence[np.ndarray], look: dict, columns: int,
-                       logx: bool, logy: bool, skipped: Counter) -> None:
+                       logx: bool, logy: bool, skipped: Counter) -> bool:
     """TensorBoard's distribution chart: nested percentile bands, darker towards the median."""
     order = np.argsort(x, kind="stable")
     if len(order) > 2 * columns:  # more steps than pixels: an even sample of them, as TensorBoard's reservoir does
@@ -255,16 +266,19 @@ def _draw_distribution(ax, show, x: np.ndarray, buckets: Sequence[np.ndarray], l
     bands = np.array([plotdata.percentiles(buckets[i]) for i in order]).reshape(-1, len(plotdata.DIST_BASIS_POINTS))
     x = x[order]
     x, bands = _clean_rows(x, bands, logx, logy, skipped)
+    if not len(x):
+        return False
     for outer in range(4):  # 0-100, 7-93, 16-84, 31-69
         ax.fill_between(show(x), bands[:, outer], bands[:, -1 - outer], color=look["color"], alpha=0.16,
                         linewidth=0)
     ax.plot(show(x), bands[:, 4], color=look["color"], linewidth=1.4)
+    return True
 
 
 def _clean_rows(x: np.ndarray, bands: np.ndarray, logx: bool, logy: bool, skipped: Counter):
     """Drops steps whose bands cannot be drawn (empty histograms, ≤ 0 on log axes), counting them."""
     keep = np.all(np.isfinite(bands), axis=1) & np.isfinite(x)
-    skipped["non-finite"] += int(np.count_nonzero(~keep))
+    skipped["empty or non-finite histograms"] += int(np.count_nonzero(~keep))
     for on, bad, reason in ((logx, ~(x > 0), "x ≤ 0 on the log x axis"),
                             (logy, ~np.all(bands > 0, axis=1), "value ≤ 0 on the log y axis")):
         if on:
@@ -273,34 +287,48 @@ def _clean_rows(x: np.ndarray, bands: np.ndarray, logx: bool, logy: bool, skippe
     return x[keep], bands[keep]
 
 
-def _draw_ridges(ax, steps: np.ndarray, buckets: Sequence[np.ndarray], look: dict, logx: bool,
-                 skipped: Counter) -> None:
-    """Per-step histograms stacked like TensorBoard's offset view: earliest at the back (top), latest in front."""
-    order = np.argsort(steps, kind="stable")
-    order = [i for i in order if np.isfinite(buckets[i]).all() and buckets[i][:, 2].sum() > 0]
-    skipped["non-finite"] += len(steps) - len(order)
+def _draw_ridges(ax, steps: np.ndarray, buckets: Sequence[np.ndarray], look: dict, skipped: Counter) -> bool:
+    """Per-step histograms stacked like TensorBoard's offset view: earliest at the back (top), latest in front.
+
+    Each is scaled to its own peak, so late, wide histograms stay as readable as early, narrow ones.
+    """
+    order = [i for i in np.argsort(steps, kind="stable")
+             if np.isfinite(buckets[i]).all() and buckets[i][:, 2].sum() > 0]
+    skipped["empty or non-finite histograms"] += len(steps) - len(order)
     if not order:
-        return
+        return False
     if len(order) > RIDGES:
+        warnings.warn(PlotNote(f"histograms: drew {RIDGES} of {len(order)} steps, evenly spaced"))
         order = [order[int(round(j))] for j in np.linspace(0, len(order) - 1, RIDGES)]
     lo = min(float(buckets[i][0, 0]) for i in order)
     hi = max(float(buckets[i][-1, 1]) for i in order)
-    if logx:
-        lo = max(lo, min((float(b[b[:, 0] > 0, 0].min()) for b in (buckets[i] for i in order) if (b[:, 0] > 0).any()),
-                         default=1.0))
-    edges = np.geomspace(lo, hi, 61) if logx and hi > lo > 0 else np.linspace(lo, hi if hi > lo else lo + 1, 61)
+    edges = np.linspace(lo, hi if hi > lo else lo + 1, 61)
     counts = np.array([plotdata.rebin(buckets[i], edges) for i in order])
-    height = counts / counts.max() * 2.5  # a ridge may rise over the 2.5 ridges behind it
+    height = 2.5 * counts / counts.max(axis=1, keepdims=True)  # a peak rises over the 2.5 ridges behind it
     centres = (edges[:-1] + edges[1:]) / 2
-    for depth, (i, h) in enumerate(zip(order, height)):
-        base = -depth
+    for depth, h in enumerate(height):
         fade = 0.35 + 0.65 * depth / max(1, len(order) - 1)
-        ax.fill_between(centres, base, base + h, color=ax.get_facecolor(), linewidth=0, zorder=depth)
-        ax.plot(centres, base + h, color=look["color"], alpha=fade, linewidth=1.0, zorder=depth)
+        # the ridge hides what is behind it, as in TensorBoard
+        ax.fill_between(centres, -depth, h - depth, color=ax.get_facecolor(), linewidth=0, zorder=depth)
+        ax.plot(centres, h - depth, color=look["color"], alpha=fade, linewidth=1.0, zorder=depth)
     ticks = np.unique(np.linspace(0, len(order) - 1, min(len(order), 6)).round().astype(int))
     ax.set_yticks(-ticks, [f"{int(steps[order[t]]):,}" for t in ticks])
     ax.set_ylabel("step")
     ax.set_xlabel("value")
+    return True
+
+
+def _mark_if_empty(ax, drew: bool) -> int:
+    """Says so in a panel with nothing drawable, rather than leaving it blank; 1 if the panel has data."""
+    if not drew:
+        ax.text(0.5, 0.5, "no drawable points", transform=ax.transAxes, ha="center", va="center", color="gray")
+    return int(drew)
+
+
+def _check_drawn(method: str, drawn: int, skipped: Counter) -> None:
+    if not drawn:
+        reasons = ", ".join(f"{n:,} {reason}" for reason, n in skipped.items() if n) or "no points"
+        raise NothingToPlot(f"{method}: nothing to draw: every selected point was skipped ({reasons})")
 
 
 def _columns(fig, ax) -> int:
@@ -338,10 +366,16 @@ def _label_bottom_row(axes: list, cols: int) -> None:
             ax.set_xlabel("")
 
 
-def _grid(panels: int, cols: int | None, size: tuple[float, float] | None, dpi: float):
+def _grid(method: str, panels: int, cols: int | None, size: tuple[float, float] | None, dpi: float):
+    """A figure with one axes per panel, row by row; the unused cells of the last row removed."""
     from matplotlib.figure import Figure
 
-    cols = cols_of(panels, cols)
+    if cols is not None and not (isinstance(cols, int) and cols >= 1):
+        raise ValueError(f"{method}: cols must be a positive integer, got {cols!r}")
+    if not 10 <= dpi <= 1200:
+        raise ValueError(f"{method}: dpi must be between 10 and 1200, got {dpi!r}")
+
+    cols = _cols_of(panels, cols)
     rows = math.ceil(panels / cols)
     width, height = size or (min(4.2 * cols, 14.0), 3.0 * rows + 0.7)
     fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
