@@ -1,0 +1,192 @@
+"""Read event files back: every scalar and histogram of a logdir, as numpy arrays.
+
+    from tbwriter import read_scalars
+    data = read_scalars("runs", runs="lr0\\.5", tags="loss")
+    s = data[("lr0.5/seed0", "loss")]          # s.step, s.wall_time, s.value
+    df = data.to_pandas()                      # long table: run, tag, step, wall_time, value
+
+Runs are named as TensorBoard names them: the directory holding event files, relative to
+``path`` (``"."`` for ``path`` itself, or when ``path`` is one event file).  Each run's files
+are read in name order; both CRCs of every record are checked, and a torn or damaged record
+is reported as a :class:`~tbwriter.record.DamagedRecordWarning` (file, byte offset) while the
+other files are still read.  Every point is kept: no sampling, no cap.
+"""
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from tbwriter import bulk
+from tbwriter.decode import MIGRATED_PLUGIN
+from tbwriter.record import DamagedRecordWarning, RecordError
+
+KINDS = {"scalars": "scalar", "histograms": "histogram", "text": "text", "images": "image", "hparams": "hparams"}
+
+
+@dataclass(frozen=True)
+class ScalarSeries:
+    """One tag of one run: ``step`` (int64), ``wall_time`` and ``value`` (float64), in file order."""
+    step: np.ndarray
+    wall_time: np.ndarray
+    value: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+
+@dataclass(frozen=True)
+class HistogramSeries:
+    """Histograms of one tag: ``buckets[i]`` is a ``[k, 3]`` float64 array of ``(left, right, count)`` rows."""
+    step: np.ndarray
+    wall_time: np.ndarray
+    buckets: list
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+
+@dataclass(frozen=True)
+class TagSummary:
+    """What ``tbwriter ls`` shows for one tag: its kind, point count and step range."""
+    kind: str
+    count: int
+    first_step: int
+    last_step: int
+
+
+class _Result(dict):
+    """A dict ``(run, tag) -> series`` that also lists the damaged records met (``.damaged``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.damaged: list[RecordError] = []
+
+
+class Scalars(_Result):
+    """``read_scalars``'s result: ``data[(run, tag)]`` is a :class:`ScalarSeries`."""
+
+    def to_pandas(self):
+        """A long DataFrame with columns ``run, tag, step, wall_time, value`` (imports pandas)."""
+        import pandas as pd
+
+        parts = {"run": [], "tag": [], "step": [], "wall_time": [], "value": []}
+        for (run, tag), s in self.items():
+            parts["run"].append(np.full(len(s), run, dtype=object))
+            parts["tag"].append(np.full(len(s), tag, dtype=object))
+            parts["step"].append(s.step)
+            parts["wall_time"].append(s.wall_time)
+            parts["value"].append(s.value)
+        dtypes = {"run": object, "tag": object, "step": np.int64, "wall_time": np.float64, "value": np.float64}
+        return pd.DataFrame({k: np.concatenate(v) if v else np.empty(0, dtypes[k]) for k, v in parts.items()})
+
+
+class Histograms(_Result):
+    """``read_histograms``'s result: ``data[(run, tag)]`` is a :class:`HistogramSeries`."""
+
+
+class Summaries(_Result):
+    """``summarize``'s result: ``data[(run, tag)]`` is a :class:`TagSummary`."""
+
+
+def read_scalars(path: str | os.PathLike, runs: str | None = None, tags: str | None = None) -> Scalars:
+    """Every scalar under ``path``: ``read_scalars("runs", tags="^loss$")[("seed0", "loss")].value``.
+
+    ``runs`` and ``tags`` are regular expressions (``re.search``); what they exclude is not decoded.
+    """
+    out = Scalars()
+    for run, tag, plugin, chunks in _scan(path, runs, tags, "scalars", out.damaged):
+        chunks = [c for c in chunks if c.payload is not None]
+        if plugin == "scalars" and chunks:
+            seq, step, wall, value = _merge(chunks)
+            out[(run, tag)] = ScalarSeries(step, wall, value)
+    return out
+
+
+def read_histograms(path: str | os.PathLike, runs: str | None = None, tags: str | None = None) -> Histograms:
+    """Every histogram under ``path``: ``read_histograms("runs")[(".", "weights")].buckets[0]``."""
+    out = Histograms()
+    for run, tag, plugin, chunks in _scan(path, runs, tags, "histograms", out.damaged):
+        chunks = [c for c in chunks if c.payload is not None]
+        if plugin == "histograms" and chunks:
+            seq, step, wall, buckets = _merge(chunks)
+            out[(run, tag)] = HistogramSeries(step, wall, buckets)
+    return out
+
+
+def summarize(path: str | os.PathLike, runs: str | None = None, tags: str | None = None,
+              progress: Callable[[int, int], None] | None = None) -> Summaries:
+    """Kind, point count and step range of every tag: ``summarize("runs")[(".", "loss")].count``."""
+    out = Summaries()
+    for run, tag, plugin, chunks in _scan(path, runs, tags, None, out.damaged, progress):
+        steps = np.concatenate([c.step for c in chunks])
+        out[(run, tag)] = TagSummary(KINDS.get(plugin, "other"), len(steps), int(steps.min()), int(steps.max()))
+    return out
+
+
+def find_runs(path: str | os.PathLike) -> dict[str, list[str]]:
+    """Run name -> its event files in reading order: ``find_runs("runs") == {".": [...], "a": [...]}``.
+
+    Raises FileNotFoundError when ``path`` does not exist.
+    """
+    root = os.fspath(path)
+    if os.path.isfile(root):
+        return {".": [root]}
+    if not os.path.isdir(root):
+        raise FileNotFoundError(f"no such file or directory: {root}")
+    found = {}
+    for directory, subdirs, files in os.walk(root):
+        subdirs.sort()
+        events = sorted(f for f in files if "tfevents" in f)
+        if events:
+            run = os.path.relpath(directory, root).replace(os.sep, "/")
+            found[run] = [os.path.join(directory, f) for f in events]
+    return dict(sorted(found.items()))
+
+
+def _scan(path, runs: str | None, tags: str | None, decode: str | None, damaged: list[RecordError],
+          progress: Callable[[int, int], None] | None = None) -> Iterator[tuple]:
+    """Yield ``(run, tag, plugin, chunks)`` for each tag kept by the filters."""
+    run_re = re.compile(runs) if runs else None
+    tag_re = re.compile(tags) if tags else None
+    tag_ok = (lambda t: tag_re.search(t) is not None) if tag_re else None
+    chosen = {r: f for r, f in find_runs(path).items() if run_re is None or run_re.search(r)}
+    total = sum(os.path.getsize(f) for files in chosen.values() for f in files) if progress else 0
+    done = 0
+    for run, files in chosen.items():
+        sink = bulk.Sink()
+        for name in files:
+            error = bulk.scan_file(name, sink, tag_ok, decode)
+            if error is not None:
+                damaged.append(error)
+                warnings.warn(str(error), DamagedRecordWarning, stacklevel=3)
+            if progress:
+                done += os.path.getsize(name)
+                progress(done, total)
+        for tag, chunks in sink.tags().items():
+            first = min(chunks, key=lambda c: c.seq[0])
+            # TensorBoard takes a tag's plugin from its first value; v1 values are migrated on read
+            yield run, tag, MIGRATED_PLUGIN.get(first.kind) or first.plugin, chunks
+
+
+def _merge(chunks: list[bulk.Chunk]) -> tuple:
+    """Concatenate a tag's chunks into arrays in file order."""
+    if len(chunks) == 1:
+        c = chunks[0]
+        return c.seq, c.step, c.wall, c.payload
+    seq = np.concatenate([c.seq for c in chunks])
+    step = np.concatenate([c.step for c in chunks])
+    wall = np.concatenate([c.wall for c in chunks])
+    if isinstance(chunks[0].payload, list):
+        payload = [b for c in chunks for b in c.payload]
+    else:
+        payload = np.concatenate([c.payload for c in chunks])
+    if len(seq) > 1 and not (np.diff(seq) >= 0).all():
+        order = np.argsort(seq, kind="stable")
+        seq, step, wall = seq[order], step[order], wall[order]
+        payload = [payload[i] for i in order] if isinstance(payload, list) else payload[order]
+    return seq, step, wall, payload
