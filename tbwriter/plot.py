@@ -31,7 +31,6 @@ PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000", "#E69F00", "#5
 DARK_PALETTE = ("#56B4E9", "#E69F00", "#2BD9A0", "#F28DC8", "#F0E442", "#FF7F3F", "#FFFFFF")
 DASHES = ("-", "--", ":", "-.")
 RAW_ALPHA = 0.3  # the unsmoothed line under the smoothed one, as TensorBoard shows it
-RASTER_POINTS = 1000  # raw lines with more points than this become an image in PDF/SVG (PNG is an image anyway)
 RIDGES = 30  # per-step histograms drawn by --kind hist
 
 
@@ -193,7 +192,7 @@ class _XScale:
             self.divisor, unit = plotdata.relative_unit(span)
             self.label = f"time since start ({unit})"
         elif mode == "wall":
-            self.label = "wall time (UTC)"
+            self.label = ""  # the date formatter's offset ("2024-May-01 UTC") says it, where a label would collide
 
     def of(self, series: Any) -> np.ndarray:
         if self.mode == "step":
@@ -238,7 +237,7 @@ def _draw_line(ax, show, x: np.ndarray, y: np.ndarray, smoothing: float, look: d
         keep = plotdata.decimate(bins, y, columns)
         raw, = ax.plot(show(x[keep]), y[keep], color=look["color"], linestyle=look["linestyle"],
                        linewidth=0.8, alpha=RAW_ALPHA)
-        raw.set_rasterized(len(keep) > RASTER_POINTS)
+        raw.set_rasterized(len(x) > 4 * columns)  # a decimated raw line is dense: an image in PDF/SVG keeps it small
         y = plotdata.smooth(y, smoothing)
     keep = plotdata.decimate(bins, y, columns)
     ax.plot(show(x[keep]), y[keep], linewidth=1.6, **look)
@@ -347,7 +346,9 @@ def _finish_axes(ax, scale: _XScale | None, logx: bool, logy: bool, xlim: tuple 
             import matplotlib.dates as mdates
             locator = mdates.AutoDateLocator(maxticks=6)
             ax.xaxis.set_major_locator(locator)
-            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+            offsets = ["", "%Y", "%Y-%b", "%Y-%b-%d", "%Y-%b-%d", "%Y-%b-%d %H:%M"]
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(
+                locator, offset_formats=[f"{f} UTC".strip() for f in offsets]))
         elif scale.mode == "step" and not logx:
             from matplotlib.ticker import EngFormatter, MaxNLocator
             ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))

@@ -27,7 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     what = parser.add_argument_group("what to draw")
     what.add_argument("--tag", action="append", metavar="REGEX",
                       help="tags to draw, searched in tag names; repeatable (default: all scalar tags)")
-    what.add_argument("--run", metavar="REGEX", help="runs to draw, searched in run names (default: all)")
+    what.add_argument("--run", dest="runs", metavar="REGEX", help="runs to draw, searched in run names (default: all)")
     what.add_argument("--kind", choices=("dist", "hist"), help="draw histogram tags: dist = TensorBoard's "
                                                                "distributions over steps, hist = stacked histograms")
     what.add_argument("--group", metavar="REGEX", help="remove REGEX from run names and draw runs left with the same "
@@ -72,28 +72,28 @@ def run(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as notes:
         warnings.simplefilter("always")
         if args.kind:
-            fig = plot.plot_histograms(_read("read_histograms", args.paths), tags=args.tag, runs=args.run,
+            fig = plot.plot_histograms(_read("read_histograms", args.paths), tags=args.tag, runs=args.runs,
                                        kind=args.kind, **looks)
         else:
             fig = _scalars_or_distributions(plot, args, looks)
         fig.savefig(args.output)
     for note in notes:
         print(f"tbwriter plot: note: {note.message}", file=sys.stderr)
-    print(f"tbwriter plot: wrote {args.output} ({len(fig.axes)} panels)", file=sys.stderr)
+    print(f"tbwriter plot: wrote {args.output} ({len(fig.axes)} panel{'s' if len(fig.axes) > 1 else ''})", file=sys.stderr)
     return 0
 
 
 def _scalars_or_distributions(plot, args: argparse.Namespace, looks: dict):
     """Scalars; if the selection matches none, the histograms it matches, as distributions."""
     try:
-        return plot.plot_scalars(_read("read_scalars", args.paths), tags=args.tag, runs=args.run,
+        return plot.plot_scalars(_read("read_scalars", args.paths), tags=args.tag, runs=args.runs,
                                  smoothing=args.smoothing, group=args.group, band=args.band, **looks)
     except plot.NothingToPlot as scalar_error:
         if args.group is not None:
             raise
         histograms = _read("read_histograms", args.paths)
         try:
-            return plot.plot_histograms(histograms, tags=args.tag, runs=args.run, kind="dist", **looks)
+            return plot.plot_histograms(histograms, tags=args.tag, runs=args.runs, kind="dist", **looks)
         except plot.NothingToPlot:
             raise scalar_error from None
 
