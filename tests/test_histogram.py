@@ -11,49 +11,12 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from eventcheck import accumulator, raw_events
+from histcheck import ORACLE_EDGES, check_tf_rows, oracle_counts, rows_of
 from tbwriter import SummaryWriter, encode
 from tbwriter._proto import event_pb2
 from tbwriter.summaries import buckets, histogram
 
 torch = pytest.importorskip("torch")
-
-# TensorFlow's default edges as tensorboardX builds them, with infinite outer edges: numpy's
-# np.histogram over these (bins [a, b), the last closed) is the oracle for bins="tensorflow".
-_pos = [1e-12]
-while _pos[-1] * 1.1 < 1e20:
-    _pos.append(_pos[-1] * 1.1)
-ORACLE_EDGES = np.array([-math.inf] + [-v for v in reversed(_pos)] + [0.0] + _pos + [math.inf])
-
-
-def oracle_counts(values) -> np.ndarray:
-    x = np.asarray(values, dtype=np.float64).ravel()
-    return np.histogram(x[np.isfinite(x)], ORACLE_EDGES)[0]
-
-
-def rows_of(w: SummaryWriter, tag: str) -> list[np.ndarray]:
-    """The [k, 3] tensors written for ``tag``, read back with TensorBoard's own loader and tensor_util."""
-    from tensorboard.util import tensor_util
-    w.flush()
-    return [tensor_util.make_ndarray(v.tensor) for e in raw_events(w.get_logdir()) if e.HasField("summary")
-            for v in e.summary.value if v.tag == tag]
-
-
-def check_tf_rows(rows: np.ndarray, values) -> None:
-    """Rows are contiguous, every non-empty numpy bucket is a row with its exact count, gaps are single empty rows."""
-    expected = oracle_counts(values)
-    x = np.asarray(values, dtype=np.float64).ravel()
-    x = x[np.isfinite(x)]
-    assert rows.dtype == np.float64 and rows.shape[1] == 3
-    assert (rows[1:, 0] == rows[:-1, 1]).all()
-    assert rows[:, 2].sum() == x.size == expected.sum()
-    full = rows[rows[:, 2] > 0]
-    lefts, rights = ORACLE_EDGES[:-1][expected > 0], ORACLE_EDGES[1:][expected > 0]
-    lefts[0] = max(lefts[0], x.min()) if lefts[0] == -math.inf else lefts[0]
-    rights[-1] = x.max() if rights[-1] == math.inf else rights[-1]
-    np.testing.assert_array_equal(full, np.column_stack([lefts, rights, expected[expected > 0]]))
-    empty = rows[:, 2] == 0
-    assert not empty[0] and not empty[-1] and not (empty[1:] & empty[:-1]).any()
-
 
 def test_tf_edges_are_the_ones_torch_uses(tmp_path):
     from torch.utils.tensorboard import SummaryWriter as TorchWriter
