@@ -53,10 +53,14 @@ def decimate(x: np.ndarray, y: np.ndarray, columns: int) -> np.ndarray:
     if n <= 4 * columns:
         return np.arange(n)
     column = _column_of(x, columns)
-    starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
+    starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])  # x is sorted: each column is one run
     ends = np.r_[starts[1:], n] - 1
-    by_value = np.lexsort((y, column))  # column by column (x is sorted, so the same runs), lowest value first
-    return np.unique(np.concatenate([starts, ends, by_value[starts], by_value[ends]]))
+    lengths = ends - starts + 1
+    keep = [starts, ends]
+    for extreme in (np.minimum.reduceat(y, starts), np.maximum.reduceat(y, starts)):
+        hits = np.flatnonzero(y == np.repeat(extreme, lengths))
+        keep.append(hits[np.r_[True, column[hits[1:]] != column[hits[:-1]]]])  # the first hit in each column
+    return np.unique(np.concatenate(keep))
 
 
 def envelope(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

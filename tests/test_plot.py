@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 import os
+import re
+import shlex
 import subprocess
 import sys
 import warnings
@@ -241,14 +243,15 @@ def test_cli_several_paths_keep_runs_apart(demo, torchlogs, tmp_path, capsys):
     (["{demo}", "-o", "{tmp}/x.png", "--style", "nostyle"], "style 'nostyle' is not a matplotlib style"),
     (["{demo}", "-o", "{tmp}/x.png", "--dpi", "0"], "dpi must be between 10 and 1200"),
     (["{demo}", "-o", "{tmp}/x.png", "--smoothing", "-1"], "smoothing must be in [0, 1]"),
-    (["{demo}", "-o", "{tmp}/x.png", "--kind", "dist"], "there are no histogram series"),
+    (["{big}", "-o", "{tmp}/x.png", "--kind", "dist"], "there are no histogram series"),
+    (["{demo}", "-o", "{tmp}/x.png", "--kind", "dist", "--tag", "loss"], "no histogram tag matches 'loss'; histogram"),
     (["{demo}", "-o", "{tmp}/x.png", "--kind", "dist", "--group", "s"], "--group draws scalars"),
     (["{demo}", "-o", "{tmp}/x.png", "--x", "wall", "--group", "seed"], "group needs x='step'"),
     (["{torch}", "-o", "{tmp}/x.png", "--tag", "broken"], "nothing to draw"),
     (["{torch}", "-o", "{tmp}/x.png", "--kind", "hist", "--x", "wall"], "kind='hist' stacks histograms"),
 ])
-def test_cli_errors_are_one_line(demo, torchlogs, tmp_path, capsys, argv, message):
-    argv = [a.format(demo=demo, torch=torchlogs, tmp=tmp_path) for a in argv]
+def test_cli_errors_are_one_line(demo, torchlogs, big, tmp_path, capsys, argv, message):
+    argv = [a.format(demo=demo, torch=torchlogs, big=big, tmp=tmp_path) for a in argv]
     status, err = run_cli(capsys, *argv)
     assert status == 1
     assert err.count("\n") == 1 and err.startswith("tbwriter plot: error: ") and message in err, err
@@ -261,3 +264,22 @@ def test_cli_process_exit_status_and_stderr(tmp_path):
                            str(tmp_path / "x.png")], env=env, capture_output=True, text=True)
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr == f"tbwriter plot: error: {tmp_path / 'nothing'}: no such file or directory\n"
+
+
+def test_readme_plotting_examples_run(tmp_path, monkeypatch, capsys):
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        section = f.read().split("\n## Plotting\n", 1)[1].split("\n## ", 1)[0]
+    commands = [line for block in re.findall(r"```bash\n(.*?)```", section, re.S) for line in block.splitlines()]
+    (python,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "docs").mkdir()
+    for line in commands:
+        argv = shlex.split(line)
+        assert argv[0] == "tbwriter" and cli.main(argv[1:]) == 0, capsys.readouterr().err
+        if argv[1] == "plot":
+            out = argv[argv.index("-o") + 1]
+            assert (tmp_path / out).read_bytes().startswith(MAGIC[out.rsplit(".", 1)[1]])
+    exec(compile(python, "README.md", "exec"), {})
+    assert (tmp_path / "val.pdf").stat().st_size > 0 and (tmp_path / "weights.svg").stat().st_size > 0
+    for image in re.findall(r"!\[[^]]*\]\((docs/[^)]+)\)", section):  # the committed pictures the README shows
+        assert os.path.exists(os.path.join(ROOT, image)) and (tmp_path / image).exists()
