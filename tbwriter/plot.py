@@ -68,9 +68,10 @@ def plot_scalars(data: Mapping[tuple[str, str], Any], *, tags: Sequence[str] | N
     with _theme(style, dark):
         fig, axes = _grid("plot_scalars", len(panels), cols, size, dpi)
         looks = _looks(keys)
-        skipped, drawn = Counter(), 0
+        skipped, drawn = _Skipped(), 0
         for ax, (tag, series) in zip(axes, panels.items()):
             ax.set_title(tag)
+            skipped.tag = tag
             scale = _XScale(x, [s.wall_time for s in series.values()])
             curves = {run: _clean(scale.of(s), s.value, logx, logy, skipped) for run, s in series.items()}
             columns = _columns(fig, ax)
@@ -90,7 +91,7 @@ def plot_scalars(data: Mapping[tuple[str, str], Any], *, tags: Sequence[str] | N
         labels = keys if group is None else [f"{k} ({sum(g == k for g in groups.values())} runs)" for k in keys]
         _legend(fig, [looks[k] for k in keys], labels)
         _titles(fig, title)
-    _report(skipped)
+    skipped.report()
     return fig
 
 
@@ -116,9 +117,10 @@ def plot_histograms(hist: Mapping[tuple[str, str], Any], *, tags: Sequence[str] 
     with _theme(style, dark):
         fig, axes = _grid("plot_histograms", len(cells), cols, size, dpi)
         looks = _looks(names)
-        skipped, drawn = Counter(), 0
+        skipped, drawn = _Skipped(), 0
         for ax, (tag, run, s) in zip(axes, cells):
             ax.set_title(f"{tag}\n{run}", fontsize="medium")
+            skipped.tag = tag
             if kind == "dist":
                 scale = _XScale(x, [s.wall_time])
                 drew = _draw_distribution(ax, scale.display, scale.of(s), s.buckets, looks[run], _columns(fig, ax),
@@ -132,7 +134,7 @@ def plot_histograms(hist: Mapping[tuple[str, str], Any], *, tags: Sequence[str] 
         _label_bottom_row(axes, _cols_of(len(cells), cols))
         _legend(fig, [looks[n] for n in names], names)
         _titles(fig, title)
-    _report(skipped)
+    skipped.report()
     return fig
 
 
@@ -207,15 +209,16 @@ class _XScale:
         return (x * 1e6).astype("datetime64[us]") if self.mode == "wall" else x
 
 
-def _clean(x: np.ndarray, y: np.ndarray, logx: bool, logy: bool, skipped: Counter) -> tuple[np.ndarray, np.ndarray]:
+def _clean(x: np.ndarray, y: np.ndarray, logx: bool, logy: bool,
+           skipped: _Skipped) -> tuple[np.ndarray, np.ndarray]:
     """Drawable points sorted by x; what was dropped is counted by reason."""
     y = np.asarray(y, dtype=np.float64)
     keep = np.isfinite(y) & np.isfinite(x)
-    skipped["non-finite"] += int(np.count_nonzero(~keep))
+    skipped.add("non-finite", int(np.count_nonzero(~keep)))
     for on, values, reason in ((logx, x, "x ≤ 0 on the log x axis"), (logy, y, "value ≤ 0 on the log y axis")):
         if on:
             bad = keep & ~(values > 0)
-            skipped[reason] += int(np.count_nonzero(bad))
+            skipped.add(reason, int(np.count_nonzero(bad)))
             keep &= ~bad
     x, y = x[keep], y[keep]
     order = np.argsort(x, kind="stable")
@@ -256,7 +259,7 @@ def _draw_band(ax, show, members: list, smoothing: float, band: str, look: dict,
 
 
 def _draw_distribution(ax, show, x: np.ndarray, buckets: Sequence[np.ndarray], look: dict, columns: int,
-                       logx: bool, logy: bool, skipped: Counter) -> bool:
+                       logx: bool, logy: bool, skipped: _Skipped) -> bool:
     """TensorBoard's distribution chart: nested percentile bands, darker towards the median."""
     order = np.argsort(x, kind="stable")
     if len(order) > 2 * columns:  # more steps than pixels: an even sample of them, as TensorBoard's reservoir does
@@ -274,26 +277,26 @@ def _draw_distribution(ax, show, x: np.ndarray, buckets: Sequence[np.ndarray], l
     return True
 
 
-def _clean_rows(x: np.ndarray, bands: np.ndarray, logx: bool, logy: bool, skipped: Counter):
+def _clean_rows(x: np.ndarray, bands: np.ndarray, logx: bool, logy: bool, skipped: _Skipped):
     """Drops steps whose bands cannot be drawn (empty histograms, ≤ 0 on log axes), counting them."""
     keep = np.all(np.isfinite(bands), axis=1) & np.isfinite(x)
-    skipped["empty or non-finite histograms"] += int(np.count_nonzero(~keep))
+    skipped.add("empty or non-finite histograms", int(np.count_nonzero(~keep)))
     for on, bad, reason in ((logx, ~(x > 0), "x ≤ 0 on the log x axis"),
                             (logy, ~np.all(bands > 0, axis=1), "value ≤ 0 on the log y axis")):
         if on:
-            skipped[reason] += int(np.count_nonzero(keep & bad))
+            skipped.add(reason, int(np.count_nonzero(keep & bad)))
             keep &= ~bad
     return x[keep], bands[keep]
 
 
-def _draw_ridges(ax, steps: np.ndarray, buckets: Sequence[np.ndarray], look: dict, skipped: Counter) -> bool:
+def _draw_ridges(ax, steps: np.ndarray, buckets: Sequence[np.ndarray], look: dict, skipped: _Skipped) -> bool:
     """Per-step histograms stacked like TensorBoard's offset view: earliest at the back (top), latest in front.
 
     Each is scaled to its own peak, so late, wide histograms stay as readable as early, narrow ones.
     """
     order = [i for i in np.argsort(steps, kind="stable")
              if np.isfinite(buckets[i]).all() and buckets[i][:, 2].sum() > 0]
-    skipped["empty or non-finite histograms"] += len(steps) - len(order)
+    skipped.add("empty or non-finite histograms", len(steps) - len(order))
     if not order:
         return False
     if len(order) > RIDGES:
@@ -324,9 +327,10 @@ def _mark_if_empty(ax, drew: bool) -> int:
     return int(drew)
 
 
-def _check_drawn(method: str, drawn: int, skipped: Counter) -> None:
+def _check_drawn(method: str, drawn: int, skipped: _Skipped) -> None:
     if not drawn:
-        reasons = ", ".join(f"{n:,} {reason}" for reason, n in skipped.items() if n) or "no points"
+        reasons = ", ".join(f"{sum(by_tag.values()):,} {reason}" for reason, by_tag in skipped.by_reason.items())
+        reasons = reasons or "no points"
         raise NothingToPlot(f"{method}: nothing to draw: every selected point was skipped ({reasons})")
 
 
@@ -430,7 +434,18 @@ def _theme(style: str | None, dark: bool):
     return matplotlib.style.context(styles)
 
 
-def _report(skipped: Counter) -> None:
-    for reason, n in skipped.items():
+class _Skipped:
+    """Points left out of a figure, by reason and tag (``tag`` is the panel being drawn), for one note per reason."""
+
+    def __init__(self) -> None:
+        self.tag = ""
+        self.by_reason: dict[str, Counter] = {}
+
+    def add(self, reason: str, n: int) -> None:
         if n:
-            warnings.warn(PlotNote(f"skipped {n:,} point{'s' if n != 1 else ''} ({reason})"))
+            self.by_reason.setdefault(reason, Counter())[self.tag] += n
+
+    def report(self) -> None:
+        for reason, by_tag in self.by_reason.items():
+            n = sum(by_tag.values())
+            warnings.warn(PlotNote(f"skipped {n:,} point{'s' if n != 1 else ''} ({reason}) in {_few(list(by_tag))}"))

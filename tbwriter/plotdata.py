@@ -37,7 +37,8 @@ def smooth(values: np.ndarray, weight: float) -> np.ndarray:
     # accumulate() does exactly the scalar recurrence `last = last*w + (1-w)*y`, in order, at C speed:
     # the results are bit-identical to TensorBoard's loop rather than a re-derived closed form.
     a = 1.0 - w
-    last = np.fromiter(itertools.accumulate(kept.tolist(), lambda prev, y: prev * w + a * y, initial=0.0), np.float64, kept.size + 1)[1:]
+    ema = itertools.accumulate(kept.tolist(), lambda prev, y: prev * w + a * y, initial=0.0)
+    last = np.fromiter(ema, np.float64, kept.size + 1)[1:]
     divisor = 1.0 if w == 1.0 else 1.0 - np.power(w, np.arange(1, kept.size + 1, dtype=np.float64))
     out[finite] = last / divisor
     return out
@@ -64,7 +65,7 @@ def decimate(x: np.ndarray, y: np.ndarray, columns: int) -> np.ndarray:
 
 
 def envelope(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A band reduced to one (x, lowest lo, highest hi) per pixel column: ``envelope(steps, mean - std, mean + std, 800)``."""
+    """A band cut to one (x, lowest lo, highest hi) per pixel column: ``envelope(steps, mean - sd, mean + sd, 800)``."""
     if len(x) <= 2 * columns:
         return x, lo, hi
     column = _column_of(x, columns)

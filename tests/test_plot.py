@@ -98,7 +98,7 @@ def test_non_finite_points_are_skipped_and_noted(torchlogs):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fig = plot_scalars(read_scalars(torchlogs), tags=["train/loss"], runs="^a$", smoothing=0)
-    assert [str(w.message) for w in caught if w.category is PlotNote] == ["skipped 2 points (non-finite)"]
+    assert [str(w.message) for w in caught if w.category is PlotNote] == ["skipped 2 points (non-finite) in train/loss"]
     (line,) = fig.axes[0].get_lines()
     assert len(line.get_xdata()) == 38 and 7 not in line.get_xdata() and 8 not in line.get_xdata()
 
@@ -209,8 +209,9 @@ def test_cli_options_on_demo_logs(demo, tmp_path, capsys, extension, options):
 
 
 @pytest.mark.parametrize("options, note", [
-    (["--tag", "train/loss", "--tag", "^lr$", "--logy"], "note: skipped 2 points (non-finite)"),
-    (["--kind", "dist", "--x", "relative", "--logx"], "note: skipped 2 points (x ≤ 0 on the log x axis)"),
+    (["--tag", "train/loss", "--tag", "^lr$", "--logy"], "note: skipped 2 points (non-finite) in train/loss\n"),
+    (["--kind", "dist", "--x", "relative", "--logx"],
+     "note: skipped 2 points (x ≤ 0 on the log x axis) in weights\n"),
     (["--kind", "hist", "--run", "b", "--cols", "1"], None),
     (["--tag", "weights"], None),   # only histogram tags match: drawn as distributions
 ])
@@ -225,7 +226,8 @@ def test_cli_options_on_torch_logs(torchlogs, tmp_path, capsys, options, note):
 def test_cli_several_paths_keep_runs_apart(demo, torchlogs, tmp_path, capsys):
     from tbwriter.commands.plot import _read
     merged = _read("read_scalars", [demo, torchlogs])
-    assert (os.path.join(torchlogs, "a"), "lr") in merged and (os.path.join(demo, "lr0.5", "seed0"), "epoch/loss") in merged
+    assert (os.path.join(torchlogs, "a"), "lr") in merged
+    assert (os.path.join(demo, "lr0.5", "seed0"), "epoch/loss") in merged
     status, err = run_cli(capsys, demo, torchlogs, "-o", tmp_path / "both.png", "--tag", "loss")
     assert status == 0, err
 
@@ -283,3 +285,15 @@ def test_readme_plotting_examples_run(tmp_path, monkeypatch, capsys):
     assert (tmp_path / "val.pdf").stat().st_size > 0 and (tmp_path / "weights.svg").stat().st_size > 0
     for image in re.findall(r"!\[[^]]*\]\((docs/[^)]+)\)", section):  # the committed pictures the README shows
         assert os.path.exists(os.path.join(ROOT, image)) and (tmp_path / image).exists()
+
+
+def test_distribution_of_tbwriter_histograms_matches_tensorboards_compressor(demo):
+    from tensorboard.plugins.distribution.compressor import compress_histogram
+    from tensorboard.util.tensor_util import make_ndarray
+
+    fig = plot_histograms(read_histograms(demo), runs="lr0.5/seed1")
+    events = accumulator(os.path.join(demo, "lr0.5", "seed1")).Tensors("weights")  # v2 histogram tensors
+    median = fig.axes[0].get_lines()[0]
+    assert median.get_xdata().tolist() == [e.step for e in events]
+    expected = [dict(compress_histogram(make_ndarray(e.tensor_proto)))[5000] for e in events]
+    np.testing.assert_allclose(median.get_ydata(), expected, rtol=1e-9)

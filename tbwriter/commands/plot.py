@@ -79,7 +79,8 @@ def run(args: argparse.Namespace) -> int:
         fig.savefig(args.output)
     for note in notes:
         print(f"tbwriter plot: note: {note.message}", file=sys.stderr)
-    print(f"tbwriter plot: wrote {args.output} ({len(fig.axes)} panel{'s' if len(fig.axes) > 1 else ''})", file=sys.stderr)
+    panels = len(fig.axes)
+    print(f"tbwriter plot: wrote {args.output} ({panels} panel{'s' if panels > 1 else ''})", file=sys.stderr)
     return 0
 
 
