@@ -55,7 +55,8 @@ def plot_scalars(data: Mapping[tuple[str, str], Any], *, tags: Sequence[str] | N
     same name are drawn as their mean with a band (``band="std"`` for ± one standard deviation, ``"minmax"``).
     ``xlim``/``ylim`` are ``(low, high)`` in the axis' units, either may be None.
     """
-    if not 0 <= smoothing <= 1:  # NaN passes and counts as 0, as in TensorBoard
+    smoothing = smoothing if math.isfinite(smoothing) else 0.0  # as TensorBoard treats a non-finite weight
+    if not 0 <= smoothing <= 1:
         raise ValueError(f"plot_scalars: smoothing must be in [0, 1], got {smoothing!r}")
     _check_choice("plot_scalars", "x", x, X_AXES)
     _check_choice("plot_scalars", "band", band, ("std", "minmax"))

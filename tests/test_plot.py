@@ -175,6 +175,11 @@ def test_stacked_histograms_one_ridge_per_step(torchlogs):
         plot_histograms(read_histograms(torchlogs), kind="hist", logy=True)
 
 
+def test_non_finite_smoothing_weight_draws_raw_as_tensorboard_does(torchlogs):
+    fig = plot_scalars(read_scalars(torchlogs), tags=["^lr$"], smoothing=math.nan)
+    assert len(fig.axes[0].get_lines()) == 2 and all(line.get_alpha() is None for line in fig.axes[0].get_lines())
+
+
 def test_bad_arguments_name_the_method(torchlogs):
     data = read_scalars(torchlogs)
     for kwargs, message in [({"smoothing": 2}, "plot_scalars: smoothing must be in"),
@@ -230,6 +235,7 @@ def test_cli_several_paths_keep_runs_apart(demo, torchlogs, tmp_path, capsys):
     assert (os.path.join(demo, "lr0.5", "seed0"), "epoch/loss") in merged
     status, err = run_cli(capsys, demo, torchlogs, "-o", tmp_path / "both.png", "--tag", "loss")
     assert status == 0, err
+    assert ("a", "lr") in _read("read_scalars", [os.path.join(torchlogs, "a")])  # not ".": the legend names it
 
 
 @pytest.mark.parametrize("argv, message", [

@@ -100,16 +100,22 @@ def _scalars_or_distributions(plot, args: argparse.Namespace, looks: dict):
 
 
 def _read(function: str, paths: list[str]) -> dict:
-    """Every series under ``paths``; with several paths, runs are named ``<path>/<run>`` to keep them apart."""
+    """Every series under ``paths``, by (run, tag).
+
+    With several paths, runs are named ``<path>/<run>`` to keep them apart; with one, a run that is the path itself
+    (TensorBoard's ``"."``) is named after its directory, which reads better in a legend.
+    """
     import tbwriter
 
     read = getattr(tbwriter, function)
-    if len(paths) == 1:
-        return read(paths[0])
     merged = {}
     for path in paths:
         for (run, tag), series in read(path).items():
-            merged[(os.path.normpath(os.path.join(path, run)), tag)] = series
+            if len(paths) > 1:
+                run = os.path.normpath(os.path.join(path, run))
+            elif run == ".":
+                run = os.path.basename(os.path.normpath(os.path.abspath(path)))
+            merged[(run, tag)] = series
     return merged
 
 
