@@ -98,23 +98,20 @@ def read_scalars(path: str | os.PathLike, runs: str | None = None, tags: str | N
 
     ``runs`` and ``tags`` are regular expressions (``re.search``); what they exclude is not decoded.
     """
-    out = Scalars()
-    for run, tag, plugin, chunks in _scan(path, runs, tags, "scalars", out.damaged):
-        chunks = [c for c in chunks if c.payload is not None]
-        if plugin == "scalars" and chunks:
-            seq, step, wall, value = _merge(chunks)
-            out[(run, tag)] = ScalarSeries(step, wall, value)
-    return out
+    return _read(Scalars(), ScalarSeries, "scalars", path, runs, tags)
 
 
 def read_histograms(path: str | os.PathLike, runs: str | None = None, tags: str | None = None) -> Histograms:
     """Every histogram under ``path``: ``read_histograms("runs")[(".", "weights")].buckets[0]``."""
-    out = Histograms()
-    for run, tag, plugin, chunks in _scan(path, runs, tags, "histograms", out.damaged):
+    return _read(Histograms(), HistogramSeries, "histograms", path, runs, tags)
+
+
+def _read(out: _Result, series, plugin: str, path, runs: str | None, tags: str | None):
+    for run, tag, tag_plugin, chunks in _scan(path, runs, tags, plugin, out.damaged):
         chunks = [c for c in chunks if c.payload is not None]
-        if plugin == "histograms" and chunks:
-            seq, step, wall, buckets = _merge(chunks)
-            out[(run, tag)] = HistogramSeries(step, wall, buckets)
+        if tag_plugin == plugin and chunks:
+            _, step, wall, payload = _merge(chunks)
+            out[(run, tag)] = series(step, wall, payload)
     return out
 
 
