@@ -240,7 +240,7 @@ def _draw_line(ax, show, x: np.ndarray, y: np.ndarray, smoothing: float, look: d
     if smoothing > 0:
         keep = plotdata.decimate(bins, y, columns)
         raw, = ax.plot(show(x[keep]), y[keep], color=look["color"], linestyle=look["linestyle"],
-                       linewidth=0.8, alpha=RAW_ALPHA)
+                       linewidth=0.8, alpha=RAW_ALPHA, zorder=1.9)  # under every smoothed line
         raw.set_rasterized(len(x) > 4 * columns)  # a decimated raw line is dense: an image in PDF/SVG keeps it small
         y = plotdata.smooth(y, smoothing)
     keep = plotdata.decimate(bins, y, columns)
