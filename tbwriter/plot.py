@@ -66,8 +66,9 @@ def plot_scalars(data: Mapping[tuple[str, str], Any], *, tags: Sequence[str] | N
     names = sorted({run for series in panels.values() for run in series})
     groups = {run: plotdata.group_name(run, group) for run in names} if group is not None else {}
     keys = sorted(set(groups.values())) if group is not None else names
+    labels = keys if group is None else [f"{k} ({sum(g == k for g in groups.values())} runs)" for k in keys]
     with _theme(style, dark):
-        fig, axes = _grid("plot_scalars", len(panels), cols, size, dpi)
+        fig, axes = _figure("plot_scalars", len(panels), cols, size, dpi, labels, title)
         looks = _looks(keys)
         skipped, drawn = _Skipped(), 0
         for ax, (tag, series) in zip(axes, panels.items()):
@@ -89,9 +90,7 @@ def plot_scalars(data: Mapping[tuple[str, str], Any], *, tags: Sequence[str] | N
             drawn += _mark_if_empty(ax, bool(curves))
         _label_bottom_row(axes, _cols_of(len(panels), cols))
         _check_drawn("plot_scalars", drawn, skipped)
-        labels = keys if group is None else [f"{k} ({sum(g == k for g in groups.values())} runs)" for k in keys]
         _legend(fig, [looks[k] for k in keys], labels)
-        _titles(fig, title)
     skipped.report()
     return fig
 
@@ -116,7 +115,7 @@ def plot_histograms(hist: Mapping[tuple[str, str], Any], *, tags: Sequence[str] 
     names = sorted({run for series in panels.values() for run in series})
     cells = [(tag, run, s) for tag, series in panels.items() for run, s in series.items()]
     with _theme(style, dark):
-        fig, axes = _grid("plot_histograms", len(cells), cols, size, dpi)
+        fig, axes = _figure("plot_histograms", len(cells), cols, size, dpi, names, title)
         looks = _looks(names)
         skipped, drawn = _Skipped(), 0
         for ax, (tag, run, s) in zip(axes, cells):
@@ -134,7 +133,6 @@ def plot_histograms(hist: Mapping[tuple[str, str], Any], *, tags: Sequence[str] 
         _check_drawn("plot_histograms", drawn, skipped)
         _label_bottom_row(axes, _cols_of(len(cells), cols))
         _legend(fig, [looks[n] for n in names], names)
-        _titles(fig, title)
     skipped.report()
     return fig
 
@@ -372,22 +370,33 @@ def _label_bottom_row(axes: list, cols: int) -> None:
             ax.set_xlabel("")
 
 
-def _grid(method: str, panels: int, cols: int | None, size: tuple[float, float] | None, dpi: float):
-    """A figure with one axes per panel, row by row; the unused cells of the last row removed."""
+def _figure(method: str, panels: int, cols: int | None, size: tuple[float, float] | None, dpi: float,
+            labels: list[str], title: str | None):
+    """A figure with one axes per panel, row by row, room below for the legend of ``labels``, and the title.
+
+    Without ``size``, the figure grows with the grid and the legend (and widens for long run names), so the legend
+    never has to squeeze the panels.
+    """
     from matplotlib.figure import Figure
 
     if cols is not None and not (isinstance(cols, int) and cols >= 1):
         raise ValueError(f"{method}: cols must be a positive integer, got {cols!r}")
     if not 10 <= dpi <= 1200:
         raise ValueError(f"{method}: dpi must be between 10 and 1200, got {dpi!r}")
-
     cols = _cols_of(panels, cols)
     rows = math.ceil(panels / cols)
-    width, height = size or (min(4.2 * cols, 14.0), 3.0 * rows + 0.7)
-    fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
+    if size is None:
+        width = min(4.2 * cols, 14.0)
+        if len(labels) > 4:
+            width = max(width, min(2 * _legend_entry_width(labels), 14.0))
+        legend_rows = math.ceil(len(labels) / _legend_columns(width, labels))
+        size = (width, 3.0 * rows + 0.25 + 0.25 * legend_rows + (0.4 if title else 0.0))
+    fig = Figure(figsize=size, dpi=dpi, layout="constrained")
     grid = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax in grid[panels:]:
         ax.remove()
+    if title:
+        fig.suptitle(title, fontsize="x-large")
     return fig, list(grid[:panels])
 
 
@@ -405,15 +414,17 @@ def _legend(fig, looks: list[dict], labels: list[str]) -> None:
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], linewidth=2.0, **look) for look in looks]
-    width_in = fig.get_figwidth()
-    entry_in = 0.75 + 0.075 * max(len(label) for label in labels)  # line sample + text at ~10 pt
-    ncols = max(1, min(len(labels), int(width_in // entry_in)))
-    fig.legend(handles, labels, loc="outside lower center", ncols=ncols, frameon=False)
+    fig.legend(handles, labels, loc="outside lower center", ncols=_legend_columns(fig.get_figwidth(), labels),
+               frameon=False)
 
 
-def _titles(fig, title: str | None) -> None:
-    if title:
-        fig.suptitle(title, fontsize="x-large")
+def _legend_entry_width(labels: list[str]) -> float:
+    """Inches one legend entry takes: the line sample and the longest label at ~10 pt."""
+    return 0.75 + 0.08 * max(len(label) for label in labels)
+
+
+def _legend_columns(width: float, labels: list[str]) -> int:
+    return max(1, min(len(labels), int(width // _legend_entry_width(labels))))
 
 
 def _theme(style: str | None, dark: bool):
