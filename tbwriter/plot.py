@@ -64,7 +64,8 @@ def plot_scalars(data: Mapping[tuple[str, str], Any], *, tags: Sequence[str] | N
         raise ValueError("plot_scalars: group needs x='step' or x='relative' (runs of a group ran at different times)")
     panels = _select("plot_scalars", "scalar", data, tags, runs)
     names = sorted({run for series in panels.values() for run in series})
-    groups = {run: plotdata.group_name(run, group) for run in names} if group is not None else {}
+    pattern = _regex("plot_scalars", "group", group) if group is not None else None
+    groups = {run: plotdata.group_name(run, pattern) for run in names} if pattern is not None else {}
     keys = sorted(set(groups.values())) if group is not None else names
     labels = keys if group is None else [f"{k} ({sum(g == k for g in groups.values())} runs)" for k in keys]
     with _theme(style, dark):

@@ -5,6 +5,7 @@ compressor) and numpy; the command line is run with every option, and every erro
 """
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
@@ -242,6 +243,7 @@ def test_cli_several_paths_keep_runs_apart(demo, torchlogs, tmp_path, capsys):
     (["{demo}", "-o", "{tmp}/x.png", "--tag", "nope"], "no scalar tag matches 'nope'; scalar tags: batch/loss"),
     (["{demo}", "-o", "{tmp}/x.png", "--tag", "("], "tags '(' is not a regular expression"),
     (["{demo}", "-o", "{tmp}/x.png", "--run", "nomatch"], "no scalar series has both"),
+    (["{demo}", "-o", "{tmp}/x.png", "--group", "seed("], "group 'seed(' is not a regular expression"),
     (["{tmp}/missing", "-o", "{tmp}/x.png"], "missing: no such file or directory"),
     (["{demo}", "-o", "{tmp}/x.gif"], "the extension must be one of .png, .svg, .pdf"),
     (["{demo}", "-o", "{tmp}/no/dir/x.png"], "no such directory"),
@@ -303,3 +305,17 @@ def test_distribution_of_tbwriter_histograms_matches_tensorboards_compressor(dem
     assert median.get_xdata().tolist() == [e.step for e in events]
     expected = [dict(compress_histogram(make_ndarray(e.tensor_proto)))[5000] for e in events]
     np.testing.assert_allclose(median.get_ydata(), expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("options", [{"tags": ["epoch/loss"]}, {"tags": ["epoch/"], "cols": 2, "title": "All"}])
+def test_legend_never_covers_a_panel(demo, options):
+    data = read_scalars(demo)
+    renamed = {(f"experiments/logistic_regression/{run}/with_a_long_description", tag): s
+               for (run, tag), s in data.items()}
+    fig = plot_scalars(renamed, **options)
+    fig.savefig(io.BytesIO(), format="png")  # lays the figure out
+    (legend,) = fig.legends
+    box = legend.get_window_extent()
+    assert box.y0 >= 0 and box.x0 >= 0 and box.x1 <= fig.bbox.width
+    for ax in fig.axes:
+        assert not box.overlaps(ax.get_tightbbox()), ax.get_title()
