@@ -58,7 +58,7 @@ def plot_scalars(data: Mapping[tuple[str, str], Any], *, tags: Sequence[str] | N
     smoothing = smoothing if math.isfinite(smoothing) else 0.0  # as TensorBoard treats a non-finite weight
     if not 0 <= smoothing <= 1:
         raise ValueError(f"plot_scalars: smoothing must be in [0, 1], got {smoothing!r}")
-    _check_choice("plot_scalars", "x", x, X_AXES)
+    _check_x("plot_scalars", x, logx)
     _check_choice("plot_scalars", "band", band, ("std", "minmax"))
     if group is not None and x == "wall":
         raise ValueError("plot_scalars: group needs x='step' or x='relative' (runs of a group ran at different times)")
@@ -108,7 +108,7 @@ def plot_histograms(hist: Mapping[tuple[str, str], Any], *, tags: Sequence[str] 
     steps, latest in front (``x`` must be ``"step"``; no log axes there).
     """
     _check_choice("plot_histograms", "kind", kind, KINDS)
-    _check_choice("plot_histograms", "x", x, X_AXES)
+    _check_x("plot_histograms", x, logx)
     if kind == "hist" and (x != "step" or logx or logy):
         raise ValueError("plot_histograms: kind='hist' stacks histograms by step: it takes neither "
                          f"x={x!r} nor logx/logy")
@@ -146,6 +146,12 @@ def _cols_of(panels: int, cols: int | None) -> int:
 def _check_choice(method: str, name: str, value: Any, choices: Iterable[str]) -> None:
     if value not in choices:
         raise ValueError(f"{method}: {name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+
+
+def _check_x(method: str, x: str, logx: bool) -> None:
+    _check_choice(method, "x", x, X_AXES)
+    if logx and x == "wall":
+        raise ValueError(f"{method}: logx needs x='step' or x='relative', not dates")
 
 
 def _select(method: str, what: str, data: Mapping, tags: Sequence[str] | None, runs: str | None) -> dict:

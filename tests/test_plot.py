@@ -257,6 +257,7 @@ def test_cli_several_paths_keep_runs_apart(demo, torchlogs, tmp_path, capsys):
     (["{demo}", "-o", "{tmp}/x.png", "--kind", "dist", "--tag", "loss"], "no histogram tag matches 'loss'; histogram"),
     (["{demo}", "-o", "{tmp}/x.png", "--kind", "dist", "--group", "s"], "--group draws scalars"),
     (["{demo}", "-o", "{tmp}/x.png", "--x", "wall", "--group", "seed"], "group needs x='step'"),
+    (["{demo}", "-o", "{tmp}/x.png", "--x", "wall", "--logx"], "logx needs x='step' or x='relative'"),
     (["{torch}", "-o", "{tmp}/x.png", "--tag", "broken"], "nothing to draw"),
     (["{torch}", "-o", "{tmp}/x.png", "--kind", "hist", "--x", "wall"], "kind='hist' stacks histograms"),
 ])
