@@ -10,6 +10,7 @@ import math
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import warnings
@@ -150,8 +151,11 @@ def test_long_series_are_decimated_and_keep_their_spike(big):
     (line,) = fig.axes[0].get_lines()
     columns = fig.axes[0].get_position().width * fig.get_figwidth() * fig.dpi
     assert len(line.get_ydata()) <= 4 * columns + 4 and max(line.get_ydata()) == 25.0
-    raw = plot_scalars(read_scalars(big)).axes[0].get_lines()[0]
-    assert raw.get_rasterized()  # faint raw line: an image inside PDF/SVG
+    fig = plot_scalars(read_scalars(big))
+    assert fig.axes[0].get_lines()[0].get_rasterized()  # the faint raw line: an image inside PDF/SVG
+    pdf = io.BytesIO()
+    fig.savefig(pdf, format="pdf")
+    assert b"/Subtype /Image" in pdf.getvalue()
 
 
 def test_distribution_matches_tensorboards_compressed_histograms(torchlogs):
@@ -227,6 +231,15 @@ def test_cli_options_on_torch_logs(torchlogs, tmp_path, capsys, options, note):
     assert status == 0, err
     assert out.read_bytes().startswith(MAGIC["png"])
     assert ((note in err) if note else "note:" not in err), err
+
+
+def test_cli_notes_damaged_records_and_still_draws(torchlogs, tmp_path, capsys):
+    damaged = tmp_path / "damaged"
+    shutil.copytree(os.path.join(torchlogs, "a"), damaged)
+    (event_file,) = damaged.glob("*tfevents*")
+    event_file.write_bytes(event_file.read_bytes()[:-7])  # a torn last record, as after a crash
+    status, err = run_cli(capsys, damaged, "-o", tmp_path / "x.png", "--tag", "^lr$")
+    assert status == 0 and "tbwriter plot: note: " in err and str(event_file) in err, err
 
 
 def test_cli_several_paths_keep_runs_apart(demo, torchlogs, tmp_path, capsys):
