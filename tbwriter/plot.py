@@ -174,7 +174,7 @@ def _select(method: str, what: str, data: Mapping, tags: Sequence[str] | None, r
     if not panels:
         all_runs = sorted({run for run, _ in data})
         raise NothingToPlot(f"{method}: no {what} series has both a tag matching {[p.pattern for p in patterns]} "
-                         f"and a run matching {run_pattern.pattern!r}; runs: {_few(all_runs)}")
+                            f"and a run matching {run_pattern.pattern!r}; runs: {_few(all_runs)}")
     return panels
 
 
@@ -239,8 +239,6 @@ def _binning(x: np.ndarray, logx: bool) -> np.ndarray:
 def _draw_line(ax, show, x: np.ndarray, y: np.ndarray, smoothing: float, look: dict, columns: int,
                logx: bool) -> None:
     """A run's curve: the raw series faint, the smoothed one over it; ``show`` maps x to what matplotlib gets."""
-    if not len(x):
-        return
     bins = _binning(x, logx)
     if smoothing > 0:
         keep = plotdata.decimate(bins, y, columns)
