@@ -168,8 +168,9 @@ def _scan(path, runs: str | None, tags: str | None, decode: str | None, damaged:
             if progress:
                 done += os.path.getsize(name)
                 progress(done, total)
-        firsts = {tag: min(chunks, key=lambda c: c.seq[0]) for tag, chunks in sink.tags().items()}
-        for tag, chunks in sorted(sink.tags().items(), key=lambda item: firsts[item[0]].seq[0]):  # as logged
+        by_tag = sink.tags()
+        firsts = {tag: min(chunks, key=lambda c: c.seq.min()) for tag, chunks in by_tag.items()}
+        for tag, chunks in sorted(by_tag.items(), key=lambda item: firsts[item[0]].seq.min()):  # as logged
             first = firsts[tag]
             # TensorBoard takes a tag's plugin from its first value; v1 values are migrated on read
             yield run, tag, MIGRATED_PLUGIN.get(first.kind) or first.plugin, chunks
