@@ -297,7 +297,6 @@ class _Group:
         self.buf, self.idx, self.length = buf, idx, length
         self.starts = offsets[idx] + HEADER_SIZE
         self.bulk = len(idx) >= _MIN_BULK and length <= _MAX_BULK_LENGTH
-        self._fields: dict[tuple, np.ndarray] = {}
         if self.bulk:
             width = (length + FOOTER_SIZE + 7) // 8 * 8  # whole u64 words, to compare 8 bytes at a time
             self.rows = _gather_rows(padded, self.starts, width)
@@ -337,13 +336,10 @@ class _Group:
         return crc
 
     def field(self, f: decode.Field | None, rows: np.ndarray, dtype) -> np.ndarray:
-        """Field ``f`` of the records ``rows`` (zeros when absent), decoded once for the whole group."""
+        """Field ``f`` of the records ``rows`` as ``dtype`` (zeros when the field is absent)."""
         if f is None:
             return np.zeros(len(rows), dtype)
-        column = self._fields.get(f)
-        if column is None:
-            column = self._fields[f] = _column(self.rows, f, dtype)
-        return column if len(rows) == len(column) else column[rows]
+        return _column(self.rows, f, dtype, None if len(rows) == len(self.rows) else rows)
 
     def decode(self, cutoff: int, base: int, sink: Sink, tag_ok, decode_what: str | None) -> None:
         """Decode this group's records that come before record ``cutoff`` into ``sink``."""
@@ -390,10 +386,7 @@ class _Group:
                 remaining, tiny = remaining[1:], tiny + 1
                 continue
             mask = self._shape_mask(layout)
-            words = self.words if len(remaining) == len(self.words) else self.words[remaining]
-            key = np.zeros(len(remaining), np.uint64)
-            for j in np.flatnonzero(mask).tolist():
-                key = key * np.uint64(0x9E3779B97F4A7C15) ^ (words[:, j] & mask[j])
+            key, exact = self._keys(remaining, mask)
             retry, misses = [], 0
             for n, rows in enumerate(self._split(remaining, key)):
                 if n and (len(rows) == 1 or misses > 4):  # likely other shapes, scattered by this mask
@@ -404,7 +397,7 @@ class _Group:
                     retry.append(rows)
                     misses += 1
                     continue
-                if np.count_nonzero(mask) > 1:  # the key was a hash: make sure
+                if not exact:  # the key was a hash: make sure
                     same = self._matches(rows, mask)
                     retry.append(rows[~same])
                     rows = rows[same]
@@ -416,6 +409,23 @@ class _Group:
                         break
             remaining = np.concatenate(retry) if retry else remaining[:0]
         return remaining
+
+    def _keys(self, rows: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, bool]:
+        """A key per record of the bits ``mask`` selects: those bits themselves when they fit
+        in 8 bytes (exact), else a hash of them."""
+        whole = len(rows) == len(self.rows)
+        mask_bytes = mask.view(np.uint8)
+        columns = np.flatnonzero(mask_bytes).tolist()
+        key = np.zeros(len(rows), np.uint64)
+        if len(columns) <= 8:
+            for j, c in enumerate(columns):
+                column = self.rows[:, c] if whole else self.rows[rows, c]
+                key |= (column & mask_bytes[c]).astype(np.uint64) << np.uint64(8 * j)
+            return key, True
+        words = self.words if whole else self.words[rows]
+        for j in np.flatnonzero(mask).tolist():
+            key = key * np.uint64(0x9E3779B97F4A7C15) ^ (words[:, j] & mask[j])
+        return key, False
 
     @staticmethod
     def _split(rows: np.ndarray, key: np.ndarray):
@@ -456,13 +466,20 @@ class _Group:
             sink.add(Chunk(v.tag, v.plugin, v.kind, seq, step, wall, payload))
 
 
-def _column(rows: np.ndarray, f: decode.Field, dtype) -> np.ndarray:
-    """Field ``f`` of every record in the 2-D byte array ``rows``, as ``dtype``."""
+def _column(rows: np.ndarray, f: decode.Field, dtype, pick: np.ndarray | None = None) -> np.ndarray:
+    """Field ``f`` of the records ``rows[pick]`` (all when ``pick`` is None) in a 2-D byte array, as ``dtype``.
+
+    Only the picked records are converted: others may hold a different shape there.
+    """
     if f.fmt.startswith("varint:"):
-        return _varints(rows[:, f.pos:f.pos + f.width], f.fmt[7:]).astype(dtype)
+        raw = rows[:, f.pos:f.pos + f.width]
+        return _varints(raw if pick is None else raw[pick], f.fmt[7:]).astype(dtype)
+    typed = _typed(rows, f.pos, "<u2" if f.fmt == "bf16" else f.fmt)
+    if pick is not None:
+        typed = typed[pick]
     if f.fmt == "bf16":
-        return (_typed(rows, f.pos, "<u2").astype(np.uint32) << 16).view("<f4").astype(dtype)
-    return _typed(rows, f.pos, f.fmt).astype(dtype)
+        typed = (typed.astype(np.uint32) << 16).view("<f4")
+    return typed.astype(dtype)
 
 
 def _typed(rows: np.ndarray, pos: int, fmt: str) -> np.ndarray:

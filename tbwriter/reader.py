@@ -25,6 +25,7 @@ from tbwriter import bulk
 from tbwriter.decode import MIGRATED_PLUGIN
 from tbwriter.record import DamagedRecordWarning, RecordError
 
+Progress = Callable[[int, int], None]
 KINDS = {"scalars": "scalar", "histograms": "histogram", "text": "text", "images": "image", "hparams": "hparams"}
 
 
@@ -93,21 +94,24 @@ class Summaries(_Result):
     """``summarize``'s result: ``data[(run, tag)]`` is a :class:`TagSummary`."""
 
 
-def read_scalars(path: str | os.PathLike, runs: str | None = None, tags: str | None = None) -> Scalars:
+def read_scalars(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
+                 progress: Progress | None = None) -> Scalars:
     """Every scalar under ``path``: ``read_scalars("runs", tags="^loss$")[("seed0", "loss")].value``.
 
     ``runs`` and ``tags`` are regular expressions (``re.search``); what they exclude is not decoded.
+    ``progress(bytes_done, bytes_total)`` is called after each file.
     """
-    return _read(Scalars(), ScalarSeries, "scalars", path, runs, tags)
+    return _read(Scalars(), ScalarSeries, "scalars", path, runs, tags, progress)
 
 
-def read_histograms(path: str | os.PathLike, runs: str | None = None, tags: str | None = None) -> Histograms:
+def read_histograms(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
+                    progress: Progress | None = None) -> Histograms:
     """Every histogram under ``path``: ``read_histograms("runs")[(".", "weights")].buckets[0]``."""
-    return _read(Histograms(), HistogramSeries, "histograms", path, runs, tags)
+    return _read(Histograms(), HistogramSeries, "histograms", path, runs, tags, progress)
 
 
-def _read(out: _Result, series, plugin: str, path, runs: str | None, tags: str | None):
-    for run, tag, tag_plugin, chunks in _scan(path, runs, tags, plugin, out.damaged):
+def _read(out: _Result, series, plugin: str, path, runs: str | None, tags: str | None, progress):
+    for run, tag, tag_plugin, chunks in _scan(path, runs, tags, plugin, out.damaged, progress):
         chunks = [c for c in chunks if c.payload is not None]
         if tag_plugin == plugin and chunks:
             _, step, wall, payload = _merge(chunks)
@@ -115,8 +119,8 @@ def _read(out: _Result, series, plugin: str, path, runs: str | None, tags: str |
     return out
 
 
-def summarize(path: str | os.PathLike, runs: str | None = None, tags: str | None = None,
-              progress: Callable[[int, int], None] | None = None) -> Summaries:
+def summarize(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
+              progress: Progress | None = None) -> Summaries:
     """Kind, point count and step range of every tag: ``summarize("runs")[(".", "loss")].count``."""
     out = Summaries()
     for run, tag, plugin, chunks in _scan(path, runs, tags, None, out.damaged, progress):
@@ -146,7 +150,7 @@ def find_runs(path: str | os.PathLike) -> dict[str, list[str]]:
 
 
 def _scan(path, runs: str | None, tags: str | None, decode: str | None, damaged: list[RecordError],
-          progress: Callable[[int, int], None] | None = None) -> Iterator[tuple]:
+          progress: Progress | None = None) -> Iterator[tuple]:
     """Yield ``(run, tag, plugin, chunks)`` for each tag kept by the filters."""
     run_re = re.compile(runs) if runs else None
     tag_re = re.compile(tags) if tags else None
@@ -164,24 +168,24 @@ def _scan(path, runs: str | None, tags: str | None, decode: str | None, damaged:
             if progress:
                 done += os.path.getsize(name)
                 progress(done, total)
-        for tag, chunks in sink.tags().items():
-            first = min(chunks, key=lambda c: c.seq[0])
+        by_tag = sink.tags()
+        firsts = {tag: min(chunks, key=lambda c: c.seq.min()) for tag, chunks in by_tag.items()}
+        for tag, chunks in sorted(by_tag.items(), key=lambda item: firsts[item[0]].seq.min()):  # as logged
+            first = firsts[tag]
             # TensorBoard takes a tag's plugin from its first value; v1 values are migrated on read
             yield run, tag, MIGRATED_PLUGIN.get(first.kind) or first.plugin, chunks
 
 
 def _merge(chunks: list[bulk.Chunk]) -> tuple:
     """Concatenate a tag's chunks into arrays in file order."""
-    if len(chunks) == 1:
-        c = chunks[0]
-        return c.seq, c.step, c.wall, c.payload
-    seq = np.concatenate([c.seq for c in chunks])
-    step = np.concatenate([c.step for c in chunks])
-    wall = np.concatenate([c.wall for c in chunks])
+    def join(arrays):
+        return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+    seq, step, wall = (join([getattr(c, name) for c in chunks]) for name in ("seq", "step", "wall"))
     if isinstance(chunks[0].payload, list):
         payload = [b for c in chunks for b in c.payload]
     else:
-        payload = np.concatenate([c.payload for c in chunks])
+        payload = join([c.payload for c in chunks])
     if len(seq) > 1 and not (np.diff(seq) >= 0).all():
         order = np.argsort(seq, kind="stable")
         seq, step, wall = seq[order], step[order], wall[order]

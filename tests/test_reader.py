@@ -186,3 +186,97 @@ def test_missing_path_raises(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope"):
         read_scalars(tmp_path / "nope")
     assert read_scalars(tmp_path) == {}
+
+
+def _mixed_events(seed: int):
+    """Events of many shapes built with TensorBoard's own protobuf classes, and the points they hold."""
+    from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2
+    rng = np.random.default_rng(seed)
+    styles = {
+        "simple": lambda v: (summary_pb2.Summary.Value(simple_value=v), np.float32(v).item()),
+        "f32_content": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 1, tensor_content=np.float32(v).tobytes()),
+                                  np.float32(v).item()),
+        "f32_val": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 1, float_val=[v]), np.float32(v).item()),
+        "f64_val": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 2, double_val=[v]), v),
+        "f64_content": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 2, tensor_content=np.float64(v).tobytes(),
+                                                dims=[1]), v),
+        "i32_val": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 3, int_val=[int(v * 1000)]),
+                              float(int(v * 1000))),
+        "i64_val": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 9, int64_val=[int(v * 1e12)]),
+                              float(int(v * 1e12))),
+        "f16_val": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 19,
+                                            half_val=[int(np.float16(v).view(np.uint16))]), float(np.float16(v))),
+    }
+    tags = {f"{'t' * n}/{style}": style for n, style in zip(rng.integers(1, 30, len(styles)), styles)}
+    tags.update({f"same_{i}": "simple" for i in range(4)})  # equal name lengths, one shape
+    names = list(tags)
+    steps = [0, 5, 127, 128, 300, 16383, 16384, 2 ** 21, 2 ** 40, -1, -(2 ** 40)]
+    events, expected, seen = [event_pb2.Event(wall_time=1.5, file_version="brain.Event:2")], {}, set()
+    step = 0
+    for i in range(3000):
+        if rng.random() < 0.05:
+            step = int(rng.choice(steps))
+        else:
+            step += 1
+        wall = 0.0 if rng.random() < 0.02 else 1.7e9 + i * 0.37
+        chosen = names if rng.random() < 0.3 else [names[i % len(names)]]
+        summary = summary_pb2.Summary()
+        for tag in chosen:
+            value, stored = styles[tags[tag]](float(rng.normal() * 10))
+            value.tag = tag
+            if tag not in seen or rng.random() < 0.1:
+                value.metadata.plugin_data.plugin_name = "scalars"
+                seen.add(tag)
+            elif tags[tag] == "simple" and rng.random() < 0.5:
+                value.metadata.plugin_data.plugin_name = "scalars"
+            summary.value.append(value)
+            expected.setdefault(tag, []).append((step, wall, stored))
+        events.append(event_pb2.Event(wall_time=wall, step=step, summary=summary))
+    return b"".join(frame(e.SerializeToString()) for e in events), expected
+
+
+def _tensor_value(tensor_pb2, tensor_shape_pb2, dtype, dims=(), **fields):
+    from tensorboard.compat.proto import summary_pb2
+    shape = tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=d) for d in dims])
+    return summary_pb2.Summary.Value(tensor=tensor_pb2.TensorProto(dtype=dtype, tensor_shape=shape, **fields))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_every_shape_of_event_decodes_exactly(tmp_path, seed):
+    raw, expected = _mixed_events(seed)
+    (tmp_path / "events.out.tfevents.1.mixed").write_bytes(raw)
+    data = read_scalars(tmp_path)
+    assert sorted(t for _, t in data) == sorted(expected)
+    for tag, points in expected.items():
+        s = data[(".", tag)]
+        assert s.step.tolist() == [p[0] for p in points], tag
+        assert s.wall_time.tolist() == [p[1] for p in points], tag
+        assert s.value.tolist() == [p[2] for p in points], tag
+    theirs = tensorboard_view(tmp_path, "scalars")  # and TensorBoard agrees on what the file holds
+    for tag, (steps, walls, values) in theirs.items():
+        assert data[(".", tag)].step.tolist() == steps
+        assert data[(".", tag)].value.tolist() == [float(v.item()) for v in values]
+
+
+@pytest.mark.parametrize("records", [5, 200])
+@pytest.mark.parametrize("damage", ["length", "data", "footer", "torn"])
+def test_damage_anywhere_in_small_and_large_files(tmp_path, records, damage):
+    path = tmp_path / "events.out.tfevents.1.x"
+    events = [frame(bytes.fromhex("0900000040fc54d941") + b"\x1a\x0dbrain.Event:2")]
+    with SummaryWriter(tmp_path / "w") as w:
+        w.add_scalar("warm", 0.0, 0)
+    for i in range(records):
+        events.append(frame(bytes.fromhex("0900004040fc54d94110") + bytes([i % 128 or 1])
+                            + b"\x2a\x0d\x0a\x0b\x0a\x04loss\x15" + np.float32(i).tobytes()))
+    bad = records // 2 + 1  # this record gets the damage
+    offset = sum(len(e) for e in events[:bad])
+    raw = bytearray(b"".join(events))
+    where = {"length": offset + 2, "data": offset + 15, "footer": offset + len(events[bad]) - 1}.get(damage)
+    if where is None:
+        raw = raw[:offset + 20]
+    else:
+        raw[where] ^= 0x10
+    path.write_bytes(bytes(raw))
+    with pytest.warns(DamagedRecordWarning, match=rf"at byte offset {offset}$"):
+        s = read_scalars(path)[(".", "loss")]
+    assert s.value.tolist() == list(range(bad - 1))

@@ -20,7 +20,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-TAGS = [f"metric/{i}" for i in range(10)]
+# names of different lengths, as in real logs (records of one length then interleave with others)
+TAGS = ["loss", "accuracy", "lr", "train/grad_norm", "val/loss_ema", "x", "epoch_time_seconds", "a/b/c",
+        "metric_9", "zz_top"]
 
 
 def write_log(directory: Path, points: int, style: str) -> None:

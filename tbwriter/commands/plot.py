@@ -61,9 +61,6 @@ def run(args: argparse.Namespace) -> int:
     folder = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(folder):
         raise CommandError(f"-o {args.output}: no such directory {folder}")
-    for path in args.paths:
-        if not os.path.exists(path):
-            raise CommandError(f"{path}: no such file or directory")
     if args.group is not None and args.kind:
         raise CommandError("--group draws scalars; it does not combine with --kind")
     looks = dict(x=args.x, logx=args.logx, logy=args.logy, cols=args.cols, title=args.title, dpi=args.dpi,
@@ -106,11 +103,12 @@ def _read(function: str, paths: list[str]) -> dict:
     (TensorBoard's ``"."``) is named after its directory, which reads better in a legend.
     """
     import tbwriter
+    from tbwriter.commands.logdir import read_logdir
 
     read = getattr(tbwriter, function)
     merged = {}
     for path in paths:
-        for (run, tag), series in read(path).items():
+        for (run, tag), series in read_logdir(read, path).items():
             if len(paths) > 1:
                 run = os.path.normpath(os.path.join(path, run))
             elif run == ".":
