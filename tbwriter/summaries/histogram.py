@@ -162,12 +162,12 @@ def merge_rows(rows: np.ndarray, max_bins: int) -> np.ndarray:
     return np.column_stack([rows[starts, 0], rows[ends, 1], np.add.reduceat(rows[:, 2], starts)])
 
 
-def raw_rows(min: object, max: object, num: object, bucket_limits: object, bucket_counts: object,
+def raw_rows(lo: float, hi: float, num: float, bucket_limits: object, bucket_counts: object,
              method: str, tag: str) -> np.ndarray:
     """Rows for ``add_histogram_raw`` (torch's v1 layout: right edges and counts), read as TensorBoard reads it.
 
-    Empty buckets at both ends are dropped, the first row starts at ``min`` and the last ends
-    at ``max``, exactly as TensorBoard's Python loader converts a ``HistogramProto``.
+    Empty buckets at both ends are dropped, the first row starts at ``lo`` (torch's ``min``) and
+    the last ends at ``hi`` (``max``), exactly as TensorBoard's Python loader converts a ``HistogramProto``.
     """
     where = f"{method}(tag={tag!r})"
     limits, counts = (_float_vector(v, name, where) for v, name in
@@ -186,9 +186,9 @@ def raw_rows(min: object, max: object, num: object, bucket_limits: object, bucke
         raise ValueError(f"{where}: bucket_counts are all zero")
     first, last = full[0], full[-1]
     inner = limits[first:last]
-    rows = np.column_stack([np.append(min, inner), np.append(inner, max), counts[first:last + 1]])
-    if not (math.isfinite(min) and math.isfinite(max)) or (rows[:, 0] > rows[:, 1]).any():
-        raise ValueError(f"{where}: min ({min}) and max ({max}) must be finite and enclose the non-empty "
+    rows = np.column_stack([np.append(lo, inner), np.append(inner, hi), counts[first:last + 1]])
+    if not (math.isfinite(lo) and math.isfinite(hi)) or (rows[:, 0] > rows[:, 1]).any():
+        raise ValueError(f"{where}: min ({lo}) and max ({hi}) must be finite and enclose the non-empty "
                          f"buckets' edges {inner.tolist()!r:.80}")
     return rows.astype(np.float64)
 
