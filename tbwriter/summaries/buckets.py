@@ -79,6 +79,7 @@ def count_tf_buckets(values: np.ndarray) -> tuple[np.ndarray, int]:
     """(counts over ``N_BUCKETS`` buckets as int64, number of NaN/inf values) of a real-valued array.
 
     ``values`` may have any real dtype and shape; memory used beyond it is a few small buffers.
+    Ints too wide for float32 and longdouble are compared as float64, as numpy compares them.
     """
     flat = values.reshape(-1)
     exact = flat.dtype in _EXACT_IN_FLOAT32
