@@ -148,10 +148,10 @@ class SummaryWriter:
         step = to_step(global_step, "add_histogram", tag)
         wall = _now() if walltime is None else to_walltime(walltime, "add_histogram", tag)
         rows, nonfinite = histogram.histogram_rows(values, bins, max_bins, "add_histogram", tag)
-        self._file.append(encode.summary_event(wall, step, histogram.tensor_value(tag, rows)))
-        if nonfinite:
+        if nonfinite:  # before writing: a warnings filter set to "error" refuses the call cleanly
             warnings.warn(f"add_histogram(tag={tag!r}): left out {nonfinite} non-finite value(s) (NaN/inf) "
                           f"of {int(rows[:, 2].sum()) + nonfinite}", RuntimeWarning, stacklevel=2)
+        self._file.append(encode.summary_event(wall, step, histogram.tensor_value(tag, rows)))
 
     def add_histogram_raw(self, tag: str, min: object, max: object, num: object, sum: object,
                           sum_squares: object, bucket_limits: object, bucket_counts: object,
