@@ -21,12 +21,17 @@ def oracle_counts(values) -> np.ndarray:
     return np.histogram(x[np.isfinite(x)], ORACLE_EDGES)[0]
 
 
-def rows_of(w, tag: str) -> list[np.ndarray]:
+def rows_in(run_dir, tag: str) -> list[np.ndarray]:
     """The [k, 3] tensors written for ``tag``, read back with TensorBoard's own loader and tensor_util."""
     from tensorboard.util import tensor_util
-    w.flush()
-    return [tensor_util.make_ndarray(v.tensor) for e in raw_events(w.get_logdir()) if e.HasField("summary")
+    return [tensor_util.make_ndarray(v.tensor) for e in raw_events(run_dir) if e.HasField("summary")
             for v in e.summary.value if v.tag == tag]
+
+
+def rows_of(w, tag: str) -> list[np.ndarray]:
+    """``rows_in`` for a writer's run, after flushing it."""
+    w.flush()
+    return rows_in(w.get_logdir(), tag)
 
 
 def check_tf_rows(rows: np.ndarray, values) -> None:

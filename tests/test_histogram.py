@@ -1,5 +1,6 @@
 """add_histogram / add_histogram_raw: exact counts against numpy, bytes against protobuf, files against TensorBoard."""
 import math
+import pathlib
 import re
 import tracemalloc
 import warnings
@@ -10,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from eventcheck import accumulator, raw_events
-from histcheck import ORACLE_EDGES, check_tf_rows, oracle_counts, rows_of
+from eventcheck import accumulator
+from histcheck import ORACLE_EDGES, check_tf_rows, oracle_counts, rows_in, rows_of
 from tbwriter import SummaryWriter, encode
 from tbwriter._proto import event_pb2
 from tbwriter.summaries import buckets, histogram
@@ -200,6 +201,12 @@ def test_non_finite_values_left_out_with_one_warning(tmp_path):
         assert len(caught) == 1 and "noisy" in str(caught[0].message) and "4 non-finite" in str(caught[0].message)
         (rows,) = rows_of(w, "noisy")
     check_tf_rows(rows, values)
+    with SummaryWriter(tmp_path / "strict") as w:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(RuntimeWarning, match="noisy"):
+                w.add_histogram("noisy", values, 1)
+        assert rows_of(w, "noisy") == []
 
 
 BAD = [
@@ -293,3 +300,14 @@ def test_add_histogram_raw_refuses_bad_input(tmp_path, change, error, message):
         assert "add_histogram_raw(tag='raw')" in str(info.value)
         w.add_histogram_raw("raw", **RAW_CASES[0])
         assert len(rows_of(w, "raw")) == 1
+
+
+def test_readme_histogram_example_runs(tmp_path, monkeypatch):
+    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
+    code = readme.split("## Histograms", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code, "README.md#histograms", "exec"), {})
+    run = tmp_path / "runs" / "hist"
+    assert [len(rows_in(run, t)) for t in ("weights", "weights_10", "weights_fd", "edges", "raw")] == [3, 3, 3, 1, 1]
+    assert all(len(r) <= 30 for r in rows_in(run, "weights_fd"))
+    assert rows_in(run, "edges")[0].tolist() == [[0.0, 1.0, 1.0], [1.0, 2.0, 1.0], [2.0, 7.0, 2.0]]
