@@ -207,7 +207,7 @@ def run_cli(capsys, *argv) -> tuple[int, str]:
     ("png", ["--tag", "batch/loss", "--tag", "epoch/val", "--cols", "2", "--title", "Demo", "--dpi", "60"]),
     ("svg", ["--run", "lr0\\.5", "--smoothing", "0", "--x", "relative", "--size", "6x4"]),
     ("pdf", ["--tag", "epoch/", "--group", "seed\\d+", "--band", "minmax", "--logy", "--ylim", "0.2,"]),
-    ("png", ["--tag", "epoch/loss", "--x", "wall", "--dark", "--xlim", "2000-01-01T00:00,"]),
+    ("png", ["--tag", "epoch/loss", "--x", "wall", "--dark", "--xlim", "2000-01-01T00:00,", "--ylim=-1,2"]),
     ("png", ["--tag", "loss", "--logx", "--xlim", "1,1e4", "--style", "ggplot", "--smoothing", "0.95"]),
 ])
 def test_cli_options_on_demo_logs(demo, tmp_path, capsys, extension, options):

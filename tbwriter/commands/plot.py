@@ -43,7 +43,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     look.add_argument("--logy", action="store_true", help="logarithmic y axis")
     look.add_argument("--xlim", metavar="LO,HI", help="x range in the axis' units (either may be empty; "
                                                       "dates for --x wall, e.g. 2024-05-01T12:00,)")
-    look.add_argument("--ylim", metavar="LO,HI", help="y range (either may be empty)")
+    look.add_argument("--ylim", metavar="LO,HI", help="y range (either may be empty; write --ylim=-1,1 when LO is "
+                                                      "negative)")
     look.add_argument("--cols", type=int, metavar="N", help="panels per row (default: up to 3)")
     look.add_argument("--title", help="a title over the whole figure")
     look.add_argument("--dpi", type=float, default=100, help="dots per inch (default 100)")
