@@ -91,7 +91,8 @@ def plot_scalars(data: Mapping[tuple[str, str], Any], *, tags: Sequence[str] | N
             drawn += _mark_if_empty(ax, bool(curves))
         _label_bottom_row(axes, _cols_of(len(panels), cols))
         _check_drawn("plot_scalars", drawn, skipped)
-        _legend(fig, [looks[k] for k in keys], labels)
+        band_key = {"std": "mean ± 1 std", "minmax": "mean, band from min to max"}[band] if group is not None else None
+        _legend(fig, [looks[k] for k in keys], labels, band_key)
     skipped.report()
     return fig
 
@@ -133,7 +134,8 @@ def plot_histograms(hist: Mapping[tuple[str, str], Any], *, tags: Sequence[str] 
             drawn += _mark_if_empty(ax, drew)
         _check_drawn("plot_histograms", drawn, skipped)
         _label_bottom_row(axes, _cols_of(len(cells), cols))
-        _legend(fig, [looks[n] for n in names], names)
+        _legend(fig, [looks[n] for n in names], names,
+                "median; bands from the 31st-69th out to the 0-100th percentile" if kind == "dist" else None)
     skipped.report()
     return fig
 
@@ -395,7 +397,7 @@ def _figure(method: str, panels: int, cols: int | None, size: tuple[float, float
         if len(labels) > 4:
             width = max(width, min(2 * _legend_entry_width(labels), 14.0))
         legend_rows = math.ceil(len(labels) / _legend_columns(width, labels))
-        size = (width, 3.0 * rows + 0.25 + 0.25 * legend_rows + (0.4 if title else 0.0))
+        size = (width, 3.0 * rows + 0.5 + 0.25 * legend_rows + (0.4 if title else 0.0))  # + a legend title
     fig = Figure(figsize=size, dpi=dpi, layout="constrained")
     grid = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax in grid[panels:]:
@@ -414,13 +416,13 @@ def _looks(keys: list[str]) -> dict[str, dict]:
             for i, key in enumerate(keys)}
 
 
-def _legend(fig, looks: list[dict], labels: list[str]) -> None:
+def _legend(fig, looks: list[dict], labels: list[str], title: str | None = None) -> None:
     """One legend for the whole figure, below the panels, so it never covers a curve."""
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], linewidth=2.0, **look) for look in looks]
     fig.legend(handles, labels, loc="outside lower center", ncols=_legend_columns(fig.get_figwidth(), labels),
-               frameon=False)
+               frameon=False, title=title, title_fontsize="small")
 
 
 def _legend_entry_width(labels: list[str]) -> float:

@@ -115,6 +115,7 @@ def test_group_band_is_numpy_mean_and_std_over_seeds(demo):
     fig = plot_scalars(data, tags=["epoch/loss"], group=r"seed\d+", smoothing=0)
     ax = fig.axes[0]
     assert [t.get_text() for t in fig.legends[0].get_texts()] == ["lr0.05 (3 runs)", "lr0.5 (3 runs)"]
+    assert fig.legends[0].get_title().get_text() == "mean ± 1 std"
     values = np.array([data[(f"lr0.5/seed{k}", "epoch/loss")].value for k in range(3)])
     mean_line = ax.get_lines()[1]
     np.testing.assert_allclose(mean_line.get_ydata(), values.mean(axis=0), rtol=1e-12)
