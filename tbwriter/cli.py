@@ -1,6 +1,7 @@
 """The ``tbwriter`` command (also ``python -m tbwriter``): one subcommand per module in ``tbwriter.commands``.
 
     tbwriter demo runs/demo
+    tbwriter ls runs/demo
     tbwriter --help
 
 Every failure is one line on stderr and a non-zero exit, never a traceback.
@@ -16,6 +17,10 @@ from tbwriter import __version__
 # subcommand -> module in tbwriter.commands exposing `configure(parser)` and `run(args) -> int`
 COMMANDS = {
     "demo": "demo",
+    "ls": "ls",
+    "export": "export",
+    "convert": "convert",
+    "plot": "plot",
 }
 
 

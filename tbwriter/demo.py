@@ -1,7 +1,7 @@
 """A small synthetic training run, logged the way a user would: ``run_demo("runs/demo")``.
 
 Trains a logistic-regression classifier with NumPy on made-up data, for two learning
-rates and three seeds, and logs losses and accuracies to ``<logdir>/lr<lr>/seed<k>``.
+rates and three seeds, and logs losses, accuracies and a histogram of the weights to ``<logdir>/lr<lr>/seed<k>``.
 """
 from __future__ import annotations
 
@@ -51,6 +51,7 @@ def train_one(logdir: str, lr: float, seed: int, epochs: int = 30, batch: int = 
             val_loss, val_acc = loss_and_accuracy(w, xv, yv)
             writer.log_metrics({"epoch/loss": loss, "epoch/accuracy": acc,
                                 "epoch/val_loss": val_loss, "epoch/val_accuracy": val_acc}, step=epoch)
+            writer.add_histogram("weights", w, epoch)
 
 
 def run_demo(logdir: str = "runs/demo", epochs: int = 30) -> list[str]:

@@ -1,0 +1,503 @@
+"""Decode a whole event file at numpy speed: records of one shape are checked and unpacked together.
+
+    sink = Sink()
+    error = scan_file("run/events.out.tfevents.1.host", sink, tag_ok=None, decode="scalars")
+    for tag, chunks in sink.tags().items(): ...
+
+Why it is fast: in a training log almost every record repeats the shape of another (same
+length, same tag, same fields), and only a few bytes differ (wall time, step, value).
+So records are grouped by length, each group is copied into one 2-D byte array, the data
+CRCs of the whole group are computed from the differing byte columns only (CRC-32C is
+affine, so a table per byte position suffices), the first record of each shape is parsed
+by :mod:`tbwriter.decode` and every record matching that shape is unpacked column-wise.
+Records that share their shape with few others are decoded one by one.
+"""
+from __future__ import annotations
+
+import struct
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from tbwriter import decode
+from google_crc32c import value as crc32c
+
+from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, RecordError, masked_crc
+
+_U64 = struct.Struct("<Q")
+
+
+@dataclass
+class Chunk:
+    """Points of one tag from records of one shape: parallel arrays, plus the decoded payload.
+
+    ``payload`` is a float64 array (scalars), a list of ``[k, 3]`` arrays (histograms), or
+    None when the values were not asked for or cannot be read as such.
+    """
+    tag: str
+    plugin: str | None
+    kind: str
+    seq: np.ndarray  # position of the record in the run, to restore file order across chunks
+    step: np.ndarray
+    wall: np.ndarray
+    payload: object = None
+
+
+class Sink:
+    """Collects the chunks of one run, file after file."""
+
+    def __init__(self) -> None:
+        self.records = 0  # records seen in earlier files of the run
+        self._chunks: dict[str, list[Chunk]] = defaultdict(list)
+        self._rows: dict[tuple, list[list]] = {}
+
+    def add(self, chunk: Chunk) -> None:
+        self._chunks[chunk.tag].append(chunk)
+
+    def add_row(self, tag: str, plugin: str | None, kind: str, seq: int, step: int, wall: float,
+                payload: object) -> None:
+        key = (tag, plugin, kind, payload is None)
+        rows = self._rows.get(key)
+        if rows is None:
+            rows = self._rows[key] = [[], [], [], []]
+        rows[0].append(seq)
+        rows[1].append(step)
+        rows[2].append(wall)
+        rows[3].append(payload)
+
+    def tags(self) -> dict[str, list[Chunk]]:
+        """Tag -> its chunks (in no particular order; ``Chunk.seq`` gives the order)."""
+        for (tag, plugin, kind, missing), (seq, step, wall, payload) in self._rows.items():
+            if missing:
+                payload = None
+            elif not isinstance(payload[0], np.ndarray):
+                payload = np.array(payload, dtype=np.float64)
+            self.add(Chunk(tag, plugin, kind, np.array(seq, np.int64), np.array(step, np.int64),
+                           np.array(wall, np.float64), payload))
+        self._rows.clear()
+        return dict(self._chunks)
+
+
+_WALK = 96  # records walked one by one before looking for a period
+_MIN_BULK = 24  # records of one length below which decoding them one by one is cheaper
+_MAX_BULK_LENGTH = 4096  # longer records (images...) are few; the byte-column work would not pay
+_MAX_TINY_LAYOUTS = 8  # shapes in a row matching one record each before a group is decoded one by one
+
+
+def scan_file(name: str, sink: Sink, tag_ok, decode_what: str | None) -> RecordError | None:
+    """Decode every sound record of file ``name`` into ``sink``; return the damage that ended it, if any.
+
+    ``tag_ok(tag)`` filters tags (None keeps all); ``decode_what`` is ``"scalars"``,
+    ``"histograms"`` or None (steps only).  Like TensorBoard, reading stops at the first
+    torn or damaged record.
+    """
+    with open(name, "rb") as f:
+        buf = f.read()
+    offsets, lengths, problem = index_records(buf)
+    padded = np.zeros(len(buf) + 16, np.uint8)
+    padded[:len(buf)] = np.frombuffer(buf, np.uint8)
+    groups = []
+    cutoff = len(offsets)
+    for length, idx in _by_length(lengths):
+        group = _Group(buf, padded, offsets, idx, length)
+        bad = group.first_bad_crc()
+        if bad is not None and bad < cutoff:
+            cutoff = bad
+        groups.append(group)
+    if cutoff < len(offsets):
+        problem = (int(offsets[cutoff]), "data checksum mismatch")
+    for group in groups:
+        group.decode(cutoff, sink.records, sink, tag_ok, decode_what)
+    sink.records += cutoff
+    return RecordError(name, *problem) if problem else None
+
+
+def index_records(buf: bytes) -> tuple[np.ndarray, np.ndarray, tuple[int, str] | None]:
+    """Offsets and data lengths of the records in ``buf`` whose headers are sound, and
+    ``(offset, problem)`` where that stopped (None at a clean end).
+
+    Walks a few records at a time; when their lengths repeat with some period (one event
+    per tag per step), the following periods are verified in bulk on strided views.
+    """
+    offs: list = []
+    lens: list = []
+    known: dict[bytes, int] = {}  # header bytes already verified -> length
+    pos, end = 0, len(buf)
+    window = _WALK
+    while pos < end:
+        walked_offs, walked_lens = [], []
+        while pos < end and len(walked_offs) < window:
+            length = known.get(buf[pos:pos + HEADER_SIZE])
+            if length is None:
+                problem = _header_problem(buf, pos)
+                if problem:
+                    offs.append(walked_offs)
+                    lens.append(walked_lens)
+                    return _flat(offs), _flat(lens), (pos, problem)
+                length = _U64.unpack_from(buf, pos)[0]
+                if len(known) < 4096:
+                    known[buf[pos:pos + HEADER_SIZE]] = length
+            elif end - pos - HEADER_SIZE < length + FOOTER_SIZE:
+                return _flat(offs + [walked_offs]), _flat(lens + [walked_lens]), (pos, _header_problem(buf, pos))
+            walked_offs.append(pos)
+            walked_lens.append(length)
+            pos += HEADER_SIZE + length + FOOTER_SIZE
+        offs.append(walked_offs)
+        lens.append(walked_lens)
+        period = _period(walked_lens)
+        window = _WALK if period else min(2 * window, 4096)  # many tags: look further for the period
+        if period:
+            # the period just walked should repeat from here on
+            repeats, more_offs, more_lens = _repeat_run(buf, pos, walked_offs[-period:], walked_lens[-period:])
+            offs.append(more_offs)
+            lens.append(more_lens)
+            pos += repeats * (sum(walked_lens[-period:]) + period * (HEADER_SIZE + FOOTER_SIZE))
+    return _flat(offs), _flat(lens), None
+
+
+def _flat(parts: list) -> np.ndarray:
+    return np.concatenate([np.asarray(p, np.int64) for p in parts]) if parts else np.zeros(0, np.int64)
+
+
+def _period(lengths: list[int]) -> int:
+    """Smallest period with which the end of the sequence repeats three times, or 0.
+
+    Only the end counts: the walk may begin at an irregular spot (a validation step).
+    """
+    for q in range(1, len(lengths) // 3 + 1):
+        tail = lengths[-3 * q:]
+        if tail[q:] == tail[:-q]:
+            return q
+    return 0
+
+
+def _repeat_run(buf: bytes, pos: int, offs: list[int], lens: list[int]) -> tuple[int, np.ndarray, np.ndarray]:
+    """How many more times the records ``offs`` (one period) repeat from ``pos`` with identical
+    headers, and those records' offsets and lengths."""
+    size = sum(lens) + len(lens) * (HEADER_SIZE + FOOTER_SIZE)
+    rel = [o - offs[0] for o in offs]
+    heads = [(_U64.unpack_from(buf, o)[0], struct.unpack_from("<I", buf, o + 8)[0]) for o in offs]
+    limit = (len(buf) - pos) // size
+    done, chunk = 0, 256
+    while done < limit:
+        k = min(chunk, limit - done)
+        ok = np.ones(k, bool)
+        for r, (length, crc) in zip(rel, heads):
+            at = pos + done * size + r
+            ok &= np.ndarray((k,), "<u8", buf, at, (size,)) == length
+            ok &= np.ndarray((k,), "<u4", buf, at + 8, (size,)) == crc
+        if not ok.all():
+            done += int(np.argmin(ok))
+            break
+        done += k
+        chunk *= 4
+    starts = pos + np.arange(done, dtype=np.int64)[:, None] * size + np.asarray(rel, np.int64)
+    return done, starts.ravel(), np.tile(np.asarray(lens, np.int64), done)
+
+
+def _by_length(lengths: np.ndarray):
+    """Yield ``(length, record indices)`` for each distinct record length."""
+    if len(lengths) == 0:
+        return
+    order = np.argsort(lengths, kind="stable")
+    sorted_lengths = lengths[order]
+    cuts = np.flatnonzero(np.diff(sorted_lengths)) + 1
+    for part in np.split(order, cuts):
+        yield int(lengths[part[0]]), part
+
+
+def _header_problem(buf: bytes, offset: int) -> str:
+    """``record_problem`` without the data CRC, which is checked in bulk."""
+    end = len(buf)
+    if end - offset < HEADER_SIZE:
+        return f"torn record header ({end - offset} of {HEADER_SIZE} bytes)"
+    size = buf[offset:offset + 8]
+    if masked_crc(size) != struct.unpack_from("<I", buf, offset + 8)[0]:
+        return "length checksum mismatch"
+    length = _U64.unpack(size)[0]
+    if end - offset - HEADER_SIZE < length + FOOTER_SIZE:
+        return f"torn record ({end - offset - HEADER_SIZE} of {length + FOOTER_SIZE} bytes after the header)"
+    return ""
+
+
+def _decode_row(data: bytes, seq: int, sink: Sink, tag_ok, decode_what: str | None) -> None:
+    """Decode one record the slow, general way."""
+    try:
+        layout = decode.parse_event(data)
+    except decode.DecodeError:
+        return  # CRC-sound but not an Event: TensorBoard skips it too
+    if not layout.values:
+        return
+    step, wall = layout.step(data), layout.wall_time(data)
+    for v in layout.values:
+        if tag_ok is None or tag_ok(v.tag):
+            sink.add_row(v.tag, v.plugin, v.kind, seq, step, wall, _payload(data, v, decode_what))
+
+
+def _payload(data: bytes, v: decode.ValueSlot, decode_what: str | None):
+    if decode_what == "scalars":
+        return v.number(data) if v.scalar else None
+    if decode_what == "histograms":
+        try:
+            if v.kind == "histo":
+                return decode.histogram_v1(data, *v.span)
+            if v.tensor is not None and len(v.tensor.shape) == 2 and v.tensor.shape[1] == 3:
+                return decode.tensor_array(data, v.tensor)
+        except decode.DecodeError:
+            return None
+    return None
+
+
+def _gather_rows(padded: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
+    """Rows of ``width`` bytes from each of ``starts``, as one 2-D array.
+
+    Records of one length sit at regular intervals over long stretches (one per step), so
+    each stretch is one strided view: a single stretch is used as is, several are copied
+    together, and only scattered records take numpy's (slow) fancy indexing.
+    """
+    gaps = np.diff(starts)
+    cuts = (np.flatnonzero(gaps[1:] != gaps[:-1]) + 2).tolist()  # a new stretch starts after each change
+    if len(cuts) > len(starts) // 8:
+        return np.lib.stride_tricks.sliding_window_view(padded, width)[starts]
+    parts = []
+    for a, b in zip([0] + cuts, cuts + [len(starts)]):
+        step = int(gaps[a]) if b - a > 1 else 1
+        parts.append(np.lib.stride_tricks.as_strided(padded[int(starts[a]):], (b - a, width), (step, 1),
+                                                     writeable=False))
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
+_CRC_TABLES = np.zeros((0, 256), np.uint32)
+
+
+def _crc_tables(count: int) -> np.ndarray:
+    """``T[d][b]``: the CRC-32C register contribution of byte ``b`` at ``d`` bytes before a message's end.
+
+    CRC-32C is affine over GF(2), so a message's CRC is that of a reference message XOR the
+    contributions of the bytes where they differ (from the reference's and from the message's).
+    """
+    global _CRC_TABLES
+    if len(_CRC_TABLES) < count:
+        reg = np.arange(256, dtype=np.uint32)
+        for _ in range(8):
+            reg = np.where(reg & 1, (reg >> 1) ^ np.uint32(0x82F63B78), reg >> 1).astype(np.uint32)
+        tables = [reg]
+        for _ in range(max(count, 2 * len(_CRC_TABLES)) - 1):
+            prev = tables[-1]
+            tables.append(reg[prev & 0xFF] ^ (prev >> 8))
+        _CRC_TABLES = np.stack(tables)
+    return _CRC_TABLES
+
+
+class _Group:
+    """The records of one file that share a data length: checked and decoded together."""
+
+    def __init__(self, buf: bytes, padded: np.ndarray, offsets: np.ndarray, idx: np.ndarray, length: int):
+        self.buf, self.idx, self.length = buf, idx, length
+        self.starts = offsets[idx] + HEADER_SIZE
+        self.bulk = len(idx) >= _MIN_BULK and length <= _MAX_BULK_LENGTH
+        if self.bulk:
+            width = (length + FOOTER_SIZE + 7) // 8 * 8  # whole u64 words, to compare 8 bytes at a time
+            self.rows = _gather_rows(padded, self.starts, width)
+            self.words = words = self.rows.view("<u8")
+            differs = np.bitwise_or.reduce(words ^ words[0], axis=0).view(np.uint8)[:length]
+            self.varying = differs != 0  # byte columns of the data that are not the same in every record
+
+    def first_bad_crc(self) -> int | None:
+        """Index (in the file) of the first record of this group whose data CRC fails, or None."""
+        if self.bulk:
+            crc = self._crcs()
+            stored = _typed(self.rows, self.length, "<u4")
+            bad = np.flatnonzero(((crc >> 15) | (crc << 17)) + np.uint32(0xA282EAD8) != stored)
+        else:
+            bad = [i for i, s in enumerate(self.starts.tolist()) if masked_crc(self.buf[s:s + self.length])
+                   != struct.unpack_from("<I", self.buf, s + self.length)[0]]
+        return int(self.idx[bad].min()) if len(bad) else None
+
+    def _crcs(self) -> np.ndarray:
+        """CRC-32C of every record's data: the first record's, corrected where bytes differ.
+
+        Adjacent differing bytes are looked up in pairs, in a 65536-entry table per pair.
+        """
+        tables = _crc_tables(self.length)
+        first = self.rows[0]
+        crc = np.full(len(self.rows), crc32c(first[:self.length].tobytes()), np.uint32)
+        columns = np.flatnonzero(self.varying).tolist()
+        while columns:
+            c = columns.pop(0)
+            low = tables[self.length - 1 - c]
+            if columns and columns[0] == c + 1:
+                columns.pop(0)
+                pair = (tables[self.length - 2 - c][:, None] ^ low[None, :]).ravel()  # index: high << 8 | low
+                crc ^= pair[_typed(self.rows, c, "<u2")] ^ pair[int(first[c]) | int(first[c + 1]) << 8]
+            else:
+                crc ^= low[self.rows[:, c]] ^ low[int(first[c])]
+        return crc
+
+    def field(self, f: decode.Field | None, rows: np.ndarray, dtype) -> np.ndarray:
+        """Field ``f`` of the records ``rows`` as ``dtype`` (zeros when the field is absent)."""
+        if f is None:
+            return np.zeros(len(rows), dtype)
+        return _column(self.rows, f, dtype, None if len(rows) == len(self.rows) else rows)
+
+    def decode(self, cutoff: int, base: int, sink: Sink, tag_ok, decode_what: str | None) -> None:
+        """Decode this group's records that come before record ``cutoff`` into ``sink``."""
+        keep = np.flatnonzero(self.idx < cutoff)
+        emit = lambda rows, layout: self._emit(rows, layout, base, sink, tag_ok, decode_what)  # noqa: E731
+        if self.bulk:
+            keep = self._bulk_decode(keep, emit)
+        for i in keep.tolist():  # what bulk decoding left: few records share these shapes
+            s = int(self.starts[i])
+            _decode_row(self.buf[s:s + self.length], base + int(self.idx[i]), sink, tag_ok, decode_what)
+
+    def _layout(self, row: int) -> tuple[decode.Layout | None, bytes]:
+        data = self.rows[row, :self.length].tobytes()
+        try:
+            return decode.parse_event(data), data
+        except decode.DecodeError:
+            return None, data
+
+    def _shape_mask(self, layout: decode.Layout) -> np.ndarray:
+        """Per u64 word of a row, the bits every record of this layout has as the first one:
+        all bytes outside its variable fields and the continuation bits of its varints,
+        leaving out bytes that are equal throughout the group anyway."""
+        mask = np.zeros(self.words.shape[1] * 8, np.uint8)
+        mask[:self.length] = 0xFF
+        for f in layout.variable_fields():
+            mask[f.pos:f.pos + f.width] = 0x80 if f.fmt.startswith("varint:") else 0
+        mask[:self.length] &= np.where(self.varying, 0xFF, 0).astype(np.uint8)
+        return mask.view("<u8")
+
+    def _bulk_decode(self, keep: np.ndarray, emit) -> np.ndarray:
+        """Decode ``keep`` shape by shape; return the rows left for one-by-one decoding.
+
+        The first remaining record's layout says which bits every record of its shape
+        shares; a hash of those bits splits the remaining records into classes (one per
+        tag, usually), and each class whose own layout fixes the same bits is emitted
+        whole.  Classes of another shape go round again with their own layout.
+        """
+        remaining, tiny = keep, 0
+        while len(remaining):
+            if tiny >= _MAX_TINY_LAYOUTS:  # records of one length but all shapes: text, histograms
+                return remaining
+            layout, _ = self._layout(remaining[0])
+            if layout is None:  # not an Event: skipped, as TensorBoard skips it
+                remaining, tiny = remaining[1:], tiny + 1
+                continue
+            mask = self._shape_mask(layout)
+            key, exact = self._keys(remaining, mask)
+            retry, misses = [], 0
+            for n, rows in enumerate(self._split(remaining, key)):
+                if n and (len(rows) == 1 or misses > 4):  # likely other shapes, scattered by this mask
+                    retry.append(rows)
+                    continue
+                own = layout if n == 0 else self._layout(rows[0])[0]
+                if own is None or (n and not (self._shape_mask(own) == mask).all()):
+                    retry.append(rows)
+                    misses += 1
+                    continue
+                if not exact:  # the key was a hash: make sure
+                    same = self._matches(rows, mask)
+                    retry.append(rows[~same])
+                    rows = rows[same]
+                emit(rows, own)
+                if n == 0:
+                    tiny = tiny + 1 if len(rows) == 1 else 0
+                    if len(rows) == 1:  # a record unlike the rest: its layout is no guide for them
+                        retry = [remaining[1:]]
+                        break
+            remaining = np.concatenate(retry) if retry else remaining[:0]
+        return remaining
+
+    def _keys(self, rows: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, bool]:
+        """A key per record of the bits ``mask`` selects: those bits themselves when they fit
+        in 8 bytes (exact), else a hash of them."""
+        whole = len(rows) == len(self.rows)
+        mask_bytes = mask.view(np.uint8)
+        columns = np.flatnonzero(mask_bytes).tolist()
+        key = np.zeros(len(rows), np.uint64)
+        if len(columns) <= 8:
+            for j, c in enumerate(columns):
+                column = self.rows[:, c] if whole else self.rows[rows, c]
+                key |= (column & mask_bytes[c]).astype(np.uint64) << np.uint64(8 * j)
+            return key, True
+        words = self.words if whole else self.words[rows]
+        for j in np.flatnonzero(mask).tolist():
+            key = key * np.uint64(0x9E3779B97F4A7C15) ^ (words[:, j] & mask[j])
+        return key, False
+
+    @staticmethod
+    def _split(rows: np.ndarray, key: np.ndarray):
+        """Yield the rows of each distinct key, the first row's class first."""
+        for _ in range(16):  # usually a handful of tags: peel them off one by one
+            if not len(rows):
+                return
+            same = key == key[0]
+            yield rows[same]
+            rows, key = rows[~same], key[~same]
+        order = np.argsort(key, kind="stable")
+        for part in np.split(order, np.flatnonzero(np.diff(key[order])) + 1):
+            if len(part):
+                yield rows[part]
+
+    def _matches(self, rows: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Which of ``rows`` (the first being the layout's own) agree with it on ``mask``'s bits."""
+        used = np.flatnonzero(mask)
+        words = self.words[rows][:, used]
+        return ((words ^ words[0]) & mask[used] == 0).all(axis=1)
+
+    def _emit(self, rows: np.ndarray, layout: decode.Layout, base: int, sink: Sink, tag_ok,
+              decode_what: str | None) -> None:
+        slots = [v for v in layout.values if tag_ok is None or tag_ok(v.tag)]
+        if not slots:
+            return
+        seq = base + self.idx[rows]
+        step = self.field(layout.step_field, rows, np.int64)
+        wall = self.field(layout.wall, rows, np.float64)
+        for v in slots:
+            payload = None
+            if decode_what == "scalars" and v.scalar:
+                payload = self.field(v.scalar, rows, np.float64)
+            elif decode_what == "histograms":
+                payload = [_payload(self.rows[i, :self.length].tobytes(), v, decode_what) for i in rows.tolist()]
+                if any(p is None for p in payload):
+                    payload = None
+            sink.add(Chunk(v.tag, v.plugin, v.kind, seq, step, wall, payload))
+
+
+def _column(rows: np.ndarray, f: decode.Field, dtype, pick: np.ndarray | None = None) -> np.ndarray:
+    """Field ``f`` of the records ``rows[pick]`` (all when ``pick`` is None) in a 2-D byte array, as ``dtype``.
+
+    Only the picked records are converted: others may hold a different shape there.
+    """
+    if f.fmt.startswith("varint:"):
+        raw = rows[:, f.pos:f.pos + f.width]
+        return _varints(raw if pick is None else raw[pick], f.fmt[7:]).astype(dtype)
+    typed = _typed(rows, f.pos, "<u2" if f.fmt == "bf16" else f.fmt)
+    if pick is not None:
+        typed = typed[pick]
+    if f.fmt == "bf16":
+        typed = (typed.astype(np.uint32) << 16).view("<f4")
+    return typed.astype(dtype)
+
+
+def _typed(rows: np.ndarray, pos: int, fmt: str) -> np.ndarray:
+    """A view of the ``fmt`` value at byte ``pos`` of each row (no copy; unaligned is fine)."""
+    size = np.dtype(fmt).itemsize
+    return rows[:, pos:pos + size].view(fmt)[:, 0]
+
+
+def _varints(raw: np.ndarray, fmt: str) -> np.ndarray:
+    """Decode a column of same-width varints (``raw``: one row of bytes each) into numpy dtype ``fmt``."""
+    value = np.zeros(len(raw), np.uint64)
+    for j in range(raw.shape[1]):
+        value |= (raw[:, j] & 0x7F).astype(np.uint64) << np.uint64(7 * j)
+    if fmt in ("<f2", "bf16"):
+        bits = (value & 0xFFFF).astype(np.uint16)
+        return bits.view("<f2") if fmt == "<f2" else (bits.astype(np.uint32) << 16).view("<f4")
+    if fmt == "?":
+        return (value != 0).astype(np.float64)
+    if fmt in ("<i8", "<u8"):
+        return value.view(fmt)
+    return (value & 0xFFFFFFFF).astype(np.uint32).view("<i4" if fmt.startswith(("<i", "i")) else "<u4")

@@ -1,0 +1,47 @@
+"""Turn CSV logs (Keras CSVLogger, Lightning metrics.csv, any CSV) into event files, a tag per numeric column.
+
+examples:
+  tbwriter convert training.log --logdir runs              # Keras CSVLogger -> runs/training/
+  tbwriter convert lightning_logs/version_0/metrics.csv --logdir runs --run lightning
+  tbwriter convert a.csv b.csv --logdir runs               # runs/a/, runs/b/
+  tbwriter convert log.tsv --logdir runs --step-column iter --wall-time-column time
+
+The step is --step-column, else a column named step, else epoch, else the row number.
+Wall times come from wall_time/time/timestamp (epoch seconds or ISO 8601) when present.
+Empty, NA and non-numeric cells are skipped and counted.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from tbwriter.cli import CommandError
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("csv", nargs="+", metavar="CSV", help="CSV file(s) to convert")
+    parser.add_argument("--logdir", required=True, metavar="DIR", help="where runs are written")
+    parser.add_argument("--run", dest="run_name", metavar="NAME",
+                        help="run name (default: each CSV's file name without extension)")
+    parser.add_argument("--step-column", metavar="COL", help="column holding the step")
+    parser.add_argument("--wall-time-column", metavar="COL", help="column holding wall times")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tbwriter.commands.progress import progress_bar
+    from tbwriter.convert import convert_csv
+
+    if args.run_name and len(args.csv) > 1:
+        raise CommandError("--run names one run: give one CSV with it, or leave it out")
+    bar = progress_bar("converting")
+    try:
+        reports = []
+        for i, path in enumerate(args.csv):
+            reports.append(convert_csv(path, args.logdir, args.run_name, args.step_column,
+                                       args.wall_time_column))
+            bar(i + 1, len(args.csv))
+    finally:
+        bar.close()
+    for report in reports:
+        print(report.summary(), file=sys.stderr)
+    return 0

@@ -1,0 +1,158 @@
+"""Draw logs as a figure: PNG, SVG or PDF, chosen by the output's extension.
+
+examples:
+  tbwriter plot runs/demo -o curves.png --tag epoch/                  # a panel per tag, a colour per run
+  tbwriter plot runs/demo -o seeds.pdf --tag val --group 'seed\\d+'    # mean ± std over seeds
+  tbwriter plot runs/demo -o wall.svg --tag loss --x wall --logy --smoothing 0.9
+  tbwriter plot runs/torch -o weights.png --kind dist --tag weight    # histograms, as TensorBoard's distributions
+
+Scalars are drawn unless --kind is given; a selection that only matches histogram tags draws their distributions.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import warnings
+
+from tbwriter.cli import CommandError
+
+FORMATS = ("png", "svg", "pdf")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH", help="logdirs or event files (several: runs are "
+                                                                  "prefixed with their PATH)")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the figure: .png, .svg or .pdf")
+    what = parser.add_argument_group("what to draw")
+    what.add_argument("--tag", action="append", metavar="REGEX",
+                      help="tags to draw, searched in tag names; repeatable (default: all scalar tags)")
+    what.add_argument("--run", dest="runs", metavar="REGEX", help="runs to draw, searched in run names (default: all)")
+    what.add_argument("--kind", choices=("dist", "hist"), help="draw histogram tags: dist = TensorBoard's "
+                                                               "distributions over steps, hist = stacked histograms")
+    what.add_argument("--group", metavar="REGEX", help="remove REGEX from run names and draw runs left with the same "
+                                                       "name as one mean line with a band, e.g. 'seed\\d+'")
+    what.add_argument("--band", choices=("std", "minmax"), default="std",
+                      help="a group's band: mean ± std (default) or min to max")
+    what.add_argument("--smoothing", type=float, default=0.6, metavar="W",
+                      help="TensorBoard's smoothing weight in [0, 1] (default 0.6; 0 = raw only)")
+    look = parser.add_argument_group("axes and looks")
+    look.add_argument("--x", choices=("step", "relative", "wall"), default="step",
+                      help="x axis: step (default), relative (time since start) or wall (dates, UTC)")
+    look.add_argument("--logx", action="store_true", help="logarithmic x axis")
+    look.add_argument("--logy", action="store_true", help="logarithmic y axis")
+    look.add_argument("--xlim", metavar="LO,HI", help="x range in the axis' units (either may be empty; "
+                                                      "dates for --x wall, e.g. 2024-05-01T12:00,)")
+    look.add_argument("--ylim", metavar="LO,HI", help="y range (either may be empty; write --ylim=-1,1 when LO is "
+                                                      "negative)")
+    look.add_argument("--cols", type=int, metavar="N", help="panels per row (default: up to 3)")
+    look.add_argument("--title", help="a title over the whole figure")
+    look.add_argument("--dpi", type=float, default=100, help="dots per inch (default 100)")
+    look.add_argument("--size", metavar="WxH", help="figure size in inches, e.g. 10x6 (default: from the grid)")
+    look.add_argument("--style", help="any matplotlib style name, e.g. seaborn-v0_8-paper, ggplot")
+    look.add_argument("--dark", action="store_true", help="light lines on a dark background")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tbwriter import plot
+
+    extension = os.path.splitext(args.output)[1].lower().lstrip(".")
+    if extension not in FORMATS:
+        raise CommandError(f"-o {args.output}: the extension must be one of .png, .svg, .pdf")
+    folder = os.path.dirname(os.path.abspath(args.output))
+    if not os.path.isdir(folder):
+        raise CommandError(f"-o {args.output}: no such directory {folder}")
+    if args.group is not None and args.kind:
+        raise CommandError("--group draws scalars; it does not combine with --kind")
+    looks = dict(x=args.x, logx=args.logx, logy=args.logy, cols=args.cols, title=args.title, dpi=args.dpi,
+                 size=_size(args.size), style=args.style, dark=args.dark,
+                 xlim=_limits("--xlim", args.xlim, dates=args.x == "wall"), ylim=_limits("--ylim", args.ylim))
+    with warnings.catch_warnings(record=True) as notes:
+        warnings.simplefilter("always")
+        if args.kind:
+            fig = plot.plot_histograms(_read("read_histograms", args.paths), tags=args.tag, runs=args.runs,
+                                       kind=args.kind, **looks)
+        else:
+            fig = _scalars_or_distributions(plot, args, looks)
+        fig.savefig(args.output)
+    for note in notes:
+        print(f"tbwriter plot: note: {note.message}", file=sys.stderr)
+    panels = len(fig.axes)
+    print(f"tbwriter plot: wrote {args.output} ({panels} panel{'s' if panels > 1 else ''})", file=sys.stderr)
+    return 0
+
+
+def _scalars_or_distributions(plot, args: argparse.Namespace, looks: dict):
+    """Scalars; if the selection matches none, the histograms it matches, as distributions."""
+    try:
+        return plot.plot_scalars(_read("read_scalars", args.paths), tags=args.tag, runs=args.runs,
+                                 smoothing=args.smoothing, group=args.group, band=args.band, **looks)
+    except plot.NothingToPlot as scalar_error:
+        if args.group is not None:
+            raise
+        histograms = _read("read_histograms", args.paths)
+        try:
+            return plot.plot_histograms(histograms, tags=args.tag, runs=args.runs, kind="dist", **looks)
+        except plot.NothingToPlot:
+            raise scalar_error from None
+
+
+def _read(function: str, paths: list[str]) -> dict:
+    """Every series under ``paths``, by (run, tag).
+
+    With several paths, runs are named ``<path>/<run>`` to keep them apart; with one, a run that is the path itself
+    (TensorBoard's ``"."``) is named after its directory, which reads better in a legend.
+    """
+    import tbwriter
+    from tbwriter.commands.logdir import read_logdir
+
+    read = getattr(tbwriter, function)
+    merged = {}
+    for path in paths:
+        for (run, tag), series in read_logdir(read, path).items():
+            if len(paths) > 1:
+                run = os.path.normpath(os.path.join(path, run))
+            elif run == ".":
+                run = os.path.basename(os.path.normpath(os.path.abspath(path)))
+            merged[(run, tag)] = series
+    return merged
+
+
+def _limits(option: str, text: str | None, dates: bool = False) -> tuple | None:
+    """``"0,1"`` -> (0.0, 1.0); ``",5"`` -> (None, 5.0); with ``dates``, ISO dates become seconds since the epoch."""
+    if text is None:
+        return None
+    parts = text.split(",")
+    if len(parts) != 2:
+        raise CommandError(f"{option} {text!r}: expected LO,HI (either may be empty)")
+    return tuple(_limit(option, text, part.strip(), dates) for part in parts)
+
+
+def _limit(option: str, text: str, part: str, dates: bool) -> float | None:
+    if not part:
+        return None
+    try:
+        return float(part)
+    except ValueError:
+        pass
+    if dates:
+        import numpy as np
+        try:
+            return float(np.datetime64(part, "us").astype("int64")) / 1e6
+        except ValueError:
+            pass
+    kind = "a number or an ISO date" if dates else "a number"
+    raise CommandError(f"{option} {text!r}: {part!r} is not {kind}")
+
+
+def _size(text: str | None) -> tuple[float, float] | None:
+    """``"10x6"`` -> (10.0, 6.0) inches."""
+    if text is None:
+        return None
+    try:
+        width, height = (float(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise CommandError(f"--size {text!r}: expected WxH in inches, e.g. 10x6") from None
+    if not (0 < width <= 100 and 0 < height <= 100):
+        raise CommandError(f"--size {text!r}: width and height must be in (0, 100] inches")
+    return width, height

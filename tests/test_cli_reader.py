@@ -1,0 +1,205 @@
+"""`tbwriter ls / export / convert` as a new user types them from the README, run as `python -m tbwriter`."""
+import csv
+import io
+import os
+import pathlib
+import re
+import shlex
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tbwriter import SummaryWriter, read_scalars
+from tbwriter.convert import convert_csv
+
+ROOT = str(pathlib.Path(__file__).resolve().parent.parent)
+README = pathlib.Path(ROOT, "README.md").read_text()
+
+
+def tbwriter(*args, cwd=None):
+    """Run ``python -m tbwriter ARGS``; returns the CompletedProcess (text)."""
+    return subprocess.run([sys.executable, "-m", "tbwriter", *args], cwd=cwd, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
+
+
+def readme_block(heading: str, language: str) -> str:
+    section = README.split(heading, 1)[1]
+    return re.search(rf"```{language}\n(.*?)```", section, re.S).group(1)
+
+
+def keras_csv_logger_file(path):
+    """A training.log written by Keras's own CSVLogger: a metric missing in an epoch is written as NA."""
+    keras = pytest.importorskip("keras")
+    logger = keras.callbacks.CSVLogger(str(path))
+    logger.on_train_begin()
+    logger.on_epoch_end(0, {"loss": 1.25, "accuracy": 0.5, "val_loss": 1.5})
+    logger.on_epoch_end(1, {"loss": 0.75, "accuracy": 0.625})
+    logger.on_epoch_end(2, {"loss": 0.5, "accuracy": 0.75, "val_loss": 0.875})
+    logger.on_train_end()
+
+
+# Lightning's CSVLogger layout: one column per metric, rows sparse, `epoch` logged as a metric too
+LIGHTNING_CSV = """epoch,step,train_loss,val_loss
+0,49,0.9,
+0,99,0.8,
+0,99,,0.85
+1,149,0.7,
+1,199,0.65,
+1,199,,0.6
+"""
+
+
+def test_readme_reading_example_runs(tmp_path):
+    code = readme_block("## Reading logs back", "python")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+                         env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[:4] == ["20000", "[0", "1", "2]"]
+
+
+def test_readme_cli_examples_run(tmp_path):
+    keras_csv_logger_file(tmp_path / "training.log")
+    (tmp_path / "metrics.csv").write_text(LIGHTNING_CSV)
+    for line in readme_block("## Command line:", "bash").splitlines():
+        argv = shlex.split(line, comments=True)
+        assert argv[0] == "tbwriter"
+        out = tbwriter(*argv[1:], cwd=tmp_path)
+        assert out.returncode == 0, (line, out.stderr)
+        assert "Traceback" not in out.stderr
+        if argv[1] == "ls":
+            assert re.search(r"lr0\.5/seed0\s+epoch/loss\s+scalar\s+5\s+0\.\.4", out.stdout), out.stdout
+    with open(tmp_path / "scalars.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert {r["run"] for r in rows} == {f"lr{lr}/seed{s}" for lr in ("0.05", "0.5") for s in range(3)}
+    with open(tmp_path / "wide.csv", newline="") as f:
+        wide = list(csv.reader(f))
+    assert wide[0][0] == "step" and all(c.startswith("lr0.5/seed") and "/epoch/" in c for c in wide[0][1:])
+    assert len(wide) == 6
+    data = read_scalars(tmp_path / "runs/csv")
+    assert data[("training", "val_loss")].step.tolist() == [0, 2]  # the NA epoch is skipped
+    assert data[("lightning", "val_loss")].step.tolist() == [99, 199]
+    assert data[("lightning", "train_loss")].step.tolist() == [49, 99, 149, 199]
+
+
+def test_every_subcommand_has_help_with_examples():
+    for command in ("ls", "export", "convert"):
+        out = tbwriter(command, "--help")
+        assert out.returncode == 0 and "examples:" in out.stdout and f"tbwriter {command} " in out.stdout
+
+
+def test_export_long_matches_reader_exactly(tmp_path):
+    with SummaryWriter(tmp_path / "a,b") as w:  # a run name that needs CSV quoting
+        for i in range(30):
+            w.add_scalar("x", 1 / 3 + i, i)
+        w.add_scalar("odd", float("nan"), 3)
+    out = tbwriter("export", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    s = read_scalars(tmp_path)[("a,b", "x")]
+    got = [r for r in rows if r["tag"] == "x"]
+    assert [int(r["step"]) for r in got] == s.step.tolist()
+    assert [float(r["value"]) for r in got] == s.value.tolist()
+    assert [float(r["wall_time"]) for r in got] == s.wall_time.tolist()
+    assert [r["value"] for r in rows if r["tag"] == "odd"] == ["nan"]
+
+
+def test_export_filters_and_wide_layout(tmp_path):
+    for run in ("seed0", "seed1"):
+        with SummaryWriter(tmp_path / run) as w:
+            for i in range(0, 10, 1 if run == "seed0" else 2):
+                w.log_metrics({"loss": i / 10, "acc": i}, i)
+    out = tbwriter("export", str(tmp_path), "--tag", "^loss$", "--wide", "-o", str(tmp_path / "w.csv"))
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.reader(open(tmp_path / "w.csv", newline="")))
+    assert rows[0] == ["step", "seed0/loss", "seed1/loss"]
+    assert rows[2] == ["1", "0.10000000149011612", ""] and rows[3][2] == "0.20000000298023224"
+    out = tbwriter("export", str(tmp_path), "--run", "seed1", "--tag", "acc")
+    assert {tuple(r[:2]) for r in csv.reader(io.StringIO(out.stdout))} == {("run", "tag"), ("seed1", "acc")}
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["ls", "{tmp}/nope"], r"^tbwriter ls: error: no such file or directory: .*nope$"),
+    (["export", "{tmp}"], r"^tbwriter export: error: no event files .* under "),
+    (["export", "{tmp}", "--tag", "("], r"^tbwriter export: error: bad regular expression for --tag '\('"),
+    (["convert", "{tmp}/missing.csv", "--logdir", "{tmp}/out"], r"^tbwriter convert: error: .*No such file"),
+    (["convert", "{tmp}/binary.csv", "--logdir", "{tmp}/out"], r"^tbwriter convert: error: not a CSV file"),
+    (["convert", "{tmp}/words.csv", "--logdir", "{tmp}/out"], r"^tbwriter convert: error: no numeric column in "),
+    (["convert", "{tmp}/words.csv", "--logdir", "{tmp}/out", "--step-column", "iter"],
+     r"^tbwriter convert: error: --step-column 'iter' is not a column of "),
+])
+def test_errors_are_one_line_and_nonzero(tmp_path, argv, message):
+    (tmp_path / "binary.csv").write_bytes(bytes(range(256)))
+    (tmp_path / "words.csv").write_text("name,comment\nalice,hello\nbob,NA\n")
+    out = tbwriter(*[a.format(tmp=tmp_path) for a in argv])
+    assert out.returncode == 1
+    assert out.stdout == ""
+    assert len(out.stderr.splitlines()) == 1 and re.search(message, out.stderr.strip()), out.stderr
+
+
+def test_ls_kinds_counts_and_damage(tmp_path):
+    torch_tb = pytest.importorskip("torch.utils.tensorboard")
+    w = torch_tb.SummaryWriter(str(tmp_path / "torch"))
+    for i in range(3):
+        w.add_scalar("loss", 1.0, i * 10)
+        w.add_histogram("weights", np.arange(10.0), i)
+    w.add_text("note", "hello", 0)
+    w.add_image("img", np.zeros((3, 4, 4)), 0)
+    w.add_hparams({"lr": 0.1}, {"hp/acc": 1.0}, run_name=".")
+    w.close()
+    with SummaryWriter(tmp_path / "broken") as bw:
+        for i in range(12_000):
+            bw.add_scalar("x", i, i)
+    broken = next((tmp_path / "broken").iterdir())
+    broken.write_bytes(broken.read_bytes()[:-7])
+    out = tbwriter("ls", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    table = {tuple(line.split()[:3]): line.split()[3:] for line in out.stdout.splitlines()}
+    assert table[("torch", "loss", "scalar")] == ["3", "0..20"]
+    assert table[("torch", "weights", "histogram")] == ["3", "0..2"]
+    assert ("torch", "note/text_summary", "text") in table and ("torch", "img", "image") in table
+    assert ("torch", "_hparams_/experiment", "hparams") in table
+    assert table[("broken", "x", "scalar")] == ["11999", "0..11998"]
+    assert "damaged files (1)" in out.stdout and f"{broken}: torn record" in out.stdout
+    assert out.stderr.startswith("warning: damaged event file") and str(broken) in out.stderr
+
+
+def test_generic_csv_separator_time_and_skipped_counts(tmp_path):
+    path = tmp_path / "log.tsv"
+    path.write_text("iter\ttimestamp\tloss\tnote\n"
+                    "10\t2024-01-01T00:00:00Z\t0.5\tok\n"
+                    "20\t2024-01-01T00:01:00+00:00\tNA\tok\n"
+                    "30\t1704067300.5\t0.25\t\n")
+    out = tbwriter("convert", str(path), "--logdir", str(tmp_path / "runs"), "--step-column", "iter")
+    assert out.returncode == 0, out.stderr
+    assert out.stderr.strip().endswith("1 tag, 2 points from 3 rows (step from 'iter', wall time from "
+                                       "'timestamp'); 4 empty, NA or non-numeric cells skipped")
+    s = read_scalars(tmp_path / "runs")[("log", "loss")]
+    assert s.step.tolist() == [10, 30] and s.wall_time.tolist() == [1704067200.0, 1704067300.5]
+
+
+def test_generic_csv_without_step_column_uses_row_number(tmp_path):
+    path = tmp_path / "plain.csv"
+    path.write_text("a;b\n1;2\n3;x\n5;6\n")
+    report = convert_csv(path, tmp_path / "runs", run="r")
+    assert (report.step_column, report.skipped, report.points) == (None, 1, 5)
+    data = read_scalars(tmp_path / "runs")
+    assert data[("r", "a")].step.tolist() == [0, 1, 2] and data[("r", "b")].step.tolist() == [0, 2]
+
+
+def test_round_trip_convert_then_export(tmp_path):
+    rng = np.random.default_rng(1)
+    values = rng.normal(size=(200, 3)) * [1, 1e-6, 1e6]
+    lines = ["step,wall_time,loss,grad,big"] + [f"{i * 5},{1.7e9 + i},{a},{b},{c}"
+                                               for i, (a, b, c) in enumerate(values.tolist())]
+    (tmp_path / "run.csv").write_text("\n".join(lines) + "\n")
+    assert tbwriter("convert", str(tmp_path / "run.csv"), "--logdir", str(tmp_path / "logs")).returncode == 0
+    out = tbwriter("export", str(tmp_path / "logs"), "--wide")
+    rows = list(csv.reader(io.StringIO(out.stdout)))
+    assert rows[0] == ["step", "run/loss", "run/grad", "run/big"]
+    assert [int(r[0]) for r in rows[1:]] == list(range(0, 1000, 5))
+    got = np.array([[float(x) for x in r[1:]] for r in rows[1:]])
+    np.testing.assert_array_equal(got, values.astype(np.float32).astype(np.float64))
+    long = list(csv.DictReader(io.StringIO(tbwriter("export", str(tmp_path / "logs")).stdout)))
+    assert [float(r["wall_time"]) for r in long if r["tag"] == "loss"] == [1.7e9 + i for i in range(200)]

@@ -1,0 +1,282 @@
+"""read_scalars / read_histograms against TensorBoard's own Python loader, value by value."""
+import os
+import warnings
+
+import numpy as np
+import pytest
+
+from tbwriter import SummaryWriter, read_histograms, read_scalars
+from tbwriter.record import DamagedRecordWarning, frame
+from tests.test_record import TF2_FILE
+
+pea = pytest.importorskip("tensorboard.backend.event_processing.plugin_event_accumulator")
+tensor_util = pytest.importorskip("tensorboard.util.tensor_util")
+
+
+def tensorboard_view(run_dir, plugin):
+    """{tag: (steps, wall_times, arrays)} as TensorBoard's Python loader serves ``plugin``, all points kept."""
+    acc = pea.EventAccumulator(str(run_dir), size_guidance={"tensors": 0, "scalars": 0, "histograms": 0})
+    acc.Reload()
+    out = {}
+    for tag in acc.PluginTagToContent(plugin):
+        events = acc.Tensors(tag)
+        out[tag] = ([e.step for e in events], [e.wall_time for e in events],
+                    [tensor_util.make_ndarray(e.tensor_proto) for e in events])
+    return out
+
+
+def assert_same_scalars(logdir, run_dir, run="."):
+    ours = read_scalars(logdir)
+    theirs = tensorboard_view(run_dir, "scalars")
+    assert sorted(t for r, t in ours if r == run) == sorted(theirs)
+    for tag, (steps, walls, values) in theirs.items():
+        s = ours[(run, tag)]
+        assert s.step.dtype == np.int64 and s.value.dtype == np.float64 and s.wall_time.dtype == np.float64
+        assert s.step.tolist() == steps
+        assert s.wall_time.tolist() == walls
+        assert s.value.tolist() == [float(v) for v in values]
+    return ours
+
+
+def test_tbwriter_scalars_every_point_beyond_10000(tmp_path):
+    with SummaryWriter(tmp_path) as w:
+        for i in range(12_345):
+            w.add_scalar("loss", 1.0 / (i + 1), i)
+            if i % 3 == 0:
+                w.add_scalar("accuracy/train", i / 12_345, i)
+        w.log_metrics({"m/a": 0.25, "m/bb": -1.5e30, "m/ccc": float("nan")}, 7)
+        w.log_metrics({"m/a": 0.5, "m/bb": 3.0, "m/ccc": float("inf")}, 8)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            for i in range(20):
+                w.add_scalar("v2/float", i * 0.25, i, new_style=True)
+                w.add_scalar("v2/double", i * 0.1, i, new_style=True, double_precision=True)
+        w.add_scalar("late", 2.0, 10 ** 12)
+        w.add_scalar("late", 3.0, -5)
+    ours = read_scalars(tmp_path)
+    assert len(ours[(".", "loss")]) == 12_345
+    acc = pea.EventAccumulator(str(tmp_path), size_guidance={"tensors": 0})
+    acc.Reload()
+    for tag in acc.PluginTagToContent("scalars"):
+        events = acc.Tensors(tag)
+        s = ours[(".", tag)]
+        assert s.step.tolist() == [e.step for e in events], tag
+        np.testing.assert_array_equal(s.value, [float(tensor_util.make_ndarray(e.tensor_proto)) for e in events])
+    assert ours[(".", "v2/double")].value[1] == 0.1  # DT_DOUBLE keeps its precision
+    assert ours[(".", "late")].step.tolist() == [10 ** 12, -5]
+
+
+def test_tensorboardx_and_torch_both_styles(tmp_path):
+    tbx = pytest.importorskip("tensorboardX")
+    torch_tb = pytest.importorskip("torch.utils.tensorboard")
+    for name, cls in [("tbx", tbx.SummaryWriter), ("torch", torch_tb.SummaryWriter)]:
+        w = cls(str(tmp_path / name))
+        for i in range(50):
+            w.add_scalar("loss", 0.5 ** i, i)
+            if name == "torch":  # tensorboardX writes v1 simple values only
+                w.add_scalar("acc", i / 7, i, new_style=True)
+                w.add_scalar("dbl", i / 7, i, new_style=True, double_precision=True)
+        w.add_scalars("multi", {"a": 1.5, "b": 2.5}, 3)
+        w.close()
+    ours = read_scalars(tmp_path)
+    for name in ("tbx", "torch"):
+        theirs = tensorboard_view(tmp_path / name, "scalars")
+        assert theirs, name
+        for tag, (steps, walls, values) in theirs.items():
+            s = ours[(name, tag)]
+            assert s.step.tolist() == steps and s.wall_time.tolist() == walls
+            assert s.value.tolist() == [float(v) for v in values], (name, tag)
+    # add_scalars puts each series in its own sub-run, as TensorBoard names it
+    assert ours[("torch/multi_a", "multi")].value.tolist() == [1.5]
+    assert ours[("tbx/multi/b", "multi")].value.tolist() == [2.5]
+    assert ours[("torch", "dbl")].value[1] == 1 / 7
+
+
+def test_tensorflow2_vector_and_single_file_path(tmp_path):
+    path = tmp_path / "events.out.tfevents.1.tf"
+    path.write_bytes(TF2_FILE)
+    for where in (tmp_path, path):
+        s = read_scalars(where)[(".", "accuracy")]
+        assert s.step.tolist() == [77] and s.value.tolist() == [np.float32(0.99).item()]
+
+
+def test_runs_named_as_tensorboard_and_filters(tmp_path):
+    for run in ("lr0.5/seed0", "lr0.5/seed1", "lr1/seed0"):
+        with SummaryWriter(tmp_path / run) as w:
+            for i in range(5):
+                w.log_metrics({"loss": i, "acc": -i}, i)
+    data = read_scalars(tmp_path, runs=r"^lr0\.5/", tags="^loss$")
+    assert sorted(data) == [("lr0.5/seed0", "loss"), ("lr0.5/seed1", "loss")]
+    df = read_scalars(tmp_path).to_pandas()
+    assert list(df.columns) == ["run", "tag", "step", "wall_time", "value"] and len(df) == 30
+    assert df[(df.run == "lr1/seed0") & (df.tag == "acc")].value.tolist() == [0, -1, -2, -3, -4]
+
+
+def test_several_files_per_run_read_in_name_order(tmp_path):
+    for k in range(2):
+        with SummaryWriter(tmp_path, filename_suffix=f".{k}") as w:
+            for i in range(3):
+                w.add_scalar("x", 10 * k + i, 10 * k + i)
+    assert_same_scalars(tmp_path, tmp_path)
+
+
+def _damaged_logdir(tmp_path):
+    for run in ("torn", "flipped", "good"):
+        with SummaryWriter(tmp_path / run) as w:
+            for i in range(100):
+                w.add_scalar("loss", float(i), i)
+    torn = next((tmp_path / "torn").iterdir())
+    torn.write_bytes(torn.read_bytes()[:-5])
+    flipped = next((tmp_path / "flipped").iterdir())
+    raw = bytearray(flipped.read_bytes())
+    where = len(raw) - 50 * 44  # inside the data of a record about half-way
+    raw[where] ^= 1
+    flipped.write_bytes(bytes(raw))
+    return torn, flipped
+
+
+def test_damaged_files_are_reported_and_the_rest_read(tmp_path):
+    torn, flipped = _damaged_logdir(tmp_path)
+    with pytest.warns(DamagedRecordWarning) as caught:
+        data = read_scalars(tmp_path)
+    messages = sorted(str(w.message) for w in caught)
+    assert len(messages) == 2
+    assert str(flipped) in messages[0] and "data checksum mismatch at byte offset" in messages[0]
+    assert str(torn) in messages[1] and "torn record" in messages[1]
+    assert data[("good", "loss")].value.tolist() == list(range(100))
+    assert data[("torn", "loss")].value.tolist() == list(range(99))
+    # TensorBoard's Python loader stops at the bad record too
+    assert data[("flipped", "loss")].step.tolist() == tensorboard_view(tmp_path / "flipped", "scalars")["loss"][0]
+    assert [e.path for e in data.damaged] == sorted([str(flipped), str(torn)])
+
+
+def test_histograms_v1_as_tensorboard_converts_them(tmp_path):
+    torch_tb = pytest.importorskip("torch.utils.tensorboard")
+    rng = np.random.default_rng(0)
+    w = torch_tb.SummaryWriter(str(tmp_path))
+    for i in range(4):
+        w.add_histogram("weights", rng.normal(size=1000) * (i + 1), i)
+    w.add_scalar("loss", 1.0, 0)
+    w.close()
+    ours = read_histograms(tmp_path)
+    assert list(ours) == [(".", "weights")]
+    steps, walls, arrays = tensorboard_view(tmp_path, "histograms")["weights"]
+    h = ours[(".", "weights")]
+    assert h.step.tolist() == steps and h.wall_time.tolist() == walls
+    for mine, theirs in zip(h.buckets, arrays):
+        assert mine.shape == theirs.shape and mine.dtype == np.float64
+        np.testing.assert_allclose(mine, theirs, rtol=1e-6)
+
+
+def test_v2_histogram_tensor(tmp_path):
+    from tbwriter.summaries.metadata import TENSOR, metadata, summary_value, tensor_proto
+    from tbwriter.encode import summary_event
+    rows = np.array([[0.0, 1.0, 3.0], [1.0, 2.5, 4.0]])
+    value = summary_value("h", metadata("histograms", data_class=TENSOR),
+                          tensor=tensor_proto(2, (2, 3), rows.astype("<f8").tobytes()))
+    (tmp_path / "events.out.tfevents.1.x").write_bytes(
+        frame(summary_event(1.0, 0, b"")) + frame(summary_event(5.0, 9, value)))
+    h = read_histograms(tmp_path)[(".", "h")]
+    assert h.step.tolist() == [9] and h.wall_time.tolist() == [5.0]
+    np.testing.assert_array_equal(h.buckets[0], rows)
+    np.testing.assert_array_equal(tensorboard_view(tmp_path, "histograms")["h"][2][0], rows)
+
+
+def test_missing_path_raises(tmp_path):
+    with pytest.raises(FileNotFoundError, match="nope"):
+        read_scalars(tmp_path / "nope")
+    assert read_scalars(tmp_path) == {}
+
+
+def _mixed_events(seed: int):
+    """Events of many shapes built with TensorBoard's own protobuf classes, and the points they hold."""
+    from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2, tensor_shape_pb2
+    rng = np.random.default_rng(seed)
+    styles = {
+        "simple": lambda v: (summary_pb2.Summary.Value(simple_value=v), np.float32(v).item()),
+        "f32_content": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 1, tensor_content=np.float32(v).tobytes()),
+                                  np.float32(v).item()),
+        "f32_val": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 1, float_val=[v]), np.float32(v).item()),
+        "f64_val": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 2, double_val=[v]), v),
+        "f64_content": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 2, tensor_content=np.float64(v).tobytes(),
+                                                dims=[1]), v),
+        "i32_val": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 3, int_val=[int(v * 1000)]),
+                              float(int(v * 1000))),
+        "i64_val": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 9, int64_val=[int(v * 1e12)]),
+                              float(int(v * 1e12))),
+        "f16_val": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 19,
+                                            half_val=[int(np.float16(v).view(np.uint16))]), float(np.float16(v))),
+    }
+    tags = {f"{'t' * n}/{style}": style for n, style in zip(rng.integers(1, 30, len(styles)), styles)}
+    tags.update({f"same_{i}": "simple" for i in range(4)})  # equal name lengths, one shape
+    names = list(tags)
+    steps = [0, 5, 127, 128, 300, 16383, 16384, 2 ** 21, 2 ** 40, -1, -(2 ** 40)]
+    events, expected, seen = [event_pb2.Event(wall_time=1.5, file_version="brain.Event:2")], {}, set()
+    step = 0
+    for i in range(3000):
+        if rng.random() < 0.05:
+            step = int(rng.choice(steps))
+        else:
+            step += 1
+        wall = 0.0 if rng.random() < 0.02 else 1.7e9 + i * 0.37
+        chosen = names if rng.random() < 0.3 else [names[i % len(names)]]
+        summary = summary_pb2.Summary()
+        for tag in chosen:
+            value, stored = styles[tags[tag]](float(rng.normal() * 10))
+            value.tag = tag
+            if tag not in seen or rng.random() < 0.1:
+                value.metadata.plugin_data.plugin_name = "scalars"
+                seen.add(tag)
+            elif tags[tag] == "simple" and rng.random() < 0.5:
+                value.metadata.plugin_data.plugin_name = "scalars"
+            summary.value.append(value)
+            expected.setdefault(tag, []).append((step, wall, stored))
+        events.append(event_pb2.Event(wall_time=wall, step=step, summary=summary))
+    return b"".join(frame(e.SerializeToString()) for e in events), expected
+
+
+def _tensor_value(tensor_pb2, tensor_shape_pb2, dtype, dims=(), **fields):
+    from tensorboard.compat.proto import summary_pb2
+    shape = tensor_shape_pb2.TensorShapeProto(dim=[tensor_shape_pb2.TensorShapeProto.Dim(size=d) for d in dims])
+    return summary_pb2.Summary.Value(tensor=tensor_pb2.TensorProto(dtype=dtype, tensor_shape=shape, **fields))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_every_shape_of_event_decodes_exactly(tmp_path, seed):
+    raw, expected = _mixed_events(seed)
+    (tmp_path / "events.out.tfevents.1.mixed").write_bytes(raw)
+    data = read_scalars(tmp_path)
+    assert sorted(t for _, t in data) == sorted(expected)
+    for tag, points in expected.items():
+        s = data[(".", tag)]
+        assert s.step.tolist() == [p[0] for p in points], tag
+        assert s.wall_time.tolist() == [p[1] for p in points], tag
+        assert s.value.tolist() == [p[2] for p in points], tag
+    theirs = tensorboard_view(tmp_path, "scalars")  # and TensorBoard agrees on what the file holds
+    for tag, (steps, walls, values) in theirs.items():
+        assert data[(".", tag)].step.tolist() == steps
+        assert data[(".", tag)].value.tolist() == [float(v.item()) for v in values]
+
+
+@pytest.mark.parametrize("records", [5, 200])
+@pytest.mark.parametrize("damage", ["length", "data", "footer", "torn"])
+def test_damage_anywhere_in_small_and_large_files(tmp_path, records, damage):
+    path = tmp_path / "events.out.tfevents.1.x"
+    events = [frame(bytes.fromhex("0900000040fc54d941") + b"\x1a\x0dbrain.Event:2")]
+    with SummaryWriter(tmp_path / "w") as w:
+        w.add_scalar("warm", 0.0, 0)
+    for i in range(records):
+        events.append(frame(bytes.fromhex("0900004040fc54d94110") + bytes([i % 128 or 1])
+                            + b"\x2a\x0d\x0a\x0b\x0a\x04loss\x15" + np.float32(i).tobytes()))
+    bad = records // 2 + 1  # this record gets the damage
+    offset = sum(len(e) for e in events[:bad])
+    raw = bytearray(b"".join(events))
+    where = {"length": offset + 2, "data": offset + 15, "footer": offset + len(events[bad]) - 1}.get(damage)
+    if where is None:
+        raw = raw[:offset + 20]
+    else:
+        raw[where] ^= 0x10
+    path.write_bytes(bytes(raw))
+    with pytest.warns(DamagedRecordWarning, match=rf"at byte offset {offset}$"):
+        s = read_scalars(path)[(".", "loss")]
+    assert s.value.tolist() == list(range(bad - 1))
