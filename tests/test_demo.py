@@ -23,9 +23,18 @@ def test_demo_logs_every_run_with_its_curves(tmp_path):
     assert [s for s, _ in scalars["epoch/loss"]] == [0, 1, 2]
     assert {"epoch/accuracy", "epoch/val_loss", "epoch/val_accuracy", "batch/loss"} <= set(scalars)
     assert all(0 < v < 1 for _, v in scalars["epoch/accuracy"])
+    assert (tmp_path / "demo" / "demo.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_demo_without_figure_only_logs(tmp_path):
+    done = tbwriter("demo", str(tmp_path), "--epochs", "1", "--no-figure")
+    assert done.returncode == 0, done.stderr
+    assert not (tmp_path / "demo.png").exists() and (tmp_path / "lr0.5" / "seed2").is_dir()
 
 
 def test_help_and_bad_command_are_one_clean_message():
     assert tbwriter("--help").returncode == 0
     done = tbwriter("demo", "--epochs", "many")
     assert done.returncode != 0 and "Traceback" not in done.stderr and "invalid int value" in done.stderr
+    done = tbwriter("demo", "--epochs", "0")
+    assert done.returncode == 1 and done.stderr == "tbwriter demo: error: --epochs must be at least 1, got 0\n"

@@ -1,25 +1,38 @@
-"""Log a small synthetic training run (2 learning rates x 3 seeds) to see tbwriter at work.
+"""Log a small synthetic training run (2 learning rates x 3 seeds) and render it, to see tbwriter at work.
 
 examples:
-  tbwriter demo                  # logs to runs/demo
-  tbwriter demo /tmp/demo --epochs 10
+  tbwriter demo                  # logs to runs/demo, draws runs/demo/demo.png
+  tbwriter demo /tmp/demo --epochs 10 --no-figure
   tensorboard --logdir runs/demo
 """
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("logdir", nargs="?", default="runs/demo", help="where to write (default: runs/demo)")
     parser.add_argument("--epochs", type=int, default=30, help="epochs per run (default: 30)")
+    parser.add_argument("--no-figure", dest="figure", action="store_false",
+                        help="only log; do not draw LOGDIR/demo.png (drawing needs matplotlib)")
 
 
 def run(args: argparse.Namespace) -> int:
     from tbwriter.demo import run_demo
 
+    if args.epochs < 1:
+        raise ValueError(f"--epochs must be at least 1, got {args.epochs}")
     runs = run_demo(args.logdir, args.epochs)
     print(f"logged {len(runs)} runs under {args.logdir}; view them with: tensorboard --logdir {args.logdir}",
           file=sys.stderr)
+    if args.figure:
+        from tbwriter import read_scalars
+        from tbwriter.plot import plot_scalars
+
+        figure = os.path.join(args.logdir, "demo.png")
+        plot_scalars(read_scalars(args.logdir), tags=["epoch/"], group=r"seed\d+", cols=2,
+                     title="demo: mean ± std over 3 seeds per learning rate").savefig(figure)
+        print(f"drew {figure}", file=sys.stderr)
     return 0
