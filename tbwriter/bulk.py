@@ -14,6 +14,7 @@ Records that share their shape with few others are decoded one by one.
 """
 from __future__ import annotations
 
+import os
 import struct
 from collections import defaultdict
 from dataclasses import dataclass
@@ -66,6 +67,29 @@ class Sink:
         rows[2].append(wall)
         rows[3].append(payload)
 
+    def drop_from(self, seq: int) -> None:
+        """Forget every point from record ``seq`` on (reading stops at a damaged record)."""
+        for tag, chunks in self._chunks.items():
+            kept = []
+            for c in chunks:
+                keep = c.seq < seq
+                if keep.all():
+                    kept.append(c)
+                elif keep.any():
+                    payload = c.payload
+                    if isinstance(payload, list):
+                        payload = [p for p, k in zip(payload, keep) if k]
+                    elif payload is not None:
+                        payload = payload[keep]
+                    kept.append(Chunk(c.tag, c.plugin, c.kind, c.seq[keep], c.step[keep], c.wall[keep], payload))
+            chunks[:] = kept
+        for key, columns in list(self._rows.items()):
+            keep = [i for i, s in enumerate(columns[0]) if s < seq]
+            if keep:
+                self._rows[key] = [[column[i] for i in keep] for column in columns]
+            else:
+                del self._rows[key]
+
     def tags(self) -> dict[str, list[Chunk]]:
         """Tag -> its chunks (in no particular order; ``Chunk.seq`` gives the order)."""
         for (tag, plugin, kind, missing), (seq, step, wall, payload) in self._rows.items():
@@ -93,22 +117,21 @@ def scan_file(name: str, sink: Sink, tag_ok, decode_what: str | None) -> RecordE
     torn or damaged record.
     """
     with open(name, "rb") as f:
-        buf = f.read()
+        # one copy of the file, with room for reading whole u64 words past its last record
+        padded = np.zeros(os.fstat(f.fileno()).st_size + 16, np.uint8)
+        size = f.readinto(memoryview(padded)[:-16])
+    buf = memoryview(padded).toreadonly()[:size]
     offsets, lengths, problem = index_records(buf)
-    padded = np.zeros(len(buf) + 16, np.uint8)
-    padded[:len(buf)] = np.frombuffer(buf, np.uint8)
-    groups = []
     cutoff = len(offsets)
-    for length, idx in _by_length(lengths):
+    for length, idx in _by_length(lengths):  # one group at a time, so only its rows are in memory
         group = _Group(buf, padded, offsets, idx, length)
         bad = group.first_bad_crc()
         if bad is not None and bad < cutoff:
             cutoff = bad
-        groups.append(group)
+        group.decode(cutoff, sink.records, sink, tag_ok, decode_what)
     if cutoff < len(offsets):
         problem = (int(offsets[cutoff]), "data checksum mismatch")
-    for group in groups:
-        group.decode(cutoff, sink.records, sink, tag_ok, decode_what)
+        sink.drop_from(sink.records + cutoff)  # decoded by groups that came before the damage was found
     sink.records += cutoff
     return RecordError(name, *problem) if problem else None
 
@@ -128,7 +151,8 @@ def index_records(buf: bytes) -> tuple[np.ndarray, np.ndarray, tuple[int, str] |
     while pos < end:
         walked_offs, walked_lens = [], []
         while pos < end and len(walked_offs) < window:
-            length = known.get(buf[pos:pos + HEADER_SIZE])
+            head = bytes(buf[pos:pos + HEADER_SIZE])
+            length = known.get(head)
             if length is None:
                 problem = _header_problem(buf, pos)
                 if problem:
@@ -137,7 +161,7 @@ def index_records(buf: bytes) -> tuple[np.ndarray, np.ndarray, tuple[int, str] |
                     return _flat(offs), _flat(lens), (pos, problem)
                 length = _U64.unpack_from(buf, pos)[0]
                 if len(known) < 4096:
-                    known[buf[pos:pos + HEADER_SIZE]] = length
+                    known[head] = length
             elif end - pos - HEADER_SIZE < length + FOOTER_SIZE:
                 return _flat(offs + [walked_offs]), _flat(lens + [walked_lens]), (pos, _header_problem(buf, pos))
             walked_offs.append(pos)
@@ -212,7 +236,7 @@ def _header_problem(buf: bytes, offset: int) -> str:
     end = len(buf)
     if end - offset < HEADER_SIZE:
         return f"torn record header ({end - offset} of {HEADER_SIZE} bytes)"
-    size = buf[offset:offset + 8]
+    size = bytes(buf[offset:offset + 8])
     if masked_crc(size) != struct.unpack_from("<I", buf, offset + 8)[0]:
         return "length checksum mismatch"
     length = _U64.unpack(size)[0]
@@ -311,7 +335,8 @@ class _Group:
             stored = _typed(self.rows, self.length, "<u4")
             bad = np.flatnonzero(((crc >> 15) | (crc << 17)) + np.uint32(0xA282EAD8) != stored)
         else:
-            bad = [i for i, s in enumerate(self.starts.tolist()) if masked_crc(self.buf[s:s + self.length])
+            bad = [i for i, s in enumerate(self.starts.tolist())
+                   if masked_crc(bytes(self.buf[s:s + self.length]))
                    != struct.unpack_from("<I", self.buf, s + self.length)[0]]
         return int(self.idx[bad].min()) if len(bad) else None
 
@@ -349,7 +374,7 @@ class _Group:
             keep = self._bulk_decode(keep, emit)
         for i in keep.tolist():  # what bulk decoding left: few records share these shapes
             s = int(self.starts[i])
-            _decode_row(self.buf[s:s + self.length], base + int(self.idx[i]), sink, tag_ok, decode_what)
+            _decode_row(bytes(self.buf[s:s + self.length]), base + int(self.idx[i]), sink, tag_ok, decode_what)
 
     def _layout(self, row: int) -> tuple[decode.Layout | None, bytes]:
         data = self.rows[row, :self.length].tobytes()
