@@ -18,6 +18,7 @@ import os
 import struct
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -105,6 +106,7 @@ class Sink:
 
 _WALK = 96  # records walked one by one before looking for a period
 _MIN_BULK = 24  # records of one length below which decoding them one by one is cheaper
+_OWN_GROUP = 1024  # repeats of a periodic run from which each position is its own group, read in place
 _MAX_BULK_LENGTH = 4096  # longer records (images...) are few; the byte-column work would not pay
 _MAX_TINY_LAYOUTS = 8  # shapes in a row matching one record each before a group is decoded one by one
 
@@ -121,9 +123,9 @@ def scan_file(name: str, sink: Sink, tag_ok, decode_what: str | None) -> RecordE
         padded = np.zeros(os.fstat(f.fileno()).st_size + 16, np.uint8)
         size = f.readinto(memoryview(padded)[:-16])
     buf = memoryview(padded).toreadonly()[:size]
-    offsets, lengths, problem = index_records(buf)
+    offsets, lengths, runs, problem = index_records(buf)
     cutoff = len(offsets)
-    for length, idx in _by_length(lengths):  # one group at a time, so only its rows are in memory
+    for idx, length in _groups(lengths, runs):  # one group at a time, so only its rows are in memory
         group = _Group(buf, padded, offsets, idx, length)
         bad = group.first_bad_crc()
         if bad is not None and bad < cutoff:
@@ -136,48 +138,59 @@ def scan_file(name: str, sink: Sink, tag_ok, decode_what: str | None) -> RecordE
     return RecordError(name, *problem) if problem else None
 
 
-def index_records(buf: bytes) -> tuple[np.ndarray, np.ndarray, tuple[int, str] | None]:
-    """Offsets and data lengths of the records in ``buf`` whose headers are sound, and
-    ``(offset, problem)`` where that stopped (None at a clean end).
+class RecordIndex(NamedTuple):
+    """Where the records of a file are: ``offsets``/``lengths`` arrays, the periodic ``runs``
+    found, as ``(first record, period, repeats)``, and the ``(offset, problem)`` that ended it."""
+    offsets: np.ndarray
+    lengths: np.ndarray
+    runs: list[tuple[int, int, int]]
+    problem: tuple[int, str] | None
+
+
+def index_records(buf: bytes) -> RecordIndex:
+    """Find the records in ``buf`` whose headers are sound, up to the first problem.
 
     Walks a few records at a time; when their lengths repeat with some period (one event
     per tag per step), the following periods are verified in bulk on strided views.
     """
     offs: list = []
     lens: list = []
+    runs = []
+    count = 0
     known: dict[bytes, int] = {}  # header bytes already verified -> length
     pos, end = 0, len(buf)
     window = _WALK
-    while pos < end:
+    problem = None
+    while pos < end and problem is None:
         walked_offs, walked_lens = [], []
         while pos < end and len(walked_offs) < window:
             head = bytes(buf[pos:pos + HEADER_SIZE])
             length = known.get(head)
-            if length is None:
-                problem = _header_problem(buf, pos)
-                if problem:
-                    offs.append(walked_offs)
-                    lens.append(walked_lens)
-                    return _flat(offs), _flat(lens), (pos, problem)
+            if length is None or end - pos - HEADER_SIZE < length + FOOTER_SIZE:
+                error = _header_problem(buf, pos)
+                if error:
+                    problem = (pos, error)
+                    break
                 length = _U64.unpack_from(buf, pos)[0]
                 if len(known) < 4096:
                     known[head] = length
-            elif end - pos - HEADER_SIZE < length + FOOTER_SIZE:
-                return _flat(offs + [walked_offs]), _flat(lens + [walked_lens]), (pos, _header_problem(buf, pos))
             walked_offs.append(pos)
             walked_lens.append(length)
             pos += HEADER_SIZE + length + FOOTER_SIZE
         offs.append(walked_offs)
         lens.append(walked_lens)
-        period = _period(walked_lens)
+        count += len(walked_offs)
+        period = _period(walked_lens) if problem is None else 0
         window = _WALK if period else min(2 * window, 4096)  # many tags: look further for the period
         if period:
             # the period just walked should repeat from here on
             repeats, more_offs, more_lens = _repeat_run(buf, pos, walked_offs[-period:], walked_lens[-period:])
             offs.append(more_offs)
             lens.append(more_lens)
+            runs.append((count, period, repeats))
+            count += len(more_offs)
             pos += repeats * (sum(walked_lens[-period:]) + period * (HEADER_SIZE + FOOTER_SIZE))
-    return _flat(offs), _flat(lens), None
+    return RecordIndex(_flat(offs), _flat(lens), runs, problem)
 
 
 def _flat(parts: list) -> np.ndarray:
@@ -224,7 +237,11 @@ def _by_length(lengths: np.ndarray):
     """Yield ``(length, record indices)`` for each distinct record length."""
     if len(lengths) == 0:
         return
-    order = np.argsort(lengths, kind="stable")
+    low = int(lengths.min())
+    if int(lengths.max()) - low < 1 << 16:  # numpy's stable sort of 16-bit keys is a radix sort
+        order = np.argsort((lengths - low).astype(np.uint16), kind="stable")
+    else:
+        order = np.argsort(lengths, kind="stable")
     sorted_lengths = lengths[order]
     cuts = np.flatnonzero(np.diff(sorted_lengths)) + 1
     for part in np.split(order, cuts):
@@ -273,6 +290,31 @@ def _payload(data: bytes, v: decode.ValueSlot, decode_what: str | None):
     return None
 
 
+def _stretches(starts: np.ndarray) -> list[tuple[int, int]]:
+    """``(a, b)`` index ranges of ``starts`` in which consecutive records are equally spaced."""
+    gaps = np.diff(starts)
+    cuts = (np.flatnonzero(gaps[1:] != gaps[:-1]) + 2).tolist()  # a new stretch starts after each change
+    return list(zip([0] + cuts, cuts + [len(starts)]))
+
+
+def _groups(lengths: np.ndarray, runs: list[tuple[int, int, int]]):
+    """Yield ``(record indices, length)`` of the groups to decode together.
+
+    The records at one position of a long periodic run (one tag, every step) are evenly
+    spaced and read in place; all other records are grouped by length and gathered.
+    """
+    rest = np.ones(len(lengths), bool)
+    for first, period, repeats in runs:
+        if repeats >= _OWN_GROUP:
+            rest[first:first + period * repeats] = False
+            for j in range(period):
+                idx = np.arange(first + j, first + period * repeats, period)
+                yield idx, int(lengths[first + j])
+    rest = np.flatnonzero(rest)
+    for length, part in _by_length(lengths[rest]):
+        yield rest[part], length
+
+
 def _gather_rows(padded: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
     """Rows of ``width`` bytes from each of ``starts``, as one 2-D array.
 
@@ -280,13 +322,12 @@ def _gather_rows(padded: np.ndarray, starts: np.ndarray, width: int) -> np.ndarr
     each stretch is one strided view: a single stretch is used as is, several are copied
     together, and only scattered records take numpy's (slow) fancy indexing.
     """
-    gaps = np.diff(starts)
-    cuts = (np.flatnonzero(gaps[1:] != gaps[:-1]) + 2).tolist()  # a new stretch starts after each change
-    if len(cuts) > len(starts) // 8:
+    stretches = _stretches(starts)
+    if len(stretches) > len(starts) // 8:
         return np.lib.stride_tricks.sliding_window_view(padded, width)[starts]
     parts = []
-    for a, b in zip([0] + cuts, cuts + [len(starts)]):
-        step = int(gaps[a]) if b - a > 1 else 1
+    for a, b in stretches:
+        step = int(starts[a + 1] - starts[a]) if b - a > 1 else 1
         parts.append(np.lib.stride_tricks.as_strided(padded[int(starts[a]):], (b - a, width), (step, 1),
                                                      writeable=False))
     return parts[0] if len(parts) == 1 else np.concatenate(parts)

@@ -16,8 +16,6 @@ import csv
 import io
 import sys
 
-import numpy as np
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("logdir", help="directory of runs (or one event file)")
@@ -62,6 +60,8 @@ def write_long(data, out) -> None:
 
 def write_wide(data, out) -> None:
     """``step`` then one column per series named ``run/tag`` (just ``tag`` for the run ``.``)."""
+    import numpy as np
+
     steps = np.unique(np.concatenate([s.step for s in data.values()]))
     columns = []
     for s in data.values():
