@@ -104,7 +104,7 @@ class Sink:
         return dict(self._chunks)
 
 
-_WALK = 96  # records walked one by one before looking for a period
+_WALK = 16  # records walked one by one (beyond three periods) before looking for a period
 _MIN_BULK = 24  # records of one length below which decoding them one by one is cheaper
 _OWN_GROUP = 1024  # repeats of a periodic run from which each position is its own group, read in place
 _MAX_BULK_LENGTH = 4096  # longer records (images...) are few; the byte-column work would not pay
@@ -159,8 +159,10 @@ def index_records(buf: bytes) -> RecordIndex:
     count = 0
     known: dict[bytes, int] = {}  # header bytes already verified -> length
     pos, end = 0, len(buf)
-    window = _WALK
+    window = 6 * _WALK
     problem = None
+    patterns: dict = {}
+    repeats = 0
     while pos < end and problem is None:
         walked_offs, walked_lens = [], []
         while pos < end and len(walked_offs) < window:
@@ -181,10 +183,13 @@ def index_records(buf: bytes) -> RecordIndex:
         lens.append(walked_lens)
         count += len(walked_offs)
         period = _period(walked_lens) if problem is None else 0
-        window = _WALK if period else min(2 * window, 4096)  # many tags: look further for the period
+        # next time walk just enough to see this period again past an irregular spot; if none was
+        # found (many tags), look further
+        window = 3 * period + _WALK if period else min(2 * window, 4096)
         if period:
             # the period just walked should repeat from here on
-            repeats, more_offs, more_lens = _repeat_run(buf, pos, walked_offs[-period:], walked_lens[-period:])
+            repeats, more_offs, more_lens = _repeat_run(buf, pos, walked_offs[-period:], walked_lens[-period:],
+                                                        patterns, repeats)
             offs.append(more_offs)
             lens.append(more_lens)
             runs.append((count, period, repeats))
@@ -209,28 +214,35 @@ def _period(lengths: list[int]) -> int:
     return 0
 
 
-def _repeat_run(buf: bytes, pos: int, offs: list[int], lens: list[int]) -> tuple[int, np.ndarray, np.ndarray]:
+def _repeat_run(buf: bytes, pos: int, offs: list[int], lens: list[int], patterns: dict,
+                hint: int) -> tuple[int, np.ndarray, np.ndarray]:
     """How many more times the records ``offs`` (one period) repeat from ``pos`` with identical
-    headers, and those records' offsets and lengths."""
-    size = sum(lens) + len(lens) * (HEADER_SIZE + FOOTER_SIZE)
-    rel = [o - offs[0] for o in offs]
-    heads = [(_U64.unpack_from(buf, o)[0], struct.unpack_from("<I", buf, o + 8)[0]) for o in offs]
+    headers, and those records' offsets and lengths.
+
+    ``patterns`` caches what describes a period (the same few recur all through a file);
+    ``hint`` is the length of the previous run, a good first guess.
+    """
+    heads = b"".join(bytes(buf[o:o + HEADER_SIZE]) for o in offs)
+    pattern = patterns.get(heads)
+    if pattern is None:
+        rel = np.asarray([o - offs[0] for o in offs], np.int64)
+        columns = (rel[:, None] + np.arange(HEADER_SIZE)).ravel()  # the header bytes within one period
+        pattern = patterns[heads] = (sum(lens) + len(lens) * (HEADER_SIZE + FOOTER_SIZE), rel, columns,
+                                     np.frombuffer(heads, np.uint8), np.asarray(lens, np.int64))
+    size, rel, columns, expected, lengths = pattern
     limit = (len(buf) - pos) // size
-    done, chunk = 0, 256
+    done, chunk = 0, max(64, hint + 1)
     while done < limit:
         k = min(chunk, limit - done)
-        ok = np.ones(k, bool)
-        for r, (length, crc) in zip(rel, heads):
-            at = pos + done * size + r
-            ok &= np.ndarray((k,), "<u8", buf, at, (size,)) == length
-            ok &= np.ndarray((k,), "<u4", buf, at + 8, (size,)) == crc
+        periods = np.ndarray((k, size), np.uint8, buf, pos + done * size, (size, 1))
+        ok = (periods[:, columns] == expected).all(axis=1)
         if not ok.all():
             done += int(np.argmin(ok))
             break
         done += k
         chunk *= 4
-    starts = pos + np.arange(done, dtype=np.int64)[:, None] * size + np.asarray(rel, np.int64)
-    return done, starts.ravel(), np.tile(np.asarray(lens, np.int64), done)
+    starts = pos + np.arange(done, dtype=np.int64)[:, None] * size + rel
+    return done, starts.ravel(), np.tile(lengths, done)
 
 
 def _by_length(lengths: np.ndarray):
@@ -328,8 +340,7 @@ def _gather_rows(padded: np.ndarray, starts: np.ndarray, width: int) -> np.ndarr
     parts = []
     for a, b in stretches:
         step = int(starts[a + 1] - starts[a]) if b - a > 1 else 1
-        parts.append(np.lib.stride_tricks.as_strided(padded[int(starts[a]):], (b - a, width), (step, 1),
-                                                     writeable=False))
+        parts.append(np.ndarray((b - a, width), np.uint8, padded, int(starts[a]), (step, 1)))
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
