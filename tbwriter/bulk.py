@@ -25,7 +25,7 @@ import numpy as np
 from tbwriter import decode
 from google_crc32c import value as crc32c
 
-from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, RecordError, masked_crc
+from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, RecordError, header_problem, masked_crc
 
 _U64 = struct.Struct("<Q")
 
@@ -169,7 +169,7 @@ def index_records(buf: bytes) -> RecordIndex:
             head = bytes(buf[pos:pos + HEADER_SIZE])
             length = known.get(head)
             if length is None or end - pos - HEADER_SIZE < length + FOOTER_SIZE:
-                error = _header_problem(buf, pos)
+                error = header_problem(buf, pos)
                 if error:
                     problem = (pos, error)
                     break
@@ -258,20 +258,6 @@ def _by_length(lengths: np.ndarray):
     cuts = np.flatnonzero(np.diff(sorted_lengths)) + 1
     for part in np.split(order, cuts):
         yield int(lengths[part[0]]), part
-
-
-def _header_problem(buf: bytes, offset: int) -> str:
-    """``record_problem`` without the data CRC, which is checked in bulk."""
-    end = len(buf)
-    if end - offset < HEADER_SIZE:
-        return f"torn record header ({end - offset} of {HEADER_SIZE} bytes)"
-    size = bytes(buf[offset:offset + 8])
-    if masked_crc(size) != struct.unpack_from("<I", buf, offset + 8)[0]:
-        return "length checksum mismatch"
-    length = _U64.unpack(size)[0]
-    if end - offset - HEADER_SIZE < length + FOOTER_SIZE:
-        return f"torn record ({end - offset - HEADER_SIZE} of {length + FOOTER_SIZE} bytes after the header)"
-    return ""
 
 
 def _decode_row(data: bytes, seq: int, sink: Sink, tag_ok, decode_what: str | None) -> None:
