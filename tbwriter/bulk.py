@@ -414,12 +414,12 @@ class _Group:
             s = int(self.starts[i])
             _decode_row(bytes(self.buf[s:s + self.length]), base + int(self.idx[i]), sink, tag_ok, decode_what)
 
-    def _layout(self, row: int) -> tuple[decode.Layout | None, bytes]:
-        data = self.rows[row, :self.length].tobytes()
+    def _layout(self, row: int) -> decode.Layout | None:
+        """The layout of record ``row``, or None if it is not an Event."""
         try:
-            return decode.parse_event(data), data
+            return decode.parse_event(self.rows[row, :self.length].tobytes())
         except decode.DecodeError:
-            return None, data
+            return None
 
     def _shape_mask(self, layout: decode.Layout) -> np.ndarray:
         """Per u64 word of a row, the bits every record of this layout has as the first one:
@@ -444,7 +444,7 @@ class _Group:
         while len(remaining):
             if tiny >= _MAX_TINY_LAYOUTS:  # records of one length but all shapes: text, histograms
                 return remaining
-            layout, _ = self._layout(remaining[0])
+            layout = self._layout(remaining[0])
             if layout is None:  # not an Event: skipped, as TensorBoard skips it
                 remaining, tiny = remaining[1:], tiny + 1
                 continue
@@ -455,7 +455,7 @@ class _Group:
                 if n and (len(rows) == 1 or misses > 4):  # likely other shapes, scattered by this mask
                     retry.append(rows)
                     continue
-                own = layout if n == 0 else self._layout(rows[0])[0]
+                own = layout if n == 0 else self._layout(rows[0])
                 if own is None or (n and not (self._shape_mask(own) == mask).all()):
                     retry.append(rows)
                     misses += 1
