@@ -435,23 +435,25 @@ class _Group:
     def _bulk_decode(self, keep: np.ndarray, emit) -> np.ndarray:
         """Decode ``keep`` shape by shape; return the rows left for one-by-one decoding.
 
-        The first remaining record's layout says which bits every record of its shape
-        shares; a hash of those bits splits the remaining records into classes (one per
-        tag, usually), and each class whose own layout fixes the same bits is emitted
-        whole.  Classes of another shape go round again with their own layout.
+        A probe record's layout says which bits every record of its shape shares; a key of
+        those bits splits the remaining records into classes (one per tag, usually), and each
+        class whose own layout fixes the same bits is emitted whole.  Classes of another
+        shape go round again with their own layout.  The probe is the first remaining
+        record, or after a one-off record, one from the middle (more likely the usual shape).
         """
-        remaining, tiny = keep, 0
+        remaining, tiny, probe = keep, 0, 0
         while len(remaining):
             if tiny >= _MAX_TINY_LAYOUTS:  # records of one length but all shapes: text, histograms
                 return remaining
-            layout = self._layout(remaining[0])
+            layout = self._layout(remaining[probe])
             if layout is None:  # not an Event: skipped, as TensorBoard skips it
-                remaining, tiny = remaining[1:], tiny + 1
+                remaining, tiny = np.delete(remaining, probe), tiny + 1
+                probe = len(remaining) // 2
                 continue
             mask = self._shape_mask(layout)
             key, exact = self._keys(remaining, mask)
             retry, misses = [], 0
-            for n, rows in enumerate(self._split(remaining, key)):
+            for n, rows in enumerate(self._split(remaining, key, probe)):
                 if n and (len(rows) == 1 or misses > 4):  # likely other shapes, scattered by this mask
                     retry.append(rows)
                     continue
@@ -461,16 +463,17 @@ class _Group:
                     misses += 1
                     continue
                 if not exact:  # the key was a hash: make sure
-                    same = self._matches(rows, mask)
+                    same = self._matches(rows, mask, remaining[probe] if n == 0 else rows[0])
                     retry.append(rows[~same])
                     rows = rows[same]
                 emit(rows, own)
                 if n == 0:
                     tiny = tiny + 1 if len(rows) == 1 else 0
-                    if len(rows) == 1:  # a record unlike the rest: its layout is no guide for them
-                        retry = [remaining[1:]]
+                    if len(rows) == 1:  # a one-off record: its layout is no guide for the rest
+                        retry = [np.delete(remaining, probe)]
                         break
             remaining = np.concatenate(retry) if retry else remaining[:0]
+            probe = len(remaining) // 2 if tiny else 0
         return remaining
 
     def _keys(self, rows: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -491,9 +494,12 @@ class _Group:
         return key, False
 
     @staticmethod
-    def _split(rows: np.ndarray, key: np.ndarray):
-        """Yield the rows of each distinct key, the first row's class first."""
-        for _ in range(16):  # usually a handful of tags: peel them off one by one
+    def _split(rows: np.ndarray, key: np.ndarray, first: int):
+        """Yield the rows of each distinct key, the class of ``rows[first]`` first."""
+        same = key == key[first]
+        yield rows[same]
+        rows, key = rows[~same], key[~same]
+        for _ in range(15):  # usually a handful of tags: peel them off one by one
             if not len(rows):
                 return
             same = key == key[0]
@@ -504,11 +510,11 @@ class _Group:
             if len(part):
                 yield rows[part]
 
-    def _matches(self, rows: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Which of ``rows`` (the first being the layout's own) agree with it on ``mask``'s bits."""
+    def _matches(self, rows: np.ndarray, mask: np.ndarray, reference: int) -> np.ndarray:
+        """Which of ``rows`` agree with record ``reference`` on ``mask``'s bits."""
         used = np.flatnonzero(mask)
         words = self.words[rows][:, used]
-        return ((words ^ words[0]) & mask[used] == 0).all(axis=1)
+        return ((words ^ self.words[reference, used]) & mask[used] == 0).all(axis=1)
 
     def _emit(self, rows: np.ndarray, layout: decode.Layout, base: int, sink: Sink, tag_ok,
               decode_what: str | None) -> None:

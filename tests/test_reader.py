@@ -283,3 +283,22 @@ def test_damage_anywhere_in_small_and_large_files(tmp_path, records, damage):
         data = read_scalars(path)
     assert data[(".", "loss")].value.tolist() == list(range(0, bad - 1, 2))
     assert data[(".", "l")].value.tolist() == list(range(1, bad - 1, 2))
+
+
+def test_one_off_records_before_the_common_shape(tmp_path):
+    rng = np.random.default_rng(3)
+    with SummaryWriter(tmp_path) as w:
+        for i in range(12):  # one-off values whose records have the length of the common ones below
+            w.add_scalar(f"hp_{i:02d}", i, 500)
+        expected = {"loss1": [], "other/long/tag": []}
+        for step in range(500, 3500):
+            tags = ["loss1"] + (["other/long/tag"] if rng.random() < 0.3 else [])  # no steady period
+            for tag in tags:
+                w.add_scalar(tag, step / 7, step)
+                expected[tag].append((step, np.float32(step / 7).item()))
+    data = read_scalars(tmp_path)
+    for i in range(12):
+        assert data[(".", f"hp_{i:02d}")].value.tolist() == [i]
+    for tag, points in expected.items():
+        s = data[(".", tag)]
+        assert list(zip(s.step.tolist(), s.value.tolist())) == points
