@@ -106,6 +106,7 @@ class Sink:
 
 _WALK = 16  # records walked one by one (beyond three periods) before looking for a period
 _MIN_BULK = 24  # records of one length below which decoding them one by one is cheaper
+_CHAIN_BYTES = 1 << 24  # bytes searched at once for known headers when no period is found
 _OWN_GROUP = 1024  # repeats of a periodic run from which each position is its own group, read in place
 _MAX_BULK_LENGTH = 4096  # longer records (images...) are few; the byte-column work would not pay
 _MAX_TINY_LAYOUTS = 8  # shapes in a row matching one record each before a group is decoded one by one
@@ -183,9 +184,6 @@ def index_records(buf: bytes) -> RecordIndex:
         lens.append(walked_lens)
         count += len(walked_offs)
         period = _period(walked_lens) if problem is None else 0
-        # next time walk just enough to see this period again past an irregular spot; if none was
-        # found (many tags), look further
-        window = 3 * period + _WALK if period else min(2 * window, 4096)
         if period:
             # the period just walked should repeat from here on
             repeats, more_offs, more_lens = _repeat_run(buf, pos, walked_offs[-period:], walked_lens[-period:],
@@ -195,7 +193,56 @@ def index_records(buf: bytes) -> RecordIndex:
             runs.append((count, period, repeats))
             count += len(more_offs)
             pos += repeats * (sum(walked_lens[-period:]) + period * (HEADER_SIZE + FOOTER_SIZE))
+        elif problem is None and pos < end and len(walked_offs) >= 6 * _WALK:
+            # no period in sight (irregular logging): find the records by their known headers
+            more_offs, more_lens = _chain(buf, pos, known)
+            offs.append(more_offs)
+            lens.append(more_lens)
+            count += len(more_offs)
+            if len(more_offs):
+                pos = int(more_offs[-1] + more_lens[-1]) + HEADER_SIZE + FOOTER_SIZE
+        # after a long run, walk just enough to see its period again past an irregular spot;
+        # after none or a short one (many tags), look further
+        window = 3 * period + _WALK if period and repeats >= 64 else 6 * _WALK
     return RecordIndex(_flat(offs), _flat(lens), runs, problem)
+
+
+def _chain(buf: bytes, pos: int, known: dict[bytes, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Records from ``pos`` on (within the next few MB) whose headers are among ``known``.
+
+    Every byte offset whose 12 bytes equal a known header is a candidate; a candidate is
+    kept if another one's end points at it; the records are the prefix in which each one
+    ends where the next begins.  The chain stops before an unknown length, a torn record
+    or a coincidence inside a record's data; the walk takes over there.
+    """
+    end = min(len(buf), pos + _CHAIN_BYTES)
+    heads = {length: np.frombuffer(head, np.uint8) for head, length in known.items() if length < 1 << 16}
+    if end - pos < HEADER_SIZE or not heads:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    small = np.zeros(1 << 16, bool)
+    small[list(heads)] = True
+    first_two = np.ndarray((end - pos - HEADER_SIZE + 1,), "<u2", buf, pos, (1,))  # at every offset
+    cand = np.flatnonzero(small[first_two]) + pos
+    view = np.lib.stride_tricks.sliding_window_view(np.frombuffer(buf, np.uint8), HEADER_SIZE)[cand]
+    lengths = view[:, 0].astype(np.int64) | view[:, 1].astype(np.int64) << 8
+    ok = np.zeros(len(cand), bool)
+    for length, head in heads.items():
+        at = lengths == length
+        ok[at] = (view[at] == head).all(axis=1)
+    cand, lengths = cand[ok], lengths[ok]
+    after = cand + lengths + HEADER_SIZE + FOOTER_SIZE
+    fits = after <= len(buf)
+    cand, lengths, after = cand[fits], lengths[fits], after[fits]
+    targeted = np.zeros(len(cand), bool)  # candidates another one's end points at
+    hit = np.minimum(np.searchsorted(cand, after), len(cand) - 1)
+    targeted[hit[cand[hit] == after]] = True
+    targeted[:1] = cand[:1] == pos
+    cand, lengths, after = cand[targeted], lengths[targeted], after[targeted]
+    if not len(cand) or cand[0] != pos:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    broken = np.flatnonzero(cand[1:] != after[:-1])
+    n = int(broken[0]) + 1 if len(broken) else len(cand)
+    return cand[:n], lengths[:n]
 
 
 def _flat(parts: list) -> np.ndarray:
@@ -207,10 +254,12 @@ def _period(lengths: list[int]) -> int:
 
     Only the end counts: the walk may begin at an irregular spot (a validation step).
     """
+    last = lengths[-1]
     for q in range(1, len(lengths) // 3 + 1):
-        tail = lengths[-3 * q:]
-        if tail[q:] == tail[:-q]:
-            return q
+        if lengths[-1 - q] == last and lengths[-1 - 2 * q] == last:  # cheap test first
+            tail = lengths[-3 * q:]
+            if tail[q:] == tail[:-q]:
+                return q
     return 0
 
 

@@ -302,3 +302,33 @@ def test_one_off_records_before_the_common_shape(tmp_path):
     for tag, points in expected.items():
         s = data[(".", tag)]
         assert list(zip(s.step.tolist(), s.value.tolist())) == points
+
+
+def test_irregular_logs_with_header_lookalikes_inside_records(tmp_path):
+    """No period to follow: records are found by their headers, and copies of a header inside a
+    record's data (here in text summaries) must not be taken for records."""
+    from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2
+    from tbwriter.record import header
+    rng = np.random.default_rng(7)
+    tags = ["a", "bb/loss", "ccc/accuracy_top5", "dddd"]
+    records, expected = [frame(event_pb2.Event(wall_time=1.0, file_version="brain.Event:2").SerializeToString())], {}
+    lengths = set()
+    for step in range(4000):
+        tag = tags[int(rng.integers(len(tags)))]
+        data = event_pb2.Event(wall_time=2.0 + step, step=step, summary=summary_pb2.Summary(
+            value=[summary_pb2.Summary.Value(tag=tag, simple_value=step / 3)])).SerializeToString()
+        lengths.add(len(data))
+        records.append(frame(data))
+        expected.setdefault(tag, []).append((step, np.float32(step / 3).item()))
+        if step % 500 == 250:  # a text value whose bytes hold real headers, several times over
+            fake = b"".join(header(n) + bytes(n + 4) for n in sorted(lengths)) * 3
+            text = summary_pb2.Summary.Value(tag="note", tensor=tensor_pb2.TensorProto(dtype=7, string_val=[fake]))
+            text.metadata.plugin_data.plugin_name = "text"
+            records.append(frame(event_pb2.Event(wall_time=3.0, step=step,
+                                                 summary=summary_pb2.Summary(value=[text])).SerializeToString()))
+    (tmp_path / "events.out.tfevents.1.irregular").write_bytes(b"".join(records))
+    data = read_scalars(tmp_path)
+    assert sorted(t for _, t in data) == sorted(expected)
+    for tag, points in expected.items():
+        s = data[(".", tag)]
+        assert list(zip(s.step.tolist(), s.value.tolist())) == points
