@@ -106,7 +106,7 @@ class Sink:
 
 _WALK = 16  # records walked one by one (beyond three periods) before looking for a period
 _MIN_BULK = 24  # records of one length below which decoding them one by one is cheaper
-_CHAIN_BYTES = 1 << 24  # bytes searched at once for known headers when no period is found
+_CHAIN_BYTES = 1 << 24  # most bytes searched at once for known headers when no period is found
 _OWN_GROUP = 1024  # repeats of a periodic run from which each position is its own group, read in place
 _MAX_BULK_LENGTH = 4096  # longer records (images...) are few; the byte-column work would not pay
 _MAX_TINY_LAYOUTS = 8  # shapes in a row matching one record each before a group is decoded one by one
@@ -164,6 +164,7 @@ def index_records(buf: bytes) -> RecordIndex:
     problem = None
     patterns: dict = {}
     repeats = 0
+    span = 1 << 20
     while pos < end and problem is None:
         walked_offs, walked_lens = [], []
         while pos < end and len(walked_offs) < window:
@@ -195,36 +196,45 @@ def index_records(buf: bytes) -> RecordIndex:
             pos += repeats * (sum(walked_lens[-period:]) + period * (HEADER_SIZE + FOOTER_SIZE))
         elif problem is None and pos < end and len(walked_offs) >= 6 * _WALK:
             # no period in sight (irregular logging): find the records by their known headers
-            more_offs, more_lens = _chain(buf, pos, known)
+            more_offs, more_lens = _chain(buf, pos, known, span)
             offs.append(more_offs)
             lens.append(more_lens)
             count += len(more_offs)
+            start = pos
             if len(more_offs):
                 pos = int(more_offs[-1] + more_lens[-1]) + HEADER_SIZE + FOOTER_SIZE
+            # search further next time if this chain ran to the end of what was searched
+            span = min(2 * span, _CHAIN_BYTES) if pos - start > span // 2 else max(span // 4, 1 << 16)
         # after a long run, walk just enough to see its period again past an irregular spot;
         # after none or a short one (many tags), look further
         window = 3 * period + _WALK if period and repeats >= 64 else 6 * _WALK
     return RecordIndex(_flat(offs), _flat(lens), runs, problem)
 
 
-def _chain(buf: bytes, pos: int, known: dict[bytes, int]) -> tuple[np.ndarray, np.ndarray]:
-    """Records from ``pos`` on (within the next few MB) whose headers are among ``known``.
+def _chain(buf: bytes, pos: int, known: dict[bytes, int], span: int) -> tuple[np.ndarray, np.ndarray]:
+    """Records from ``pos`` on (within ``span`` bytes) whose headers are among ``known``.
 
     Every byte offset whose 12 bytes equal a known header is a candidate; a candidate is
     kept if another one's end points at it; the records are the prefix in which each one
     ends where the next begins.  The chain stops before an unknown length, a torn record
     or a coincidence inside a record's data; the walk takes over there.
     """
-    end = min(len(buf), pos + _CHAIN_BYTES)
-    heads = {length: np.frombuffer(head, np.uint8) for head, length in known.items() if length < 1 << 16}
+    end = min(len(buf), pos + span)
+    heads = {length: np.frombuffer(head, np.uint8) for head, length in known.items()}
     if end - pos < HEADER_SIZE or not heads:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    small = np.zeros(1 << 16, bool)
-    small[list(heads)] = True
-    first_two = np.ndarray((end - pos - HEADER_SIZE + 1,), "<u2", buf, pos, (1,))  # at every offset
-    cand = np.flatnonzero(small[first_two]) + pos
-    view = np.lib.stride_tricks.sliding_window_view(np.frombuffer(buf, np.uint8), HEADER_SIZE)[cand]
-    lengths = view[:, 0].astype(np.int64) | view[:, 1].astype(np.int64) << 8
+    # sieve on the first two bytes of the length CRC (a byte lookup is the cheapest pass over
+    # every offset), then check all 12 bytes
+    data = np.frombuffer(buf, np.uint8)
+    crc_bytes = {(int(h[8]), int(h[9])) for h in heads.values()}
+    firsts = np.zeros(256, bool)
+    firsts[[b for b, _ in crc_bytes]] = True
+    cand = np.flatnonzero(firsts[data[pos + 8:end - FOOTER_SIZE]]) + pos
+    pairs = np.zeros((256, 256), bool)
+    pairs[tuple(zip(*crc_bytes))] = True
+    cand = cand[pairs[data[cand + 8], data[cand + 9]]]
+    view = np.lib.stride_tricks.sliding_window_view(data, HEADER_SIZE)[cand]
+    lengths = np.ascontiguousarray(view[:, :8]).view("<u8")[:, 0].astype(np.int64)
     ok = np.zeros(len(cand), bool)
     for length, head in heads.items():
         at = lengths == length
@@ -337,10 +347,14 @@ def _payload(data: bytes, v: decode.ValueSlot, decode_what: str | None):
     return None
 
 
-def _stretches(starts: np.ndarray) -> list[tuple[int, int]]:
-    """``(a, b)`` index ranges of ``starts`` in which consecutive records are equally spaced."""
+def _stretches(starts: np.ndarray, most: int | None = None) -> list[tuple[int, int]] | None:
+    """``(a, b)`` index ranges of ``starts`` in which consecutive records are equally spaced
+    (None if there are more than ``most``)."""
     gaps = np.diff(starts)
-    cuts = (np.flatnonzero(gaps[1:] != gaps[:-1]) + 2).tolist()  # a new stretch starts after each change
+    cuts = np.flatnonzero(gaps[1:] != gaps[:-1]) + 2  # a new stretch starts after each change
+    if most is not None and len(cuts) >= most:
+        return None
+    cuts = cuts.tolist()
     return list(zip([0] + cuts, cuts + [len(starts)]))
 
 
@@ -369,8 +383,8 @@ def _gather_rows(padded: np.ndarray, starts: np.ndarray, width: int) -> np.ndarr
     each stretch is one strided view: a single stretch is used as is, several are copied
     together, and only scattered records take numpy's (slow) fancy indexing.
     """
-    stretches = _stretches(starts)
-    if len(stretches) > len(starts) // 8:
+    stretches = _stretches(starts, most=len(starts) // 8)
+    if stretches is None:
         return np.lib.stride_tricks.sliding_window_view(padded, width)[starts]
     parts = []
     for a, b in stretches:

@@ -3,14 +3,16 @@
     python tools/bench.py reader
     python tools/bench_reader.py --points 1000000
 
-Three logs of about N scalars, written by tbwriter: ``per-tag`` (10 tags x N/10 steps, one
-add_scalar each), ``train+val`` (8 tags every step, 2 validation tags every 97 steps) and
-``log_metrics`` (one event per step holding all 10 tags).
+Logs of about N scalars, written by tbwriter: ``per-tag`` (10 tags x N/10 steps, one
+add_scalar each), ``train+val`` (8 tags every step, 2 validation tags every 97 steps),
+``irregular`` (one tag every step, 3 more at random) and ``log_metrics`` (one event per
+step holding all 10 tags).
 EventAccumulator is timed on a tenth of the points (it needs ~26 µs a scalar) and compared by rate.
 """
 from __future__ import annotations
 
 import argparse
+import random
 import shutil
 import statistics
 import sys
@@ -41,6 +43,15 @@ def write_log(directory: Path, points: int, style: str) -> None:
                     w.add_scalar(tag, step * 0.001 + i, step)
                 if step % 97 == 0:
                     w.log_metrics({"val/loss": 1.0, "val/accuracy": 0.5}, step)
+        elif style == "irregular":  # loss every step, 3 more tags each with chance 0.3: no period at all
+            rng = random.Random(0)
+            done = step = 0
+            while done < points:
+                for i, tag in enumerate(TAGS[:4]):
+                    if (i == 0 or rng.random() < 0.3) and done < points:
+                        w.add_scalar(tag, step * 0.001 + i, step)
+                        done += 1
+                step += 1
         else:
             for step in range(points // len(TAGS)):
                 w.log_metrics({tag: step * 0.001 + i for i, tag in enumerate(TAGS)}, step)
@@ -81,7 +92,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         print(f"reading {args.points:,} scalars written by tbwriter (medians; EventAccumulator on "
               f"{args.points // 10:,} points, compared by rate)")
-        for style in ("per-tag", "train+val", "log_metrics"):
+        for style in ("per-tag", "train+val", "irregular", "log_metrics"):
             write_log(root / style / "big", args.points, style)
             write_log(root / style / "small", args.points // 10, style)
             ours, n = time_ours(root / style / "big", args.repeats)
