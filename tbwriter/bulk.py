@@ -1,16 +1,23 @@
 """Decode a whole event file at numpy speed: records of one shape are checked and unpacked together.
 
     sink = Sink()
-    error = scan_file("run/events.out.tfevents.1.host", sink, tag_ok=None, decode="scalars")
+    error = scan_file("run/events.out.tfevents.1.host", sink, tag_ok=None, decode_what="scalars")
     for tag, chunks in sink.tags().items(): ...
 
 Why it is fast: in a training log almost every record repeats the shape of another (same
 length, same tag, same fields), and only a few bytes differ (wall time, step, value).
-So records are grouped by length, each group is copied into one 2-D byte array, the data
-CRCs of the whole group are computed from the differing byte columns only (CRC-32C is
-affine, so a table per byte position suffices), the first record of each shape is parsed
-by :mod:`tbwriter.decode` and every record matching that shape is unpacked column-wise.
-Records that share their shape with few others are decoded one by one.
+
+1. Framing: record lengths usually repeat with a period (one event per tag per step); a
+   short walk finds the period and strided views verify its headers over long runs. Where
+   there is none, records are found by searching for the headers already seen.
+2. Records are grouped: each position of a long periodic run is read in place (a strided
+   2-D view of the file), the rest grouped by length and copied into one 2-D byte array.
+3. The data CRCs of a group are computed from its differing byte columns only (CRC-32C is
+   affine, so a table per byte position suffices).
+4. A record's layout (:mod:`tbwriter.decode`) says which bytes every record of its shape
+   shares; records keyed on those bytes fall into classes (one per tag, usually), and
+   each class is unpacked column-wise.  Records that share their shape with few others
+   are decoded one by one.
 """
 from __future__ import annotations
 
@@ -21,10 +28,9 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-
-from tbwriter import decode
 from google_crc32c import value as crc32c
 
+from tbwriter import decode
 from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, RecordError, header_problem, masked_crc
 
 _U64 = struct.Struct("<Q")
