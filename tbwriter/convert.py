@@ -113,11 +113,11 @@ def _read_table(name: str) -> tuple[list[str], list[list[str]]]:
     table = [row for row in csv.reader(text.splitlines(), dialect) if any(cell.strip() for cell in row)]
     header = []
     for i, cell in enumerate(table[0], 1):
-        name_ = cell.strip() or f"column{i}"  # pandas writes its index column without a name
-        while name_ in header:  # repeated names become name.1, name.2 ... as pandas reads them
-            base, _, n = name_.rpartition(".")
-            name_ = f"{base}.{int(n) + 1}" if n.isdigit() and base else f"{name_}.1"
-        header.append(name_)
+        column = cell.strip() or f"column{i}"  # pandas writes its index column without a name
+        while column in header:  # repeated names become name.1, name.2 ... as pandas reads them
+            base, _, n = column.rpartition(".")
+            column = f"{base}.{int(n) + 1}" if n.isdigit() and base else f"{column}.1"
+        header.append(column)
     width = len(header)
     return header, [(row + [""] * width)[:width] for row in table[1:]]
 
