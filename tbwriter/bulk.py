@@ -1,29 +1,37 @@
 """Decode a whole event file at numpy speed: records of one shape are checked and unpacked together.
 
     sink = Sink()
-    error = scan_file("run/events.out.tfevents.1.host", sink, tag_ok=None, decode="scalars")
+    error = scan_file("run/events.out.tfevents.1.host", sink, tag_ok=None, decode_what="scalars")
     for tag, chunks in sink.tags().items(): ...
 
 Why it is fast: in a training log almost every record repeats the shape of another (same
 length, same tag, same fields), and only a few bytes differ (wall time, step, value).
-So records are grouped by length, each group is copied into one 2-D byte array, the data
-CRCs of the whole group are computed from the differing byte columns only (CRC-32C is
-affine, so a table per byte position suffices), the first record of each shape is parsed
-by :mod:`tbwriter.decode` and every record matching that shape is unpacked column-wise.
-Records that share their shape with few others are decoded one by one.
+
+1. Framing: record lengths usually repeat with a period (one event per tag per step); a
+   short walk finds the period and strided views verify its headers over long runs. Where
+   there is none, records are found by searching for the headers already seen.
+2. Records are grouped: each position of a long periodic run is read in place (a strided
+   2-D view of the file), the rest grouped by length and copied into one 2-D byte array.
+3. The data CRCs of a group are computed from its differing byte columns only (CRC-32C is
+   affine, so a table per byte position suffices).
+4. A record's layout (:mod:`tbwriter.decode`) says which bytes every record of its shape
+   shares; records keyed on those bytes fall into classes (one per tag, usually), and
+   each class is unpacked column-wise.  Records that share their shape with few others
+   are decoded one by one.
 """
 from __future__ import annotations
 
+import os
 import struct
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
-
-from tbwriter import decode
 from google_crc32c import value as crc32c
 
-from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, RecordError, masked_crc
+from tbwriter import decode
+from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, RecordError, header_problem, masked_crc
 
 _U64 = struct.Struct("<Q")
 
@@ -66,6 +74,29 @@ class Sink:
         rows[2].append(wall)
         rows[3].append(payload)
 
+    def drop_from(self, seq: int) -> None:
+        """Forget every point from record ``seq`` on (reading stops at a damaged record)."""
+        for tag, chunks in self._chunks.items():
+            kept = []
+            for c in chunks:
+                keep = c.seq < seq
+                if keep.all():
+                    kept.append(c)
+                elif keep.any():
+                    payload = c.payload
+                    if isinstance(payload, list):
+                        payload = [p for p, k in zip(payload, keep) if k]
+                    elif payload is not None:
+                        payload = payload[keep]
+                    kept.append(Chunk(c.tag, c.plugin, c.kind, c.seq[keep], c.step[keep], c.wall[keep], payload))
+            chunks[:] = kept
+        for key, columns in list(self._rows.items()):
+            keep = [i for i, s in enumerate(columns[0]) if s < seq]
+            if keep:
+                self._rows[key] = [[column[i] for i in keep] for column in columns]
+            else:
+                del self._rows[key]
+
     def tags(self) -> dict[str, list[Chunk]]:
         """Tag -> its chunks (in no particular order; ``Chunk.seq`` gives the order)."""
         for (tag, plugin, kind, missing), (seq, step, wall, payload) in self._rows.items():
@@ -79,8 +110,10 @@ class Sink:
         return dict(self._chunks)
 
 
-_WALK = 96  # records walked one by one before looking for a period
+_WALK = 16  # records walked one by one (beyond three periods) before looking for a period
 _MIN_BULK = 24  # records of one length below which decoding them one by one is cheaper
+_CHAIN_BYTES = 1 << 24  # most bytes searched at once for known headers when no period is found
+_OWN_GROUP = 1024  # repeats of a periodic run from which each position is its own group, read in place
 _MAX_BULK_LENGTH = 4096  # longer records (images...) are few; the byte-column work would not pay
 _MAX_TINY_LAYOUTS = 8  # shapes in a row matching one record each before a group is decoded one by one
 
@@ -93,67 +126,139 @@ def scan_file(name: str, sink: Sink, tag_ok, decode_what: str | None) -> RecordE
     torn or damaged record.
     """
     with open(name, "rb") as f:
-        buf = f.read()
-    offsets, lengths, problem = index_records(buf)
-    padded = np.zeros(len(buf) + 16, np.uint8)
-    padded[:len(buf)] = np.frombuffer(buf, np.uint8)
-    groups = []
+        # one copy of the file, with room for reading whole u64 words past its last record
+        padded = np.zeros(os.fstat(f.fileno()).st_size + 16, np.uint8)
+        size = f.readinto(memoryview(padded)[:-16])
+    buf = memoryview(padded).toreadonly()[:size]
+    offsets, lengths, runs, problem = index_records(buf)
     cutoff = len(offsets)
-    for length, idx in _by_length(lengths):
+    for idx, length in _groups(lengths, runs):  # one group at a time, so only its rows are in memory
         group = _Group(buf, padded, offsets, idx, length)
         bad = group.first_bad_crc()
         if bad is not None and bad < cutoff:
             cutoff = bad
-        groups.append(group)
+        group.decode(cutoff, sink.records, sink, tag_ok, decode_what)
     if cutoff < len(offsets):
         problem = (int(offsets[cutoff]), "data checksum mismatch")
-    for group in groups:
-        group.decode(cutoff, sink.records, sink, tag_ok, decode_what)
+        sink.drop_from(sink.records + cutoff)  # decoded by groups that came before the damage was found
     sink.records += cutoff
     return RecordError(name, *problem) if problem else None
 
 
-def index_records(buf: bytes) -> tuple[np.ndarray, np.ndarray, tuple[int, str] | None]:
-    """Offsets and data lengths of the records in ``buf`` whose headers are sound, and
-    ``(offset, problem)`` where that stopped (None at a clean end).
+class RecordIndex(NamedTuple):
+    """Where the records of a file are: ``offsets``/``lengths`` arrays, the periodic ``runs``
+    found, as ``(first record, period, repeats)``, and the ``(offset, problem)`` that ended it."""
+    offsets: np.ndarray
+    lengths: np.ndarray
+    runs: list[tuple[int, int, int]]
+    problem: tuple[int, str] | None
+
+
+def index_records(buf: bytes) -> RecordIndex:
+    """Find the records in ``buf`` whose headers are sound, up to the first problem.
 
     Walks a few records at a time; when their lengths repeat with some period (one event
     per tag per step), the following periods are verified in bulk on strided views.
     """
     offs: list = []
     lens: list = []
+    runs = []
+    count = 0
     known: dict[bytes, int] = {}  # header bytes already verified -> length
     pos, end = 0, len(buf)
-    window = _WALK
-    while pos < end:
+    window = 6 * _WALK
+    problem = None
+    patterns: dict = {}
+    repeats = 0
+    span = 1 << 20
+    while pos < end and problem is None:
         walked_offs, walked_lens = [], []
         while pos < end and len(walked_offs) < window:
-            length = known.get(buf[pos:pos + HEADER_SIZE])
-            if length is None:
-                problem = _header_problem(buf, pos)
-                if problem:
-                    offs.append(walked_offs)
-                    lens.append(walked_lens)
-                    return _flat(offs), _flat(lens), (pos, problem)
+            head = bytes(buf[pos:pos + HEADER_SIZE])
+            length = known.get(head)
+            if length is None or end - pos - HEADER_SIZE < length + FOOTER_SIZE:
+                error = header_problem(buf, pos)
+                if error:
+                    problem = (pos, error)
+                    break
                 length = _U64.unpack_from(buf, pos)[0]
                 if len(known) < 4096:
-                    known[buf[pos:pos + HEADER_SIZE]] = length
-            elif end - pos - HEADER_SIZE < length + FOOTER_SIZE:
-                return _flat(offs + [walked_offs]), _flat(lens + [walked_lens]), (pos, _header_problem(buf, pos))
+                    known[head] = length
             walked_offs.append(pos)
             walked_lens.append(length)
             pos += HEADER_SIZE + length + FOOTER_SIZE
         offs.append(walked_offs)
         lens.append(walked_lens)
-        period = _period(walked_lens)
-        window = _WALK if period else min(2 * window, 4096)  # many tags: look further for the period
+        count += len(walked_offs)
+        period = _period(walked_lens) if problem is None else 0
         if period:
             # the period just walked should repeat from here on
-            repeats, more_offs, more_lens = _repeat_run(buf, pos, walked_offs[-period:], walked_lens[-period:])
+            repeats, more_offs, more_lens = _repeat_run(buf, pos, walked_offs[-period:], walked_lens[-period:],
+                                                        patterns, repeats)
             offs.append(more_offs)
             lens.append(more_lens)
+            runs.append((count, period, repeats))
+            count += len(more_offs)
             pos += repeats * (sum(walked_lens[-period:]) + period * (HEADER_SIZE + FOOTER_SIZE))
-    return _flat(offs), _flat(lens), None
+        elif problem is None and pos < end and len(walked_offs) >= 6 * _WALK:
+            # no period in sight (irregular logging): find the records by their known headers
+            more_offs, more_lens = _chain(buf, pos, known, span)
+            offs.append(more_offs)
+            lens.append(more_lens)
+            count += len(more_offs)
+            start = pos
+            if len(more_offs):
+                pos = int(more_offs[-1] + more_lens[-1]) + HEADER_SIZE + FOOTER_SIZE
+            # search further next time if this chain ran to the end of what was searched
+            span = min(2 * span, _CHAIN_BYTES) if pos - start > span // 2 else max(span // 4, 1 << 16)
+        # after a long run, walk just enough to see its period again past an irregular spot;
+        # after none or a short one (many tags), look further
+        window = 3 * period + _WALK if period and repeats >= 64 else 6 * _WALK
+    return RecordIndex(_flat(offs), _flat(lens), runs, problem)
+
+
+def _chain(buf: bytes, pos: int, known: dict[bytes, int], span: int) -> tuple[np.ndarray, np.ndarray]:
+    """Records from ``pos`` on (within ``span`` bytes) whose headers are among ``known``.
+
+    Every byte offset whose 12 bytes equal a known header is a candidate; a candidate is
+    kept if another one's end points at it; the records are the prefix in which each one
+    ends where the next begins.  The chain stops before an unknown length, a torn record
+    or a coincidence inside a record's data; the walk takes over there.
+    """
+    end = min(len(buf), pos + span)
+    heads = {length: np.frombuffer(head, np.uint8) for head, length in known.items()}
+    if end - pos < HEADER_SIZE or not heads:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    # sieve on the first two bytes of the length CRC (a byte lookup is the cheapest pass over
+    # every offset), then check all 12 bytes
+    data = np.frombuffer(buf, np.uint8)
+    crc_bytes = {(int(h[8]), int(h[9])) for h in heads.values()}
+    firsts = np.zeros(256, bool)
+    firsts[[b for b, _ in crc_bytes]] = True
+    cand = np.flatnonzero(firsts[data[pos + 8:end - FOOTER_SIZE]]) + pos
+    pairs = np.zeros((256, 256), bool)
+    pairs[tuple(zip(*crc_bytes))] = True
+    cand = cand[pairs[data[cand + 8], data[cand + 9]]]
+    view = np.lib.stride_tricks.sliding_window_view(data, HEADER_SIZE)[cand]
+    lengths = np.ascontiguousarray(view[:, :8]).view("<u8")[:, 0].astype(np.int64)
+    ok = np.zeros(len(cand), bool)
+    for length, head in heads.items():
+        at = lengths == length
+        ok[at] = (view[at] == head).all(axis=1)
+    cand, lengths = cand[ok], lengths[ok]
+    after = cand + lengths + HEADER_SIZE + FOOTER_SIZE
+    fits = after <= len(buf)
+    cand, lengths, after = cand[fits], lengths[fits], after[fits]
+    targeted = np.zeros(len(cand), bool)  # candidates another one's end points at
+    hit = np.minimum(np.searchsorted(cand, after), len(cand) - 1)
+    targeted[hit[cand[hit] == after]] = True
+    targeted[:1] = cand[:1] == pos
+    cand, lengths, after = cand[targeted], lengths[targeted], after[targeted]
+    if not len(cand) or cand[0] != pos:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    broken = np.flatnonzero(cand[1:] != after[:-1])
+    n = int(broken[0]) + 1 if len(broken) else len(cand)
+    return cand[:n], lengths[:n]
 
 
 def _flat(parts: list) -> np.ndarray:
@@ -165,60 +270,59 @@ def _period(lengths: list[int]) -> int:
 
     Only the end counts: the walk may begin at an irregular spot (a validation step).
     """
+    last = lengths[-1]
     for q in range(1, len(lengths) // 3 + 1):
-        tail = lengths[-3 * q:]
-        if tail[q:] == tail[:-q]:
-            return q
+        if lengths[-1 - q] == last and lengths[-1 - 2 * q] == last:  # cheap test first
+            tail = lengths[-3 * q:]
+            if tail[q:] == tail[:-q]:
+                return q
     return 0
 
 
-def _repeat_run(buf: bytes, pos: int, offs: list[int], lens: list[int]) -> tuple[int, np.ndarray, np.ndarray]:
+def _repeat_run(buf: bytes, pos: int, offs: list[int], lens: list[int], patterns: dict,
+                hint: int) -> tuple[int, np.ndarray, np.ndarray]:
     """How many more times the records ``offs`` (one period) repeat from ``pos`` with identical
-    headers, and those records' offsets and lengths."""
-    size = sum(lens) + len(lens) * (HEADER_SIZE + FOOTER_SIZE)
-    rel = [o - offs[0] for o in offs]
-    heads = [(_U64.unpack_from(buf, o)[0], struct.unpack_from("<I", buf, o + 8)[0]) for o in offs]
+    headers, and those records' offsets and lengths.
+
+    ``patterns`` caches what describes a period (the same few recur all through a file);
+    ``hint`` is the length of the previous run, a good first guess.
+    """
+    heads = b"".join(bytes(buf[o:o + HEADER_SIZE]) for o in offs)
+    pattern = patterns.get(heads)
+    if pattern is None:
+        rel = np.asarray([o - offs[0] for o in offs], np.int64)
+        columns = (rel[:, None] + np.arange(HEADER_SIZE)).ravel()  # the header bytes within one period
+        pattern = patterns[heads] = (sum(lens) + len(lens) * (HEADER_SIZE + FOOTER_SIZE), rel, columns,
+                                     np.frombuffer(heads, np.uint8), np.asarray(lens, np.int64))
+    size, rel, columns, expected, lengths = pattern
     limit = (len(buf) - pos) // size
-    done, chunk = 0, 256
+    done, chunk = 0, max(64, hint + 1)
     while done < limit:
         k = min(chunk, limit - done)
-        ok = np.ones(k, bool)
-        for r, (length, crc) in zip(rel, heads):
-            at = pos + done * size + r
-            ok &= np.ndarray((k,), "<u8", buf, at, (size,)) == length
-            ok &= np.ndarray((k,), "<u4", buf, at + 8, (size,)) == crc
+        periods = np.ndarray((k, size), np.uint8, buf, pos + done * size, (size, 1))
+        ok = (periods[:, columns] == expected).all(axis=1)
         if not ok.all():
             done += int(np.argmin(ok))
             break
         done += k
         chunk *= 4
-    starts = pos + np.arange(done, dtype=np.int64)[:, None] * size + np.asarray(rel, np.int64)
-    return done, starts.ravel(), np.tile(np.asarray(lens, np.int64), done)
+    starts = pos + np.arange(done, dtype=np.int64)[:, None] * size + rel
+    return done, starts.ravel(), np.tile(lengths, done)
 
 
 def _by_length(lengths: np.ndarray):
     """Yield ``(length, record indices)`` for each distinct record length."""
     if len(lengths) == 0:
         return
-    order = np.argsort(lengths, kind="stable")
+    low = int(lengths.min())
+    if int(lengths.max()) - low < 1 << 16:  # numpy's stable sort of 16-bit keys is a radix sort
+        order = np.argsort((lengths - low).astype(np.uint16), kind="stable")
+    else:
+        order = np.argsort(lengths, kind="stable")
     sorted_lengths = lengths[order]
     cuts = np.flatnonzero(np.diff(sorted_lengths)) + 1
     for part in np.split(order, cuts):
         yield int(lengths[part[0]]), part
-
-
-def _header_problem(buf: bytes, offset: int) -> str:
-    """``record_problem`` without the data CRC, which is checked in bulk."""
-    end = len(buf)
-    if end - offset < HEADER_SIZE:
-        return f"torn record header ({end - offset} of {HEADER_SIZE} bytes)"
-    size = buf[offset:offset + 8]
-    if masked_crc(size) != struct.unpack_from("<I", buf, offset + 8)[0]:
-        return "length checksum mismatch"
-    length = _U64.unpack(size)[0]
-    if end - offset - HEADER_SIZE < length + FOOTER_SIZE:
-        return f"torn record ({end - offset - HEADER_SIZE} of {length + FOOTER_SIZE} bytes after the header)"
-    return ""
 
 
 def _decode_row(data: bytes, seq: int, sink: Sink, tag_ok, decode_what: str | None) -> None:
@@ -249,6 +353,35 @@ def _payload(data: bytes, v: decode.ValueSlot, decode_what: str | None):
     return None
 
 
+def _stretches(starts: np.ndarray, most: int | None = None) -> list[tuple[int, int]] | None:
+    """``(a, b)`` index ranges of ``starts`` in which consecutive records are equally spaced
+    (None if there are more than ``most``)."""
+    gaps = np.diff(starts)
+    cuts = np.flatnonzero(gaps[1:] != gaps[:-1]) + 2  # a new stretch starts after each change
+    if most is not None and len(cuts) >= most:
+        return None
+    cuts = cuts.tolist()
+    return list(zip([0] + cuts, cuts + [len(starts)]))
+
+
+def _groups(lengths: np.ndarray, runs: list[tuple[int, int, int]]):
+    """Yield ``(record indices, length)`` of the groups to decode together.
+
+    The records at one position of a long periodic run (one tag, every step) are evenly
+    spaced and read in place; all other records are grouped by length and gathered.
+    """
+    rest = np.ones(len(lengths), bool)
+    for first, period, repeats in runs:
+        if repeats >= _OWN_GROUP:
+            rest[first:first + period * repeats] = False
+            for j in range(period):
+                idx = np.arange(first + j, first + period * repeats, period)
+                yield idx, int(lengths[first + j])
+    rest = np.flatnonzero(rest)
+    for length, part in _by_length(lengths[rest]):
+        yield rest[part], length
+
+
 def _gather_rows(padded: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
     """Rows of ``width`` bytes from each of ``starts``, as one 2-D array.
 
@@ -256,15 +389,13 @@ def _gather_rows(padded: np.ndarray, starts: np.ndarray, width: int) -> np.ndarr
     each stretch is one strided view: a single stretch is used as is, several are copied
     together, and only scattered records take numpy's (slow) fancy indexing.
     """
-    gaps = np.diff(starts)
-    cuts = (np.flatnonzero(gaps[1:] != gaps[:-1]) + 2).tolist()  # a new stretch starts after each change
-    if len(cuts) > len(starts) // 8:
+    stretches = _stretches(starts, most=len(starts) // 8)
+    if stretches is None:
         return np.lib.stride_tricks.sliding_window_view(padded, width)[starts]
     parts = []
-    for a, b in zip([0] + cuts, cuts + [len(starts)]):
-        step = int(gaps[a]) if b - a > 1 else 1
-        parts.append(np.lib.stride_tricks.as_strided(padded[int(starts[a]):], (b - a, width), (step, 1),
-                                                     writeable=False))
+    for a, b in stretches:
+        step = int(starts[a + 1] - starts[a]) if b - a > 1 else 1
+        parts.append(np.ndarray((b - a, width), np.uint8, padded, int(starts[a]), (step, 1)))
     return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
@@ -311,7 +442,8 @@ class _Group:
             stored = _typed(self.rows, self.length, "<u4")
             bad = np.flatnonzero(((crc >> 15) | (crc << 17)) + np.uint32(0xA282EAD8) != stored)
         else:
-            bad = [i for i, s in enumerate(self.starts.tolist()) if masked_crc(self.buf[s:s + self.length])
+            bad = [i for i, s in enumerate(self.starts.tolist())
+                   if masked_crc(bytes(self.buf[s:s + self.length]))
                    != struct.unpack_from("<I", self.buf, s + self.length)[0]]
         return int(self.idx[bad].min()) if len(bad) else None
 
@@ -349,14 +481,14 @@ class _Group:
             keep = self._bulk_decode(keep, emit)
         for i in keep.tolist():  # what bulk decoding left: few records share these shapes
             s = int(self.starts[i])
-            _decode_row(self.buf[s:s + self.length], base + int(self.idx[i]), sink, tag_ok, decode_what)
+            _decode_row(bytes(self.buf[s:s + self.length]), base + int(self.idx[i]), sink, tag_ok, decode_what)
 
-    def _layout(self, row: int) -> tuple[decode.Layout | None, bytes]:
-        data = self.rows[row, :self.length].tobytes()
+    def _layout(self, row: int) -> decode.Layout | None:
+        """The layout of record ``row``, or None if it is not an Event."""
         try:
-            return decode.parse_event(data), data
+            return decode.parse_event(self.rows[row, :self.length].tobytes())
         except decode.DecodeError:
-            return None, data
+            return None
 
     def _shape_mask(self, layout: decode.Layout) -> np.ndarray:
         """Per u64 word of a row, the bits every record of this layout has as the first one:
@@ -372,42 +504,45 @@ class _Group:
     def _bulk_decode(self, keep: np.ndarray, emit) -> np.ndarray:
         """Decode ``keep`` shape by shape; return the rows left for one-by-one decoding.
 
-        The first remaining record's layout says which bits every record of its shape
-        shares; a hash of those bits splits the remaining records into classes (one per
-        tag, usually), and each class whose own layout fixes the same bits is emitted
-        whole.  Classes of another shape go round again with their own layout.
+        A probe record's layout says which bits every record of its shape shares; a key of
+        those bits splits the remaining records into classes (one per tag, usually), and each
+        class whose own layout fixes the same bits is emitted whole.  Classes of another
+        shape go round again with their own layout.  The probe is the first remaining
+        record, or after a one-off record, one from the middle (more likely the usual shape).
         """
-        remaining, tiny = keep, 0
+        remaining, tiny, probe = keep, 0, 0
         while len(remaining):
             if tiny >= _MAX_TINY_LAYOUTS:  # records of one length but all shapes: text, histograms
                 return remaining
-            layout, _ = self._layout(remaining[0])
+            layout = self._layout(remaining[probe])
             if layout is None:  # not an Event: skipped, as TensorBoard skips it
-                remaining, tiny = remaining[1:], tiny + 1
+                remaining, tiny = np.delete(remaining, probe), tiny + 1
+                probe = len(remaining) // 2
                 continue
             mask = self._shape_mask(layout)
             key, exact = self._keys(remaining, mask)
             retry, misses = [], 0
-            for n, rows in enumerate(self._split(remaining, key)):
+            for n, rows in enumerate(self._split(remaining, key, probe)):
                 if n and (len(rows) == 1 or misses > 4):  # likely other shapes, scattered by this mask
                     retry.append(rows)
                     continue
-                own = layout if n == 0 else self._layout(rows[0])[0]
+                own = layout if n == 0 else self._layout(rows[0])
                 if own is None or (n and not (self._shape_mask(own) == mask).all()):
                     retry.append(rows)
                     misses += 1
                     continue
                 if not exact:  # the key was a hash: make sure
-                    same = self._matches(rows, mask)
+                    same = self._matches(rows, mask, remaining[probe] if n == 0 else rows[0])
                     retry.append(rows[~same])
                     rows = rows[same]
                 emit(rows, own)
                 if n == 0:
                     tiny = tiny + 1 if len(rows) == 1 else 0
-                    if len(rows) == 1:  # a record unlike the rest: its layout is no guide for them
-                        retry = [remaining[1:]]
+                    if len(rows) == 1:  # a one-off record: its layout is no guide for the rest
+                        retry = [np.delete(remaining, probe)]
                         break
             remaining = np.concatenate(retry) if retry else remaining[:0]
+            probe = len(remaining) // 2 if tiny else 0
         return remaining
 
     def _keys(self, rows: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -428,9 +563,12 @@ class _Group:
         return key, False
 
     @staticmethod
-    def _split(rows: np.ndarray, key: np.ndarray):
-        """Yield the rows of each distinct key, the first row's class first."""
-        for _ in range(16):  # usually a handful of tags: peel them off one by one
+    def _split(rows: np.ndarray, key: np.ndarray, first: int):
+        """Yield the rows of each distinct key, the class of ``rows[first]`` first."""
+        same = key == key[first]
+        yield rows[same]
+        rows, key = rows[~same], key[~same]
+        for _ in range(15):  # usually a handful of tags: peel them off one by one
             if not len(rows):
                 return
             same = key == key[0]
@@ -441,11 +579,11 @@ class _Group:
             if len(part):
                 yield rows[part]
 
-    def _matches(self, rows: np.ndarray, mask: np.ndarray) -> np.ndarray:
-        """Which of ``rows`` (the first being the layout's own) agree with it on ``mask``'s bits."""
+    def _matches(self, rows: np.ndarray, mask: np.ndarray, reference: int) -> np.ndarray:
+        """Which of ``rows`` agree with record ``reference`` on ``mask``'s bits."""
         used = np.flatnonzero(mask)
         words = self.words[rows][:, used]
-        return ((words ^ words[0]) & mask[used] == 0).all(axis=1)
+        return ((words ^ self.words[reference, used]) & mask[used] == 0).all(axis=1)
 
     def _emit(self, rows: np.ndarray, layout: decode.Layout, base: int, sink: Sink, tag_ok,
               decode_what: str | None) -> None:

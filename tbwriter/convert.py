@@ -111,9 +111,13 @@ def _read_table(name: str) -> tuple[list[str], list[list[str]]]:
     except csv.Error:
         dialect = csv.excel  # one column, or too irregular to guess: comma
     table = [row for row in csv.reader(text.splitlines(), dialect) if any(cell.strip() for cell in row)]
-    header = [cell.strip() for cell in table[0]]
-    if len(header) != len(set(header)) or not all(header):
-        raise ValueError(f"not a CSV file with a header row (empty or repeated column names): {name}")
+    header = []
+    for i, cell in enumerate(table[0], 1):
+        column = cell.strip() or f"column{i}"  # pandas writes its index column without a name
+        while column in header:  # repeated names become name.1, name.2 ... as pandas reads them
+            base, _, n = column.rpartition(".")
+            column = f"{base}.{int(n) + 1}" if n.isdigit() and base else f"{column}.1"
+        header.append(column)
     width = len(header)
     return header, [(row + [""] * width)[:width] for row in table[1:]]
 

@@ -115,16 +115,26 @@ def iter_records(path: str | os.PathLike, strict: bool = False) -> Iterator[Reco
 
 def record_problem(buf: bytes, offset: int) -> str:
     """What is wrong with the record at ``offset`` in ``buf``, or ``""`` if it is sound."""
+    problem = header_problem(buf, offset)
+    if problem:
+        return problem
+    (length,) = _U64.unpack_from(buf, offset)
+    start = offset + HEADER_SIZE
+    if masked_crc(bytes(buf[start : start + length])) != _U32.unpack_from(buf, start + length)[0]:
+        return "data checksum mismatch"
+    return ""
+
+
+def header_problem(buf: bytes, offset: int) -> str:
+    """Like :func:`record_problem` without the data CRC (a bulk reader checks those its own way)."""
     end = len(buf)
     if end - offset < HEADER_SIZE:
         return f"torn record header ({end - offset} of {HEADER_SIZE} bytes)"
-    size = buf[offset : offset + 8]
+    size = bytes(buf[offset : offset + 8])
     if masked_crc(size) != _U32.unpack_from(buf, offset + 8)[0]:
         return "length checksum mismatch"
     (length,) = _U64.unpack(size)
     start = offset + HEADER_SIZE
     if end - start < length + FOOTER_SIZE:
         return f"torn record ({end - start} of {length + FOOTER_SIZE} bytes after the header)"
-    if masked_crc(buf[start : start + length]) != _U32.unpack_from(buf, start + length)[0]:
-        return "data checksum mismatch"
     return ""

@@ -203,3 +203,15 @@ def test_round_trip_convert_then_export(tmp_path):
     np.testing.assert_array_equal(got, values.astype(np.float32).astype(np.float64))
     long = list(csv.DictReader(io.StringIO(tbwriter("export", str(tmp_path / "logs")).stdout)))
     assert [float(r["wall_time"]) for r in long if r["tag"] == "loss"] == [1.7e9 + i for i in range(200)]
+
+
+def test_pandas_csv_with_unnamed_index_and_repeated_names(tmp_path):
+    pd = pytest.importorskip("pandas")
+    pd.DataFrame({"step": [0, 10, 20], "loss": [0.5, 0.25, 0.125]}).to_csv(tmp_path / "df.csv")  # unnamed index
+    (tmp_path / "rep.csv").write_text("step,x,x\n1,2,3\n")
+    convert_csv(tmp_path / "df.csv", tmp_path / "runs")
+    convert_csv(tmp_path / "rep.csv", tmp_path / "runs")
+    data = read_scalars(tmp_path / "runs")
+    assert data[("df", "loss")].step.tolist() == [0, 10, 20]
+    assert data[("df", "column1")].value.tolist() == [0, 1, 2]
+    assert data[("rep", "x")].value.tolist() == [2] and data[("rep", "x.1")].value.tolist() == [3]

@@ -194,8 +194,8 @@ def _mixed_events(seed: int):
     rng = np.random.default_rng(seed)
     styles = {
         "simple": lambda v: (summary_pb2.Summary.Value(simple_value=v), np.float32(v).item()),
-        "f32_content": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 1, tensor_content=np.float32(v).tobytes()),
-                                  np.float32(v).item()),
+        "f32_content": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 1,
+                                                tensor_content=np.float32(v).tobytes()), np.float32(v).item()),
         "f32_val": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 1, float_val=[v]), np.float32(v).item()),
         "f64_val": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 2, double_val=[v]), v),
         "f64_content": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 2, tensor_content=np.float64(v).tobytes(),
@@ -265,9 +265,11 @@ def test_damage_anywhere_in_small_and_large_files(tmp_path, records, damage):
     events = [frame(bytes.fromhex("0900000040fc54d941") + b"\x1a\x0dbrain.Event:2")]
     with SummaryWriter(tmp_path / "w") as w:
         w.add_scalar("warm", 0.0, 0)
-    for i in range(records):
+    for i in range(records):  # two tags of different lengths: points after the damage in both are dropped
+        tag = b"loss" if i % 2 == 0 else b"l"
+        value = b"\x0a" + bytes([len(tag)]) + tag + b"\x15" + np.float32(i).tobytes()
         events.append(frame(bytes.fromhex("0900004040fc54d94110") + bytes([i % 128 or 1])
-                            + b"\x2a\x0d\x0a\x0b\x0a\x04loss\x15" + np.float32(i).tobytes()))
+                            + b"\x2a" + bytes([len(value) + 2]) + b"\x0a" + bytes([len(value)]) + value))
     bad = records // 2 + 1  # this record gets the damage
     offset = sum(len(e) for e in events[:bad])
     raw = bytearray(b"".join(events))
@@ -278,5 +280,55 @@ def test_damage_anywhere_in_small_and_large_files(tmp_path, records, damage):
         raw[where] ^= 0x10
     path.write_bytes(bytes(raw))
     with pytest.warns(DamagedRecordWarning, match=rf"at byte offset {offset}$"):
-        s = read_scalars(path)[(".", "loss")]
-    assert s.value.tolist() == list(range(bad - 1))
+        data = read_scalars(path)
+    assert data[(".", "loss")].value.tolist() == list(range(0, bad - 1, 2))
+    assert data[(".", "l")].value.tolist() == list(range(1, bad - 1, 2))
+
+
+def test_one_off_records_before_the_common_shape(tmp_path):
+    rng = np.random.default_rng(3)
+    with SummaryWriter(tmp_path) as w:
+        for i in range(12):  # one-off values whose records have the length of the common ones below
+            w.add_scalar(f"hp_{i:02d}", i, 500)
+        expected = {"loss1": [], "other/long/tag": []}
+        for step in range(500, 3500):
+            tags = ["loss1"] + (["other/long/tag"] if rng.random() < 0.3 else [])  # no steady period
+            for tag in tags:
+                w.add_scalar(tag, step / 7, step)
+                expected[tag].append((step, np.float32(step / 7).item()))
+    data = read_scalars(tmp_path)
+    for i in range(12):
+        assert data[(".", f"hp_{i:02d}")].value.tolist() == [i]
+    for tag, points in expected.items():
+        s = data[(".", tag)]
+        assert list(zip(s.step.tolist(), s.value.tolist())) == points
+
+
+def test_irregular_logs_with_header_lookalikes_inside_records(tmp_path):
+    """No period to follow: records are found by their headers, and copies of a header inside a
+    record's data (here in text summaries) must not be taken for records."""
+    from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2
+    from tbwriter.record import header
+    rng = np.random.default_rng(7)
+    tags = ["a", "bb/loss", "ccc/accuracy_top5", "dddd"]
+    records, expected = [frame(event_pb2.Event(wall_time=1.0, file_version="brain.Event:2").SerializeToString())], {}
+    lengths = set()
+    for step in range(4000):
+        tag = tags[int(rng.integers(len(tags)))]
+        data = event_pb2.Event(wall_time=2.0 + step, step=step, summary=summary_pb2.Summary(
+            value=[summary_pb2.Summary.Value(tag=tag, simple_value=step / 3)])).SerializeToString()
+        lengths.add(len(data))
+        records.append(frame(data))
+        expected.setdefault(tag, []).append((step, np.float32(step / 3).item()))
+        if step % 500 == 250:  # a text value whose bytes hold real headers, several times over
+            fake = b"".join(header(n) + bytes(n + 4) for n in sorted(lengths)) * 3
+            text = summary_pb2.Summary.Value(tag="note", tensor=tensor_pb2.TensorProto(dtype=7, string_val=[fake]))
+            text.metadata.plugin_data.plugin_name = "text"
+            records.append(frame(event_pb2.Event(wall_time=3.0, step=step,
+                                                 summary=summary_pb2.Summary(value=[text])).SerializeToString()))
+    (tmp_path / "events.out.tfevents.1.irregular").write_bytes(b"".join(records))
+    data = read_scalars(tmp_path)
+    assert sorted(t for _, t in data) == sorted(expected)
+    for tag, points in expected.items():
+        s = data[(".", tag)]
+        assert list(zip(s.step.tolist(), s.value.tolist())) == points

@@ -16,8 +16,6 @@ import csv
 import io
 import sys
 
-import numpy as np
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("logdir", help="directory of runs (or one event file)")
@@ -30,6 +28,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tbwriter.commands.logdir import read_logdir
+    from tbwriter.commands.progress import progress_bar
     from tbwriter.reader import read_scalars
 
     data = read_logdir(read_scalars, args.logdir, runs=args.run_regex, tags=args.tag)
@@ -37,9 +36,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"tbwriter export: no scalars under {args.logdir} match", file=sys.stderr)
         return 1
     out = sys.stdout if args.output == "-" else open(args.output, "w", newline="", encoding="utf-8")
+    bar = progress_bar("writing")
     try:
-        (write_wide if args.wide else write_long)(data, out)
+        (write_wide if args.wide else write_long)(data, out, bar)
     finally:
+        bar.close()
         if out is not sys.stdout:
             out.close()
     return 0
@@ -51,17 +52,21 @@ def _csv_line(cells: list[str]) -> str:
     return buf.getvalue()
 
 
-def write_long(data, out) -> None:
+def write_long(data, out, progress=None) -> None:
     """``run,tag,step,wall_time,value``, series after series, points in file order."""
     out.write("run,tag,step,wall_time,value\n")
-    for (run, tag), s in data.items():
+    for i, ((run, tag), s) in enumerate(data.items()):
         prefix = _csv_line([run, tag]) + ","
         out.writelines(f"{prefix}{step},{wall!r},{value!r}\n"
                        for step, wall, value in zip(s.step.tolist(), s.wall_time.tolist(), s.value.tolist()))
+        if progress:
+            progress(i + 1, len(data))
 
 
-def write_wide(data, out) -> None:
+def write_wide(data, out, progress=None) -> None:
     """``step`` then one column per series named ``run/tag`` (just ``tag`` for the run ``.``)."""
+    import numpy as np
+
     steps = np.unique(np.concatenate([s.step for s in data.values()]))
     columns = []
     for s in data.values():
@@ -72,3 +77,5 @@ def write_wide(data, out) -> None:
     out.write(_csv_line(["step", *names]) + "\n")
     for i, step in enumerate(steps.tolist()):
         out.write(f"{step}," + ",".join(col[i] for col in columns) + "\n")
+        if progress and i % 4096 == 0:
+            progress(i, len(steps))
