@@ -1,7 +1,7 @@
 """Decode a whole event file at numpy speed: records of one shape are checked and unpacked together.
 
     sink = Sink()
-    error = scan_file("run/events.out.tfevents.1.host", sink, tag_ok=None, decode_what="scalars")
+    errors = scan_file("run/events.out.tfevents.1.host", sink, tag_ok=None, decode_what="scalars")
     for tag, chunks in sink.tags().items(): ...
 
 Why it is fast: in a training log almost every record repeats the shape of another (same
@@ -118,12 +118,13 @@ _MAX_BULK_LENGTH = 4096  # longer records (images...) are few; the byte-column w
 _MAX_TINY_LAYOUTS = 8  # shapes in a row matching one record each before a group is decoded one by one
 
 
-def scan_file(name: str, sink: Sink, tag_ok, decode_what: str | None) -> RecordError | None:
-    """Decode every sound record of file ``name`` into ``sink``; return the damage that ended it, if any.
+def scan_file(name: str, sink: Sink, tag_ok, decode_what: str | None) -> list[RecordError]:
+    """Decode every sound record of file ``name`` into ``sink``; return the damage found, in file order.
 
     ``tag_ok(tag)`` filters tags (None keeps all); ``decode_what`` is ``"scalars"``,
     ``"histograms"`` or None (steps only).  Like TensorBoard, reading stops at the first
-    torn or damaged record.
+    torn or damaged record; a record whose checksums hold but which is no Event is skipped
+    and reported too.
     """
     with open(name, "rb") as f:
         # one copy of the file, with room for reading whole u64 words past its last record
@@ -131,18 +132,20 @@ def scan_file(name: str, sink: Sink, tag_ok, decode_what: str | None) -> RecordE
         size = f.readinto(memoryview(padded)[:-16])
     buf = memoryview(padded).toreadonly()[:size]
     offsets, lengths, runs, problem = index_records(buf)
-    cutoff = len(offsets)
+    cutoff, malformed = len(offsets), []
     for idx, length in _groups(lengths, runs):  # one group at a time, so only its rows are in memory
         group = _Group(buf, padded, offsets, idx, length)
         bad = group.first_bad_crc()
         if bad is not None and bad < cutoff:
             cutoff = bad
-        group.decode(cutoff, sink.records, sink, tag_ok, decode_what)
+        malformed += group.decode(cutoff, sink.records, sink, tag_ok, decode_what)
     if cutoff < len(offsets):
         problem = (int(offsets[cutoff]), "data checksum mismatch")
         sink.drop_from(sink.records + cutoff)  # decoded by groups that came before the damage was found
     sink.records += cutoff
-    return RecordError(name, *problem) if problem else None
+    errors = [RecordError(name, offset, "malformed event (checksums hold, protobuf does not parse)")
+              for offset in sorted(malformed)]
+    return errors + ([RecordError(name, *problem)] if problem else [])
 
 
 class RecordIndex(NamedTuple):
@@ -325,18 +328,19 @@ def _by_length(lengths: np.ndarray):
         yield int(lengths[part[0]]), part
 
 
-def _decode_row(data: bytes, seq: int, sink: Sink, tag_ok, decode_what: str | None) -> None:
-    """Decode one record the slow, general way."""
+def _decode_row(data: bytes, seq: int, sink: Sink, tag_ok, decode_what: str | None) -> bool:
+    """Decode one record the slow, general way; False if it is not an Event."""
     try:
         layout = decode.parse_event(data)
     except decode.DecodeError:
-        return  # CRC-sound but not an Event: TensorBoard skips it too
+        return False
     if not layout.values:
-        return
+        return True
     step, wall = layout.step(data), layout.wall_time(data)
     for v in layout.values:
         if tag_ok is None or tag_ok(v.tag):
             sink.add_row(v.tag, v.plugin, v.kind, seq, step, wall, _payload(data, v, decode_what))
+    return True
 
 
 def _payload(data: bytes, v: decode.ValueSlot, decode_what: str | None):
@@ -473,15 +477,20 @@ class _Group:
             return np.zeros(len(rows), dtype)
         return _column(self.rows, f, dtype, None if len(rows) == len(self.rows) else rows)
 
-    def decode(self, cutoff: int, base: int, sink: Sink, tag_ok, decode_what: str | None) -> None:
-        """Decode this group's records that come before record ``cutoff`` into ``sink``."""
+    def decode(self, cutoff: int, base: int, sink: Sink, tag_ok, decode_what: str | None) -> list[int]:
+        """Decode this group's records that come before record ``cutoff`` into ``sink``;
+        return the offsets of those that are no Event."""
         keep = np.flatnonzero(self.idx < cutoff)
         emit = lambda rows, layout: self._emit(rows, layout, base, sink, tag_ok, decode_what)  # noqa: E731
         if self.bulk:
             keep = self._bulk_decode(keep, emit)
+        malformed = []
         for i in keep.tolist():  # what bulk decoding left: few records share these shapes
             s = int(self.starts[i])
-            _decode_row(bytes(self.buf[s:s + self.length]), base + int(self.idx[i]), sink, tag_ok, decode_what)
+            if not _decode_row(bytes(self.buf[s:s + self.length]), base + int(self.idx[i]), sink, tag_ok,
+                               decode_what):
+                malformed.append(s - HEADER_SIZE)
+        return malformed
 
     def _layout(self, row: int) -> decode.Layout | None:
         """The layout of record ``row``, or None if it is not an Event."""
@@ -510,12 +519,13 @@ class _Group:
         shape go round again with their own layout.  The probe is the first remaining
         record, or after a one-off record, one from the middle (more likely the usual shape).
         """
-        remaining, tiny, probe = keep, 0, 0
+        remaining, tiny, probe, unparsed = keep, 0, 0, keep[:0]
         while len(remaining):
             if tiny >= _MAX_TINY_LAYOUTS:  # records of one length but all shapes: text, histograms
-                return remaining
+                break
             layout = self._layout(remaining[probe])
-            if layout is None:  # not an Event: skipped, as TensorBoard skips it
+            if layout is None:  # not an Event: left to the one-by-one decoder, which reports it
+                unparsed = np.append(unparsed, remaining[probe])
                 remaining, tiny = np.delete(remaining, probe), tiny + 1
                 probe = len(remaining) // 2
                 continue
@@ -543,7 +553,7 @@ class _Group:
                         break
             remaining = np.concatenate(retry) if retry else remaining[:0]
             probe = len(remaining) // 2 if tiny else 0
-        return remaining
+        return np.concatenate([remaining, unparsed])
 
     def _keys(self, rows: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, bool]:
         """A key per record of the bits ``mask`` selects: those bits themselves when they fit

@@ -161,8 +161,7 @@ def _scan(path, runs: str | None, tags: str | None, decode: str | None, damaged:
     for run, files in chosen.items():
         sink = bulk.Sink()
         for name in files:
-            error = bulk.scan_file(name, sink, tag_ok, decode)
-            if error is not None:
+            for error in bulk.scan_file(name, sink, tag_ok, decode):
                 damaged.append(error)
                 warnings.warn(str(error), DamagedRecordWarning, stacklevel=3)
             if progress:

@@ -119,6 +119,16 @@ def test_export_filters_and_wide_layout(tmp_path):
     assert {tuple(r[:2]) for r in csv.reader(io.StringIO(out.stdout))} == {("run", "tag"), ("seed1", "acc")}
 
 
+def test_wide_columns_never_share_a_name(tmp_path):
+    with SummaryWriter(tmp_path / "a" / "b") as w:
+        w.add_scalar("c", 1.0, 0)
+    with SummaryWriter(tmp_path / "a") as w:
+        w.add_scalar("b/c", 2.0, 0)
+    out = tbwriter("export", str(tmp_path), "--wide")
+    assert out.returncode == 0, out.stderr
+    assert list(csv.reader(io.StringIO(out.stdout))) == [["step", "a|b/c", "a/b|c"], ["0", "2.0", "1.0"]]
+
+
 @pytest.mark.parametrize("argv, message", [
     (["ls", "{tmp}/nope"], r"^tbwriter ls: error: no such file or directory: .*nope$"),
     (["export", "{tmp}"], r"^tbwriter export: error: no event files .* under "),

@@ -332,3 +332,23 @@ def test_irregular_logs_with_header_lookalikes_inside_records(tmp_path):
     for tag, points in expected.items():
         s = data[(".", tag)]
         assert list(zip(s.step.tolist(), s.value.tolist())) == points
+
+
+@pytest.mark.parametrize("copies", [1, 40])  # alone, and in a group large enough to take the bulk path
+def test_sound_record_that_is_no_event_is_reported_not_silently_skipped(tmp_path, copies):
+    events = [frame(bytes.fromhex("0900000040fc54d941") + b"\x1a\x0dbrain.Event:2")]
+    scalar = bytes.fromhex("0900004040fc54d94110012a0d0a0b0a046c6f7373150000003f")  # loss=0.5 at step 1
+    garbage = b"\x0a\xff\xff\xff\x0f" + b"x" * (len(scalar) - 5)  # a field claiming far more bytes than follow
+    offsets = []
+    for _ in range(copies):
+        events.append(frame(scalar))
+        offsets.append(sum(map(len, events)))
+        events.append(frame(garbage))
+    path = tmp_path / "events.out.tfevents.1.x"
+    path.write_bytes(b"".join(events))
+    with pytest.warns(DamagedRecordWarning) as caught:
+        data = read_scalars(path)
+    assert [str(w.message) for w in caught] == [
+        f"{path}: malformed event (checksums hold, protobuf does not parse) at byte offset {o}" for o in offsets]
+    assert data[(".", "loss")].value.tolist() == [0.5] * copies
+    assert [e.offset for e in data.damaged] == offsets

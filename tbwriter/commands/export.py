@@ -64,7 +64,11 @@ def write_long(data, out, progress=None) -> None:
 
 
 def write_wide(data, out, progress=None) -> None:
-    """``step`` then one column per series named ``run/tag`` (just ``tag`` for the run ``.``)."""
+    """``step`` then one column per series named ``run/tag`` (just ``tag`` for the run ``.``).
+
+    Should two series share that name (run ``a/b`` tag ``c``, run ``a`` tag ``b/c``), every
+    column is named ``run|tag`` instead, so none is lost or mislabelled.
+    """
     import numpy as np
 
     steps = np.unique(np.concatenate([s.step for s in data.values()]))
@@ -74,6 +78,8 @@ def write_wide(data, out, progress=None) -> None:
         cells[np.searchsorted(steps, s.step)] = [repr(v) for v in s.value.tolist()]  # last write wins
         columns.append(cells)
     names = [tag if run == "." else f"{run}/{tag}" for run, tag in data]
+    if len(set(names)) < len(names):
+        names = [f"{run}|{tag}" for run, tag in data]
     out.write(_csv_line(["step", *names]) + "\n")
     for i, step in enumerate(steps.tolist()):
         out.write(f"{step}," + ",".join(col[i] for col in columns) + "\n")
