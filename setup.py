@@ -8,4 +8,4 @@ optional=True: without a compiler the install still succeeds and buckets.py coun
 from setuptools import Extension, setup
 
 setup(ext_modules=[Extension("tbwriter.summaries._buckets", ["tbwriter/summaries/_buckets.c"],
-                             extra_compile_args=["-O2"], optional=True)])
+                             optional=True)])
