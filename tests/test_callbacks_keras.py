@@ -1,0 +1,348 @@
+"""Differential tests: Keras 3's own callbacks are the oracle for ours.
+
+Both are driven with the same generated sequences of logs on the same kind of fake model (a recorder of
+weights, learning rate and saves, not the thing under test). Values lie on a grid of eighths, so float32
+(Keras compares backend tensors) and float64 (we compare Python floats) agree on every tie.
+Keras is imported once, here; every Keras-dependent test lives in this module.
+"""
+from __future__ import annotations
+
+import csv
+import os
+import random
+import warnings
+
+import numpy as np
+import pytest
+
+keras = pytest.importorskip("keras")
+
+from tbwriter import callbacks as ours  # noqa: E402
+
+SEEDS = range(150)
+
+
+class FakeModel:
+    """Holds one weight that equals the epoch it was last set for; records saves and restores."""
+
+    def __init__(self, lr: float = 0.1):
+        self.stop_training = False
+        self.weight = -1
+        self.saved: list[str] = []
+        self.optimizer = type("Opt", (), {})()
+        self.optimizer.learning_rate = lr
+
+    def get_weights(self):
+        return [np.array([self.weight])]
+
+    def set_weights(self, weights):
+        self.weight = int(weights[0][0])
+
+    def save(self, filepath, overwrite=True):
+        self.saved.append(("save", os.path.basename(filepath)))
+
+    def save_weights(self, filepath, overwrite=True):
+        self.saved.append(("save_weights", os.path.basename(filepath)))
+
+
+def grid(rng: random.Random, low: int = 0, high: int = 24) -> float:
+    return rng.randint(low, high) / 8
+
+
+def run_epochs(callback, model: FakeModel, epoch_logs: list[dict], steps: int = 0) -> list[dict]:
+    """A fit loop: the logs each epoch ended with (callbacks may add keys), stopping on the flag."""
+    callback.set_model(model)
+    callback.set_params({"verbose": 0, "epochs": len(epoch_logs), "steps": steps})
+    callback.on_train_begin({})
+    seen = []
+    for epoch, logs in enumerate(epoch_logs):
+        model.weight = epoch
+        callback.on_epoch_begin(epoch, {})
+        for batch in range(steps):
+            callback.on_train_batch_begin(batch, {})
+            callback.on_train_batch_end(batch, {"loss": logs.get("loss", 1.0) + batch / 8})
+        logs = dict(logs)
+        callback.on_epoch_end(epoch, logs)
+        seen.append(logs)
+        if model.stop_training:
+            break
+    callback.on_train_end({})
+    return seen
+
+
+def both(make, epoch_logs, steps=0, lr=0.1):
+    """Run Keras's and our callback built by ``make(module)``; return (callback, model, logs) for each."""
+    out = []
+    for module in (keras.callbacks, ours):
+        model, callback = FakeModel(lr), make(module)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            seen = run_epochs(callback, model, epoch_logs, steps)
+        out.append((callback, model, seen, [str(w.message)[:40] for w in caught]))
+    return out
+
+
+def monitored_logs(rng: random.Random, monitor: str, n: int, missing: bool = True) -> list[dict]:
+    logs = []
+    for _ in range(n):
+        entry = {"loss": grid(rng)}
+        if not missing or rng.random() > 0.1:
+            entry[monitor] = grid(rng)
+        logs.append(entry)
+    return logs
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_early_stopping_same_stop_epoch_and_restored_weights(seed):
+    rng = random.Random(seed)
+    mode = rng.choice(["auto", "min", "max"])
+    monitor = "val_loss" if mode == "auto" else rng.choice(["val_loss", "val_acc", "loss"])
+    kwargs = dict(monitor=monitor, mode=mode, patience=rng.randint(0, 4),
+                  min_delta=rng.choice([0, 0, 0.125, -0.25, 0.5]),
+                  baseline=rng.choice([None, None, grid(rng)]), start_from_epoch=rng.randint(0, 3),
+                  restore_best_weights=rng.random() < 0.6)
+    logs = monitored_logs(rng, monitor, rng.randint(1, 25))
+    (k, k_model, k_seen, k_warn), (o, o_model, o_seen, o_warn) = both(lambda m: m.EarlyStopping(**kwargs), logs)
+    assert len(o_seen) == len(k_seen), kwargs
+    assert (o.stopped_epoch, o.best, o.best_epoch, o.wait) == (k.stopped_epoch, k.best, k.best_epoch, k.wait)
+    assert o_model.weight == k_model.weight, kwargs  # the restored epoch, or the last one
+    assert len(o_warn) == len(k_warn)
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_reduce_lr_on_plateau_same_lr_trajectory(seed):
+    rng = random.Random(seed)
+    mode = rng.choice(["auto", "min", "max"])
+    monitor = "val_loss" if mode == "auto" else rng.choice(["val_loss", "val_acc"])
+    kwargs = dict(monitor=monitor, mode=mode, factor=rng.choice([0.1, 0.5, 0.25]), patience=rng.randint(0, 3),
+                  cooldown=rng.randint(0, 3), min_lr=rng.choice([0.0, 0.01, 0.05, 0.1]),
+                  min_delta=rng.choice([1e-4, 0, 0.125]))
+    logs = monitored_logs(rng, monitor, rng.randint(1, 30))
+    lr = rng.choice([0.1, 1.0])
+    (k, k_model, k_seen, k_warn), (o, o_model, o_seen, o_warn) = both(
+        lambda m: m.ReduceLROnPlateau(**kwargs), logs, lr=lr)
+    assert [s["learning_rate"] for s in o_seen] == [s["learning_rate"] for s in k_seen], kwargs
+    assert o_model.optimizer.learning_rate == k_model.optimizer.learning_rate
+    assert (o.wait, o.cooldown_counter, o.best) == (k.wait, k.cooldown_counter, k.best)
+    assert len(o_warn) == len(k_warn)
+
+
+def test_reduce_lr_factor_one_refused_like_keras():
+    with pytest.raises(ValueError):
+        keras.callbacks.ReduceLROnPlateau(factor=1.0)
+    with pytest.raises(ValueError, match="ReduceLROnPlateau: factor"):
+        ours.ReduceLROnPlateau(factor=1.0)
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_model_checkpoint_same_saved_files(seed):
+    rng = random.Random(seed)
+    mode = rng.choice(["auto", "min", "max"])
+    monitor = "val_loss" if mode == "auto" else rng.choice(["val_loss", "val_acc"])
+    weights_only = rng.random() < 0.3
+    save_freq = rng.choice(["epoch", "epoch", 2, 3, 5])
+    if save_freq == "epoch":
+        name = "m-{epoch:02d}-{%s:.3f}" % monitor if rng.random() < 0.5 else "m-{epoch}"
+    else:
+        name = "m-{epoch}-{batch}-{loss:.3f}"
+    filepath = name + (".weights.h5" if weights_only else ".keras")
+    kwargs = dict(filepath=filepath, monitor=monitor, mode=mode, save_weights_only=weights_only,
+                  save_freq=save_freq, save_best_only=save_freq == "epoch" and rng.random() < 0.6,
+                  initial_value_threshold=rng.choice([None, None, grid(rng)]))
+    logs = monitored_logs(rng, monitor, rng.randint(1, 12), missing="{" + monitor not in name)
+    (k, k_model, *_), (o, o_model, *_) = both(lambda m: m.ModelCheckpoint(**kwargs), logs,
+                                              steps=rng.randint(1, 4))
+    assert o_model.saved == k_model.saved, kwargs
+    assert o.best == k.best
+
+
+def test_model_checkpoint_missing_placeholder_is_a_key_error_naming_the_path():
+    cb = ours.ModelCheckpoint("m-{val_acc:.2f}.keras")
+    cb.set_model(FakeModel())
+    with pytest.raises(KeyError, match="m-{val_acc:.2f}.keras"):
+        cb.on_epoch_end(0, {"loss": 1.0})
+
+
+def test_model_checkpoint_int_save_freq_with_save_best_only_works_where_keras_crashes():
+    logs = [{"loss": v} for v in (3.0, 2.0, 2.5, 1.0)]
+
+    def make(module, save_freq):
+        return module.ModelCheckpoint("m-{epoch}-{batch}.keras", monitor="loss", save_freq=save_freq,
+                                      save_best_only=True)
+    # Keras works out the direction at its first epoch end: a second batch save before it crashes.
+    with pytest.raises(TypeError):
+        run_epochs(make(keras.callbacks, 1), FakeModel(), logs, steps=2)
+    model = FakeModel()
+    run_epochs(make(ours, 1), model, logs, steps=2)
+    # batch losses are the epoch's loss + batch/8; the best so far is saved
+    assert model.saved == [("save", "m-1-1.keras"), ("save", "m-2-1.keras"), ("save", "m-4-1.keras")]
+    # Where Keras does not crash, we agree with it.
+    saved = []
+    for module in (keras.callbacks, ours):
+        model = FakeModel()
+        run_epochs(make(module, 2), model, logs, steps=2)
+        saved.append(model.saved)
+    assert saved[1] == saved[0] and len(saved[0]) == 3
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_learning_rate_scheduler_same_trajectory(seed):
+    rng = random.Random(seed)
+    factor, every = rng.choice([0.5, 0.9, 0.1]), rng.randint(1, 4)
+    schedules = [lambda epoch, lr: lr * factor if epoch and epoch % every == 0 else lr,
+                 lambda epoch: 0.1 / (1 + epoch // every)]
+    schedule = rng.choice(schedules)
+    logs = [{"loss": grid(rng)} for _ in range(rng.randint(1, 15))]
+    (_, k_model, k_seen, _), (_, o_model, o_seen, _) = both(lambda m: m.LearningRateScheduler(schedule), logs)
+    assert [s["learning_rate"] for s in o_seen] == [s["learning_rate"] for s in k_seen]
+
+
+def test_learning_rate_scheduler_accepts_ints_keras_refuses_them():
+    logs = [{"loss": 1.0}] * 3
+    with pytest.raises(ValueError):
+        run_epochs(keras.callbacks.LearningRateScheduler(lambda epoch: 1), FakeModel(), logs)
+    seen = run_epochs(ours.LearningRateScheduler(lambda epoch: epoch + 1), FakeModel(), logs)
+    assert [s["learning_rate"] for s in seen] == [1.0, 2.0, 3.0]
+    for bad in (float("nan"), "0.1", None):
+        with pytest.raises(ValueError, match=r"LearningRateScheduler: schedule\(0\) result"):
+            run_epochs(ours.LearningRateScheduler(lambda epoch, lr, bad=bad: bad), FakeModel(), logs)
+
+
+def test_learning_rate_scheduler_does_not_hide_a_type_error_inside_the_schedule():
+    def schedule(epoch, lr):
+        return lr + "x"  # a bug in the user's schedule: Keras retries as schedule(epoch) and hides it
+    with pytest.raises(TypeError, match="str"):
+        run_epochs(ours.LearningRateScheduler(schedule), FakeModel(), [{"loss": 1.0}])
+
+
+def read_csv(path) -> list[list[str]]:
+    with open(path, newline="") as f:
+        return list(csv.reader(f))
+
+
+def csv_logs(rng: random.Random, n: int, keys=("loss", "acc", "val_loss", "val_acc")) -> list[dict]:
+    logs = []
+    for _ in range(n):
+        entry = {k: grid(rng) for k in keys if rng.random() > 0.1}
+        if rng.random() < 0.1:
+            entry["loss"] = float("nan")
+        logs.append(entry)
+    logs[0].update({k: 0.5 for k in keys})  # the first epoch fixes Keras's columns
+    return logs
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_csv_logger_same_file_as_keras(seed, tmp_path):
+    rng = random.Random(seed)
+    separator, append = rng.choice([",", ";", "\t"]), rng.random() < 0.5
+    runs = [csv_logs(rng, rng.randint(1, 6)) for _ in range(2 if append else 1)]
+    files = []
+    for module in (keras.callbacks, ours):
+        path = tmp_path / f"{module.__name__}.csv"
+        for logs in runs:
+            run_epochs(module.CSVLogger(path, separator=separator, append=append), FakeModel(), logs)
+        files.append(path.read_bytes())
+    assert files[1] == files[0]
+
+
+def test_csv_logger_invents_no_val_columns(tmp_path):
+    rng = random.Random(7)
+    logs = csv_logs(rng, 5, keys=("loss", "acc"))
+    tables = []
+    for module in (keras.callbacks, ours):
+        path = tmp_path / f"{module.__name__}.csv"
+        run_epochs(module.CSVLogger(path), FakeModel(), logs)
+        tables.append(read_csv(path))
+    keras_table, our_table = tables
+    assert keras_table[0] == ["epoch", "acc", "loss", "val_acc", "val_loss"]  # Keras's all-NA inventions
+    assert our_table == [row[:3] for row in keras_table]
+
+
+def test_csv_logger_keeps_keys_that_appear_late(tmp_path):
+    logs = [{"loss": 1.0}, {"loss": 0.5, "val_loss": 0.75}, {"loss": 0.25, "lr": 0.1, "val_loss": 0.5}]
+    path = tmp_path / "late.csv"
+    run_epochs(ours.CSVLogger(path), FakeModel(), logs)
+    assert read_csv(path) == [["epoch", "loss", "lr", "val_loss"], ["0", "1.0", "NA", "NA"],
+                              ["1", "0.5", "NA", "0.75"], ["2", "0.25", "0.1", "0.5"]]
+    keras_path = tmp_path / "keras.csv"
+    run_epochs(keras.callbacks.CSVLogger(keras_path), FakeModel(), logs)
+    assert "lr" not in read_csv(keras_path)[0]  # what Keras loses
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_history_same_as_keras(seed):
+    logs = csv_logs(random.Random(seed), 6)
+    (k, k_model, *_), (o, o_model, *_) = both(lambda m: m.History(), logs)
+    assert (o.history, o.epoch) == (k.history, k.epoch)
+    assert o_model.history is o and k_model.history is k
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_terminate_on_nan_stops_at_the_same_batch(bad):
+    stops = []
+    for module in (keras.callbacks, ours):
+        model, cb = FakeModel(), module.TerminateOnNaN()
+        cb.set_model(model)
+        for batch, loss in enumerate([1.0, 0.5, bad, 0.25]):
+            cb.on_train_batch_end(batch, {"loss": loss})
+            if model.stop_training:
+                stops.append(batch)
+                break
+    assert stops == [2, 2]
+    with pytest.raises(RuntimeError, match="batch 3"):
+        ours.TerminateOnNaN(raise_error=True).on_train_batch_end(3, {"loss": bad})
+
+
+def test_lambda_callback_calls_like_keras():
+    calls = {}
+    for module in (keras.callbacks, ours):
+        record = calls.setdefault(module.__name__, [])
+        cb = module.LambdaCallback(on_epoch_begin=lambda e, logs: record.append(("eb", e)),
+                                   on_epoch_end=lambda e, logs: record.append(("ee", e, logs["loss"])),
+                                   on_train_begin=lambda logs: record.append("tb"),
+                                   on_train_end=lambda logs: record.append("te"),
+                                   on_train_batch_begin=lambda b, logs: record.append(("bb", b)),
+                                   on_train_batch_end=lambda b, logs: record.append(("be", b)))
+        run_epochs(cb, FakeModel(), [{"loss": 1.0}, {"loss": 0.5}], steps=2)
+    assert calls["tbwriter.callbacks"] == calls["keras.callbacks"]
+
+
+def test_our_callback_list_matches_keras_callback_list_on_a_mixed_list(tmp_path):
+    """The same callbacks in Keras's CallbackList and in ours: same stop, same lr, same CSV, same History."""
+    rng = random.Random(3)
+    logs = monitored_logs(rng, "val_loss", 30, missing=False)
+    results = []
+    for module in (keras.callbacks, ours):
+        model = FakeModel(lr=1.0)
+        path = tmp_path / f"{module.__name__}.csv"
+        cbs = module.CallbackList([module.ReduceLROnPlateau(patience=1, factor=0.5), module.CSVLogger(path),
+                                   module.EarlyStopping(patience=4, restore_best_weights=True)],
+                                  add_history=True, model=model, epochs=30, steps=0, verbose=0)
+        cbs.on_train_begin()
+        for epoch, entry in enumerate(logs):
+            model.weight = epoch
+            cbs.on_epoch_begin(epoch)
+            cbs.on_epoch_end(epoch, dict(entry))
+            if model.stop_training:
+                break
+        cbs.on_train_end()
+        results.append((model.weight, model.history.history, path.read_text()))
+    assert results[1] == results[0]
+
+
+def test_our_callbacks_inside_keras_fit(tmp_path):
+    """Our callback objects handed to Keras's own model.fit: they see Keras's hooks, model and optimizer."""
+    from examples import keras_fit
+    history, stop, ckpt_dir = keras_fit.main(str(tmp_path), epochs=12)
+    rows = list(csv.DictReader(open(tmp_path / "training.csv", newline="")))
+    assert [int(r["epoch"]) for r in rows] == history.epoch
+    assert [float(r["val_loss"]) for r in rows] == pytest.approx(history.history["val_loss"])
+    assert [float(r["learning_rate"]) for r in rows] == pytest.approx(history.history["learning_rate"])
+    assert os.listdir(ckpt_dir)  # ModelCheckpoint saved through model.save
+    from eventcheck import accumulated_scalars
+    train = accumulated_scalars(tmp_path / "train")
+    val = accumulated_scalars(tmp_path / "validation")
+    assert {"epoch_loss", "epoch_learning_rate", "batch_loss"} <= set(train)
+    assert set(val) >= {"epoch_loss", "evaluation_loss_vs_iterations"}
+    assert [s for s, _ in train["epoch_loss"]] == history.epoch
+    assert [v for _, v in val["epoch_loss"]] == pytest.approx(history.history["val_loss"])
