@@ -49,6 +49,9 @@ class CSVLogger(Callback):
             if header:
                 self._has_header = True
                 self.keys = header[1:]
+        folder = os.path.dirname(self.filename)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
         self.csv_file = open(self.filename, "a" if self.append else "w", newline="")
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
