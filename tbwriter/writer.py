@@ -21,7 +21,7 @@ from datetime import datetime
 
 from tbwriter import encode
 from tbwriter.eventfile import EventFile
-from tbwriter.summaries import scalar
+from tbwriter.summaries import histogram, scalar
 from tbwriter.values import INT64_MAX, INT64_MIN, check_tag, to_float, to_step, to_walltime
 
 _now = time.time
@@ -131,6 +131,47 @@ class SummaryWriter:
             self._warned_double = True
             warnings.warn("add_scalar(double_precision=True) writes DT_DOUBLE tensors, which TensorBoard's "
                           "--load_fast=true loader does not display", stacklevel=3)
+
+    # -- histograms ------------------------------------------------------------------------
+    def add_histogram(self, tag: str, values: object, global_step: int | None = None,
+                      bins: object = "tensorflow", walltime: float | None = None,
+                      max_bins: int | None = None) -> None:
+        """Log the distribution of ``values``: ``w.add_histogram("weights", model.fc.weight, step)``.
+
+        ``values``: numpy array, nested list or torch tensor (any device or dtype). ``bins``:
+        "tensorflow" (default), an int, a numpy strategy name ("auto", "fd", ...) or a
+        sequence of edges. Every finite value is counted (outer buckets catch values beyond
+        the edges); NaN/inf are left out with one warning. See tbwriter.summaries.histogram.
+        """
+        check_tag(tag, "add_histogram")
+        step = to_step(global_step, "add_histogram", tag)
+        wall = _now() if walltime is None else to_walltime(walltime, "add_histogram", tag)
+        rows, nonfinite = histogram.histogram_rows(values, bins, max_bins, "add_histogram", tag)
+        self._file.append(encode.summary_event(wall, step, histogram.tensor_value(tag, rows)))
+        if nonfinite:
+            warnings.warn(f"add_histogram(tag={tag!r}): left out {nonfinite} non-finite value(s) (NaN/inf) "
+                          f"of {int(rows[:, 2].sum()) + nonfinite}", RuntimeWarning, stacklevel=2)
+
+    def add_histogram_raw(self, tag: str, min: object, max: object, num: object, sum: object,
+                          sum_squares: object, bucket_limits: object, bucket_counts: object,
+                          global_step: int | None = None, walltime: float | None = None) -> None:
+        """Log a histogram you have already bucketed (torch's arguments: right edges and counts).
+
+            w.add_histogram_raw("h", min=0.5, max=3.5, num=6, sum=12.0, sum_squares=28.5,
+                                bucket_limits=[1, 2, 4], bucket_counts=[1, 2, 3], global_step=0)
+
+        Stored as TensorBoard's Python loader reads torch's form (empty end buckets dropped,
+        ``min``/``max`` as the outer edges); ``sum`` and ``sum_squares`` are checked but not
+        stored: TensorBoard 2 shows neither.
+        """
+        check_tag(tag, "add_histogram_raw")
+        lo, hi, n = (to_float(v, "add_histogram_raw", tag, name) for v, name in ((min, "min"), (max, "max"), (num, "num")))
+        for v, name in ((sum, "sum"), (sum_squares, "sum_squares")):
+            to_float(v, "add_histogram_raw", tag, name)
+        step = to_step(global_step, "add_histogram_raw", tag)
+        wall = _now() if walltime is None else to_walltime(walltime, "add_histogram_raw", tag)
+        rows = histogram.raw_rows(lo, hi, n, bucket_limits, bucket_counts, "add_histogram_raw", tag)
+        self._file.append(encode.summary_event(wall, step, histogram.tensor_value(tag, rows)))
 
     # -- lifecycle ---------------------------------------------------------------------------
     def flush(self) -> None:
