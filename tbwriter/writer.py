@@ -51,6 +51,8 @@ class SummaryWriter:
         self._append, self._scalar_event = self._file.append, self._scalars.event  # hot path
         self._sub_writers: dict[str, SummaryWriter] = {}
         self._warned_double = False
+        self._session_hparams: dict | None = None  # the hparams session of this run, once add_hparams starts it
+        self._session_open = False
 
     def get_logdir(self) -> str:
         """The run directory: ``SummaryWriter("runs/a").get_logdir() == "runs/a"``."""
@@ -118,13 +120,15 @@ class SummaryWriter:
         step = to_step(global_step, "add_scalars", main_tag)
         wall = _now() if walltime is None else to_walltime(walltime, "add_scalars", main_tag)
         for key, value in values.items():
-            run = main_tag.replace("/", "_") + "_" + key
-            sub = self._sub_writers.get(run)
-            if sub is None:
-                sub = self._sub_writers[run] = SummaryWriter(os.path.join(self.log_dir, run),
-                                                             flush_secs=self.flush_secs,
-                                                             filename_suffix=self.filename_suffix)
-            sub.add_scalar(main_tag, value, step, wall)
+            self._sub_writer(main_tag.replace("/", "_") + "_" + key).add_scalar(main_tag, value, step, wall)
+
+    def _sub_writer(self, run: str) -> SummaryWriter:
+        """The writer of sub-run ``<log_dir>/<run>``, created on first use and closed with this one."""
+        sub = self._sub_writers.get(run)
+        if sub is None:
+            sub = self._sub_writers[run] = SummaryWriter(os.path.join(self.log_dir, run), flush_secs=self.flush_secs,
+                                                         filename_suffix=self.filename_suffix)
+        return sub
 
     def _warn_double(self) -> None:
         if not self._warned_double:
@@ -173,6 +177,126 @@ class SummaryWriter:
         rows = histogram.raw_rows(lo, hi, n, bucket_limits, bucket_counts, "add_histogram_raw", tag)
         self._file.append(encode.summary_event(wall, step, histogram.tensor_value(tag, rows)))
 
+    # -- hparams, text, images ---------------------------------------------------------------
+    # The summaries modules import numpy and protobuf, so they are imported on first use:
+    # `import tbwriter` stays fast for those who only log scalars.
+
+    def add_hparams(self, hparam_dict: Mapping[str, object], metric_dict: Mapping[str, object],
+                    hparam_domain_discrete: Mapping[str, list] | None = None, run_name: str | None = None,
+                    global_step: int | None = None) -> None:
+        """Start this run's hyperparameter session and log ``metric_dict`` as scalars at ``global_step``.
+
+            with SummaryWriter("runs/lr0.1") as w:
+                w.add_hparams({"lr": 0.1, "optimizer": "adam"}, {})     # at the start of training
+                ...                                                     # add_scalar(...) as usual
+                w.add_hparams({"lr": 0.1, "optimizer": "adam"}, {"hparam/accuracy": 0.93}, global_step=step)
+
+        The session lives in this writer's run, beside its training curves (``run_name="x"``:
+        in sub-run ``x``, torch's layout). Later calls must repeat the same hparams and only
+        log metrics. The session ends SUCCESS at ``close()``, FAILURE when a ``with`` block
+        exits on an exception, or as ``end_hparams(status)`` says. ``hparam_domain_discrete``
+        (name -> allowed values) is checked, not written: TensorBoard lists the values the runs used.
+        """
+        from tbwriter.summaries import hparams
+
+        checked = hparams.check_hparams(hparam_dict, hparam_domain_discrete, "add_hparams")
+        if not isinstance(metric_dict, Mapping):
+            raise TypeError(f"add_hparams: metric_dict must be a mapping of tag to number, "
+                            f"got {type(metric_dict).__name__}")
+        metrics = {check_tag(tag, "add_hparams"): to_float(value, "add_hparams", tag, "metric value")
+                   for tag, value in metric_dict.items()}
+        step = to_step(global_step, "add_hparams", next(iter(metrics), "hparams"))
+        if run_name is not None and (not isinstance(run_name, str) or not run_name):
+            raise TypeError(f"add_hparams: run_name must be a non-empty str or None, got {run_name!r}")
+        existing = self if run_name is None else self._sub_writers.get(run_name)
+        if existing is not None and existing._session_hparams not in (None, checked):
+            raise ValueError(f"add_hparams: run {existing.log_dir!r} already holds a session with hparams "
+                             f"{existing._session_hparams}; a run holds one session, pass run_name= for another")
+        target = self if run_name is None else self._sub_writer(run_name)
+        if target._session_hparams is None:
+            target._session_hparams, target._session_open = checked, True
+            target._file.append(encode.summary_event(_now(), 0, hparams.session_start_value(checked, _now())))
+        if metrics:
+            target.log_metrics(metrics, step)
+
+    def end_hparams(self, status: str = "SUCCESS") -> None:
+        """End the hparams sessions of this run and its sub-runs as ``"SUCCESS"`` or ``"FAILURE"``.
+
+            try:
+                train(w)
+            except Exception:
+                w.end_hparams("FAILURE")
+                raise
+
+        A session ends once; ``close()`` ends the open ones as SUCCESS. TensorBoard keeps the
+        first end status a run records, so the end is written only when it is known.
+        """
+        from tbwriter.summaries import hparams
+
+        if status not in hparams.STATUSES:
+            raise ValueError(f"end_hparams: status must be one of {', '.join(hparams.STATUSES)}, got {status!r}")
+        if self._session_open:
+            self._session_open = False
+            self._file.append(encode.summary_event(_now(), 0, hparams.session_end_value(status, _now())))
+        for sub in self._sub_writers.values():
+            sub.end_hparams(status)
+
+    def add_text(self, tag: str, text_string: str, global_step: int | None = None,
+                 walltime: float | None = None) -> None:
+        """Log markdown under exactly ``tag``: ``w.add_text("notes", "**lr** = 0.1", step)``."""
+        from tbwriter.summaries import text
+
+        check_tag(tag, "add_text")
+        if not isinstance(text_string, str):
+            raise TypeError(f"add_text(tag={tag!r}): text_string must be a str, got {type(text_string).__name__}")
+        step, wall = self._when("add_text", tag, global_step, walltime)
+        self._file.append(encode.summary_event(wall, step, text.text_value(tag, text_string)))
+
+    def add_image(self, tag: str, img_tensor: object, global_step: int | None = None,
+                  walltime: float | None = None, dataformats: str = "CHW") -> None:
+        """Log one image: ``w.add_image("sample", hwc_uint8, step, dataformats="HWC")``.
+
+        uint8 pixels in [0, 255] or floats in [0, 1]; 1, 3 or 4 channels (numpy or torch).
+        """
+        self._add_images("add_image", tag, img_tensor, global_step, walltime, dataformats)
+
+    def add_images(self, tag: str, img_tensor: object, global_step: int | None = None,
+                   walltime: float | None = None, dataformats: str = "NCHW") -> None:
+        """Log a batch of images as one summary; TensorBoard shows a slider over its samples.
+
+            w.add_images("batch", nchw_float, step)
+        """
+        self._add_images("add_images", tag, img_tensor, global_step, walltime, dataformats)
+
+    def add_figure(self, tag: str, figure: object, global_step: int | None = None, close: bool = True,
+                   walltime: float | None = None) -> None:
+        """Log a matplotlib figure (or a list of same-sized figures) rendered by Agg.
+
+            fig, ax = plt.subplots(); ax.plot([1, 3, 2])
+            w.add_figure("curve", fig, step)           # closes fig unless close=False
+        """
+        from tbwriter.summaries import image
+
+        check_tag(tag, "add_figure")
+        step, wall = self._when("add_figure", tag, global_step, walltime)
+        batch = image.figure_batch(figure, close, tag)
+        self._file.append(encode.summary_event(wall, step, image.image_value(tag, batch)))
+
+    def _add_images(self, method: str, tag: str, img_tensor: object, global_step: object, walltime: object,
+                    dataformats: object) -> None:
+        from tbwriter.summaries import image
+
+        check_tag(tag, method)
+        step, wall = self._when(method, tag, global_step, walltime)
+        batch = image.to_batch(img_tensor, dataformats, method, tag)
+        self._file.append(encode.summary_event(wall, step, image.image_value(tag, batch)))
+
+    @staticmethod
+    def _when(method: str, tag: str, global_step: object, walltime: object) -> tuple[int, float]:
+        """The checked step and wall time of a call, before any costly encoding."""
+        step = to_step(global_step, method, tag)
+        return step, _now() if walltime is None else to_walltime(walltime, method, tag)
+
     # -- lifecycle ---------------------------------------------------------------------------
     def flush(self) -> None:
         """Return once everything logged so far is written to the files."""
@@ -181,7 +305,11 @@ class SummaryWriter:
             sub.flush()
 
     def close(self) -> None:
-        """Flush and close the files; calling it again does nothing. Logging afterwards opens a new file."""
+        """End open hparams sessions as SUCCESS, flush and close the files; calling it again does nothing.
+
+        Logging afterwards opens a new file.
+        """
+        self.end_hparams("SUCCESS")
         for sub in self._sub_writers.values():
             sub.close()
         self._file.close()
@@ -190,4 +318,6 @@ class SummaryWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        if exc_type is not None:
+            self.end_hparams("FAILURE")  # the with block raised: training failed
         self.close()

@@ -1,0 +1,15 @@
+"""Text: plugin ``text``, a rank-0 DT_STRING tensor that TensorBoard renders as markdown.
+
+    value_bytes = text_value("notes", "**lr** = 0.1")
+"""
+from __future__ import annotations
+
+from tbwriter.summaries.metadata import TENSOR, metadata, summary_value, tensor_proto
+
+DT_STRING = 7
+_TEXT_METADATA = metadata("text", data_class=TENSOR)
+
+
+def text_value(tag: str, text: str) -> bytes:
+    """A ``Summary.Value`` holding ``text`` (UTF-8) under exactly ``tag``."""
+    return summary_value(tag, _TEXT_METADATA, tensor=tensor_proto(DT_STRING, (), string_val=[text.encode("utf-8")]))
