@@ -23,13 +23,13 @@ def main(log_dir: str, epochs: int = 30, seed: int = 0):
     stop = EarlyStopping(patience=3, restore_best_weights=True)
     ckpt_dir = os.path.join(log_dir, "checkpoints")
     history = model.fit(x, y, validation_split=0.25, epochs=epochs, batch_size=40, verbose=0, callbacks=[
-        ReduceLROnPlateau(patience=1, factor=0.5), TensorBoard(log_dir, update_freq=2),
+        ReduceLROnPlateau(patience=1, factor=0.5), TensorBoard(log_dir, update_freq=2, histogram_freq=2),
         CSVLogger(os.path.join(log_dir, "training.csv")), stop,
         ModelCheckpoint(os.path.join(ckpt_dir, "best.keras"), save_best_only=True)])
-    return history, stop, ckpt_dir
+    return model, history, stop, ckpt_dir
 
 
 if __name__ == "__main__":
     os.environ.setdefault("KERAS_BACKEND", "torch")
-    history, stop, _ = main(sys.argv[1] if len(sys.argv) > 1 else "logs/keras")
+    _, history, stop, _ = main(sys.argv[1] if len(sys.argv) > 1 else "logs/keras")
     print(f"{len(history.epoch)} epochs; best epoch {stop.best_epoch + 1}")

@@ -1,4 +1,5 @@
-"""A PyTorch training loop with Keras-style callbacks: TensorBoard, CSV, early stopping with best weights.
+"""A PyTorch training loop with Keras-style callbacks: TensorBoard (weight histograms, an hparams session),
+CSV, early stopping with best weights, a checkpoint of the best epoch.
 
     python examples/torch_loop.py logs/torch       # then: tensorboard --logdir logs/torch
 """
@@ -18,11 +19,13 @@ def main(log_dir: str, epochs: int = 40, seed: int = 0):
     x = torch.randn(256, 4)
     y = (x[:, :1] * 2 - x[:, 1:2]).tanh() + 0.3 * torch.randn(256, 1)
     net = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
-    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    hparams = {"lr": 0.1, "hidden": 16, "optimizer": "sgd"}
+    opt = torch.optim.SGD(net.parameters(), lr=hparams["lr"])
     stop = EarlyStopping(patience=4, restore_best_weights=True)
-    cbs = CallbackList([ReduceLROnPlateau(patience=2, factor=0.5), TensorBoard(log_dir, update_freq="batch"),
-                        CSVLogger(os.path.join(log_dir, "training.csv")), stop,
-                        ModelCheckpoint(os.path.join(log_dir, "best.pt"), save_best_only=True)],
+    board = TensorBoard(log_dir, update_freq="batch", histogram_freq=5, hparams=hparams)
+    checkpoint = ModelCheckpoint(os.path.join(log_dir, "best.pt"), save_best_only=True)
+    cbs = CallbackList([ReduceLROnPlateau(patience=2, factor=0.5), board,
+                        CSVLogger(os.path.join(log_dir, "training.csv")), stop, checkpoint],
                        add_history=True, model=net, optimizer=opt, epochs=epochs, steps=4)
     cbs.on_train_begin()
     for epoch in range(epochs):

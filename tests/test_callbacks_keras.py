@@ -333,16 +333,23 @@ def test_our_callback_list_matches_keras_callback_list_on_a_mixed_list(tmp_path)
 def test_our_callbacks_inside_keras_fit(tmp_path):
     """Our callback objects handed to Keras's own model.fit: they see Keras's hooks, model and optimizer."""
     from examples import keras_fit
-    history, stop, ckpt_dir = keras_fit.main(str(tmp_path), epochs=12)
+    model, history, stop, ckpt_dir = keras_fit.main(str(tmp_path), epochs=12)
     rows = list(csv.DictReader(open(tmp_path / "training.csv", newline="")))
     assert [int(r["epoch"]) for r in rows] == history.epoch
     assert [float(r["val_loss"]) for r in rows] == pytest.approx(history.history["val_loss"])
     assert [float(r["learning_rate"]) for r in rows] == pytest.approx(history.history["learning_rate"])
-    assert os.listdir(ckpt_dir)  # ModelCheckpoint saved through model.save
-    from eventcheck import accumulated_scalars
+    # EarlyStopping restored the best epoch's weights: the ones ModelCheckpoint saved with model.save
+    best = keras.models.load_model(os.path.join(ckpt_dir, "best.keras"))
+    assert all(np.array_equal(a, b) for a, b in zip(model.get_weights(), best.get_weights(), strict=True))
+    assert history.history["val_loss"][stop.best_epoch] == min(history.history["val_loss"])
+    from eventcheck import accumulated_scalars, accumulator
     train = accumulated_scalars(tmp_path / "train")
     val = accumulated_scalars(tmp_path / "validation")
     assert {"epoch_loss", "epoch_learning_rate", "batch_loss"} <= set(train)
     assert set(val) >= {"epoch_loss", "evaluation_loss_vs_iterations"}
     assert [s for s, _ in train["epoch_loss"]] == history.epoch
     assert [v for _, v in val["epoch_loss"]] == pytest.approx(history.history["val_loss"])
+    # Weight histograms under Keras's weight paths, every histogram_freq=2 epochs
+    histograms = accumulator(tmp_path / "train").Tags()["tensors"]
+    assert sorted(histograms) == sorted(f"{w.path}/histogram" for w in model.weights)
+    assert [e.step for e in accumulator(tmp_path / "train").Tensors(histograms[0])] == history.epoch[::2]

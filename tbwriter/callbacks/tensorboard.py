@@ -4,15 +4,23 @@
 
 Writes, like Keras: run ``<log_dir>/train`` with ``epoch_<key>`` for every non-``val_`` key and
 ``epoch_learning_rate`` when the optimizer's rate is readable; run ``<log_dir>/validation`` with
-``epoch_<key>`` for every ``val_<key>``; step = epoch. ``update_freq=N`` (or "batch" = 1) adds
+``epoch_<key>`` for every ``val_<key>``; step = epoch. (``logs["learning_rate"]``, when a callback put it
+there, is preferred over the optimizer's current rate.) ``update_freq=N`` (or "batch" = 1) adds
 ``batch_<key>`` to ``train`` every N batches at the global batch count; ``write_steps_per_second``
 adds ``epoch_steps_per_second`` (and ``batch_steps_per_second``). Evaluation results at test end go to
 ``validation/evaluation_<key>_vs_iterations``. With ``update_freq="epoch"`` the batch hook only counts.
+
+``histogram_freq=N``: every N epochs, a histogram ``<weight name>/histogram`` of every weight in ``train``
+(Keras weight paths such as ``dense/kernel``, torch ``named_parameters`` such as ``0.weight``).
+``hparams={"lr": 0.1, ...}`` (ours, not Keras's): the run ``<log_dir>`` holds an hparams session, started at
+train begin and ended SUCCESS at train end, so TensorBoard's HParams tab lists the ``train``/``validation``
+``epoch_*`` metrics beside the hyperparameters.
 """
 from __future__ import annotations
 
 import os
 import time
+import warnings
 
 from tbwriter.callbacks import adapters
 from tbwriter.callbacks.callback import Callback
@@ -30,7 +38,7 @@ class TensorBoard(Callback):
     def __init__(self, log_dir: str | os.PathLike = "logs", histogram_freq: int = 0, write_graph: bool = True,
                  write_images: bool = False, write_steps_per_second: bool = False,
                  update_freq: str | int = "epoch", profile_batch: int = 0, embeddings_freq: int = 0,
-                 embeddings_metadata: object = None) -> None:
+                 embeddings_metadata: object = None, hparams: dict | None = None) -> None:
         super().__init__()
         if update_freq not in ("epoch", "batch") and (type(update_freq) is not int or update_freq < 1):
             raise ValueError(f"TensorBoard: update_freq must be 'epoch', 'batch' or a positive int, "
@@ -44,6 +52,7 @@ class TensorBoard(Callback):
         self.profile_batch = profile_batch
         self.embeddings_freq = embeddings_freq
         self.embeddings_metadata = embeddings_metadata
+        self.hparams = hparams
         self._writers: dict = {}
         self._global_batch = 0
         self._epoch_batches = 0
@@ -58,6 +67,8 @@ class TensorBoard(Callback):
 
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._global_batch = 0
+        if self.hparams is not None:
+            self._writer("").add_hparams(self.hparams, {})
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._epoch_batches = 0
@@ -81,7 +92,8 @@ class TensorBoard(Callback):
         logs = logs or {}
         train = _numbers({k: v for k, v in logs.items() if not k.startswith("val_")}, "epoch_")
         optimizer = self.optimizer
-        if optimizer is not None and adapters.has_lr(optimizer):
+        # A learning_rate in the logs is the rate the epoch ran with (ReduceLROnPlateau may have cut it since).
+        if "epoch_learning_rate" not in train and optimizer is not None and adapters.has_lr(optimizer):
             train["epoch_learning_rate"] = adapters.get_lr(optimizer)
         if self.write_steps_per_second:
             train["epoch_steps_per_second"] = self._epoch_batches / max(time.perf_counter() - self._epoch_start,
@@ -91,8 +103,19 @@ class TensorBoard(Callback):
         val = _numbers({k: v for k, v in logs.items() if k.startswith("val_")}, "epoch_", strip=4)
         if val:
             self._writer("validation").log_metrics(val, epoch)
+        if self.histogram_freq and epoch % self.histogram_freq == 0:
+            self._log_weights(epoch)
         for writer in self._writers.values():
             writer.flush()  # once an epoch: a watching TensorBoard sees it, a crash keeps it
+
+    def _log_weights(self, epoch: int) -> None:
+        writer, written = self._writer("train"), 0
+        for name, values in adapters.named_weights(self.model):
+            writer.add_histogram(f"{name}/histogram", values, epoch)
+            written += 1
+        if not written:
+            warnings.warn(f"TensorBoard(histogram_freq={self.histogram_freq}): {type(self.model).__name__} has no "
+                          "named weights (give a Keras model or a torch module as model=)", stacklevel=3)
 
     def on_test_end(self, logs: dict | None = None) -> None:
         iterations = getattr(self.optimizer, "iterations", None)
@@ -103,4 +126,5 @@ class TensorBoard(Callback):
 
     def on_train_end(self, logs: dict | None = None) -> None:
         for writer in self._writers.values():
-            writer.close()
+            writer.close()  # also ends the hparams session as SUCCESS
+        self._writers = {}  # another fit starts new files (and a new session)
