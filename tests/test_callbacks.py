@@ -309,3 +309,20 @@ def test_readme_callbacks_example_runs(tmp_path, monkeypatch):
     rows = list(csv.DictReader(open(tmp_path / "logs/run1/training.csv", newline="")))
     assert [int(r["epoch"]) for r in rows] == list(range(14))  # val_loss is best at epoch 10, patience 3
     keras_layout(tmp_path / "logs/run1", 14, learning_rate=False)
+
+
+@pytest.mark.parametrize("make, error, message", [
+    (lambda: cb.EarlyStopping(patience=1.5), TypeError, r"EarlyStopping: patience must be an int >= 0, got float"),
+    (lambda: cb.EarlyStopping(start_from_epoch=-1), ValueError, r"EarlyStopping: start_from_epoch must be an int"),
+    (lambda: cb.EarlyStopping(baseline="low"), ValueError, r"EarlyStopping: baseline must be a real number"),
+    (lambda: cb.EarlyStopping(min_delta=float("nan")), ValueError, r"EarlyStopping: min_delta must be a finite"),
+    (lambda: cb.ReduceLROnPlateau(cooldown=True), TypeError, r"ReduceLROnPlateau: cooldown must be an int"),
+    (lambda: cb.ReduceLROnPlateau(min_lr=None), ValueError, r"ReduceLROnPlateau: min_lr must be a real number"),
+    (lambda: cb.ModelCheckpoint("m", save_freq=0), ValueError, r"ModelCheckpoint: save_freq must be 'epoch' or"),
+    (lambda: cb.TensorBoard(histogram_freq=-2), ValueError, r"TensorBoard: histogram_freq must be an int >= 0"),
+    (lambda: cb.CSVLogger("x.csv", separator=", "), TypeError, r"CSVLogger: separator must be a one-character"),
+    (lambda: cb.LearningRateScheduler(0.1), TypeError, r"LearningRateScheduler: schedule must be callable"),
+])
+def test_bad_arguments_are_refused_by_name(make, error, message):
+    with pytest.raises(error, match=message):
+        make()

@@ -17,7 +17,6 @@ A plain loop hands its hooks over with :class:`LoopModel`::
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Callable, Iterator
 
 
@@ -144,14 +143,3 @@ def save(model: object, filepath: str, weights_only: bool, who: str = "save") ->
         raise TypeError(f"{who}: cannot save {type(model).__name__}: give a Keras model, a torch module, an object "
                         "with save(path), or LoopModel(save=...)")
     method(filepath)  # Keras overwrites by default
-
-
-def real_number(value: object, who: str, what: str) -> float:
-    """``value`` as a finite float (ints, numpy and torch scalars too), else ValueError naming ``who``."""
-    try:
-        result = number(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{who}: {what} must be a real number, got {type(value).__name__} {value!r:.80}") from None
-    if isinstance(value, (str, bytes)) or not math.isfinite(result):
-        raise ValueError(f"{who}: {what} must be a finite real number, got {value!r:.80}")
-    return result

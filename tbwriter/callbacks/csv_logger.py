@@ -28,6 +28,8 @@ class CSVLogger(Callback):
     def __init__(self, filename: str | os.PathLike, separator: str = ",", append: bool = False) -> None:
         super().__init__()
         self.filename = os.fspath(filename)
+        if not isinstance(separator, str) or len(separator) != 1:
+            raise TypeError(f"CSVLogger: separator must be a one-character str, got {separator!r}")
         self.sep = separator
         self.append = append
         self.keys: list[str] | None = None

@@ -10,6 +10,7 @@ Weights are restored at train end whenever they were stored, also when training 
 from __future__ import annotations
 
 from tbwriter.callbacks import adapters
+from tbwriter.callbacks.checks import count, optional_real
 from tbwriter.callbacks.monitor import MonitorCallback
 
 
@@ -20,11 +21,11 @@ class EarlyStopping(MonitorCallback):
                  mode: str = "auto", baseline: float | None = None, restore_best_weights: bool = False,
                  start_from_epoch: int = 0) -> None:
         super().__init__(monitor, mode, min_delta=min_delta)
-        self.patience = patience
+        self.patience = count(patience, "EarlyStopping", "patience")
         self.verbose = verbose
-        self.baseline = baseline
+        self.baseline = optional_real(baseline, "EarlyStopping", "baseline")
         self.restore_best_weights = restore_best_weights
-        self.start_from_epoch = start_from_epoch
+        self.start_from_epoch = count(start_from_epoch, "EarlyStopping", "start_from_epoch")
         self.on_train_begin()
 
     def on_train_begin(self, logs: dict | None = None) -> None:

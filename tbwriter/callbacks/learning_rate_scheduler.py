@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from tbwriter.callbacks import adapters
 from tbwriter.callbacks.callback import Callback
+from tbwriter.callbacks.checks import real_number
 
 
 def _takes_lr(schedule: Callable) -> bool:
@@ -43,7 +44,7 @@ class LearningRateScheduler(Callback):
             lr = self.schedule(epoch, adapters.get_lr(self.optimizer, who))
         else:
             lr = self.schedule(epoch)
-        lr = adapters.real_number(lr, who, f"schedule({epoch}) result")
+        lr = real_number(lr, who, f"schedule({epoch}) result")
         adapters.set_lr(self.optimizer, lr, who)
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: LearningRateScheduler setting learning rate to {lr}.")

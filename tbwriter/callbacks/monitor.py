@@ -17,6 +17,7 @@ import re
 import warnings
 
 from tbwriter.callbacks.callback import Callback
+from tbwriter.callbacks.checks import optional_real, real_number
 
 _MIN_WORDS = re.compile(r"loss|error|mse|mae|mape|msle|rmse|crossentropy|hinge|divergence|perplexity|distance|"
                         r"cosh|poisson|nll|wer|cer")
@@ -56,8 +57,8 @@ class MonitorCallback(Callback):
             mode = "auto"
         self.monitor = monitor
         self.mode = mode
-        self.best = baseline
-        self.min_delta = abs(min_delta)
+        self.best = optional_real(baseline, type(self).__name__, "baseline")
+        self.min_delta = abs(real_number(min_delta, type(self).__name__, "min_delta"))
         self._direction: str | None = None if mode == "auto" else mode
 
     def direction(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from tbwriter.callbacks import adapters
+from tbwriter.callbacks.checks import count, real_number
 from tbwriter.callbacks.monitor import MonitorCallback
 
 
@@ -19,13 +20,13 @@ class ReduceLROnPlateau(MonitorCallback):
                  mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
                  **kwargs) -> None:
         super().__init__(monitor, mode, min_delta=min_delta)
-        if factor >= 1.0:
+        if real_number(factor, "ReduceLROnPlateau", "factor") >= 1.0:
             raise ValueError(f"ReduceLROnPlateau: factor must be < 1.0, got factor={factor}")
         self.factor = factor
-        self.min_lr = min_lr
-        self.patience = patience
+        self.min_lr = real_number(min_lr, "ReduceLROnPlateau", "min_lr")
+        self.patience = count(patience, "ReduceLROnPlateau", "patience")
         self.verbose = verbose
-        self.cooldown = cooldown
+        self.cooldown = count(cooldown, "ReduceLROnPlateau", "cooldown")
         self.on_train_begin()
 
     def on_train_begin(self, logs: dict | None = None) -> None:

@@ -24,6 +24,7 @@ import warnings
 
 from tbwriter.callbacks import adapters
 from tbwriter.callbacks.callback import Callback
+from tbwriter.callbacks.checks import count
 
 
 def _numbers(logs: dict, prefix: str, strip: int = 0) -> dict:
@@ -44,7 +45,7 @@ class TensorBoard(Callback):
             raise ValueError(f"TensorBoard: update_freq must be 'epoch', 'batch' or a positive int, "
                              f"got {update_freq!r}")
         self.log_dir = os.fspath(log_dir)
-        self.histogram_freq = histogram_freq
+        self.histogram_freq = count(histogram_freq, "TensorBoard", "histogram_freq")
         self.write_graph = write_graph  # accepted for Keras compatibility; graphs are not written
         self.write_images = write_images
         self.write_steps_per_second = write_steps_per_second
