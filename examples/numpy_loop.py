@@ -20,7 +20,9 @@ def main(log_dir: str, epochs: int = 50, seed: int = 0) -> CallbackList:
     w = np.zeros(3)
     optimizer = type("SGD", (), {"learning_rate": 0.05})()  # any object with a learning_rate works
 
-    model = LoopModel(get_weights=lambda: w.copy(), set_weights=lambda saved: w.__setitem__(slice(None), saved))
+    def restore(saved):  # EarlyStopping(restore_best_weights=True) hands back what get_weights returned
+        w[:] = saved
+    model = LoopModel(get_weights=w.copy, set_weights=restore)
     cbs = CallbackList([ReduceLROnPlateau(patience=2, factor=0.5), TensorBoard(log_dir, update_freq=4),
                         CSVLogger(os.path.join(log_dir, "training.csv")),
                         EarlyStopping(patience=5, min_delta=1e-4, restore_best_weights=True)],

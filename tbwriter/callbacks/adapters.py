@@ -11,8 +11,9 @@ Nothing here imports torch or keras: objects are recognised by what they have.
 
 A plain loop hands its hooks over with :class:`LoopModel`::
 
-    model = LoopModel(get_weights=lambda: [w.copy()], set_weights=lambda ws: w.__setitem__(..., ws[0]),
-                      save=lambda path: np.save(path, w))
+    def restore(saved):
+        w[:] = saved
+    model = LoopModel(get_weights=w.copy, set_weights=restore, save=lambda path: np.save(path, w))
 """
 from __future__ import annotations
 
@@ -56,13 +57,13 @@ def is_torch_module(model: object) -> bool:
     return hasattr(model, "state_dict") and hasattr(model, "load_state_dict") and not hasattr(model, "get_weights")
 
 
-def get_weights(model: object) -> object:
+def get_weights(model: object, who: str = "get_weights") -> object:
     """A snapshot that later training cannot change: ``set_weights(model, get_weights(model))`` restores it."""
     if hasattr(model, "get_weights"):
         return model.get_weights()
     if is_torch_module(model):
         return copy.deepcopy(model.state_dict())  # state_dict() shares storage with the live parameters
-    raise TypeError(f"cannot read the weights of {type(model).__name__}: give a Keras model, a torch module, "
+    raise TypeError(f"{who}: cannot read the weights of {type(model).__name__}: give a Keras model, a torch module, "
                     "an object with get_weights()/set_weights(), or LoopModel(get_weights=..., set_weights=...)")
 
 
@@ -89,8 +90,10 @@ def _to_numpy(value: object) -> object:
     import numpy as np
     if hasattr(value, "detach"):  # a torch tensor
         return value.detach().cpu().numpy()
-    if hasattr(value, "numpy"):  # a Keras variable on any backend
-        return _to_numpy(value.numpy())
+    if hasattr(value, "path") and hasattr(value, "value"):  # a Keras variable: read its backend tensor
+        return _to_numpy(value.value)
+    if hasattr(value, "numpy"):  # a TensorFlow tensor
+        return value.numpy()
     return np.asarray(value)
 
 

@@ -40,14 +40,14 @@ class EarlyStopping(MonitorCallback):
         if current is None or epoch < self.start_from_epoch:
             return
         if self.restore_best_weights and self.best_weights is None:
-            self.best_weights = adapters.get_weights(self.model)
+            self.best_weights = adapters.get_weights(self.model, "EarlyStopping")
             self.best_epoch = epoch
         self.wait += 1
         if self.is_improvement(current, self.best):
             self.best = current
             self.best_epoch = epoch
             if self.restore_best_weights:
-                self.best_weights = adapters.get_weights(self.model)
+                self.best_weights = adapters.get_weights(self.model, "EarlyStopping")
             # A baseline not yet beaten keeps the patience running down.
             if self.baseline is None or self.is_improvement(current, self.baseline):
                 self.wait = 0
