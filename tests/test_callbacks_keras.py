@@ -353,3 +353,26 @@ def test_our_callbacks_inside_keras_fit(tmp_path):
     histograms = accumulator(tmp_path / "train").Tags()["tensors"]
     assert sorted(histograms) == sorted(f"{w.path}/histogram" for w in model.weights)
     assert [e.step for e in accumulator(tmp_path / "train").Tensors(histograms[0])] == history.epoch[::2]
+
+
+def test_same_fit_with_keras_callbacks_and_with_ours(tmp_path):
+    """One seeded Keras fit with Keras's callbacks, one with ours: same epochs, lr cuts, CSV bytes and weights."""
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(96, 2)).astype("float32")
+    y = (x[:, :1] - 2 * x[:, 1:] + rng.normal(scale=0.7, size=(96, 1))).astype("float32")  # val_loss plateaus
+    results = []
+    for module in (keras.callbacks, ours):
+        keras.utils.set_random_seed(5)
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(4, activation="tanh"),
+                                  keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.SGD(0.3), loss="mse")
+        path = tmp_path / f"{module.__name__}.csv"
+        history = model.fit(x, y, validation_split=0.25, epochs=40, batch_size=24, verbose=0, shuffle=False,
+                            callbacks=[module.ReduceLROnPlateau(patience=1, factor=0.5, min_delta=1e-3),
+                                       module.CSVLogger(path),
+                                       module.EarlyStopping(patience=2, min_delta=1e-2, restore_best_weights=True)])
+        results.append((history.epoch, history.history, path.read_bytes(), model.get_weights()))
+    (k_epochs, k_hist, k_csv, k_weights), (o_epochs, o_hist, o_csv, o_weights) = results
+    assert o_epochs == k_epochs and o_hist == k_hist and o_csv == k_csv
+    assert len(set(k_hist["learning_rate"])) > 1 and len(k_epochs) < 40  # lr was cut and training stopped early
+    assert all(np.array_equal(a, b) for a, b in zip(o_weights, k_weights, strict=True))
