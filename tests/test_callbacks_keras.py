@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import os
 import random
+import re
 import warnings
 
 import numpy as np
@@ -376,3 +377,37 @@ def test_same_fit_with_keras_callbacks_and_with_ours(tmp_path):
     assert o_epochs == k_epochs and o_hist == k_hist and o_csv == k_csv
     assert len(set(k_hist["learning_rate"])) > 1 and len(k_epochs) < 40  # lr was cut and training stopped early
     assert all(np.array_equal(a, b) for a, b in zip(o_weights, k_weights, strict=True))
+
+
+def progbar_outputs(capsys, verbose: int, steps: int | None) -> list[str]:
+    """What Keras's and our ProgbarLogger print for the same two epochs, times masked."""
+    logs = [{"loss": 0.123456, "val_loss": 0.0001234}, {"loss": 2.0, "val_loss": 1.5}]
+    outputs = []
+    for module in (keras.callbacks, ours):
+        cbs = module.CallbackList([module.ProgbarLogger()], model=FakeModel(), epochs=2, steps=steps,
+                                  verbose=verbose)
+        cbs.on_train_begin()
+        for epoch, entry in enumerate(logs):
+            cbs.on_epoch_begin(epoch)
+            for batch in range(3):
+                cbs.on_train_batch_end(batch, {"loss": 1.0})
+            cbs.on_epoch_end(epoch, dict(entry))
+        cbs.on_train_end()
+        out = capsys.readouterr().out
+        outputs.append(re.sub(r"\d+(ms|us)?/step", "T/step", re.sub(r"(?<![\d/])\d+s\b", "Ns", out)))
+    return outputs
+
+
+def test_progbar_verbose_2_prints_keras_lines(capsys):
+    keras_out, our_out = progbar_outputs(capsys, 2, 3)
+    assert our_out == keras_out
+    assert "3/3 - Ns - T/step - loss: 0.1235 - val_loss: 1.2340e-04" in keras_out
+
+
+@pytest.mark.parametrize("steps", [3, None])
+def test_progbar_verbose_1_ends_each_epoch_with_keras_bar(capsys, steps):
+    keras_out, our_out = progbar_outputs(capsys, 1, steps)
+    # each epoch's last redraw (after its last carriage return) is the finished bar
+    assert [line.rsplit("\r", 1)[-1] for line in our_out.split("\n")] == \
+        [line.rsplit("\r", 1)[-1] for line in keras_out.split("\n")]
+    assert "\u2501" * 20 in keras_out and "val_loss: 1.5000" in keras_out

@@ -2,7 +2,7 @@
 
     cbs = CallbackList([...], add_progbar=True, epochs=10, steps=len(loader), verbose=1)
 
-``verbose=1``: a live bar per epoch (``12/50 [=====>.......] - 3s 61ms/step - loss: 0.4312``);
+``verbose=1``: Keras 3's live bar per epoch (``12/50 ━━━━━━━━━━━━━━━━━━━━ 3s 61ms/step - loss: 0.4312``);
 ``verbose=2``: one line per epoch. Values print as ``.4f``, or ``.4e`` when at most 1e-3 in size.
 Without ``steps`` the bar counts up and learns the epoch length at its end.
 """
@@ -12,6 +12,17 @@ import sys
 import time
 
 from tbwriter.callbacks.callback import Callback
+
+
+_BOLD, _RESET, _GREEN, _GREY, _LINE = "\x1b[1m", "\x1b[0m", "\33[32m", "\33[37m", "\u2501"
+
+
+def _eta(seconds: float) -> str:
+    if seconds > 3600:
+        return f"{seconds // 3600:.0f}:{(seconds % 3600) // 60:02.0f}:{seconds % 60:02.0f}"
+    if seconds > 60:
+        return f"{seconds // 60:.0f}:{seconds % 60:02.0f}"
+    return f"{seconds:.0f}s"
 
 
 def _number(value: object) -> str:
@@ -48,7 +59,7 @@ class ProgbarLogger(Callback):
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self.seen, self._shown = 0, 0
-        self._start = self._last = time.time()
+        self._start, self._last = time.time(), 0.0  # the first batch is shown at once, as Keras does
         if self.verbose and self.epochs > 1:
             print(f"Epoch {epoch + 1}/{self.epochs}")
 
@@ -67,24 +78,26 @@ class ProgbarLogger(Callback):
             self._show(logs or {}, final=True)
 
     def _show(self, logs: dict, final: bool) -> None:
-        elapsed = time.time() - self._start
-        target = self.target
-        if target:
-            digits = len(str(target))
-            done = self.width if final else min(int(self.width * self.seen / target), self.width)
-            filled = "=" * done if done == self.width else "=" * done + ">" + "." * (self.width - done - 1)
-            count = f"{self.seen:{digits}d}/{target}"
-            bar = f"{count} [{filled}]"
-        else:
-            bar = count = f"{self.seen:7d}/Unknown"
-        timing = f"{elapsed:.0f}s {_per_step(elapsed / self.seen if self.seen else 0)}"
+        now = time.time()
+        elapsed, seen, target = now - self._start, self.seen, self.target
+        per_step = elapsed / seen if seen else 0
         metrics = "".join(f" - {k}: {_number(v)}" for k, v in logs.items() if k not in ("size", "batch"))
+        count = f"{seen:{len(str(target))}d}/{target}" if target else f"{seen:7d}/Unknown"
         if self.verbose == 2:
             if final:
-                print(f"{count} - {timing}{metrics}")
+                print(f"{count} - {elapsed:.0f}s - {_per_step(per_step)}{metrics}")
             return
-        line = f"{bar} - {timing}{metrics}"
-        pad = " " * max(self._shown - len(line), 0)
-        self._shown = len(line)
-        sys.stdout.write(f"\r{line}{pad}" + ("\n" if final else ""))
+        # Keras 3's live bar: bold count, green done part, grey rest, bold ETA (elapsed time once done).
+        bar, hidden = f"{_BOLD}{count}{_RESET} ", 8
+        if target:
+            done = int(self.width * seen / target)
+            if done > 0:
+                bar, hidden = bar + f"{_GREEN}{_LINE * done}{_RESET}", hidden + 9
+            bar, hidden = bar + f"{_GREY}{_LINE * (self.width - done)}{_RESET}", hidden + 9
+        when = f"{elapsed:.0f}s" if final or not target else _eta(per_step * (target - seen))
+        info = f" {_BOLD}{when}{_RESET} {_per_step(per_step)}{metrics}"
+        width = len(bar) + len(info) - hidden - 8
+        message = "\b" * self._shown + "\r" + bar + info + " " * max(self._shown - width, 0)
+        self._shown = width
+        sys.stdout.write(message + ("\n" if final else ""))
         sys.stdout.flush()
