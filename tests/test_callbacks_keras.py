@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 keras = pytest.importorskip("keras")
+pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation:DeprecationWarning")  # Keras's own
 
 from tbwriter import callbacks as ours  # noqa: E402
 
@@ -349,6 +350,9 @@ def test_our_callbacks_inside_keras_fit(tmp_path):
     assert {"epoch_loss", "epoch_learning_rate", "batch_loss"} <= set(train)
     assert set(val) >= {"epoch_loss", "evaluation_loss_vs_iterations"}
     assert [s for s, _ in train["epoch_loss"]] == history.epoch
+    steps = 3  # 120 training samples in batches of 40
+    assert [s for s, _ in val["evaluation_loss_vs_iterations"]] == [steps * (e + 1) for e in history.epoch]
+    assert [s for s, _ in train["batch_loss"]] == list(range(2, steps * len(history.epoch) + 1, 2))
     assert [v for _, v in val["epoch_loss"]] == pytest.approx(history.history["val_loss"])
     # Weight histograms under Keras's weight paths, every histogram_freq=2 epochs
     histograms = accumulator(tmp_path / "train").Tags()["tensors"]
