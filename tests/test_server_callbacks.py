@@ -20,14 +20,17 @@ def trained(tmp_path_factory):
     return root, net, cbs.model.history
 
 
-@pytest.fixture(scope="module", params=[False, True], ids=["python-loader", "rust-loader"])
-def server(request, trained):
-    with TensorBoardServer(trained[0], load_fast=request.param) as tb:
-        yield tb
+@pytest.mark.parametrize("load_fast", [False, True], ids=["python-loader", "rust-loader"])
+def test_tensorboard_shows_the_callbacks_logs(trained, load_fast):
+    # One test per loader mode, so pytest-xdist starts each server once.
+    root, net, history = trained
+    with TensorBoardServer(root, load_fast=load_fast) as server:
+        check_scalars_in_the_keras_layout(server, history)
+        check_weight_histograms_every_histogram_freq_epochs(server, net, history)
+        check_hparams_session_lists_the_epoch_metrics(server)
 
 
-def test_scalars_in_the_keras_layout(server, trained):
-    history = trained[2]
+def check_scalars_in_the_keras_layout(server, history):
     epochs = len(history.epoch)
     train = server.scalars_when("torch/train", "epoch_loss", epochs)
     val = server.scalars_when("torch/validation", "epoch_loss", epochs)
@@ -39,8 +42,7 @@ def test_scalars_in_the_keras_layout(server, trained):
     assert [p[1] for p in batches] == list(range(1, 4 * epochs + 1))
 
 
-def test_weight_histograms_every_histogram_freq_epochs(server, trained):
-    net, history = trained[1], trained[2]
+def check_weight_histograms_every_histogram_freq_epochs(server, net, history):
     names = [f"{name}/histogram" for name, _ in net.named_parameters()]
     tags = server.wait_for(lambda: (lambda t: t if set(names) <= set(t) else None)(
         server.get("/data/plugin/histograms/tags").get("torch/train", {})))
@@ -50,7 +52,7 @@ def test_weight_histograms_every_histogram_freq_epochs(server, trained):
     assert sum(bucket[2] for bucket in points[0][2]) == net[0].weight.numel()
 
 
-def test_hparams_session_lists_the_epoch_metrics(server, trained):
+def check_hparams_session_lists_the_epoch_metrics(server):
     def session():
         groups = server.post("/data/plugin/hparams/session_groups", GROUPS_BODY)["sessionGroups"]
         if groups and len(groups[0]["sessions"][0]["metricValues"]) >= 2:
