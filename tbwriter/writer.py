@@ -21,7 +21,7 @@ from datetime import datetime
 
 from tbwriter import encode
 from tbwriter.eventfile import EventFile
-from tbwriter.summaries import histogram, scalar
+from tbwriter.summaries import scalar
 from tbwriter.values import INT64_MAX, INT64_MIN, check_tag, to_float, to_step, to_walltime
 
 _now = time.time
@@ -147,14 +147,15 @@ class SummaryWriter:
         sequence of edges. Every finite value is counted (outer buckets catch values beyond
         the edges); NaN/inf are left out with one warning. See tbwriter.summaries.histogram.
         """
+        from tbwriter.summaries import histogram  # imports numpy on first use: `import tbwriter` stays quick
         check_tag(tag, "add_histogram")
         step = to_step(global_step, "add_histogram", tag)
         wall = _now() if walltime is None else to_walltime(walltime, "add_histogram", tag)
         rows, nonfinite = histogram.histogram_rows(values, bins, max_bins, "add_histogram", tag)
-        self._file.append(encode.summary_event(wall, step, histogram.tensor_value(tag, rows)))
-        if nonfinite:
+        if nonfinite:  # before writing: a warnings filter set to "error" refuses the call cleanly
             warnings.warn(f"add_histogram(tag={tag!r}): left out {nonfinite} non-finite value(s) (NaN/inf) "
                           f"of {int(rows[:, 2].sum()) + nonfinite}", RuntimeWarning, stacklevel=2)
+        self._file.append(encode.summary_event(wall, step, histogram.tensor_value(tag, rows)))
 
     def add_histogram_raw(self, tag: str, min: object, max: object, num: object, sum: object,
                           sum_squares: object, bucket_limits: object, bucket_counts: object,
@@ -168,10 +169,10 @@ class SummaryWriter:
         ``min``/``max`` as the outer edges); ``sum`` and ``sum_squares`` are checked but not
         stored: TensorBoard 2 shows neither.
         """
+        from tbwriter.summaries import histogram
         check_tag(tag, "add_histogram_raw")
-        lo, hi, n = (to_float(v, "add_histogram_raw", tag, name) for v, name in ((min, "min"), (max, "max"), (num, "num")))
-        for v, name in ((sum, "sum"), (sum_squares, "sum_squares")):
-            to_float(v, "add_histogram_raw", tag, name)
+        lo, hi, n, _, _ = (to_float(v, "add_histogram_raw", tag, name) for v, name in (
+            (min, "min"), (max, "max"), (num, "num"), (sum, "sum"), (sum_squares, "sum_squares")))
         step = to_step(global_step, "add_histogram_raw", tag)
         wall = _now() if walltime is None else to_walltime(walltime, "add_histogram_raw", tag)
         rows = histogram.raw_rows(lo, hi, n, bucket_limits, bucket_counts, "add_histogram_raw", tag)

@@ -201,6 +201,12 @@ def test_non_finite_values_left_out_with_one_warning(tmp_path):
         assert len(caught) == 1 and "noisy" in str(caught[0].message) and "4 non-finite" in str(caught[0].message)
         (rows,) = rows_of(w, "noisy")
     check_tf_rows(rows, values)
+    with SummaryWriter(tmp_path / "strict") as w:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(RuntimeWarning, match="noisy"):
+                w.add_histogram("noisy", values, 1)
+        assert rows_of(w, "noisy") == []
 
 
 BAD = [

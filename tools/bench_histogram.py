@@ -2,8 +2,9 @@
 
     python tools/bench.py histogram        # or: python tools/bench_histogram.py [n]
 
-Each contender logs the same array through its own SummaryWriter; figures are medians of
-per-call times (``time.perf_counter``), with ``np.histogram`` over the same 1,549 edges for scale.
+Each contender logs the same array through its own SummaryWriter, taking turns call by call so
+that load from other processes hits all alike; figures are medians of per-call times
+(``time.perf_counter``), with ``np.histogram`` over the same 1,549 edges for scale.
 """
 from __future__ import annotations
 
@@ -19,46 +20,41 @@ import numpy as np
 from bench import writers
 
 
-def per_call(fn, repeats: int) -> float:
-    """Median seconds of ``fn(i)`` over ``repeats`` calls, after one warm-up call."""
-    fn(-1)
-    times = []
-    for i in range(repeats):
-        t0 = time.perf_counter()
-        fn(i)
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+def interleaved(calls: dict, repeats: int) -> dict[str, float]:
+    """Median seconds per call of each ``calls[name](i)``, taking turns so machine load hits all alike."""
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for i in range(-1, repeats):  # i = -1 warms up (tbwriter builds its cell table on first use)
+        for name, call in calls.items():
+            t0 = time.perf_counter()
+            call(i)
+            if i >= 0:
+                times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def main(argv: list[str]) -> None:
     n = int(argv[0]) if argv else 1_000_000
     values = np.random.default_rng(0).standard_normal(n).astype(np.float32)
-    results = {}
-    for name, cls in writers().items():
-        d = tempfile.mkdtemp(prefix="tbbench-hist-")
-        try:
-            w = cls(d)
-            results[name] = per_call(lambda i: w.add_histogram("h", values, i), 60 if name == "tbwriter" else 12)
-            w.close()
-        finally:
-            shutil.rmtree(d, ignore_errors=True)
     from tbwriter.summaries.buckets import TF_EDGES
-    results["np.histogram"] = per_call(lambda i: np.histogram(values, TF_EDGES), 12)
-    print(f"\nadd_histogram of {n:,} float32 values, bins='tensorflow' (median per call)")
+    root = tempfile.mkdtemp(prefix="tbbench-hist-")
+    try:
+        opened = {name: cls(f"{root}/{name}") for name, cls in writers().items()}
+        calls = {name: (lambda i, w=w: w.add_histogram("h", values, i)) for name, w in opened.items()}
+        calls["np.histogram"] = lambda i: np.histogram(values, TF_EDGES)
+        results = interleaved(calls, 30)
+        tracemalloc.start()
+        opened["tbwriter"].add_histogram("h", values, 0)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        for w in opened.values():
+            w.close()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    print(f"\nadd_histogram of {n:,} float32 values, bins='tensorflow' (median per call, calls interleaved)")
     ours = results["tbwriter"]
     for name, t in results.items():
         ratio = "" if name == "tbwriter" else f"   {t / ours:6.1f}x tbwriter"
         print(f"  {name:14s} {t * 1e3:8.2f} ms{ratio}")
-    import tbwriter
-    d = tempfile.mkdtemp(prefix="tbbench-hist-")
-    try:
-        with tbwriter.SummaryWriter(d) as w:
-            tracemalloc.start()
-            w.add_histogram("h", values, 0)
-            peak = tracemalloc.get_traced_memory()[1]
-            tracemalloc.stop()
-    finally:
-        shutil.rmtree(d, ignore_errors=True)
     print(f"  tbwriter peak extra memory: {peak / values.nbytes:.2f}x the input ({values.nbytes / 1e6:.0f} MB)")
 
 

@@ -54,11 +54,18 @@ def bucket_of(values: np.ndarray) -> np.ndarray:
 
 
 def _cell_table(rounded: bool) -> np.ndarray:
-    """Cell -> bucket, _NONFINITE or _STRADDLE; ``rounded`` widens each cell to its float64 preimage."""
+    """Cell -> bucket, _NONFINITE or _STRADDLE, built on first use (~0.1 s) in blocks to stay small."""
     table = _tables.get(rounded)
-    if table is not None:
-        return table
-    first = np.arange(1 << (32 - _SHIFT), dtype=np.uint32) << _SHIFT
+    if table is None:
+        cells, block = 1 << (32 - _SHIFT), 1 << 16
+        table = np.concatenate([_cell_codes(start, block, rounded) for start in range(0, cells, block)])
+        _tables[rounded] = table
+    return table
+
+
+def _cell_codes(start: int, count: int, rounded: bool) -> np.ndarray:
+    """Codes of cells ``start .. start+count-1``; ``rounded`` widens each cell to its float64 preimage."""
+    first = np.arange(start, start + count, dtype=np.uint32) << _SHIFT
     ends = (first.view(np.float32), (first | ((1 << _SHIFT) - 1)).view(np.float32))
     with np.errstate(invalid="ignore", over="ignore"):
         lo, hi = (np.minimum(*ends).astype(np.float64), np.maximum(*ends).astype(np.float64))
@@ -68,17 +75,17 @@ def _cell_table(rounded: bool) -> np.ndarray:
             hi = (hi + np.nextafter(hi.astype(np.float32), np.float32(np.inf)).astype(np.float64)) / 2
         nonfinite = ~(np.isfinite(ends[0]) & np.isfinite(ends[1]))
         lo_bucket, hi_bucket = bucket_of(np.nan_to_num(lo)), bucket_of(np.nan_to_num(hi))
-    table = np.where(lo_bucket == hi_bucket, lo_bucket, _STRADDLE)
+    codes = np.where(lo_bucket == hi_bucket, lo_bucket, _STRADDLE).astype(np.uint16)
     # A rounded input's inf may be a finite value beyond float32: those cells are checked exactly.
-    table[nonfinite] = _STRADDLE if rounded else _NONFINITE
-    table = _tables[rounded] = table.astype(np.uint16)
-    return table
+    codes[nonfinite] = _STRADDLE if rounded else _NONFINITE
+    return codes
 
 
 def count_tf_buckets(values: np.ndarray) -> tuple[np.ndarray, int]:
     """(counts over ``N_BUCKETS`` buckets as int64, number of NaN/inf values) of a real-valued array.
 
     ``values`` may have any real dtype and shape; memory used beyond it is a few small buffers.
+    Ints too wide for float32 and longdouble are compared as float64, as numpy compares them.
     """
     flat = values.reshape(-1)
     exact = flat.dtype in _EXACT_IN_FLOAT32

@@ -69,9 +69,8 @@ def histogram_rows(values: object, bins: object, max_bins: object, method: str,
         _check_some_finite(array.size, nonfinite, method, tag)
         rows = _tf_rows(counts, array)
     else:
-        finite = array.reshape(-1)
-        if finite.dtype.kind == "f":
-            finite = finite[np.isfinite(finite)]
+        as64 = array.reshape(-1).astype(np.float64, copy=False)  # numpy's rules, edges in float64
+        finite = as64[np.isfinite(as64)]
         nonfinite = array.size - finite.size
         _check_some_finite(array.size, nonfinite, method, tag)
         rows = _numpy_rows(finite, _edges(bins, finite, method, tag))
@@ -100,18 +99,12 @@ def _edges(bins: object, finite: np.ndarray, method: str, tag: str) -> np.ndarra
         if bins not in STRATEGIES:
             raise ValueError(f"{where}: bins must be 'tensorflow', one of {', '.join(STRATEGIES)}, an int "
                              f"or a sequence of edges; got {bins!r}")
-        return np.histogram_bin_edges(finite.astype(np.float64), bins)
+        return np.histogram_bin_edges(finite, bins)
     if isinstance(bins, numbers.Integral) and not isinstance(bins, bool):
         if bins < 1:
             raise ValueError(f"{where}: bins must be >= 1, got {bins}")
-        return np.histogram_bin_edges(finite.astype(np.float64), operator.index(bins))
-    try:
-        edges = np.asarray(bins, dtype=np.float64)
-    except (TypeError, ValueError):
-        edges = None
-    if edges is None or isinstance(bins, bool) or edges.ndim != 1:
-        raise TypeError(f"{where}: bins must be 'tensorflow', a strategy name, an int or a 1-D sequence of "
-                        f"edges; got {type(bins).__name__} {bins!r:.80}")
+        return np.histogram_bin_edges(finite, operator.index(bins))
+    edges = _float_vector(bins, where, "bins must be 'tensorflow', a strategy name, an int or a 1-D sequence of edges")
     if edges.size < 2 or not np.isfinite(edges).all() or (np.diff(edges) <= 0).any():
         raise ValueError(f"{where}: bin edges must be at least 2 finite, strictly increasing numbers; "
                          f"got {bins!r:.80}")
@@ -120,10 +113,9 @@ def _edges(bins: object, finite: np.ndarray, method: str, tag: str) -> np.ndarra
 
 def _numpy_rows(finite: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """np.histogram's buckets (the last one closed) plus outer rows [min, e0) and (e_last, max] if needed."""
-    as64 = finite.astype(np.float64)
-    counts = np.histogram(as64, edges)[0]
+    counts = np.histogram(finite, edges)[0]
     rows = [np.column_stack([edges[:-1], edges[1:], counts])]
-    below, above = as64[as64 < edges[0]], as64[as64 > edges[-1]]
+    below, above = finite[finite < edges[0]], finite[finite > edges[-1]]
     if below.size:
         rows.insert(0, [[below.min(), edges[0], below.size]])
     if above.size:
@@ -162,15 +154,15 @@ def merge_rows(rows: np.ndarray, max_bins: int) -> np.ndarray:
     return np.column_stack([rows[starts, 0], rows[ends, 1], np.add.reduceat(rows[:, 2], starts)])
 
 
-def raw_rows(min: object, max: object, num: object, bucket_limits: object, bucket_counts: object,
+def raw_rows(lo: float, hi: float, num: float, bucket_limits: object, bucket_counts: object,
              method: str, tag: str) -> np.ndarray:
     """Rows for ``add_histogram_raw`` (torch's v1 layout: right edges and counts), read as TensorBoard reads it.
 
-    Empty buckets at both ends are dropped, the first row starts at ``min`` and the last ends
-    at ``max``, exactly as TensorBoard's Python loader converts a ``HistogramProto``.
+    Empty buckets at both ends are dropped, the first row starts at ``lo`` (torch's ``min``) and
+    the last ends at ``hi`` (``max``), exactly as TensorBoard's Python loader converts a ``HistogramProto``.
     """
     where = f"{method}(tag={tag!r})"
-    limits, counts = (_float_vector(v, name, where) for v, name in
+    limits, counts = (_float_vector(v, where, f"{name} must be a 1-D sequence of numbers") for v, name in
                       ((bucket_limits, "bucket_limits"), (bucket_counts, "bucket_counts")))
     if limits.size != counts.size or limits.size == 0:
         raise ValueError(f"{where}: bucket_limits and bucket_counts must be non-empty and of equal length, "
@@ -186,20 +178,19 @@ def raw_rows(min: object, max: object, num: object, bucket_limits: object, bucke
         raise ValueError(f"{where}: bucket_counts are all zero")
     first, last = full[0], full[-1]
     inner = limits[first:last]
-    rows = np.column_stack([np.append(min, inner), np.append(inner, max), counts[first:last + 1]])
-    if not (math.isfinite(min) and math.isfinite(max)) or (rows[:, 0] > rows[:, 1]).any():
-        raise ValueError(f"{where}: min ({min}) and max ({max}) must be finite and enclose the non-empty "
+    rows = np.column_stack([np.append(lo, inner), np.append(inner, hi), counts[first:last + 1]])
+    if not (math.isfinite(lo) and math.isfinite(hi)) or (rows[:, 0] > rows[:, 1]).any():
+        raise ValueError(f"{where}: min ({lo}) and max ({hi}) must be finite and enclose the non-empty "
                          f"buckets' edges {inner.tolist()!r:.80}")
     return rows.astype(np.float64)
 
 
-def _float_vector(values: object, name: str, where: str) -> np.ndarray:
+def _float_vector(values: object, where: str, requirement: str) -> np.ndarray:
+    """``values`` as a 1-D float64 array, or a TypeError saying ``requirement`` and what was received."""
     try:
         vector = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
         vector = None
     if vector is None or vector.ndim != 1 or isinstance(values, (str, bytes)):
-        raise TypeError(f"{where}: {name} must be a 1-D sequence of numbers, got {type(values).__name__} "
-                        f"{values!r:.80}")
+        raise TypeError(f"{where}: {requirement}, got {type(values).__name__} {values!r:.80}")
     return vector
-
