@@ -18,6 +18,9 @@ EXPECTED = {
     "gave_up": ({"optimizer": "sgd", "momentum": 0.875}, {"hparam/accuracy": 0.5}, "STATUS_FAILURE"),
     "training": ({"optimizer": "adamw", "warmup": 1000.0}, {"loss": 2.0}, "STATUS_UNKNOWN"),
     "torch_layout/trial": ({"seed": 7.0, "label": "x y/z ü"}, {"hparam/accuracy": 0.25}, "STATUS_SUCCESS"),
+    # Written with TensorBoard's own protos: RUNNING, then SUCCESS. Both loaders keep the first end
+    # status of a run, which is why tbwriter writes none until the session really ends.
+    "tensorboard_running_then_success": ({"lr": 0.5}, {}, "STATUS_RUNNING"),
 }
 
 
@@ -48,8 +51,30 @@ def logdir(tmp_path_factory):
     still_training.flush()
     with SummaryWriter(root / "torch_layout") as w:
         w.add_hparams({"seed": 7, "label": "x y/z ü"}, {"hparam/accuracy": 0.25}, run_name="trial")
+    write_running_then_success(root / "tensorboard_running_then_success")
     yield root
     still_training.close()
+
+
+def write_running_then_success(run_dir):
+    """A start and two end infos, built with TensorBoard's own protos and event writer."""
+    from tensorboard.compat.proto import event_pb2, summary_pb2
+    from tensorboard.plugins.hparams import api_pb2, plugin_data_pb2
+    from tensorboard.summary.writer.event_file_writer import EventFileWriter
+    start = plugin_data_pb2.HParamsPluginData()
+    start.session_start_info.hparams["lr"].number_value = 0.5
+    infos = [("_hparams_/session_start_info", start)]
+    for status in (api_pb2.STATUS_RUNNING, api_pb2.STATUS_SUCCESS):
+        end = plugin_data_pb2.HParamsPluginData()
+        end.session_end_info.status = status
+        infos.append(("_hparams_/session_end_info", end))
+    writer = EventFileWriter(str(run_dir))
+    for tag, data in infos:
+        meta = summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(
+            plugin_name="hparams", content=data.SerializeToString()))
+        value = summary_pb2.Summary.Value(tag=tag, metadata=meta)
+        writer.add_event(event_pb2.Event(wall_time=1.7e9, summary=summary_pb2.Summary(value=[value])))
+    writer.close()
 
 
 @pytest.fixture(scope="module", params=[False, True], ids=["python-loader", "rust-loader"])
@@ -69,7 +94,7 @@ def session_groups(server):
     return server.wait_for(complete)
 
 
-def test_every_hparam_of_every_run_is_a_column(server):
+def check_every_hparam_of_every_run_is_a_column(server):
     session_groups(server)
     experiment = server.post("/data/plugin/hparams/experiment", {"experimentName": "", "includeMetrics": True})
     infos = {i["name"]: i for i in experiment["hparamInfos"]}
@@ -79,12 +104,12 @@ def test_every_hparam_of_every_run_is_a_column(server):
     assert infos["optimizer"]["type"] == "DATA_TYPE_STRING"
     assert sorted(infos["optimizer"]["domainDiscrete"]) == ["adam", "adamw", "sgd"]
     assert infos["lr"]["type"] == infos["layers"]["type"] == "DATA_TYPE_FLOAT64"
-    assert infos["lr"]["domainInterval"] == {"minValue": pytest.approx(0.01), "maxValue": 0.1}
+    assert infos["lr"]["domainInterval"] == {"minValue": pytest.approx(0.01), "maxValue": 0.5}
     metrics = {(m["name"]["group"], m["name"]["tag"]) for m in experiment["metricInfos"]}
     assert metrics == {("", "loss"), ("", "hparam/accuracy")}
 
 
-def test_values_metrics_and_status_of_each_session(server):
+def check_values_metrics_and_status_of_each_session(server):
     groups = session_groups(server)
     for run, (hparams, metrics, status) in EXPECTED.items():
         group = groups[run]
@@ -98,8 +123,15 @@ def test_values_metrics_and_status_of_each_session(server):
         assert session["status"] == status, run
 
 
-def test_metrics_and_training_curves_share_the_run(server):
+def check_metrics_and_training_curves_share_the_run(server):
     points = server.scalars_when("ok", "loss", 4)
     assert [(p[1], p[2]) for p in points] == [(s, 1 / 2 ** (s + 1)) for s in range(4)]
     last = session_groups(server)["ok"]["sessions"][0]["metricValues"]
     assert {m["name"]["tag"]: m["trainingStep"] for m in last} == {"loss": 3, "hparam/accuracy": 4}
+
+
+def test_hparams_sessions_served_exactly(server):
+    # One test per loader mode, so that pytest-xdist starts each server once.
+    check_every_hparam_of_every_run_is_a_column(server)
+    check_values_metrics_and_status_of_each_session(server)
+    check_metrics_and_training_curves_share_the_run(server)

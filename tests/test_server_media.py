@@ -84,7 +84,7 @@ def shown_images(server, tag, sample=0):
     return out
 
 
-def test_text_under_exactly_the_tag_given(server):
+def check_text_under_exactly_the_tag_given(server):
     assert server.get("/data/plugin/text/tags") == {"run": ["notes"]}
     raw = server.get("/data/plugin/text/text", run="run", tag="notes", markdown="false")
     assert [(e["step"], e["text"]) for e in raw] == list(TEXTS.items())
@@ -93,30 +93,38 @@ def test_text_under_exactly_the_tag_given(server):
     assert "<h1>Done</h1>" in rendered[1]["text"] and "<li>b</li>" in rendered[1]["text"]
 
 
-def test_image_tags_and_sample_counts(server):
+def check_image_tags_and_sample_counts(server):
     tags = server.get("/data/plugin/images/tags")["run"]
     samples = {tag: info["samples"] for tag, info in tags.items()}
     assert samples == {**dict.fromkeys(SINGLES, 1), "hwc_steps": 1, "nchw": 5, "nhwc": 3, "figure": 1, "figures": 2}
 
 
-@pytest.mark.parametrize("tag", SINGLES)
-def test_single_images_pixel_exact(server, tag):
-    shown = shown_images(server, tag)
-    assert list(shown) == [1]
-    np.testing.assert_array_equal(shown[1], SINGLES[tag][2][0])
+def check_single_images_pixel_exact(server):
+    for tag, (_, _, expected) in SINGLES.items():
+        shown = shown_images(server, tag)
+        assert list(shown) == [1], tag
+        np.testing.assert_array_equal(shown[1], expected[0], err_msg=tag)
 
 
-def test_steps_of_one_tag(server):
+def check_steps_of_one_tag(server):
     shown = shown_images(server, "hwc_steps")
     assert sorted(shown) == [0, 7]
     for step, img in U8_STEPS.items():
         np.testing.assert_array_equal(shown[step], img)
 
 
-@pytest.mark.parametrize("tag", [*BATCHES, "figure", "figures"])
-def test_batches_and_figures_one_sample_each(server, logdir, tag):
-    expected = BATCHES[tag][2] if tag in BATCHES else logdir[1][tag]
-    for sample, want in enumerate(expected):
-        shown = shown_images(server, tag, sample)
-        assert len(shown) == 1
-        np.testing.assert_array_equal(next(iter(shown.values())), want)
+def check_batches_and_figures_one_sample_each(server, figures):
+    for tag, expected in {**{t: b[2] for t, b in BATCHES.items()}, **figures}.items():
+        for sample, want in enumerate(expected):
+            shown = shown_images(server, tag, sample)
+            assert len(shown) == 1, (tag, sample)
+            np.testing.assert_array_equal(next(iter(shown.values())), want, err_msg=f"{tag} sample {sample}")
+
+
+def test_text_and_images_served_back_exactly(server, logdir):
+    # One test per loader mode, so that pytest-xdist starts each server once.
+    check_text_under_exactly_the_tag_given(server)
+    check_image_tags_and_sample_counts(server)
+    check_single_images_pixel_exact(server)
+    check_steps_of_one_tag(server)
+    check_batches_and_figures_one_sample_each(server, logdir[1])

@@ -11,6 +11,36 @@ from bench import median_time, report, writers
 CALLS = 50
 
 
+def encode_only(smooth: np.ndarray, noise_chw: np.ndarray) -> None:
+    """The PNG encoders alone: ours (zlib, "Up" filter) vs Pillow's (what the peers call), bytes out."""
+    import io
+    import statistics
+    import time
+
+    from tbwriter.summaries.png import encode_png
+
+    def pillow(pixels):
+        from PIL import Image
+        buf = io.BytesIO()
+        Image.fromarray(pixels).save(buf, format="PNG")
+        return buf.getvalue()
+
+    noise = (noise_chw.transpose(1, 2, 0) * 255).astype(np.uint8)
+    for name, pixels in (("smooth", smooth), ("noise", noise)):
+        print(f"\nPNG encode only, 256x256x3 {name}")
+        ours = None
+        for label, fn in (("tbwriter", encode_png), ("Pillow", pillow)):
+            times = []
+            for _ in range(20):
+                t0 = time.perf_counter()
+                size = len(fn(pixels))
+                times.append(time.perf_counter() - t0)
+            t = statistics.median(times)
+            ours = ours or t
+            ratio = "" if label == "tbwriter" else f"   {t / ours:6.1f}x tbwriter"
+            print(f"  {label:14s} {t * 1e3:9.2f} ms  {size:7d} bytes{ratio}")
+
+
 def main(argv: list[str]) -> None:
     rng = np.random.default_rng(0)
     y, x = np.mgrid[0:256, 0:256]
@@ -18,6 +48,7 @@ def main(argv: list[str]) -> None:
         "smooth uint8 HWC": (np.stack([x, y, (x + y) // 2], 2).astype(np.uint8), "HWC"),
         "noise float CHW": (rng.random((3, 256, 256)).astype(np.float32), "CHW"),
     }
+    encode_only(inputs["smooth uint8 HWC"][0], inputs["noise float CHW"][0])
     found = writers()
     for name, (img, formats) in inputs.items():
         def run(cls):

@@ -2,7 +2,7 @@
 
     batch = to_batch(img, "CHW", "add_image", "photo")     # -> uint8 array (N, H, W, C)
     value_bytes = image_value("photo", batch)               # one PNG per image of the batch
-    batch = figure_batch(fig, close=True)                   # matplotlib figure(s), rendered by Agg
+    batch = figure_batch(fig, True, "curve")                # matplotlib figure(s), rendered by Agg, closed
 
 TensorBoard shows a tensor holding several PNGs as one card with a slider over the samples.
 """
@@ -75,6 +75,7 @@ def to_batch(img_tensor: object, dataformats: object, method: str, tag: str) -> 
     if array.ndim != len(axes):
         raise ValueError(f"{where}: dataformats {dataformats!r} needs a {len(axes)}-d array, "
                          f"got shape {array.shape}")
+    given = f"shape {array.shape} read as {dataformats!r}"
     if "C" not in axes:  # greyscale
         array, axes = array[..., np.newaxis], axes + "C"
     if "N" not in axes:  # add_image: a batch of one
@@ -82,9 +83,10 @@ def to_batch(img_tensor: object, dataformats: object, method: str, tag: str) -> 
     array = array.transpose([axes.index(a) for a in "NHWC"])
     n, height, width, channels = array.shape
     if channels not in _CHANNELS:
-        raise ValueError(f"{where}: images need 1, 3 or 4 channels, got {channels} (shape {array.shape} as NHWC)")
+        raise ValueError(f"{where}: images need 1, 3 or 4 channels, got {channels} from {given}; "
+                         f"is dataformats right?")
     if not (n and height and width):
-        raise ValueError(f"{where}: img_tensor is empty: shape {array.shape} as NHWC")
+        raise ValueError(f"{where}: img_tensor is empty: {given}")
     return np.ascontiguousarray(_to_uint8(array, method, tag))
 
 
