@@ -415,3 +415,12 @@ def test_progbar_verbose_1_ends_each_epoch_with_keras_bar(capsys, steps):
     assert [line.rsplit("\r", 1)[-1] for line in our_out.split("\n")] == \
         [line.rsplit("\r", 1)[-1] for line in keras_out.split("\n")]
     assert "\u2501" * 20 in keras_out and "val_loss: 1.5000" in keras_out
+
+
+@pytest.mark.parametrize("lr", [0.1, 0.1000000001, 0.1000000016, 0.10000002, 0.2, 0.09999999])
+def test_reduce_lr_stops_at_min_lr_in_float32_like_keras(lr):
+    logs = [{"val_loss": 1.0}] * 4
+    (_, k_model, k_seen, _), (_, o_model, o_seen, _) = both(
+        lambda m: m.ReduceLROnPlateau(patience=0, factor=0.5, min_lr=0.1), logs, lr=lr)
+    assert [s["learning_rate"] for s in o_seen] == [s["learning_rate"] for s in k_seen]
+    assert o_model.optimizer.learning_rate == k_model.optimizer.learning_rate

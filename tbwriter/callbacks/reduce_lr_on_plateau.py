@@ -6,11 +6,15 @@ Every torch param group gets the new rate. ``logs["learning_rate"]`` is the rate
 """
 from __future__ import annotations
 
-import numpy as np
+import struct
 
 from tbwriter.callbacks import adapters
 from tbwriter.callbacks.checks import count, real_number
 from tbwriter.callbacks.monitor import MonitorCallback
+
+
+def _float32(value: float) -> float:
+    return struct.unpack("<f", struct.pack("<f", value))[0]
 
 
 class ReduceLROnPlateau(MonitorCallback):
@@ -57,8 +61,9 @@ class ReduceLROnPlateau(MonitorCallback):
 
     def _reduce(self, epoch: int) -> bool:
         old_lr = adapters.get_lr(self.optimizer, "ReduceLROnPlateau")
-        # Keras compares with min_lr in float32, so an lr already at float32(min_lr) is not cut again.
-        if not old_lr > np.float32(self.min_lr):
+        # Keras compares `old_lr > np.float32(min_lr)`, which NumPy 2 does in float32: an lr that rounds to
+        # float32(min_lr) is not cut again.
+        if not _float32(old_lr) > _float32(self.min_lr):
             return False
         new_lr = max(old_lr * self.factor, self.min_lr)
         adapters.set_lr(self.optimizer, new_lr, "ReduceLROnPlateau")
