@@ -1,8 +1,8 @@
 """Differential tests: Keras 3's own callbacks are the oracle for ours.
 
 Both are driven with the same generated sequences of logs on the same kind of fake model (a recorder of
-weights, learning rate and saves, not the thing under test). Values lie on a grid of eighths, so float32
-(Keras compares backend tensors) and float64 (we compare Python floats) agree on every tie.
+weights, learning rate and saves, not the thing under test). Half the sequences use eighths (exact ties), half
+decimals of mostly 1 or 2 digits, whose sums with min_delta often tie only after Keras's float32 rounding.
 Keras is imported once, here; every Keras-dependent test lives in this module.
 """
 from __future__ import annotations
@@ -51,6 +51,10 @@ def grid(rng: random.Random, low: int = 0, high: int = 24) -> float:
     return rng.randint(low, high) / 8
 
 
+def decimal(rng: random.Random) -> float:
+    return round(rng.uniform(0, 3), rng.choice([1, 1, 2, 8]))
+
+
 def run_epochs(callback, model: FakeModel, epoch_logs: list[dict], steps: int = 0) -> list[dict]:
     """A fit loop: the logs each epoch ended with (callbacks may add keys), stopping on the flag."""
     callback.set_model(model)
@@ -85,11 +89,12 @@ def both(make, epoch_logs, steps=0, lr=0.1):
 
 
 def monitored_logs(rng: random.Random, monitor: str, n: int, missing: bool = True) -> list[dict]:
+    value = grid if rng.random() < 0.5 else decimal
     logs = []
     for _ in range(n):
-        entry = {"loss": grid(rng)}
+        entry = {"loss": value(rng)}
         if not missing or rng.random() > 0.1:
-            entry[monitor] = grid(rng)
+            entry[monitor] = value(rng)
         logs.append(entry)
     return logs
 
@@ -100,7 +105,7 @@ def test_early_stopping_same_stop_epoch_and_restored_weights(seed):
     mode = rng.choice(["auto", "min", "max"])
     monitor = "val_loss" if mode == "auto" else rng.choice(["val_loss", "val_acc", "loss"])
     kwargs = dict(monitor=monitor, mode=mode, patience=rng.randint(0, 4),
-                  min_delta=rng.choice([0, 0, 0.125, -0.25, 0.5]),
+                  min_delta=rng.choice([0, 0, 0.125, -0.25, 0.5, 0.1, 1e-7, 0.3]),
                   baseline=rng.choice([None, None, grid(rng)]), start_from_epoch=rng.randint(0, 3),
                   restore_best_weights=rng.random() < 0.6)
     logs = monitored_logs(rng, monitor, rng.randint(1, 25))
@@ -118,7 +123,7 @@ def test_reduce_lr_on_plateau_same_lr_trajectory(seed):
     monitor = "val_loss" if mode == "auto" else rng.choice(["val_loss", "val_acc"])
     kwargs = dict(monitor=monitor, mode=mode, factor=rng.choice([0.1, 0.5, 0.25]), patience=rng.randint(0, 3),
                   cooldown=rng.randint(0, 3), min_lr=rng.choice([0.0, 0.01, 0.05, 0.1]),
-                  min_delta=rng.choice([1e-4, 0, 0.125]))
+                  min_delta=rng.choice([1e-4, 0, 0.125, 0.1, 0.3]))
     logs = monitored_logs(rng, monitor, rng.randint(1, 30))
     lr = rng.choice([0.1, 1.0])
     (k, k_model, k_seen, k_warn), (o, o_model, o_seen, o_warn) = both(
@@ -424,3 +429,24 @@ def test_reduce_lr_stops_at_min_lr_in_float32_like_keras(lr):
         lambda m: m.ReduceLROnPlateau(patience=0, factor=0.5, min_lr=0.1), logs, lr=lr)
     assert [s["learning_rate"] for s in o_seen] == [s["learning_rate"] for s in k_seen]
     assert o_model.optimizer.learning_rate == k_model.optimizer.learning_rate
+
+
+def float32_ties() -> list[tuple[str, float, float, float]]:
+    """(mode, best, min_delta, value) where float64 sees an improvement and float32 a tie, or the reverse."""
+    tenths, found = [i / 10 for i in range(31)], []
+    for delta in (0.1, 0.2, 0.3):
+        for a in tenths:
+            for b in tenths:
+                if (a + delta < b) != (np.float32(a + delta) < np.float32(b)):
+                    found.append(("min", b, delta, a))
+                if (a - delta > b) != (np.float32(a - delta) > np.float32(b)):
+                    found.append(("max", b, delta, a))
+    return found[::3]
+
+
+@pytest.mark.parametrize("mode, best, min_delta, value", float32_ties())
+def test_ties_break_as_in_keras_float32(mode, best, min_delta, value):
+    logs = [{"val_loss": best}, {"val_loss": value}, {"val_loss": value}]
+    (k, k_model, k_seen, _), (o, o_model, o_seen, _) = both(
+        lambda m: m.EarlyStopping(mode=mode, min_delta=min_delta, patience=1, restore_best_weights=True), logs)
+    assert (len(o_seen), o.best, o.best_epoch, o_model.weight) == (len(k_seen), k.best, k.best_epoch, k_model.weight)

@@ -9,11 +9,13 @@
 Direction (``mode``): "min", "max", or "auto" — the compiled Keras metric's own direction when the model
 has one, else the name: loss/error-like → min, accuracy/auc/precision/recall/f1/iou-like → max.
 Improvement is strict and uses ``abs(min_delta)``: ``value < best - min_delta`` (min) or
-``value > best + min_delta`` (max); no best yet always counts.
+``value > best + min_delta`` (max), compared in float32 as Keras does; no best yet always counts.
 """
 from __future__ import annotations
 
+import math
 import re
+import struct
 import warnings
 
 from tbwriter.callbacks.callback import Callback
@@ -23,6 +25,14 @@ _MIN_WORDS = re.compile(r"loss|error|mse|mae|mape|msle|rmse|crossentropy|hinge|d
                         r"cosh|poisson|nll|wer|cer")
 _MAX_WORDS = re.compile(r"acc|auc|precision|recall|f1|fbeta|f_beta|iou|dice|r2|psnr|ssim|bleu|rouge|map\b|"
                         r"top_\d|hits|ndcg|score")
+
+
+def float32(value: float) -> float:
+    """``value`` rounded to float32, the precision Keras compares in (its backend tensors' default dtype)."""
+    try:
+        return struct.unpack("<f", struct.pack("<f", value))[0]
+    except OverflowError:  # beyond float32's range: a float32 tensor holds inf
+        return math.copysign(math.inf, value)
 
 
 def direction_from_name(monitor: str, who: str) -> str:
@@ -72,10 +82,10 @@ class MonitorCallback(Callback):
     def is_improvement(self, value: float, reference: float | None) -> bool:
         if reference is None:
             return True
-        # Same arithmetic as Keras (value shifted by the signed delta), so ties break alike.
+        # Keras's arithmetic: shift in Python floats, compare in float32; so every tie breaks alike.
         if self.direction() == "min":
-            return value + self.min_delta < reference
-        return value - self.min_delta > reference
+            return float32(value + self.min_delta) < float32(reference)
+        return float32(value - self.min_delta) > float32(reference)
 
     def monitor_value(self, logs: dict | None, what: str) -> float | None:
         """``logs[monitor]``, or None with a warning that lists the keys there are."""

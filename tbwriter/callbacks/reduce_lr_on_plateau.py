@@ -6,15 +6,9 @@ Every torch param group gets the new rate. ``logs["learning_rate"]`` is the rate
 """
 from __future__ import annotations
 
-import struct
-
 from tbwriter.callbacks import adapters
 from tbwriter.callbacks.checks import count, real_number
-from tbwriter.callbacks.monitor import MonitorCallback
-
-
-def _float32(value: float) -> float:
-    return struct.unpack("<f", struct.pack("<f", value))[0]
+from tbwriter.callbacks.monitor import MonitorCallback, float32
 
 
 class ReduceLROnPlateau(MonitorCallback):
@@ -63,7 +57,7 @@ class ReduceLROnPlateau(MonitorCallback):
         old_lr = adapters.get_lr(self.optimizer, "ReduceLROnPlateau")
         # Keras compares `old_lr > np.float32(min_lr)`, which NumPy 2 does in float32: an lr that rounds to
         # float32(min_lr) is not cut again.
-        if not _float32(old_lr) > _float32(self.min_lr):
+        if not float32(old_lr) > float32(self.min_lr):
             return False
         new_lr = max(old_lr * self.factor, self.min_lr)
         adapters.set_lr(self.optimizer, new_lr, "ReduceLROnPlateau")
