@@ -323,6 +323,7 @@ def test_readme_callbacks_example_runs(tmp_path, monkeypatch):
     (lambda: cb.TensorBoard(histogram_freq=-2), ValueError, r"TensorBoard: histogram_freq must be an int >= 0"),
     (lambda: cb.CSVLogger("x.csv", separator=", "), TypeError, r"CSVLogger: separator must be a one-character"),
     (lambda: cb.LearningRateScheduler(0.1), TypeError, r"LearningRateScheduler: schedule must be callable"),
+    (lambda: cb.TensorBoard(profile_batch=3), ValueError, r"TensorBoard: profile_batch=3 and embeddings_freq=0 need"),
 ])
 def test_bad_arguments_are_refused_by_name(make, error, message):
     with pytest.raises(error, match=message):

@@ -46,7 +46,12 @@ class TensorBoard(Callback):
                              f"got {update_freq!r}")
         self.log_dir = os.fspath(log_dir)
         self.histogram_freq = count(histogram_freq, "TensorBoard", "histogram_freq")
-        self.write_graph = write_graph  # accepted for Keras compatibility; graphs are not written
+        if profile_batch or embeddings_freq:
+            raise ValueError(f"TensorBoard: profile_batch={profile_batch!r} and embeddings_freq={embeddings_freq!r} "
+                             "need TensorFlow's profiler and projector; pass 0")
+        if write_images:
+            warnings.warn("TensorBoard(write_images=True): weight images are not written", stacklevel=2)
+        self.write_graph = write_graph  # True by default in Keras, so accepted; the graph is not written
         self.write_images = write_images
         self.write_steps_per_second = write_steps_per_second
         self.update_freq = 1 if update_freq == "batch" else update_freq
