@@ -140,13 +140,16 @@ def test_missing_hooks_are_clear_errors():
 
 @pytest.mark.parametrize("monitor, direction", [("val_loss", "min"), ("mean_squared_error", "min"),
                                                 ("val_accuracy", "max"), ("val_auc", "max"), ("f1_score", "max"),
-                                                ("val_mean_iou", "max"), ("top_5_error", "min")])
+                                                ("val_mean_iou", "max"), ("top_5_error", "min"),
+                                                ("val_wer", "min"), ("map", "max")])
 def test_auto_mode_from_the_metric_name(monitor, direction):
     stop = cb.EarlyStopping(monitor=monitor)
     assert stop.direction() == direction
 
 
 def test_auto_mode_asks_for_mode_when_the_name_says_nothing():
+    with pytest.raises(ValueError, match="answer_rate"):
+        cb.EarlyStopping(monitor="answer_rate").direction()  # "wer" inside a word says nothing
     cbs = cb.CallbackList([cb.EarlyStopping(monitor="val_widgets")])
     with pytest.raises(ValueError, match=r"EarlyStopping\(monitor='val_widgets'\).*mode='min' or mode='max'"):
         plain_loop(cbs, [{"val_widgets": 1.0}, {"val_widgets": 2.0}])

@@ -450,3 +450,23 @@ def test_ties_break_as_in_keras_float32(mode, best, min_delta, value):
     (k, k_model, k_seen, _), (o, o_model, o_seen, _) = both(
         lambda m: m.EarlyStopping(mode=mode, min_delta=min_delta, patience=1, restore_best_weights=True), logs)
     assert (len(o_seen), o.best, o.best_epoch, o_model.weight) == (len(k_seen), k.best, k.best_epoch, k_model.weight)
+
+
+def test_auto_mode_reads_the_direction_of_a_compiled_keras_metric():
+    """A metric name that says nothing ("widgets"): Keras and we both ask the compiled metric for its direction."""
+    rng = np.random.default_rng(2)
+    x = rng.normal(size=(64, 2)).astype("float32")
+    y = (x[:, :1] + rng.normal(scale=0.5, size=(64, 1))).astype("float32")
+    runs = []
+    for module in (keras.callbacks, ours):
+        keras.utils.set_random_seed(3)
+        model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+        model.compile(optimizer=keras.optimizers.SGD(0.5), loss="mse",
+                      metrics=[keras.metrics.R2Score(name="widgets")])  # R2: higher is better
+        stop = module.EarlyStopping(monitor="val_widgets", patience=1)
+        history = model.fit(x, y, validation_split=0.25, epochs=30, batch_size=16, verbose=0, shuffle=False,
+                            callbacks=[stop])
+        runs.append((history.epoch, stop.best))
+    assert runs[1] == runs[0]
+    with pytest.raises(ValueError, match="pass mode='min' or mode='max'"):
+        ours.EarlyStopping(monitor="val_widgets").direction()

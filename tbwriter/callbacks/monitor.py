@@ -22,9 +22,9 @@ from tbwriter.callbacks.callback import Callback
 from tbwriter.callbacks.checks import optional_real, real_number
 
 _MIN_WORDS = re.compile(r"loss|error|mse|mae|mape|msle|rmse|crossentropy|hinge|divergence|perplexity|distance|"
-                        r"cosh|poisson|nll|wer|cer")
-_MAX_WORDS = re.compile(r"acc|auc|precision|recall|f1|fbeta|f_beta|iou|dice|r2|psnr|ssim|bleu|rouge|map\b|"
-                        r"top_\d|hits|ndcg|score")
+                        r"cosh|poisson|nll|(?:^|_)[wc]er(?:$|_)")
+_MAX_WORDS = re.compile(r"acc|auc|precision|recall|f1|fbeta|f_beta|iou|dice|r2|psnr|ssim|bleu|rouge|"
+                        r"top_\d|hits|ndcg|score|(?:^|_)map(?:$|_)")
 
 
 def float32(value: float) -> float:
