@@ -225,6 +225,8 @@ BAD = [
     (dict(values=[1.0], bins=[2.0, 1.0]), ValueError, "strictly increasing"),
     (dict(values=[1.0], bins=[[0, 1]]), TypeError, "1-D sequence"),
     (dict(values=[1.0], bins=None), TypeError, "bins must be"),
+    (dict(values=[-1e308, 1e308], bins=3), ValueError, "cannot make bins=3"),
+    (dict(values=[-1e308, 1e308], bins="auto"), ValueError, "cannot make bins='auto'"),
     (dict(values=[1.0], max_bins=0), ValueError, "max_bins"),
     (dict(values=[1.0], max_bins=2.5), TypeError, "max_bins"),
     (dict(values=[1.0], global_step=1.5), TypeError, "global_step"),

@@ -3,8 +3,8 @@
     python tools/bench.py histogram        # or: python tools/bench_histogram.py [n]
 
 Each contender logs the same array through its own SummaryWriter, taking turns call by call so
-that load from other processes hits all alike; figures are medians of per-call times
-(``time.perf_counter``), with ``np.histogram`` over the same 1,549 edges for scale.
+that load from other processes hits all alike; figures are medians of per-call wall
+(``time.perf_counter``) and CPU (``time.thread_time``) times, with ``np.histogram`` over the same 1,549 edges for scale.
 """
 from __future__ import annotations
 
@@ -20,16 +20,21 @@ import numpy as np
 from bench import writers
 
 
-def interleaved(calls: dict, repeats: int) -> dict[str, float]:
-    """Median seconds per call of each ``calls[name](i)``, taking turns so machine load hits all alike."""
-    times: dict[str, list[float]] = {name: [] for name in calls}
+def interleaved(calls: dict, repeats: int) -> dict[str, tuple[float, float]]:
+    """(median wall, median CPU) seconds per call of each ``calls[name](i)``, taking turns call by call.
+
+    Taking turns spreads the load of other processes over all contenders alike; the CPU time
+    (this thread's) is the less noisy figure when the machine is busy.
+    """
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in calls}
     for i in range(-1, repeats):  # i = -1 warms up (tbwriter builds its cell table on first use)
         for name, call in calls.items():
-            t0 = time.perf_counter()
+            w0, c0 = time.perf_counter(), time.thread_time()
             call(i)
             if i >= 0:
-                times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(t) for name, t in times.items()}
+                times[name].append((time.perf_counter() - w0, time.thread_time() - c0))
+    return {name: (statistics.median(w for w, _ in t), statistics.median(c for _, c in t))
+            for name, t in times.items()}
 
 
 def main(argv: list[str]) -> None:
@@ -51,10 +56,10 @@ def main(argv: list[str]) -> None:
     finally:
         shutil.rmtree(root, ignore_errors=True)
     print(f"\nadd_histogram of {n:,} float32 values, bins='tensorflow' (median per call, calls interleaved)")
-    ours = results["tbwriter"]
-    for name, t in results.items():
-        ratio = "" if name == "tbwriter" else f"   {t / ours:6.1f}x tbwriter"
-        print(f"  {name:14s} {t * 1e3:8.2f} ms{ratio}")
+    print(f"  {'':14s} {'wall ms':>8s} {'ratio':>7s} {'CPU ms':>8s} {'ratio':>7s}")
+    ours_wall, ours_cpu = results["tbwriter"]
+    for name, (wall, cpu) in results.items():
+        print(f"  {name:14s} {wall * 1e3:8.2f} {wall / ours_wall:6.1f}x {cpu * 1e3:8.2f} {cpu / ours_cpu:6.1f}x")
     print(f"  tbwriter peak extra memory: {peak / values.nbytes:.2f}x the input ({values.nbytes / 1e6:.0f} MB)")
 
 

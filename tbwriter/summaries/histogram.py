@@ -99,15 +99,28 @@ def _edges(bins: object, finite: np.ndarray, method: str, tag: str) -> np.ndarra
         if bins not in STRATEGIES:
             raise ValueError(f"{where}: bins must be 'tensorflow', one of {', '.join(STRATEGIES)}, an int "
                              f"or a sequence of edges; got {bins!r}")
-        return np.histogram_bin_edges(finite, bins)
+        return _numpy_edges(finite, bins, where)
     if isinstance(bins, numbers.Integral) and not isinstance(bins, bool):
         if bins < 1:
             raise ValueError(f"{where}: bins must be >= 1, got {bins}")
-        return np.histogram_bin_edges(finite, operator.index(bins))
+        return _numpy_edges(finite, operator.index(bins), where)
     edges = _float_vector(bins, where, "bins must be 'tensorflow', a strategy name, an int or a 1-D sequence of edges")
     if edges.size < 2 or not np.isfinite(edges).all() or (np.diff(edges) <= 0).any():
         raise ValueError(f"{where}: bin edges must be at least 2 finite, strictly increasing numbers; "
                          f"got {bins!r:.80}")
+    return edges
+
+
+def _numpy_edges(finite: np.ndarray, bins: int | str, where: str) -> np.ndarray:
+    """numpy's edges, or a ValueError naming the call when numpy cannot make them (a range beyond float64)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        try:
+            edges = np.histogram_bin_edges(finite, bins)
+        except ValueError as e:
+            edges, reason = None, str(e)
+    if edges is None or not np.isfinite(edges).all():
+        raise ValueError(f"{where}: cannot make bins={bins!r} over [{finite.min()}, {finite.max()}]: "
+                         f"{reason if edges is None else 'the range overflows float64'}")
     return edges
 
 
