@@ -7,6 +7,7 @@ Keras is imported once, here; every Keras-dependent test lives in this module.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import random
@@ -470,3 +471,90 @@ def test_auto_mode_reads_the_direction_of_a_compiled_keras_metric():
     assert runs[1] == runs[0]
     with pytest.raises(ValueError, match="pass mode='min' or mode='max'"):
         ours.EarlyStopping(monitor="val_widgets").direction()
+
+
+class FakeTFSummary:
+    """Stands in for ``tensorflow.summary`` under Keras's own TensorBoard callback (TensorFlow is not installed):
+    records what the callback asks to write, with tf.summary's rules (a default-writer stack and a record_if
+    condition that ``as_default`` does not reset). Not the thing under test: Keras's callback is the oracle."""
+
+    def __init__(self, root):
+        self.root, self.written, self._writers, self._conditions = str(root), {}, [], []
+
+    def create_file_writer(self, path):
+        summary, run = self, os.path.relpath(path, self.root)
+
+        class Writer:
+            @contextlib.contextmanager
+            def as_default(self, step=None):
+                summary._writers.append((run, step))
+                yield self
+                summary._writers.pop()
+
+            def flush(self):
+                pass
+
+            def close(self):
+                pass
+        return Writer()
+
+    @contextlib.contextmanager
+    def record_if(self, condition):
+        self._conditions.append(condition)
+        yield
+        self._conditions.pop()
+
+    def _write(self, name, value, step):
+        if not self._writers or (self._conditions and not self._conditions[-1]()):
+            return
+        run, default_step = self._writers[-1]
+        step = int(keras.ops.convert_to_numpy(default_step if step is None else step))
+        self.written.setdefault((run, name), []).append((step, value))
+
+    def scalar(self, name, data, step=None):
+        self._write(name, float(keras.ops.convert_to_numpy(data)), step)
+
+    def histogram(self, name, data, step=None):
+        self._write(name, keras.ops.convert_to_numpy(data).size, step)
+
+
+def test_tensorboard_writes_what_keras_tensorboard_writes(tmp_path):
+    """Keras's TensorBoard (over a tf.summary recorder) and ours in the same seeded fit: same runs, tags, steps
+    and values, batch scalars and weight histograms included."""
+    from tensorboard.util.tensor_util import make_ndarray
+
+    from eventcheck import accumulated_scalars, accumulator
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(160, 3)).astype("float32")
+    y = (x[:, :1] - x[:, 1:2] + rng.normal(scale=0.3, size=(160, 1))).astype("float32")
+    written = []
+    for module in (keras.callbacks, ours):
+        keras.utils.set_random_seed(6)
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="relu", name="hidden"),
+                                  keras.layers.Dense(1, name="out")], name="net")
+        model.compile(optimizer=keras.optimizers.SGD(0.05), loss="mse", metrics=["mae"])
+        log_dir = tmp_path / module.__name__
+        board = module.TensorBoard(log_dir, histogram_freq=2, update_freq=2, write_graph=False)
+        if module is keras.callbacks:
+            board._summary_module = FakeTFSummary(log_dir)
+        # 120 training samples in batches of 30 and 40 validation samples: 4 and 2 batches, multiples of
+        # update_freq, so Keras's record_if lets its epoch and evaluation scalars through
+        model.fit(x, y, validation_split=0.25, epochs=5, batch_size=30, verbose=0, shuffle=False, callbacks=[board])
+        if module is keras.callbacks:
+            written.append(board._summary_module.written)
+            continue
+        ours_written = {}
+        for run in ("train", "validation"):
+            for tag, points in accumulated_scalars(log_dir / run).items():
+                ours_written[(run, tag)] = points
+            acc = accumulator(log_dir / run)
+            for tag in acc.Tags()["tensors"]:  # histograms: [k, 3] rows of (left, right, count)
+                ours_written[(run, tag)] = [(e.step, make_ndarray(e.tensor_proto)[:, 2].sum())
+                                            for e in acc.Tensors(tag)]
+        written.append(ours_written)
+    keras_written, our_written = written
+    assert set(our_written) == set(keras_written)
+    for key, points in keras_written.items():
+        assert [s for s, _ in our_written[key]] == [s for s, _ in points], key
+        assert [v for _, v in our_written[key]] == pytest.approx([v for _, v in points], rel=1e-6), key
+    assert ("train", "batch_loss") in keras_written and ("train", "net/hidden/kernel/histogram") in keras_written
