@@ -28,6 +28,22 @@ def test_tf_edges_are_the_ones_torch_uses(tmp_path):
     np.testing.assert_array_equal(buckets.TF_EDGES, ORACLE_EDGES[1:-1])
 
 
+# Every exact-count test runs against both ways of counting: the C loop (built by `pip install -e .` or
+# `python setup.py build_ext --inplace`) and the numpy fallback used where no compiler was at hand.
+NOT_BUILT = "C kernel tbwriter/summaries/_buckets.c not built: pip install -e . or python setup.py build_ext --inplace"
+COUNTERS = [pytest.param(buckets.count_with_numpy, id="numpy"),
+            pytest.param(buckets.count_with_kernel, id="kernel",
+                         marks=pytest.mark.skipif(buckets.KERNEL is None, reason=NOT_BUILT))]
+
+
+@pytest.fixture(params=COUNTERS)
+def count(request, monkeypatch):
+    """One way of counting, also used by histogram_rows during the test."""
+    if request.param is buckets.count_with_numpy:
+        monkeypatch.setattr(buckets, "KERNEL", None)
+    return request.param
+
+
 RNG = np.random.default_rng(7)
 WIDE = RNG.standard_normal(50_000) * 10.0 ** RNG.integers(-14, 24, 50_000)  # crosses every edge region
 ON_EDGES = np.concatenate([buckets.TF_EDGES, np.nextafter(buckets.TF_EDGES, np.inf),
@@ -38,7 +54,7 @@ ON_EDGES = np.concatenate([buckets.TF_EDGES, np.nextafter(buckets.TF_EDGES, np.i
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16", "int8", "uint8", "int16", "int32", "int64",
                                    "uint64", "bool"])
 @pytest.mark.parametrize("data", ["wide", "on_edges", "normal"])
-def test_counts_exactly_as_numpy(dtype, data):
+def test_counts_exactly_as_numpy(count, dtype, data):
     source = {"wide": WIDE, "on_edges": ON_EDGES, "normal": RNG.standard_normal((200, 300))}[data]
     if dtype == "bool":
         values = source > 0
@@ -48,28 +64,28 @@ def test_counts_exactly_as_numpy(dtype, data):
     else:
         with np.errstate(over="ignore"):
             values = source.astype(dtype)
-    counts, nonfinite = buckets.count_tf_buckets(values)
+    counts, nonfinite = count(values)
     np.testing.assert_array_equal(counts, oracle_counts(values))
     assert nonfinite == np.count_nonzero(~np.isfinite(values.astype(np.float64)))
     if nonfinite < values.size:
         check_tf_rows(histogram.histogram_rows(values, "tensorflow", None, "t", "t")[0], values)
 
 
-def test_float32_values_next_to_every_edge():
+def test_float32_values_next_to_every_edge(count):
     # For float32 input the relevant values are the float32 neighbours of each float64 edge.
     e32 = buckets.TF_EDGES.astype(np.float32)
     values = np.concatenate([e32, np.nextafter(e32, np.float32(np.inf)), np.nextafter(e32, np.float32(-np.inf)),
                              np.array([3.4028235e38, -3.4028235e38, 1e-45, -1e-45, -0.0], np.float32)])
-    np.testing.assert_array_equal(buckets.count_tf_buckets(values)[0], oracle_counts(values))
+    np.testing.assert_array_equal(count(values)[0], oracle_counts(values))
 
 
-def test_value_on_an_edge_goes_right_and_minus_zero_is_zero():
+def test_value_on_an_edge_goes_right_and_minus_zero_is_zero(count):
     e = buckets.TF_EDGES
     rows = histogram.histogram_rows([e[800], -0.0, 0.0], "tensorflow", None, "t", "t")[0]
     assert rows.tolist() == [[0.0, e[775], 2.0], [e[775], e[800], 0.0], [e[800], e[801], 1.0]]
 
 
-def test_values_beyond_1e20_are_counted_with_min_and_max_as_outer_edges():
+def test_values_beyond_1e20_are_counted_with_min_and_max_as_outer_edges(count):
     values = np.array([-1e30, 5.0, 2e20, 1e38], np.float32)
     rows = histogram.histogram_rows(values, "tensorflow", None, "t", "t")[0]
     assert rows[:, 2].sum() == 4
@@ -128,7 +144,7 @@ def test_max_bins_merges_neighbours(bins, max_bins):
         assert row.tolist() == [part[0, 0], part[-1, 1], part[:, 2].sum()]
 
 
-def test_counting_uses_little_memory():
+def test_counting_uses_little_memory(count):
     values = RNG.standard_normal(1_000_000).astype(np.float32)
     histogram.histogram_rows(values[:10], "tensorflow", None, "t", "t")  # build the cell table first
     tracemalloc.start()
@@ -164,13 +180,56 @@ def test_tensor_value_bytes_match_protobuf(tag, rows, wall, step):
     assert encode.summary_event(wall, step, histogram.tensor_value(tag, rows)) == event.SerializeToString()
 
 
-@settings(max_examples=60, deadline=None)
-@given(hnp.arrays(st.sampled_from([np.float32, np.float64, np.int32, np.float16]), st.integers(1, 300)))
-def test_random_arrays_count_exactly(values):
-    finite = np.isfinite(values.astype(np.float64))
-    if not finite.any():
-        return
-    np.testing.assert_array_equal(buckets.count_tf_buckets(values)[0], oracle_counts(values))
+# float64 values on either side of float32's rounding boundaries, and the ends of float32's range.
+F32_LIMITS = [3.4028234663852886e38, 3.4028235677973366e38, 3.4028235677973366e38 * (1 - 2**-26),
+              1.401298464324817e-45, 7.006492321624085e-46, 7.006492321624087e-46, 1.1754942106924411e-38]
+SPECIALS = np.concatenate([ON_EDGES, F32_LIMITS, np.negative(F32_LIMITS), [np.nan, np.inf, -np.inf]])
+ROUTES = ["float32", "float64", "float16", "longdouble", ">f4", ">f8", "bool", "int8", "uint8", "int16",
+          "uint16", "int32", "uint32", "int64", "uint64"]
+
+
+@st.composite
+def arrays_of_every_route(draw):
+    """Arrays of every dtype (each exact in float32 or not), often holding edges, their neighbours and
+    non-finite values, sometimes not contiguous."""
+    dtype = np.dtype(draw(st.sampled_from(ROUTES)))
+    elements = hnp.from_dtype(dtype)
+    if dtype.kind == "f":
+        with np.errstate(over="ignore"):
+            elements |= st.sampled_from(list(SPECIALS.astype(dtype)))
+    values = draw(hnp.arrays(dtype, st.integers(1, 300), elements=elements))
+    return values[::2] if draw(st.booleans()) else values
+
+
+@settings(max_examples=300, deadline=None)
+@given(arrays_of_every_route())
+def test_kernel_and_numpy_fallback_agree_bit_for_bit(values):
+    if buckets.KERNEL is None:
+        pytest.skip(NOT_BUILT)
+    counts, nonfinite = buckets.count_with_kernel(values)
+    fallback_counts, fallback_nonfinite = buckets.count_with_numpy(values)
+    assert counts.dtype == fallback_counts.dtype == np.int64
+    np.testing.assert_array_equal(counts, fallback_counts)
+    np.testing.assert_array_equal(counts, oracle_counts(values))
+    assert nonfinite == fallback_nonfinite == np.count_nonzero(~np.isfinite(values.astype(np.float64)))
+
+
+def test_kernel_refuses_buffers_it_cannot_read():
+    if buckets.KERNEL is None:
+        pytest.skip(NOT_BUILT)
+    table, counts = buckets._cell_table(rounded=False), np.zeros(buckets.N_BUCKETS, np.int64)
+    good = np.ones(10, np.float32)
+    for values, table_, counts_, error in [
+            (good.astype(np.int32), table, counts, TypeError),
+            (good.astype(">f4"), table, counts, TypeError),
+            (np.ones(20, np.float32)[::2], table, counts, ValueError),  # numpy: "not C-contiguous"
+            (good, table[:100], counts, ValueError),
+            (good, table, counts[:-1], ValueError),
+            (good, table, counts.astype(np.int32), TypeError),
+            (good, table, bytes(counts), BufferError)]:
+        with pytest.raises(error):
+            buckets.KERNEL.count(values, table_, buckets.TF_EDGES, counts_)
+    assert not counts.any()
 
 
 # -- through the writer and TensorBoard's loaders ------------------------------------------------

@@ -17,16 +17,26 @@ How it is fast: the bit pattern of a float32, read as an unsigned integer, order
 within each sign.  Its top 20 bits (sign, exponent, 11 mantissa bits) name a *cell* of
 4,096 neighbouring floats.  A precomputed table maps each cell to its bucket when the
 whole cell lies in one bucket; the ~1,500 cells an edge cuts through map to STRADDLE, and
-the few values there (about 0.3% of normal data) are placed exactly by ``searchsorted``.
-Per chunk that is a shift, a table lookup and a ``bincount``: about half the time
-``np.histogram`` takes over the same edges (3-6 ms for 10^6 float32 values on a 2-core
-machine, depending on load; ``python tools/bench.py histogram``).  Wider inputs (float64; larger ints, as float64) are
-rounded to float32 per chunk first; their table marks a cell pure only if every real number that
-rounds into it lies in one bucket, so rounding can never move a count.
+the few values there (about 0.3% of normal data) are placed exactly by a binary search.
+Wider inputs (float64; larger ints, as float64) are rounded to float32 first; their table marks a
+cell pure only if every real number that rounds into it lies in one bucket, so rounding can
+never move a count.
+
+Two ways to count, same counts: ``count_with_kernel``, a C loop (_buckets.c, built at install
+when a compiler is at hand: ~1.5 ms for 10^6 float32 values on a 2-core machine) that does
+all of it in one pass, and ``count_with_numpy`` where it is missing (per chunk a shift, a table
+lookup and a ``bincount``: ~4 ms).  ``python tools/bench.py histogram`` compares them with the peers.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
+
+try:
+    from tbwriter.summaries import _buckets as KERNEL  # the C loop, built at install when a compiler is at hand
+except ImportError:
+    KERNEL = None
 
 
 def _tf_edges() -> np.ndarray:
@@ -88,7 +98,23 @@ def count_tf_buckets(values: np.ndarray) -> tuple[np.ndarray, int]:
 
     ``values`` may have any real dtype and shape; memory used beyond it is a few small buffers.
     Ints too wide for float32 and longdouble are compared as float64, as numpy compares them.
+    Counts with the C loop when it was built at install, else with numpy; both give the same counts.
     """
+    return (count_with_numpy if KERNEL is None else count_with_kernel)(values)
+
+
+def count_with_kernel(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """``count_tf_buckets`` by the C loop in _buckets.c: one pass, straddling values placed in it too."""
+    flat = values.reshape(-1)
+    exact = flat.dtype in _EXACT_IN_FLOAT32
+    table = _cell_table(rounded=not exact)
+    counts = np.zeros(N_BUCKETS, np.int64)
+    nonfinite = sum(KERNEL.count(piece, table, TF_EDGES, counts) for piece in _pieces(flat, exact))
+    return counts, nonfinite
+
+
+def count_with_numpy(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """``count_tf_buckets`` in numpy: per chunk a shift, a table lookup and a ``bincount``."""
     flat = values.reshape(-1)
     exact = flat.dtype in _EXACT_IN_FLOAT32
     table = _cell_table(rounded=not exact)
@@ -98,23 +124,22 @@ def count_tf_buckets(values: np.ndarray) -> tuple[np.ndarray, int]:
     codes = np.empty(as32.size, np.uint16)
     straddling = []
     with np.errstate(over="ignore", invalid="ignore"):
-        for start in range(0, flat.size, _CHUNK):
-            chunk = flat[start:start + _CHUNK]
-            n = chunk.size
-            if not exact and chunk.dtype != np.float64:
-                chunk = chunk.astype(np.float64)  # large ints: compared as float64, as numpy compares them
-            if chunk.dtype == np.float32:
-                f32 = chunk
-            else:
-                f32 = as32[:n]
-                np.copyto(f32, chunk, casting="unsafe")  # float64 beyond float32's range -> inf: checked exactly
-            np.right_shift(f32.view(np.uint32), _SHIFT, out=cells[:n])
-            code = codes[:n]
-            table.take(cells[:n], out=code, mode="clip")
-            chunk_counts = np.bincount(code, minlength=N_BUCKETS + 2)
-            if chunk_counts[_STRADDLE]:
-                straddling.append(chunk[code == _STRADDLE].astype(np.float64))
-            counts += chunk_counts
+        for piece in _pieces(flat, exact):
+            for start in range(0, piece.size, _CHUNK):
+                chunk = piece[start:start + _CHUNK]
+                n = chunk.size
+                if chunk.dtype == np.float32:
+                    f32 = chunk
+                else:
+                    f32 = as32[:n]
+                    np.copyto(f32, chunk, casting="unsafe")  # beyond float32's range -> inf: checked exactly
+                np.right_shift(f32.view(np.uint32), _SHIFT, out=cells[:n])
+                code = codes[:n]
+                table.take(cells[:n], out=code, mode="clip")
+                chunk_counts = np.bincount(code, minlength=N_BUCKETS + 2)
+                if chunk_counts[_STRADDLE]:
+                    straddling.append(chunk[code == _STRADDLE].astype(np.float64))
+                counts += chunk_counts
     nonfinite = int(counts[_NONFINITE])
     if straddling:
         exact_values = np.concatenate(straddling)
@@ -122,3 +147,18 @@ def count_tf_buckets(values: np.ndarray) -> tuple[np.ndarray, int]:
         nonfinite += int(exact_values.size - np.count_nonzero(finite))
         counts[:N_BUCKETS] += np.bincount(bucket_of(exact_values[finite]), minlength=N_BUCKETS)
     return counts[:N_BUCKETS], nonfinite
+
+
+def _pieces(flat: np.ndarray, exact: bool) -> Iterator[np.ndarray]:
+    """``flat`` as contiguous float32 (``exact``) or float64 arrays: itself if it is one, else converted
+    ``_CHUNK`` values at a time into one reused buffer (so large ints become float64, as numpy compares them)."""
+    wanted = np.dtype(np.float32 if exact else np.float64)
+    if flat.dtype == wanted and flat.flags.c_contiguous:
+        yield flat
+        return
+    buffer = np.empty(min(_CHUNK, flat.size), wanted)
+    for start in range(0, flat.size, _CHUNK):
+        piece = buffer[:min(_CHUNK, flat.size - start)]
+        with np.errstate(over="ignore"):  # longdouble beyond float64 -> inf: placed exactly (as non-finite)
+            np.copyto(piece, flat[start:start + _CHUNK], casting="unsafe")
+        yield piece
