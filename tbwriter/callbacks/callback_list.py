@@ -1,0 +1,141 @@
+"""``CallbackList``: drives a list of callbacks from any training loop.
+
+    cbs = CallbackList([EarlyStopping(patience=2), CSVLogger("log.csv")], model=net, optimizer=opt,
+                       epochs=20, steps=len(loader))
+    cbs.on_train_begin()
+    for epoch in range(20):
+        cbs.on_epoch_begin(epoch)
+        ...                                   # cbs.on_train_batch_end(batch, {"loss": loss}) if you like
+        logs = {"loss": train_loss, "val_loss": val_loss}
+        cbs.on_epoch_end(epoch, logs)         # one dict, seen and extended by every callback in order
+        if cbs.model.stop_training:
+            break
+    cbs.on_train_end()
+
+``model`` may be a Keras model, a torch module, any object, or None (a :class:`LoopModel` stands in);
+``cbs.model.stop_training`` is the stop flag in every case. ``optimizer`` (torch, Keras or any object with
+``learning_rate``) is what the learning-rate callbacks read and set; without it, ``model.optimizer`` is used.
+``**params`` (``epochs``, ``steps``, ``verbose``) reach every callback's ``set_params``.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from tbwriter.callbacks.adapters import LoopModel
+from tbwriter.callbacks.callback import Callback, is_default
+from tbwriter.callbacks.history import History
+from tbwriter.callbacks.progbar_logger import ProgbarLogger
+
+_INDEXED_HOOKS = ("on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_batch_end",
+                  "on_test_batch_begin", "on_test_batch_end", "on_predict_batch_begin", "on_predict_batch_end",
+                  "on_batch_begin", "on_batch_end")
+_RUN_HOOKS = ("on_train_begin", "on_train_end", "on_test_begin", "on_test_end", "on_predict_begin",
+              "on_predict_end")
+
+
+def _flatten(callbacks: object) -> list:
+    if callbacks is None:
+        return []
+    if isinstance(callbacks, (list, tuple)):
+        return [cb for item in callbacks for cb in _flatten(item)]
+    return [callbacks]
+
+
+def _pythonify(logs: dict | None) -> dict:
+    """The same dict, its numpy/torch scalars turned into Python numbers (cheap when they already are)."""
+    if logs is None:
+        return {}
+    for key, value in logs.items():
+        if type(value) is not float and type(value) is not int and getattr(value, "ndim", 1) == 0:
+            logs[key] = value.item()
+    return logs
+
+
+def _runs(name: str, callbacks: Iterable) -> list:
+    """The bound ``name`` hooks worth calling: a default hook (one that only forwards to a default) is skipped."""
+    legacy = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}.get(name)
+    return [getattr(cb, name) for cb in callbacks
+            if not (is_default(getattr(cb, name)) and (legacy is None or is_default(getattr(cb, legacy))))]
+
+
+def _indexed_hook(name: str):
+    def hook(self, index: int, logs: dict | None = None) -> None:
+        logs = _pythonify(logs)
+        for run in self._hooks[name]:
+            run(index, logs)
+    hook.__name__ = name
+    return hook
+
+
+def _run_hook(name: str):
+    def hook(self, logs: dict | None = None) -> None:
+        if name == "on_train_begin":
+            self.model.stop_training = False
+            self._bind()  # callbacks appended since construction take part too
+        logs = _pythonify(logs)
+        for run in self._hooks[name]:
+            run(logs)
+    hook.__name__ = name
+    return hook
+
+
+class CallbackList(Callback):
+    """Calls every callback's hook once, in order; see the module docstring for a loop."""
+
+    def __init__(self, callbacks: object = None, add_history: bool = False, add_progbar: bool = False,
+                 model: object = None, optimizer: object = None, **params) -> None:
+        super().__init__()
+        self.callbacks = _flatten(callbacks)
+        self._history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
+        self._progbar = next((cb for cb in self.callbacks if isinstance(cb, ProgbarLogger)), None)
+        if self._history is None and add_history:
+            self._history = History()
+            self.callbacks.append(self._history)
+        if self._progbar is None and add_progbar:
+            self._progbar = ProgbarLogger()
+            self.callbacks.append(self._progbar)
+        self.set_model(LoopModel() if model is None else model)
+        if optimizer is not None:
+            self.set_optimizer(optimizer)
+        self.set_params(params)
+        self._bind()
+
+    def _bind(self) -> None:
+        self._hooks = {name: _runs(name, self.callbacks) for name in (*_INDEXED_HOOKS, *_RUN_HOOKS)}
+
+    def set_model(self, model: object) -> None:
+        super().set_model(model)
+        if getattr(model, "stop_training", None) is None:
+            model.stop_training = False  # torch modules and plain objects get the flag Keras models have
+        for callback in self.callbacks:
+            callback.set_model(model)
+
+    def set_optimizer(self, optimizer: object) -> None:
+        super().set_optimizer(optimizer)
+        for callback in self.callbacks:
+            if hasattr(callback, "set_optimizer"):
+                callback.set_optimizer(optimizer)
+
+    def set_params(self, params: dict) -> None:
+        self.params = params
+        if params:
+            params.setdefault("verbose", 1)
+            for callback in self.callbacks:
+                callback.set_params(params)
+
+    on_epoch_begin = _indexed_hook("on_epoch_begin")
+    on_epoch_end = _indexed_hook("on_epoch_end")
+    on_train_batch_begin = _indexed_hook("on_train_batch_begin")
+    on_train_batch_end = _indexed_hook("on_train_batch_end")
+    on_test_batch_begin = _indexed_hook("on_test_batch_begin")
+    on_test_batch_end = _indexed_hook("on_test_batch_end")
+    on_predict_batch_begin = _indexed_hook("on_predict_batch_begin")
+    on_predict_batch_end = _indexed_hook("on_predict_batch_end")
+    on_batch_begin = _indexed_hook("on_batch_begin")
+    on_batch_end = _indexed_hook("on_batch_end")
+    on_train_begin = _run_hook("on_train_begin")
+    on_train_end = _run_hook("on_train_end")
+    on_test_begin = _run_hook("on_test_begin")
+    on_test_end = _run_hook("on_test_end")
+    on_predict_begin = _run_hook("on_predict_begin")
+    on_predict_end = _run_hook("on_predict_end")

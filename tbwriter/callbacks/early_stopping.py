@@ -1,0 +1,65 @@
+"""``EarlyStopping``: stop when the monitored metric has stopped improving; Keras 3's decisions.
+
+    stop = EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
+    cbs = CallbackList([stop], model=torch_module)
+    ...                                     # after each epoch: if cbs.model.stop_training: break
+    cbs.on_train_end()                      # the module holds the best epoch's tensors again
+
+Weights are restored at train end whenever they were stored, also when training ran to the end.
+"""
+from __future__ import annotations
+
+from tbwriter.callbacks import adapters
+from tbwriter.callbacks.checks import count, optional_real
+from tbwriter.callbacks.monitor import MonitorCallback
+
+
+class EarlyStopping(MonitorCallback):
+    """Sets ``model.stop_training`` after ``patience`` epochs without improvement; see the module docstring."""
+
+    def __init__(self, monitor: str = "val_loss", min_delta: float = 0, patience: int = 0, verbose: int = 0,
+                 mode: str = "auto", baseline: float | None = None, restore_best_weights: bool = False,
+                 start_from_epoch: int = 0) -> None:
+        super().__init__(monitor, mode, min_delta=min_delta)
+        self.patience = count(patience, "EarlyStopping", "patience")
+        self.verbose = verbose
+        self.baseline = optional_real(baseline, "EarlyStopping", "baseline")
+        self.restore_best_weights = restore_best_weights
+        self.start_from_epoch = count(start_from_epoch, "EarlyStopping", "start_from_epoch")
+        self.on_train_begin()
+
+    def on_train_begin(self, logs: dict | None = None) -> None:
+        self.wait = 0
+        self.stopped_epoch = 0
+        self.best = None
+        self.best_weights = None
+        self.best_epoch = 0
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        current = self.monitor_value(logs, "Early stopping")
+        if current is None or epoch < self.start_from_epoch:
+            return
+        if self.restore_best_weights and self.best_weights is None:
+            self.best_weights = adapters.get_weights(self.model, "EarlyStopping")
+            self.best_epoch = epoch
+        self.wait += 1
+        if self.is_improvement(current, self.best):
+            self.best = current
+            self.best_epoch = epoch
+            if self.restore_best_weights:
+                self.best_weights = adapters.get_weights(self.model, "EarlyStopping")
+            # A baseline not yet beaten keeps the patience running down.
+            if self.baseline is None or self.is_improvement(current, self.baseline):
+                self.wait = 0
+            return
+        if self.wait >= self.patience and epoch > 0:
+            self.stopped_epoch = epoch
+            self.model.stop_training = True
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        if self.stopped_epoch > 0 and self.verbose > 0:
+            print(f"Epoch {self.stopped_epoch + 1}: early stopping")
+        if self.restore_best_weights and self.best_weights is not None:
+            if self.verbose > 0:
+                print(f"Restoring model weights from the end of the best epoch: {self.best_epoch + 1}.")
+            adapters.set_weights(self.model, self.best_weights)

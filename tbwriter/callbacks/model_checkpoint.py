@@ -1,0 +1,92 @@
+"""``ModelCheckpoint``: save the model every epoch, every N batches, or only when it improved.
+
+    ModelCheckpoint("ckpt/epoch{epoch:02d}-{val_loss:.3f}.pt", save_best_only=True)   # torch: state_dict
+    ModelCheckpoint("best.keras", monitor="val_accuracy", mode="max")                  # Keras: model.save
+    ModelCheckpoint("w-{epoch}-{batch}.npy", save_freq=100)                             # every 100 batches
+
+The path is ``filepath.format(epoch=epoch + 1, **logs)`` (plus ``batch=batch + 1`` for batch saves).
+What is saved depends on the model (see ``adapters``); any file name is accepted.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+
+from tbwriter.callbacks import adapters
+from tbwriter.callbacks.monitor import MonitorCallback
+
+
+class ModelCheckpoint(MonitorCallback):
+    """Saves the model to ``filepath``; see the module docstring for a call."""
+
+    def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss", verbose: int = 0,
+                 save_best_only: bool = False, save_weights_only: bool = False, mode: str = "auto",
+                 save_freq: str | int = "epoch", initial_value_threshold: float | None = None) -> None:
+        super().__init__(monitor, mode, initial_value_threshold)
+        if save_freq != "epoch" and (type(save_freq) is not int or save_freq < 1):
+            raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive int, got {save_freq!r}")
+        self.filepath = os.fspath(filepath)
+        self.verbose = verbose
+        self.save_best_only = save_best_only
+        self.save_weights_only = save_weights_only
+        self.save_freq = save_freq
+        self._batches_since_save = 0
+        self._last_batch = None
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        if self.save_freq == "epoch":
+            return
+        # Batch indices restart every epoch; count batches across epochs as Keras does.
+        last = self._last_batch
+        self._batches_since_save += batch + 1 if last is None or batch <= last else batch - last
+        self._last_batch = batch
+        if self._batches_since_save >= self.save_freq:
+            self._batches_since_save = 0
+            self._save(self._epoch, batch, logs or {})
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if self.save_freq == "epoch":
+            self._save(epoch, None, logs or {})
+
+    def _path(self, epoch: int, batch: int | None, logs: dict) -> str:
+        extra = {} if batch is None or "batch" in logs else {"batch": batch + 1}
+        try:
+            return self.filepath.format(epoch=epoch + 1, **extra, **logs)
+        except KeyError as e:
+            raise KeyError(f'ModelCheckpoint: failed to format the filepath "{self.filepath}": '
+                           f"no value for {e} in the logs") from None
+
+    def _should_save(self, epoch: int, logs: dict, filepath: str) -> bool:
+        if not self.save_best_only:
+            return True
+        current = logs.get(self.monitor)
+        if current is None:
+            warnings.warn(f"Can save best model only with {self.monitor} available.", stacklevel=3)
+            return True
+        if not self.is_improvement(current, self.best):
+            if self.verbose > 0:
+                print(f"\nEpoch {epoch + 1}: {self.monitor} did not improve from {self.best:.5f}")
+            return False
+        if self.verbose > 0:
+            best = "None" if self.best is None else f"{self.best:.5f}"
+            print(f"\nEpoch {epoch + 1}: {self.monitor} improved from {best} to {current:.5f}, "
+                  f"saving model to {filepath}")
+        self.best = current
+        return True
+
+    def _save(self, epoch: int, batch: int | None, logs: dict) -> None:
+        filepath = self._path(epoch, batch, logs)
+        if not self._should_save(epoch, logs, filepath):
+            return
+        folder = os.path.dirname(filepath)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        if os.path.isdir(filepath):
+            raise IsADirectoryError(f"ModelCheckpoint: filepath {filepath!r} is an existing directory")
+        adapters.save(self.model, filepath, self.save_weights_only, "ModelCheckpoint")
+        if self.verbose > 0:
+            print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
