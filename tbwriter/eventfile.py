@@ -28,6 +28,8 @@ from tbwriter import encode, record
 
 QUEUE_RECORDS = 4096
 _FILE_VERSION = encode.length_delimited(b"\x1a", b"brain.Event:2")  # Event.file_version, field 3
+# Zero-padded in names: TensorBoard reads a run's files in name order and never goes back, so
+# a file opened later in the same second must sort later ("...10" would sort before "...9").
 _counter = itertools.count()
 _live: weakref.WeakSet[EventFile] = weakref.WeakSet()
 
@@ -62,7 +64,7 @@ class EventFile:
         now = time.time()
         while True:
             name = (f"events.out.tfevents.{int(now):010d}.{socket.gethostname()}."
-                    f"{os.getpid()}.{next(_counter)}{self.filename_suffix}")
+                    f"{os.getpid()}.{next(_counter):06d}{self.filename_suffix}")
             path = os.path.join(self.log_dir, name)
             try:
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)

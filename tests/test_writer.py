@@ -204,3 +204,17 @@ def test_default_log_dir_and_pathlib(tmp_path, monkeypatch):
     p = SummaryWriter(tmp_path / "p")
     assert p.log_dir == str(tmp_path / "p") == p.get_logdir()
     p.close()
+
+
+def test_files_sort_in_the_order_they_were_opened(tmp_path, monkeypatch):
+    import itertools
+    from tbwriter import eventfile
+    monkeypatch.setattr(eventfile, "_counter", itertools.count(9))  # 9 -> 10 must not sort backwards
+    w = SummaryWriter(tmp_path)
+    for i in range(3):  # close and log again: a new file each time, in the same second
+        w.add_scalar("x", float(i), i)
+        w.close()
+    files = event_files(tmp_path)
+    assert len(files) == 3
+    assert [s for _, s, _ in scalar_values(tmp_path)] == [0, 1, 2]
+    assert accumulated_scalars(tmp_path)["x"] == [(0, 0.0), (1, 1.0), (2, 2.0)]
