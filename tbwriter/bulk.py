@@ -33,6 +33,7 @@ from google_crc32c import value as crc32c
 from tbwriter import decode
 from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, RecordError, header_problem, masked_crc
 
+_U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 
 
@@ -223,44 +224,32 @@ def index_records(buf: bytes) -> RecordIndex:
 def _chain(buf: bytes, pos: int, known: dict[bytes, int], span: int) -> tuple[np.ndarray, np.ndarray]:
     """Records from ``pos`` on (within ``span`` bytes) whose headers are among ``known``.
 
-    Every byte offset whose 12 bytes equal a known header is a candidate; a candidate is
-    kept if another one's end points at it; the records are the prefix in which each one
-    ends where the next begins.  The chain stops before an unknown length, a torn record
-    or a coincidence inside a record's data; the walk takes over there.
+    Every byte offset whose 12 bytes form a known header is a candidate; the records are
+    the candidates from ``pos`` on in which each one ends where the next begins.  The chain
+    stops before an unknown length, a torn record or a look-alike inside a record's data;
+    the walk takes over there.
     """
-    end = min(len(buf), pos + span)
-    heads = {length: np.frombuffer(head, np.uint8) for head, length in known.items()}
-    if end - pos < HEADER_SIZE or not heads:
+    count = min(len(buf), pos + span) - HEADER_SIZE + 1 - pos  # offsets a whole header fits after
+    if count <= 0 or not known:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    # sieve on the first two bytes of the length CRC (a byte lookup is the cheapest pass over
-    # every offset), then check all 12 bytes
-    data = np.frombuffer(buf, np.uint8)
-    crc_bytes = {(int(h[8]), int(h[9])) for h in heads.values()}
-    firsts = np.zeros(256, bool)
-    firsts[[b for b, _ in crc_bytes]] = True
-    cand = np.flatnonzero(firsts[data[pos + 8:end - FOOTER_SIZE]]) + pos
-    pairs = np.zeros((256, 256), bool)
-    pairs[tuple(zip(*crc_bytes))] = True
-    cand = cand[pairs[data[cand + 8], data[cand + 9]]]
-    view = np.lib.stride_tricks.sliding_window_view(data, HEADER_SIZE)[cand]
-    lengths = np.ascontiguousarray(view[:, :8]).view("<u8")[:, 0].astype(np.int64)
-    ok = np.zeros(len(cand), bool)
-    for length, head in heads.items():
-        at = lengths == length
-        ok[at] = (view[at] == head).all(axis=1)
-    cand, lengths = cand[ok], lengths[ok]
+    heads = sorted((length, _U32.unpack_from(head, 8)[0]) for head, length in known.items())
+    known_lengths, known_crcs = np.array(heads, np.int64).T
+    # the u64 at every byte offset (a strided view, no copy): few are small enough to be a
+    # known length, and of those only headers carry the length's CRC after it
+    every = np.ndarray((count,), "<u8", buf, pos, (1,))
+    cand = np.flatnonzero(every <= heads[-1][0])
+    lengths = every[cand].astype(np.int64)
+    at = np.minimum(np.searchsorted(known_lengths, lengths), len(heads) - 1)
+    crcs = np.ndarray((count,), "<u4", buf, pos + 8, (1,))[cand]
+    ok = (known_lengths[at] == lengths) & (known_crcs[at] == crcs)
+    cand, lengths = cand[ok] + pos, lengths[ok]
     after = cand + lengths + HEADER_SIZE + FOOTER_SIZE
-    fits = after <= len(buf)
-    cand, lengths, after = cand[fits], lengths[fits], after[fits]
-    targeted = np.zeros(len(cand), bool)  # candidates another one's end points at
-    hit = np.minimum(np.searchsorted(cand, after), len(cand) - 1)
-    targeted[hit[cand[hit] == after]] = True
-    targeted[:1] = cand[:1] == pos
-    cand, lengths, after = cand[targeted], lengths[targeted], after[targeted]
     if not len(cand) or cand[0] != pos:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     broken = np.flatnonzero(cand[1:] != after[:-1])
     n = int(broken[0]) + 1 if len(broken) else len(cand)
+    if after[n - 1] > len(buf):  # torn: left to the walk, which reports it
+        n -= 1
     return cand[:n], lengths[:n]
 
 
