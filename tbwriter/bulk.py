@@ -505,18 +505,19 @@ class _Group:
         A probe record's layout says which bits every record of its shape shares; a key of
         those bits splits the remaining records into classes (one per tag, usually), and each
         class whose own layout fixes the same bits is emitted whole.  Classes of another
-        shape go round again with their own layout.  The probe is the first remaining
-        record, or after a one-off record, one from the middle (more likely the usual shape).
+        shape go round again with their own layout.  The probe is the middle remaining record:
+        more likely of the usual shape than the first (a one-off, or an early step whose short
+        varint leaves room for a longer tag), whose mask would scatter the others.
         """
-        remaining, tiny, probe, unparsed = keep, 0, 0, keep[:0]
+        remaining, tiny, unparsed = keep, 0, keep[:0]
         while len(remaining):
             if tiny >= _MAX_TINY_LAYOUTS:  # records of one length but all shapes: text, histograms
                 break
+            probe = len(remaining) // 2
             layout = self._layout(remaining[probe])
             if layout is None:  # not an Event: left to the one-by-one decoder, which reports it
                 unparsed = np.append(unparsed, remaining[probe])
                 remaining, tiny = np.delete(remaining, probe), tiny + 1
-                probe = len(remaining) // 2
                 continue
             mask = self._shape_mask(layout)
             key, exact = self._keys(remaining, mask)
@@ -541,7 +542,6 @@ class _Group:
                         retry = [np.delete(remaining, probe)]
                         break
             remaining = np.concatenate(retry) if retry else remaining[:0]
-            probe = len(remaining) // 2 if tiny else 0
         return np.concatenate([remaining, unparsed])
 
     def _keys(self, rows: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, bool]:
