@@ -346,17 +346,6 @@ def _payload(data: bytes, v: decode.ValueSlot, decode_what: str | None):
     return None
 
 
-def _stretches(starts: np.ndarray, most: int | None = None) -> list[tuple[int, int]] | None:
-    """``(a, b)`` index ranges of ``starts`` in which consecutive records are equally spaced
-    (None if there are more than ``most``)."""
-    gaps = np.diff(starts)
-    cuts = np.flatnonzero(gaps[1:] != gaps[:-1]) + 2  # a new stretch starts after each change
-    if most is not None and len(cuts) >= most:
-        return None
-    cuts = cuts.tolist()
-    return list(zip([0] + cuts, cuts + [len(starts)]))
-
-
 def _groups(lengths: np.ndarray, runs: list[tuple[int, int, int]]):
     """Yield ``(record indices, length)`` of the groups to decode together.
 
@@ -378,18 +367,15 @@ def _groups(lengths: np.ndarray, runs: list[tuple[int, int, int]]):
 def _gather_rows(padded: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
     """Rows of ``width`` bytes from each of ``starts``, as one 2-D array.
 
-    Records of one length sit at regular intervals over long stretches (one per step), so
-    each stretch is one strided view: a single stretch is used as is, several are copied
-    together, and only scattered records take numpy's (slow) fancy indexing.
+    Evenly spaced records (one position of a periodic run) are read in place, as a strided
+    view; others are copied, as ``width``-byte items (numpy then copies whole items, not
+    byte after byte).
     """
-    stretches = _stretches(starts, most=len(starts) // 8)
-    if stretches is None:
-        return np.lib.stride_tricks.sliding_window_view(padded, width)[starts]
-    parts = []
-    for a, b in stretches:
-        step = int(starts[a + 1] - starts[a]) if b - a > 1 else 1
-        parts.append(np.ndarray((b - a, width), np.uint8, padded, int(starts[a]), (step, 1)))
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    gaps = np.diff(starts)
+    if len(gaps) and (gaps == gaps[0]).all():
+        return np.ndarray((len(starts), width), np.uint8, padded, int(starts[0]), (int(gaps[0]), 1))
+    every = np.ndarray((len(padded) - width + 1,), f"V{width}", padded, 0, (1,))
+    return every[starts].view(np.uint8).reshape(len(starts), width)
 
 
 _CRC_TABLES = np.zeros((0, 256), np.uint32)
