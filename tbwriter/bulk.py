@@ -113,7 +113,7 @@ class Sink:
 
 _WALK = 16  # records walked one by one (beyond three periods) before looking for a period
 _MIN_BULK = 24  # records of one length below which decoding them one by one is cheaper
-_CHAIN_BYTES = 1 << 24  # most bytes searched at once for known headers when no period is found
+_CHAIN_BYTES = 1 << 21  # most bytes searched at once for headers (in zero bytes, every offset is a candidate)
 _OWN_GROUP = 1024  # repeats of a periodic run from which each position is its own group, read in place
 _MAX_BULK_LENGTH = 4096  # longer records (images...) are few; the byte-column work would not pay
 _MAX_TINY_LAYOUTS = 8  # shapes in a row matching one record each before a group is decoded one by one
