@@ -113,7 +113,7 @@ class Sink:
 
 _WALK = 16  # records walked one by one (beyond three periods) before looking for a period
 _MIN_BULK = 24  # records of one length below which decoding them one by one is cheaper
-_CHAIN_BYTES = 1 << 21  # most bytes searched at once for headers (in zero bytes, every offset is a candidate)
+_CHAIN_BYTES = 1 << 21  # most bytes searched at once for known headers (no period found)
 _OWN_GROUP = 1024  # repeats of a periodic run from which each position is its own group, read in place
 _MAX_BULK_LENGTH = 4096  # longer records (images...) are few; the byte-column work would not pay
 _MAX_TINY_LAYOUTS = 8  # shapes in a row matching one record each before a group is decoded one by one
@@ -235,9 +235,13 @@ def _chain(buf: bytes, pos: int, known: dict[bytes, int], span: int) -> tuple[np
     heads = sorted((length, _U32.unpack_from(head, 8)[0]) for head, length in known.items())
     known_lengths, known_crcs = np.array(heads, np.int64).T
     # the u64 at every byte offset (a strided view, no copy): few are small enough to be a
-    # known length, and of those only headers carry the length's CRC after it
+    # known length but not zero (in runs of zero bytes, every offset would be), and of those
+    # only headers carry the length's CRC after it
     every = np.ndarray((count,), "<u8", buf, pos, (1,))
-    cand = np.flatnonzero(every <= heads[-1][0])
+    data = np.frombuffer(buf, np.uint8)
+    small = every <= heads[-1][0]
+    np.logical_and(small, np.logical_or(data[pos:pos + count], data[pos + 1:pos + count + 1]), out=small)
+    cand = np.flatnonzero(small)
     lengths = every[cand].astype(np.int64)
     at = np.minimum(np.searchsorted(known_lengths, lengths), len(heads) - 1)
     crcs = np.ndarray((count,), "<u4", buf, pos + 8, (1,))[cand]
