@@ -289,6 +289,29 @@ def test_damage_anywhere_in_small_and_large_files(tmp_path, records, tags, damag
         assert data[(".", tag)].value.tolist() == [i for i in range(bad - 1) if chosen[i] == tag]
 
 
+def test_damaged_histogram_in_a_group_of_many(tmp_path):
+    """Records whose bytes mostly differ (histograms) have their CRCs checked one by one; damage
+    there stops reading too."""
+    from tbwriter.record import iter_records
+    rng = np.random.default_rng(5)
+    with SummaryWriter(tmp_path / "clean") as w:
+        for step in range(40):
+            w.add_histogram("weights", rng.normal(size=500), step, bins=30)  # records of one length
+    clean = next((tmp_path / "clean").glob("events.out.tfevents.*"))
+    offsets = [offset for offset, _ in iter_records(clean)]
+    raw = bytearray(clean.read_bytes())
+    raw[offsets[21] + 100] ^= 0x01  # the data of the histogram at step 20
+    damaged = tmp_path / "damaged" / clean.name
+    damaged.parent.mkdir()
+    damaged.write_bytes(bytes(raw))
+    with pytest.warns(DamagedRecordWarning, match=rf"at byte offset {offsets[21]}$"):
+        h = read_histograms(damaged.parent)[(".", "weights")]
+    steps, _, arrays = tensorboard_view(tmp_path / "clean", "histograms")["weights"]
+    assert h.step.tolist() == steps[:20]
+    for mine, theirs in zip(h.buckets, arrays[:20]):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-6)
+
+
 def test_one_off_records_before_the_common_shape(tmp_path):
     rng = np.random.default_rng(3)
     with SummaryWriter(tmp_path) as w:
