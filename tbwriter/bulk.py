@@ -9,11 +9,12 @@ length, same tag, same fields), and only a few bytes differ (wall time, step, va
 
 1. Framing: record lengths usually repeat with a period (one event per tag per step); a
    short walk finds the period and strided views verify its headers over long runs. Where
-   there is none, records are found by searching for the headers already seen.
+   there is none, records are found by searching for the headers already seen (the u64 at
+   every byte offset, compared at once).
 2. Records are grouped: each position of a long periodic run is read in place (a strided
    2-D view of the file), the rest grouped by length and copied into one 2-D byte array.
 3. The data CRCs of a group are computed from its differing byte columns only (CRC-32C is
-   affine, so a table per byte position suffices).
+   affine, so a table per byte position suffices), or record by record when many differ.
 4. A record's layout (:mod:`tbwriter.decode`) says which bytes every record of its shape
    shares; records keyed on those bytes fall into classes (one per tag, usually), and
    each class is unpacked column-wise.  Records that share their shape with few others
