@@ -545,16 +545,16 @@ class _Group:
         whole = len(rows) == len(self.rows)
         mask_bytes = mask.view(np.uint8)
         columns = np.flatnonzero(mask_bytes).tolist()
-        key = np.zeros(len(rows), np.uint64)
         if len(columns) <= 8:
+            key = np.zeros(len(rows), np.uint64)
             for j, c in enumerate(columns):
                 column = self.rows[:, c] if whole else self.rows[rows, c]
                 key |= (column & mask_bytes[c]).astype(np.uint64) << np.uint64(8 * j)
             return key, True
-        words = self.words if whole else self.words[rows]
-        for j in np.flatnonzero(mask).tolist():
-            key = key * np.uint64(0x9E3779B97F4A7C15) ^ (words[:, j] & mask[j])
-        return key, False
+        used = np.flatnonzero(mask)
+        words = (self.words if whole else self.words[rows])[:, used] & mask[used]
+        powers = np.cumprod(np.full(len(used), 0x9E3779B97F4A7C15, np.uint64))  # wrapping: a polynomial hash
+        return (words * powers).sum(axis=1, dtype=np.uint64), False
 
     @staticmethod
     def _split(rows: np.ndarray, key: np.ndarray, first: int):
