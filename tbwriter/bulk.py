@@ -9,11 +9,12 @@ length, same tag, same fields), and only a few bytes differ (wall time, step, va
 
 1. Framing: record lengths usually repeat with a period (one event per tag per step); a
    short walk finds the period and strided views verify its headers over long runs. Where
-   there is none, records are found by searching for the headers already seen.
+   there is none, records are found by searching for the headers already seen (the u64 at
+   every byte offset, compared at once).
 2. Records are grouped: each position of a long periodic run is read in place (a strided
    2-D view of the file), the rest grouped by length and copied into one 2-D byte array.
 3. The data CRCs of a group are computed from its differing byte columns only (CRC-32C is
-   affine, so a table per byte position suffices).
+   affine, so a table per byte position suffices), or record by record when many differ.
 4. A record's layout (:mod:`tbwriter.decode`) says which bytes every record of its shape
    shares; records keyed on those bytes fall into classes (one per tag, usually), and
    each class is unpacked column-wise.  Records that share their shape with few others
@@ -31,8 +32,9 @@ import numpy as np
 from google_crc32c import value as crc32c
 
 from tbwriter import decode
-from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, RecordError, header_problem, masked_crc
+from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, RecordError, header_problem
 
+_U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
 
 
@@ -112,7 +114,7 @@ class Sink:
 
 _WALK = 16  # records walked one by one (beyond three periods) before looking for a period
 _MIN_BULK = 24  # records of one length below which decoding them one by one is cheaper
-_CHAIN_BYTES = 1 << 24  # most bytes searched at once for known headers when no period is found
+_CHAIN_BYTES = 1 << 21  # most bytes searched at once for known headers (no period found)
 _OWN_GROUP = 1024  # repeats of a periodic run from which each position is its own group, read in place
 _MAX_BULK_LENGTH = 4096  # longer records (images...) are few; the byte-column work would not pay
 _MAX_TINY_LAYOUTS = 8  # shapes in a row matching one record each before a group is decoded one by one
@@ -223,44 +225,36 @@ def index_records(buf: bytes) -> RecordIndex:
 def _chain(buf: bytes, pos: int, known: dict[bytes, int], span: int) -> tuple[np.ndarray, np.ndarray]:
     """Records from ``pos`` on (within ``span`` bytes) whose headers are among ``known``.
 
-    Every byte offset whose 12 bytes equal a known header is a candidate; a candidate is
-    kept if another one's end points at it; the records are the prefix in which each one
-    ends where the next begins.  The chain stops before an unknown length, a torn record
-    or a coincidence inside a record's data; the walk takes over there.
+    Every byte offset whose 12 bytes form a known header is a candidate; the records are
+    the candidates from ``pos`` on in which each one ends where the next begins.  The chain
+    stops before an unknown length, a torn record or a look-alike inside a record's data;
+    the walk takes over there.
     """
-    end = min(len(buf), pos + span)
-    heads = {length: np.frombuffer(head, np.uint8) for head, length in known.items()}
-    if end - pos < HEADER_SIZE or not heads:
+    count = min(len(buf), pos + span) - HEADER_SIZE + 1 - pos  # offsets a whole header fits after
+    if count <= 0 or not known:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    # sieve on the first two bytes of the length CRC (a byte lookup is the cheapest pass over
-    # every offset), then check all 12 bytes
+    heads = sorted((length, _U32.unpack_from(head, 8)[0]) for head, length in known.items())
+    known_lengths, known_crcs = np.array(heads, np.int64).T
+    # the u64 at every byte offset (a strided view, no copy): few are small enough to be a
+    # known length but not zero (in runs of zero bytes, every offset would be), and of those
+    # only headers carry the length's CRC after it
+    every = np.ndarray((count,), "<u8", buf, pos, (1,))
     data = np.frombuffer(buf, np.uint8)
-    crc_bytes = {(int(h[8]), int(h[9])) for h in heads.values()}
-    firsts = np.zeros(256, bool)
-    firsts[[b for b, _ in crc_bytes]] = True
-    cand = np.flatnonzero(firsts[data[pos + 8:end - FOOTER_SIZE]]) + pos
-    pairs = np.zeros((256, 256), bool)
-    pairs[tuple(zip(*crc_bytes))] = True
-    cand = cand[pairs[data[cand + 8], data[cand + 9]]]
-    view = np.lib.stride_tricks.sliding_window_view(data, HEADER_SIZE)[cand]
-    lengths = np.ascontiguousarray(view[:, :8]).view("<u8")[:, 0].astype(np.int64)
-    ok = np.zeros(len(cand), bool)
-    for length, head in heads.items():
-        at = lengths == length
-        ok[at] = (view[at] == head).all(axis=1)
-    cand, lengths = cand[ok], lengths[ok]
+    small = every <= heads[-1][0]
+    np.logical_and(small, np.logical_or(data[pos:pos + count], data[pos + 1:pos + count + 1]), out=small)
+    cand = np.flatnonzero(small)
+    lengths = every[cand].astype(np.int64)
+    at = np.minimum(np.searchsorted(known_lengths, lengths), len(heads) - 1)
+    crcs = np.ndarray((count,), "<u4", buf, pos + 8, (1,))[cand]
+    ok = (known_lengths[at] == lengths) & (known_crcs[at] == crcs)
+    cand, lengths = cand[ok] + pos, lengths[ok]
     after = cand + lengths + HEADER_SIZE + FOOTER_SIZE
-    fits = after <= len(buf)
-    cand, lengths, after = cand[fits], lengths[fits], after[fits]
-    targeted = np.zeros(len(cand), bool)  # candidates another one's end points at
-    hit = np.minimum(np.searchsorted(cand, after), len(cand) - 1)
-    targeted[hit[cand[hit] == after]] = True
-    targeted[:1] = cand[:1] == pos
-    cand, lengths, after = cand[targeted], lengths[targeted], after[targeted]
     if not len(cand) or cand[0] != pos:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     broken = np.flatnonzero(cand[1:] != after[:-1])
     n = int(broken[0]) + 1 if len(broken) else len(cand)
+    if after[n - 1] > len(buf):  # torn: left to the walk, which reports it
+        n -= 1
     return cand[:n], lengths[:n]
 
 
@@ -357,17 +351,6 @@ def _payload(data: bytes, v: decode.ValueSlot, decode_what: str | None):
     return None
 
 
-def _stretches(starts: np.ndarray, most: int | None = None) -> list[tuple[int, int]] | None:
-    """``(a, b)`` index ranges of ``starts`` in which consecutive records are equally spaced
-    (None if there are more than ``most``)."""
-    gaps = np.diff(starts)
-    cuts = np.flatnonzero(gaps[1:] != gaps[:-1]) + 2  # a new stretch starts after each change
-    if most is not None and len(cuts) >= most:
-        return None
-    cuts = cuts.tolist()
-    return list(zip([0] + cuts, cuts + [len(starts)]))
-
-
 def _groups(lengths: np.ndarray, runs: list[tuple[int, int, int]]):
     """Yield ``(record indices, length)`` of the groups to decode together.
 
@@ -389,18 +372,15 @@ def _groups(lengths: np.ndarray, runs: list[tuple[int, int, int]]):
 def _gather_rows(padded: np.ndarray, starts: np.ndarray, width: int) -> np.ndarray:
     """Rows of ``width`` bytes from each of ``starts``, as one 2-D array.
 
-    Records of one length sit at regular intervals over long stretches (one per step), so
-    each stretch is one strided view: a single stretch is used as is, several are copied
-    together, and only scattered records take numpy's (slow) fancy indexing.
+    Evenly spaced records (one position of a periodic run) are read in place, as a strided
+    view; others are copied, as ``width``-byte items (numpy then copies whole items, not
+    byte after byte).
     """
-    stretches = _stretches(starts, most=len(starts) // 8)
-    if stretches is None:
-        return np.lib.stride_tricks.sliding_window_view(padded, width)[starts]
-    parts = []
-    for a, b in stretches:
-        step = int(starts[a + 1] - starts[a]) if b - a > 1 else 1
-        parts.append(np.ndarray((b - a, width), np.uint8, padded, int(starts[a]), (step, 1)))
-    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    gaps = np.diff(starts)
+    if len(gaps) and (gaps == gaps[0]).all():
+        return np.ndarray((len(starts), width), np.uint8, padded, int(starts[0]), (int(gaps[0]), 1))
+    every = np.ndarray((len(padded) - width + 1,), f"V{width}", padded, 0, (1,))
+    return every[starts].view(np.uint8).reshape(len(starts), width)
 
 
 _CRC_TABLES = np.zeros((0, 256), np.uint32)
@@ -441,25 +421,29 @@ class _Group:
 
     def first_bad_crc(self) -> int | None:
         """Index (in the file) of the first record of this group whose data CRC fails, or None."""
+        crc = self._crcs()
         if self.bulk:
-            crc = self._crcs()
             stored = _typed(self.rows, self.length, "<u4")
-            bad = np.flatnonzero(((crc >> 15) | (crc << 17)) + np.uint32(0xA282EAD8) != stored)
         else:
-            bad = [i for i, s in enumerate(self.starts.tolist())
-                   if masked_crc(bytes(self.buf[s:s + self.length]))
-                   != struct.unpack_from("<I", self.buf, s + self.length)[0]]
+            stored = np.array([_U32.unpack_from(self.buf, s + self.length)[0] for s in self.starts.tolist()],
+                              np.uint32)
+        bad = np.flatnonzero(((crc >> 15) | (crc << 17)) + np.uint32(0xA282EAD8) != stored)
         return int(self.idx[bad].min()) if len(bad) else None
 
     def _crcs(self) -> np.ndarray:
         """CRC-32C of every record's data: the first record's, corrected where bytes differ.
 
         Adjacent differing bytes are looked up in pairs, in a 65536-entry table per pair.
+        When many bytes differ (histograms) or the records are few, google-crc32c's ~0.5 µs a
+        record is cheaper than the ~4 ns a record and ~20 µs a table of each differing byte.
         """
+        n = len(self.starts)
+        columns = np.flatnonzero(self.varying).tolist() if self.bulk else []
+        if not self.bulk or len(columns) * (4 * n + 20_000) > 500 * n:
+            return np.array([crc32c(bytes(self.buf[s:s + self.length])) for s in self.starts.tolist()], np.uint32)
         tables = _crc_tables(self.length)
         first = self.rows[0]
-        crc = np.full(len(self.rows), crc32c(first[:self.length].tobytes()), np.uint32)
-        columns = np.flatnonzero(self.varying).tolist()
+        crc = np.full(n, crc32c(first[:self.length].tobytes()), np.uint32)
         while columns:
             c = columns.pop(0)
             low = tables[self.length - 1 - c]
@@ -516,18 +500,19 @@ class _Group:
         A probe record's layout says which bits every record of its shape shares; a key of
         those bits splits the remaining records into classes (one per tag, usually), and each
         class whose own layout fixes the same bits is emitted whole.  Classes of another
-        shape go round again with their own layout.  The probe is the first remaining
-        record, or after a one-off record, one from the middle (more likely the usual shape).
+        shape go round again with their own layout.  The probe is the middle remaining record:
+        more likely of the usual shape than the first (a one-off, or an early step whose short
+        varint leaves room for a longer tag), whose mask would scatter the others.
         """
-        remaining, tiny, probe, unparsed = keep, 0, 0, keep[:0]
+        remaining, tiny, unparsed = keep, 0, keep[:0]
         while len(remaining):
             if tiny >= _MAX_TINY_LAYOUTS:  # records of one length but all shapes: text, histograms
                 break
+            probe = len(remaining) // 2
             layout = self._layout(remaining[probe])
             if layout is None:  # not an Event: left to the one-by-one decoder, which reports it
                 unparsed = np.append(unparsed, remaining[probe])
                 remaining, tiny = np.delete(remaining, probe), tiny + 1
-                probe = len(remaining) // 2
                 continue
             mask = self._shape_mask(layout)
             key, exact = self._keys(remaining, mask)
@@ -552,7 +537,6 @@ class _Group:
                         retry = [np.delete(remaining, probe)]
                         break
             remaining = np.concatenate(retry) if retry else remaining[:0]
-            probe = len(remaining) // 2 if tiny else 0
         return np.concatenate([remaining, unparsed])
 
     def _keys(self, rows: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -561,16 +545,16 @@ class _Group:
         whole = len(rows) == len(self.rows)
         mask_bytes = mask.view(np.uint8)
         columns = np.flatnonzero(mask_bytes).tolist()
-        key = np.zeros(len(rows), np.uint64)
         if len(columns) <= 8:
+            key = np.zeros(len(rows), np.uint64)
             for j, c in enumerate(columns):
                 column = self.rows[:, c] if whole else self.rows[rows, c]
                 key |= (column & mask_bytes[c]).astype(np.uint64) << np.uint64(8 * j)
             return key, True
-        words = self.words if whole else self.words[rows]
-        for j in np.flatnonzero(mask).tolist():
-            key = key * np.uint64(0x9E3779B97F4A7C15) ^ (words[:, j] & mask[j])
-        return key, False
+        used = np.flatnonzero(mask)
+        words = (self.words if whole else self.words[rows])[:, used] & mask[used]
+        powers = np.cumprod(np.full(len(used), 0x9E3779B97F4A7C15, np.uint64))  # wrapping: a polynomial hash
+        return (words * powers).sum(axis=1, dtype=np.uint64), False
 
     @staticmethod
     def _split(rows: np.ndarray, key: np.ndarray, first: int):

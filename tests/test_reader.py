@@ -258,15 +258,19 @@ def test_every_shape_of_event_decodes_exactly(tmp_path, seed):
         assert data[(".", tag)].value.tolist() == [float(v.item()) for v in values]
 
 
-@pytest.mark.parametrize("records", [5, 200])
+@pytest.mark.parametrize("records, tags", [(5, 2), (200, 2), (3000, 4)])
 @pytest.mark.parametrize("damage", ["length", "data", "footer", "torn"])
-def test_damage_anywhere_in_small_and_large_files(tmp_path, records, damage):
+def test_damage_anywhere_in_small_and_large_files(tmp_path, records, tags, damage):
     path = tmp_path / "events.out.tfevents.1.x"
     events = [frame(bytes.fromhex("0900000040fc54d941") + b"\x1a\x0dbrain.Event:2")]
     with SummaryWriter(tmp_path / "w") as w:
         w.add_scalar("warm", 0.0, 0)
-    for i in range(records):  # two tags of different lengths: points after the damage in both are dropped
-        tag = b"loss" if i % 2 == 0 else b"l"
+    names = [b"loss", b"l", b"acc", b"lr/x"][:tags]
+    rng = np.random.default_rng(records)
+    chosen = []  # tags of different lengths; points after the damage in every tag are dropped
+    for i in range(records):  # two tags in turn (a period), or four at random (no period: a header search)
+        tag = names[i % 2] if tags == 2 else names[int(rng.integers(tags))]
+        chosen.append(tag.decode())
         value = b"\x0a" + bytes([len(tag)]) + tag + b"\x15" + np.float32(i).tobytes()
         events.append(frame(bytes.fromhex("0900004040fc54d94110") + bytes([i % 128 or 1])
                             + b"\x2a" + bytes([len(value) + 2]) + b"\x0a" + bytes([len(value)]) + value))
@@ -281,8 +285,31 @@ def test_damage_anywhere_in_small_and_large_files(tmp_path, records, damage):
     path.write_bytes(bytes(raw))
     with pytest.warns(DamagedRecordWarning, match=rf"at byte offset {offset}$"):
         data = read_scalars(path)
-    assert data[(".", "loss")].value.tolist() == list(range(0, bad - 1, 2))
-    assert data[(".", "l")].value.tolist() == list(range(1, bad - 1, 2))
+    for tag in set(chosen):
+        assert data[(".", tag)].value.tolist() == [i for i in range(bad - 1) if chosen[i] == tag]
+
+
+def test_damaged_histogram_in_a_group_of_many(tmp_path):
+    """Records whose bytes mostly differ (histograms) have their CRCs checked one by one; damage
+    there stops reading too."""
+    from tbwriter.record import iter_records
+    rng = np.random.default_rng(5)
+    with SummaryWriter(tmp_path / "clean") as w:
+        for step in range(40):
+            w.add_histogram("weights", rng.normal(size=500), step, bins=30)  # records of one length
+    clean = next((tmp_path / "clean").glob("events.out.tfevents.*"))
+    offsets = [offset for offset, _ in iter_records(clean)]
+    raw = bytearray(clean.read_bytes())
+    raw[offsets[21] + 100] ^= 0x01  # the data of the histogram at step 20
+    damaged = tmp_path / "damaged" / clean.name
+    damaged.parent.mkdir()
+    damaged.write_bytes(bytes(raw))
+    with pytest.warns(DamagedRecordWarning, match=rf"at byte offset {offsets[21]}$"):
+        h = read_histograms(damaged.parent)[(".", "weights")]
+    steps, _, arrays = tensorboard_view(tmp_path / "clean", "histograms")["weights"]
+    assert h.step.tolist() == steps[:20]
+    for mine, theirs in zip(h.buckets, arrays[:20]):
+        np.testing.assert_allclose(mine, theirs, rtol=1e-6)
 
 
 def test_one_off_records_before_the_common_shape(tmp_path):
