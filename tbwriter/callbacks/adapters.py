@@ -83,18 +83,17 @@ def named_weights(model: object) -> Iterator[tuple[str, object]]:
             yield w.path.replace(":", "_"), _to_numpy(w)
     elif hasattr(model, "named_parameters"):
         for name, p in model.named_parameters():
-            yield name, p.detach().cpu().numpy()
+            yield name, _to_numpy(p)
 
 
 def _to_numpy(value: object) -> object:
-    import numpy as np
-    if hasattr(value, "detach"):  # a torch tensor
-        return value.detach().cpu().numpy()
+    from tbwriter.arrays import to_numpy  # numpy stays out of `import tbwriter.callbacks`
+
     if hasattr(value, "path") and hasattr(value, "value"):  # a Keras variable: read its backend tensor
         return _to_numpy(value.value)
-    if hasattr(value, "numpy"):  # a TensorFlow tensor
+    if hasattr(value, "numpy") and not hasattr(value, "detach"):  # a TensorFlow tensor
         return value.numpy()
-    return np.asarray(value)
+    return to_numpy(value)
 
 
 def number(value: object) -> float:

@@ -17,6 +17,7 @@ import operator
 
 import numpy as np
 
+from tbwriter.arrays import to_numpy
 from tbwriter.summaries.buckets import N_BUCKETS, TF_EDGES, count_tf_buckets
 from tbwriter.summaries.metadata import TENSOR, metadata, summary_value, tensor_proto
 
@@ -35,14 +36,8 @@ def tensor_value(tag: str, rows: np.ndarray) -> bytes:
 
 def as_array(values: object, method: str, tag: str) -> np.ndarray:
     """A real-valued numpy array from numpy/torch/nested-list ``values`` (torch is recognised by duck typing)."""
-    if hasattr(values, "detach") and hasattr(values, "cpu"):  # torch.Tensor on any device
-        tensor = values.detach().cpu()
-        try:
-            values = tensor.numpy()
-        except TypeError:  # bfloat16 and other dtypes numpy lacks
-            values = tensor.float().numpy()
     try:
-        array = np.asarray(values)
+        array = to_numpy(values)
     except (ValueError, TypeError) as e:  # ragged nested lists
         raise TypeError(f"{method}(tag={tag!r}): values must be a numeric array, nested list or tensor; "
                         f"got {type(values).__name__} ({e})") from None

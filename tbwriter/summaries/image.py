@@ -12,22 +12,13 @@ import sys
 
 import numpy as np
 
+from tbwriter.arrays import to_numpy
 from tbwriter.summaries.metadata import BLOB_SEQUENCE, metadata, summary_value, tensor_proto
 from tbwriter.summaries.png import encode_png
 
 DT_STRING = 7
 _IMAGES_METADATA = metadata("images", data_class=BLOB_SEQUENCE)
 _CHANNELS = (1, 3, 4)
-
-
-def as_array(value: object) -> np.ndarray:
-    """A numpy array from numpy input, nested lists, or a torch tensor on any device (bfloat16 included)."""
-    if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch, recognised without importing it
-        value = value.detach().cpu()
-        if str(getattr(value, "dtype", "")) == "torch.bfloat16":  # numpy has no bfloat16
-            value = value.float()
-        return value.numpy()
-    return np.asarray(value)
 
 
 def _to_uint8(array: np.ndarray, method: str, tag: str) -> np.ndarray:
@@ -68,7 +59,7 @@ def to_batch(img_tensor: object, dataformats: object, method: str, tag: str) -> 
         need = "N, H and W, and optionally C" if batched else "H and W, and optionally C (use add_images for a batch)"
         raise ValueError(f"{where}: dataformats must name {need}, each once; got {dataformats!r}")
     try:
-        array = as_array(img_tensor)
+        array = to_numpy(img_tensor)
     except (TypeError, ValueError, RuntimeError) as e:
         raise TypeError(f"{where}: img_tensor must be a numpy array or torch tensor, "
                         f"got {type(img_tensor).__name__}: {e}") from None
