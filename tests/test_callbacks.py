@@ -331,3 +331,18 @@ def test_readme_callbacks_example_runs(tmp_path, monkeypatch):
 def test_bad_arguments_are_refused_by_name(make, error, message):
     with pytest.raises(error, match=message):
         make()
+
+
+def test_weight_histograms_of_a_bfloat16_torch_model(tmp_path):
+    torch = pytest.importorskip("torch")
+    from eventcheck import raw_events
+
+    net = torch.nn.Linear(3, 2).to(torch.bfloat16)
+    cbs = cb.CallbackList([cb.TensorBoard(tmp_path, histogram_freq=1)], model=net)
+    cbs.on_train_begin()
+    cbs.on_epoch_end(0, {"loss": 0.5})
+    cbs.on_train_end()
+    counts = {v.tag: np.frombuffer(v.tensor.tensor_content, "<f8").reshape(-1, 3)[:, 2].sum()
+              for e in raw_events(tmp_path / "train") if e.HasField("summary") for v in e.summary.value
+              if v.tag.endswith("/histogram")}
+    assert counts == {"weight/histogram": 6.0, "bias/histogram": 2.0}
