@@ -117,8 +117,7 @@ class SummaryWriter:
                             f"got {type(tag_scalar_dict).__name__}")
         values = {check_tag(k, "add_scalars"): to_float(v, "add_scalars", f"{main_tag}/{k}")
                   for k, v in tag_scalar_dict.items()}
-        step = to_step(global_step, "add_scalars", main_tag)
-        wall = _now() if walltime is None else to_walltime(walltime, "add_scalars", main_tag)
+        step, wall = self._when("add_scalars", main_tag, global_step, walltime)
         for key, value in values.items():
             self._sub_writer(main_tag.replace("/", "_") + "_" + key).add_scalar(main_tag, value, step, wall)
 
@@ -174,7 +173,8 @@ class SummaryWriter:
         target = self if run_name is None else self._sub_writer(run_name)
         if target._session_hparams is None:
             target._session_hparams, target._session_open = checked, True
-            target._file.append(encode.summary_event(_now(), 0, hparams.session_start_value(checked, _now())))
+            now = _now()
+            target._file.append(encode.summary_event(now, 0, hparams.session_start_value(checked, now)))
         if metrics:
             target.log_metrics(metrics, step)
 
@@ -196,7 +196,8 @@ class SummaryWriter:
             raise ValueError(f"end_hparams: status must be one of {', '.join(hparams.STATUSES)}, got {status!r}")
         if self._session_open:
             self._session_open = False
-            self._file.append(encode.summary_event(_now(), 0, hparams.session_end_value(status, _now())))
+            now = _now()
+            self._file.append(encode.summary_event(now, 0, hparams.session_end_value(status, now)))
         for sub in self._sub_writers.values():
             sub.end_hparams(status)
 
