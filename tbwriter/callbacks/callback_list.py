@@ -16,21 +16,39 @@
 ``cbs.model.stop_training`` is the stop flag in every case. ``optimizer`` (torch, Keras or any object with
 ``learning_rate``) is what the learning-rate callbacks read and set; without it, ``model.optimizer`` is used.
 ``**params`` (``epochs``, ``steps``, ``verbose``) reach every callback's ``set_params``.
+
+Under many ranks (torchrun, SLURM; see :mod:`tbwriter.distributed`) every rank runs the same list and they
+take the same decisions: with ``sync="epoch"`` (the default) the numbers in the epoch-end and evaluation-end
+logs are replaced by their mean over the ranks before any callback sees them, and ``model.stop_training`` is
+true on every rank if it is on any, after each epoch end (and after each batch end when a TerminateOnNaN
+decides there). ``sync="batch"`` also averages every batch's logs (a collective per batch);
+``sync="none"``, for logs that are already global, uses them as given. CSVLogger, TensorBoard and
+ProgbarLogger run on rank 0 only; ModelCheckpoint saves on rank 0 and every rank waits for the file.
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
+from tbwriter import distributed
 from tbwriter.callbacks.adapters import LoopModel
 from tbwriter.callbacks.callback import Callback, is_default
+from tbwriter.callbacks.csv_logger import CSVLogger
 from tbwriter.callbacks.history import History
 from tbwriter.callbacks.progbar_logger import ProgbarLogger
+from tbwriter.callbacks.tensorboard import TensorBoard
+from tbwriter.callbacks.terminate_on_nan import TerminateOnNaN
 
 _INDEXED_HOOKS = ("on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_batch_end",
                   "on_test_batch_begin", "on_test_batch_end", "on_predict_batch_begin", "on_predict_batch_end",
                   "on_batch_begin", "on_batch_end")
 _RUN_HOOKS = ("on_train_begin", "on_train_end", "on_test_begin", "on_test_end", "on_predict_begin",
               "on_predict_end")
+_SYNCS = ("epoch", "batch", "none")
+_BATCH_ENDS = ("on_train_batch_end", "on_test_batch_end", "on_batch_end")
+_TRAIN_BATCH_ENDS = ("on_train_batch_end", "on_batch_end")
+# They only write files or print: on one rank is enough, and on more would write each file twice.
+_RANK_ZERO_ONLY = (CSVLogger, TensorBoard, ProgbarLogger)
 
 
 def _flatten(callbacks: object) -> list:
@@ -61,8 +79,12 @@ def _runs(name: str, callbacks: Iterable) -> list:
 def _indexed_hook(name: str):
     def hook(self, index: int, logs: dict | None = None) -> None:
         logs = _pythonify(logs)
+        if name in self._averaged:
+            self._average(logs, name)
         for run in self._hooks[name]:
             run(index, logs)
+        if name in self._agreed:
+            self.model.stop_training = distributed.any_rank(self.model.stop_training, f"CallbackList.{name}")
     hook.__name__ = name
     return hook
 
@@ -73,6 +95,8 @@ def _run_hook(name: str):
             self.model.stop_training = False
             self._bind()  # callbacks appended since construction take part too
         logs = _pythonify(logs)
+        if name in self._averaged:
+            self._average(logs, name)
         for run in self._hooks[name]:
             run(logs)
     hook.__name__ = name
@@ -80,11 +104,25 @@ def _run_hook(name: str):
 
 
 class CallbackList(Callback):
-    """Calls every callback's hook once, in order; see the module docstring for a loop."""
+    """Calls every callback's hook once, in order; see the module docstring for a loop.
+
+    Args (Keras's, plus ``optimizer`` and ``sync``):
+        callbacks: callbacks, or nested lists of them.
+        add_history, add_progbar: append a History / ProgbarLogger unless the list has one.
+        model: the model callbacks act on (Keras, torch, any object or None).
+        optimizer: what the learning-rate callbacks read and set (default ``model.optimizer``).
+        sync: under more than one rank, which logs are averaged over the ranks: ``"epoch"`` (default:
+            epoch-end and evaluation-end logs), ``"batch"`` (every batch's logs too) or ``"none"``
+            (logs already global). One process ignores it.
+        **params: ``epochs``, ``steps``, ``verbose``, for every callback's ``set_params``.
+    """
 
     def __init__(self, callbacks: object = None, add_history: bool = False, add_progbar: bool = False,
-                 model: object = None, optimizer: object = None, **params) -> None:
+                 model: object = None, optimizer: object = None, *, sync: str = "epoch", **params) -> None:
         super().__init__()
+        if sync not in _SYNCS:
+            raise ValueError(f"CallbackList: sync must be one of {', '.join(map(repr, _SYNCS))}, got {sync!r}")
+        self.sync = sync
         self.callbacks = _flatten(callbacks)
         self._history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
         self._progbar = next((cb for cb in self.callbacks if isinstance(cb, ProgbarLogger)), None)
@@ -101,9 +139,26 @@ class CallbackList(Callback):
         self._bind()
 
     def _bind(self) -> None:
-        self._hooks = {name: _runs(name, self.callbacks) for name in (*_INDEXED_HOOKS, *_RUN_HOOKS)}
+        me = distributed.detect()  # again at train begin: the process group may have started since
+        here = [cb for cb in self.callbacks if me.rank == 0 or not isinstance(cb, _RANK_ZERO_ONLY)]
+        self._hooks = {name: _runs(name, here) for name in (*_INDEXED_HOOKS, *_RUN_HOOKS)}
+        averaged: tuple[str, ...] = ()
+        agreed: tuple[str, ...] = ()
+        if me.world_size > 1 and self.sync != "none":
+            averaged = ("on_epoch_end", "on_test_end", *(_BATCH_ENDS if self.sync == "batch" else ()))
+            # A stop decided at a batch end must hold on every rank before the loop's next batch.
+            batch_stops = self.sync == "batch" or any(isinstance(cb, TerminateOnNaN) for cb in here)
+            agreed = ("on_epoch_end", *(_TRAIN_BATCH_ENDS if batch_stops else ()))
+        self._averaged, self._agreed = frozenset(averaged), frozenset(agreed)
 
-    def set_model(self, model: object) -> None:
+    @staticmethod
+    def _average(logs: dict, hook: str) -> None:
+        """Replace the numbers in ``logs`` by their mean over the ranks (an int stays an int when the mean is)."""
+        numbers = {key: value for key, value in logs.items() if type(value) is float or type(value) is int}
+        for key, mean in distributed.mean_over_ranks(numbers, f"CallbackList.{hook}").items():
+            logs[key] = int(mean) if type(logs[key]) is int and mean.is_integer() else mean
+
+    def set_model(self, model: Any) -> None:
         super().set_model(model)
         if getattr(model, "stop_training", None) is None:
             model.stop_training = False  # torch modules and plain objects get the flag Keras models have
