@@ -357,6 +357,13 @@ def test_a_nan_loss_on_one_rank_stops_every_rank_after_the_same_batch(launched, 
 
 
 @pytest.mark.slow
+def test_base_logger_epoch_means_are_averaged_over_the_ranks(launched):
+    _, results = launched
+    alone = [sum(rank + batch for batch in range(scenarios.BATCHES)) / scenarios.BATCHES for rank in (0, 1)]
+    assert results[0]["base_logger"] == results[1]["base_logger"] == {"loss": (alone[0] + alone[1]) / 2}
+
+
+@pytest.mark.slow
 def test_ranks_with_different_keys_get_a_clear_error_not_a_hang(launched):
     _, results = launched
     message = ("CallbackList.on_epoch_end: the ranks logged different metrics, so they cannot be averaged "

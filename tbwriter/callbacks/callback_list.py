@@ -27,11 +27,12 @@ ProgbarLogger run on rank 0 only; ModelCheckpoint saves on rank 0 and every rank
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from tbwriter import distributed
 from tbwriter.callbacks.adapters import LoopModel
+from tbwriter.callbacks.base_logger import BaseLogger
 from tbwriter.callbacks.callback import Callback, is_default
 from tbwriter.callbacks.csv_logger import CSVLogger
 from tbwriter.callbacks.history import History
@@ -79,12 +80,8 @@ def _runs(name: str, callbacks: Iterable) -> list:
 def _indexed_hook(name: str):
     def hook(self, index: int, logs: dict | None = None) -> None:
         logs = _pythonify(logs)
-        if name in self._averaged:
-            self._average(logs, name)
         for run in self._hooks[name]:
             run(index, logs)
-        if name in self._agreed:
-            self.model.stop_training = distributed.any_rank(self.model.stop_training, f"CallbackList.{name}")
     hook.__name__ = name
     return hook
 
@@ -95,8 +92,6 @@ def _run_hook(name: str):
             self.model.stop_training = False
             self._bind()  # callbacks appended since construction take part too
         logs = _pythonify(logs)
-        if name in self._averaged:
-            self._average(logs, name)
         for run in self._hooks[name]:
             run(logs)
     hook.__name__ = name
@@ -142,21 +137,34 @@ class CallbackList(Callback):
         me = distributed.detect()  # again at train begin: the process group may have started since
         here = [cb for cb in self.callbacks if me.rank == 0 or not isinstance(cb, _RANK_ZERO_ONLY)]
         self._hooks = {name: _runs(name, here) for name in (*_INDEXED_HOOKS, *_RUN_HOOKS)}
-        averaged: tuple[str, ...] = ()
-        agreed: tuple[str, ...] = ()
-        if me.world_size > 1 and self.sync != "none":
-            averaged = ("on_epoch_end", "on_test_end", *(_BATCH_ENDS if self.sync == "batch" else ()))
-            # A stop decided at a batch end must hold on every rank before the loop's next batch.
-            batch_stops = self.sync == "batch" or any(isinstance(cb, TerminateOnNaN) for cb in here)
-            agreed = ("on_epoch_end", *(_TRAIN_BATCH_ENDS if batch_stops else ()))
-        self._averaged, self._agreed = frozenset(averaged), frozenset(agreed)
+        if me.world_size == 1 or self.sync == "none":
+            return
+        # The collectives are steps in the hook lists: a hook that needs none costs what it costs alone.
+        for name in ("on_epoch_end", "on_test_end", *(_BATCH_ENDS if self.sync == "batch" else ())):
+            # BaseLogger makes epoch logs out of this rank's batch logs: its keys are averaged too.
+            first = [cb.on_epoch_end for cb in here if isinstance(cb, BaseLogger)] if name == "on_epoch_end" else []
+            self._hooks[name] = [*first, self._averager(name), *(run for run in self._hooks[name] if run not in first)]
+        # A stop decided at a batch end must hold on every rank before the loop's next batch.
+        batch_stops = self.sync == "batch" or any(isinstance(cb, TerminateOnNaN) for cb in here)
+        for name in ("on_epoch_end", *(_TRAIN_BATCH_ENDS if batch_stops else ())):
+            self._hooks[name].append(self._agreement(name))
 
     @staticmethod
-    def _average(logs: dict, hook: str) -> None:
-        """Replace the numbers in ``logs`` by their mean over the ranks (an int stays an int when the mean is)."""
-        numbers = {key: value for key, value in logs.items() if type(value) is float or type(value) is int}
-        for key, mean in distributed.mean_over_ranks(numbers, f"CallbackList.{hook}").items():
-            logs[key] = int(mean) if type(logs[key]) is int and mean.is_integer() else mean
+    def _averager(hook: str) -> Callable[..., None]:
+        """A step of ``hook``: the numbers in its logs become their means over the ranks (ints stay ints if whole)."""
+        def average(*args: Any) -> None:  # (index, logs) or (logs)
+            logs = args[-1]
+            numbers = {key: value for key, value in logs.items() if type(value) is float or type(value) is int}
+            for key, mean in distributed.mean_over_ranks(numbers, f"CallbackList.{hook}").items():
+                logs[key] = int(mean) if type(logs[key]) is int and mean.is_integer() else mean
+        return average
+
+    def _agreement(self, hook: str) -> Callable[[int, dict], None]:
+        """A last step of ``hook``: ``model.stop_training`` becomes true on every rank if it is on any."""
+        def agree(index: int, logs: dict) -> None:
+            model = self.model
+            model.stop_training = distributed.any_rank(bool(model.stop_training), f"CallbackList.{hook}")
+        return agree
 
     def set_model(self, model: Any) -> None:
         super().set_model(model)
