@@ -4,6 +4,7 @@
     me = distributed.detect()          # Ranks(rank=0, world_size=1, source='single process') alone
     if me.rank == 0:
         ...                            # what only one process should do
+    stop = distributed.any_rank(stop, "fit")                                   # true everywhere if anywhere
     means = distributed.mean_over_ranks({"val_loss": 0.31}, "on_epoch_end")   # the same dict on every rank
 
 The rank comes from ``torch.distributed`` when its process group is initialised, else from ``RANK`` /
@@ -159,16 +160,20 @@ def any_rank(flag: bool, who: str) -> bool:
     return bool(packed.item())
 
 
-def barrier() -> None:
-    """Wait until every rank gets here, when a process group is initialised; else return at once.
+def barrier(who: str) -> None:
+    """Wait until every rank gets here (one process: return at once).
 
         if distributed.detect().rank == 0:
             save(path)
-        distributed.barrier()      # path is complete before any rank goes on to read it
+        distributed.barrier("save")      # path is complete before any rank goes on to read it
+
+    Args:
+        who: the caller, named in errors.
     """
-    dist = _initialised()
-    if dist is None or dist.get_world_size() == 1:
+    me = detect()
+    if me.world_size == 1:
         return
+    dist = _group(who, me)
     if str(dist.get_backend()) == "nccl":  # NCCL's barrier must be told the device, or it guesses
         import torch
         dist.barrier(device_ids=[torch.cuda.current_device()])

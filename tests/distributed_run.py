@@ -144,6 +144,20 @@ def main(out: str) -> None:
                 break
         result[f"nan_{sync}"] = {"stopped": stopped, "batch_logs": recorder.batch_logs}
 
+    # -- a batch-level checkpoint is complete when any rank reads it after the batch end.
+    model = torch.nn.Linear(1, 1, bias=False)
+    batch_checkpoint = os.path.join(out, "batch", "last.pt")
+    cbs = CallbackList([callbacks.ModelCheckpoint(batch_checkpoint, save_freq=2)], model=model)
+    cbs.on_train_begin()
+    cbs.on_epoch_begin(0)
+    result["batch_read_back"] = []
+    for batch in range(BATCHES):
+        with torch.no_grad():
+            model.weight.fill_(batch)
+        cbs.on_train_batch_end(batch, {"loss": 1.0})
+        if batch % 2 == 1:  # saved at this batch
+            result["batch_read_back"].append(float(torch.load(batch_checkpoint)["weight"].item()))
+
     # -- BaseLogger's epoch means of this rank's batches are averaged over the ranks too.
     cbs = CallbackList([callbacks.BaseLogger()])
     cbs.on_train_begin()

@@ -84,7 +84,7 @@ def test_an_initialised_process_group_wins_over_the_variables(ranks):
         assert distributed.detect() == (0, 1, "torch.distributed")
         assert distributed.mean_over_ranks({"loss": 0.5}, "test") == {"loss": 0.5}
         assert distributed.any_rank(True, "test") is True
-        distributed.barrier()
+        distributed.barrier("test")
     finally:
         dist.destroy_process_group()
 
@@ -331,13 +331,15 @@ def test_one_csv_one_checkpoint_one_event_file_per_run(launched, tmp_path):
 
 
 @pytest.mark.slow
-def test_every_rank_reads_the_checkpoint_complete_after_the_epoch_end(launched):
-    _, results = launched
+def test_every_rank_reads_the_checkpoint_complete_after_the_hook(launched):
+    out, results = launched
+    assert os.listdir(out / "batch") == ["last.pt"]
     mean = [scenarios.mean_logs(e)["val_loss"] for e in range(results[0]["synced"]["last_epoch"] + 1)]
     best_so_far = [min(range(e + 1), key=lambda i: (mean[i], i)) for e in range(len(mean))]
     for rank in (0, 1):
         assert results[rank]["synced"]["read_back"] == [float(e) for e in best_so_far]
     assert len(set(best_so_far)) > 2  # the file changed under the readers several times
+    assert results[0]["batch_read_back"] == results[1]["batch_read_back"] == [1.0, 3.0]  # save_freq=2
 
 
 @pytest.mark.slow

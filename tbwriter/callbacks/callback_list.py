@@ -21,9 +21,10 @@ Under many ranks (torchrun, SLURM; see :mod:`tbwriter.distributed`) every rank r
 take the same decisions: with ``sync="epoch"`` (the default) the numbers in the epoch-end and evaluation-end
 logs are replaced by their mean over the ranks before any callback sees them, and ``model.stop_training`` is
 true on every rank if it is on any, after each epoch end (and after each batch end when a TerminateOnNaN
-decides there). ``sync="batch"`` also averages every batch's logs (a collective per batch);
-``sync="none"``, for logs that are already global, uses them as given. CSVLogger, TensorBoard and
-ProgbarLogger run on rank 0 only; ModelCheckpoint saves on rank 0 and every rank waits for the file.
+decides there). ``sync="batch"`` also averages every batch's logs (a collective per batch). ``sync="none"``
+does no collective at all: for logs that are already global, or a list that only one rank runs. CSVLogger,
+TensorBoard and ProgbarLogger run on rank 0 only; ModelCheckpoint saves on rank 0, and a barrier after it
+keeps every rank from reading the file before it is complete.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from tbwriter.callbacks.base_logger import BaseLogger
 from tbwriter.callbacks.callback import Callback, is_default
 from tbwriter.callbacks.csv_logger import CSVLogger
 from tbwriter.callbacks.history import History
+from tbwriter.callbacks.model_checkpoint import ModelCheckpoint
 from tbwriter.callbacks.progbar_logger import ProgbarLogger
 from tbwriter.callbacks.tensorboard import TensorBoard
 from tbwriter.callbacks.terminate_on_nan import TerminateOnNaN
@@ -75,6 +77,21 @@ def _runs(name: str, callbacks: Iterable) -> list:
     legacy = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}.get(name)
     return [getattr(cb, name) for cb in callbacks
             if not (is_default(getattr(cb, name)) and (legacy is None or is_default(getattr(cb, legacy))))]
+
+
+def _fence_checkpoints(runs: list, hook: str) -> list:
+    """``runs`` with a barrier after each ModelCheckpoint that saves in ``hook``: rank 0 gets there once its
+    file is complete, so the callbacks after it, on any rank, may read the checkpoint."""
+    def fence(index: int, logs: dict) -> None:
+        distributed.barrier(f"CallbackList.{hook}")
+
+    fenced = []
+    for run in runs:
+        fenced.append(run)
+        owner = getattr(run, "__self__", None)
+        if isinstance(owner, ModelCheckpoint) and (owner.save_freq == "epoch") == (hook == "on_epoch_end"):
+            fenced.append(fence)
+    return fenced
 
 
 def _indexed_hook(name: str):
@@ -144,9 +161,11 @@ class CallbackList(Callback):
             # BaseLogger makes epoch logs out of this rank's batch logs: its keys are averaged too.
             first = [cb.on_epoch_end for cb in here if isinstance(cb, BaseLogger)] if name == "on_epoch_end" else []
             self._hooks[name] = [*first, self._averager(name), *(run for run in self._hooks[name] if run not in first)]
-        # A stop decided at a batch end must hold on every rank before the loop's next batch.
-        batch_stops = self.sync == "batch" or any(isinstance(cb, TerminateOnNaN) for cb in here)
-        for name in ("on_epoch_end", *(_TRAIN_BATCH_ENDS if batch_stops else ())):
+        for name in ("on_epoch_end", *_TRAIN_BATCH_ENDS):
+            self._hooks[name] = _fence_checkpoints(self._hooks[name], name)
+        # A stop must hold on every rank before the loop goes on to its next batch or epoch.
+        at_batches = self.sync == "batch" or any(isinstance(cb, TerminateOnNaN) for cb in here)
+        for name in ("on_epoch_end", *(_TRAIN_BATCH_ENDS if at_batches else ())):
             self._hooks[name].append(self._agreement(name))
 
     @staticmethod

@@ -81,14 +81,10 @@ class ModelCheckpoint(MonitorCallback):
 
     def _save(self, epoch: int, batch: int | None, logs: dict) -> None:
         filepath = self._path(epoch, batch, logs)
-        try:
-            # Every rank decides (the same way, on the same logs), rank 0 writes.
-            if self._should_save(epoch, logs, filepath) and distributed.detect().rank == 0:
-                self._write(epoch, filepath)
-        finally:
-            distributed.barrier()  # every rank, saved or not: the file is complete before any rank reads it
-
-    def _write(self, epoch: int, filepath: str) -> None:
+        # Every rank decides (alike, on the same logs); rank 0 writes. Under many ranks, CallbackList puts a
+        # barrier after this hook, so no rank reads the file before it is complete.
+        if not self._should_save(epoch, logs, filepath) or distributed.detect().rank != 0:
+            return
         folder = os.path.dirname(filepath)
         if folder:
             os.makedirs(folder, exist_ok=True)
