@@ -168,6 +168,14 @@ def test_on_rank_1_every_call_is_validated_and_nothing_is_created(ranks, tmp_pat
         SummaryWriter(tmp_path / "rank1", purge_step=1.5)
 
 
+def test_the_stand_in_file_has_everything_the_writer_uses_of_an_event_file():
+    """A method the writer starts to call on its file must exist on the non-writing ranks' stand-in too."""
+    from tbwriter import writer
+
+    used = set(re.findall(r"\._file\.(\w+)", pathlib.Path(writer.__file__).read_text()))
+    assert used and {name for name in used if not hasattr(writer._Discarded, name)} == set()
+
+
 def test_rank_0_of_many_writes_as_one_process_does(ranks, tmp_path):
     ranks(RANK="0", WORLD_SIZE="2")
     with SummaryWriter(tmp_path) as w:
