@@ -257,6 +257,8 @@ def torchrun(script: str | os.PathLike, *args: str, cwd: os.PathLike) -> None:
     """Run ``script`` on 2 ranks; fail with both ranks' output if any rank fails."""
     env = {k: v for k, v in os.environ.items() if k not in RANK_VARIABLES}
     env.update(OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]))
+    if sys.platform.startswith("linux"):  # gloo on the loopback device, whatever the host name resolves to
+        env.setdefault("GLOO_SOCKET_IFNAME", "lo")
     out = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
                           str(script), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-5000:]
