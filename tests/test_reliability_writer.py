@@ -181,13 +181,19 @@ def test_deleted_run_directory_is_recreated_with_every_later_value(tmp_path):
     assert raw_events(run)[0].file_version == "brain.Event:2"
 
 
-def test_deleted_run_directory_that_cannot_be_recreated_is_an_error_and_keeps_the_values(tmp_path):
+def writer_whose_run_directory_became_a_file(tmp_path, closed: bool):
+    """A writer that logged step 0 (then was closed, or flushed) and whose run directory is now a file."""
     run = tmp_path / "run"
     w = SummaryWriter(run, flush_secs=3600)
     w.add_scalar("x", 0.0, 0)
-    w.flush()
+    w.close() if closed else w.flush()
     shutil.rmtree(run)
-    run.write_text("a file where the run directory was")
+    run.write_text("a file where the run directory was: no event file can be created there")
+    return w, run
+
+
+def test_deleted_run_directory_that_cannot_be_recreated_is_an_error_and_keeps_the_values(tmp_path):
+    w, run = writer_whose_run_directory_became_a_file(tmp_path, closed=False)
     w.add_scalar("x", 1.0, 1)
     with pytest.warns(RuntimeWarning, match="deleted or replaced"), pytest.raises(OSError, match="kept in memory"):
         w.flush()
@@ -218,12 +224,7 @@ def test_replaced_event_file_is_left_alone_and_logging_continues_in_a_new_one(tm
 # -- 5. stranded on a closed file ------------------------------------------------------------------------
 
 def test_values_queued_when_reopen_fails_are_an_error_then_written(tmp_path):
-    run = tmp_path / "run"
-    w = SummaryWriter(run, flush_secs=3600)
-    w.add_scalar("x", 0.0, 0)
-    w.close()
-    shutil.rmtree(run)
-    run.write_text("a file where the run directory was: the reopen cannot create it")
+    w, run = writer_whose_run_directory_became_a_file(tmp_path, closed=True)
     with pytest.raises(OSError, match="kept in memory"):
         w.add_scalar("x", 1.0, 1)  # the value is kept: the error says so, and it is not logged again
     with pytest.raises(OSError, match="kept in memory"):
