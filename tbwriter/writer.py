@@ -46,6 +46,9 @@ class _Discarded:
     def close(self) -> None:
         pass
 
+    def close_or_report(self) -> None:
+        pass
+
 
 def _rank_run(log_dir: str, ranks: object) -> tuple[str, bool]:
     """This process's run directory and whether it writes there (``SummaryWriter(ranks=...)``)."""
@@ -87,14 +90,11 @@ class SummaryWriter:
             step = to_step(purge_step, "SummaryWriter", "purge_step")
             # SessionLog(status=START) at purge_step: TensorBoard drops older events at steps >= it.
             first = (encode.event_head(_now(), step) + b"\x3a\x02\x08\x01",)
-        self._file: EventFile | _Discarded
-        if self._writes:
-            self._file = EventFile(self.log_dir, self.flush_secs, filename_suffix, first)
-            # A writer nobody holds any more (made in a function, never closed) writes what it has and
-            # closes its file then; exit closes the files of writers still held.
-            weakref.finalize(self, self._file.close_or_report).atexit = False
-        else:
-            self._file = _Discarded()
+        self._file: EventFile | _Discarded = (EventFile(self.log_dir, self.flush_secs, filename_suffix, first)
+                                              if self._writes else _Discarded())
+        # A writer nobody holds any more (made in a function, never closed) writes what it has and
+        # closes its file then; exit closes the files of writers still held.
+        weakref.finalize(self, self._file.close_or_report).atexit = False
         self._scalars = encode.ScalarEncoder()
         self._append, self._scalar_event = self._file.append, self._scalars.event  # hot path
         self._sub_writers: dict[str, SummaryWriter] = {}
