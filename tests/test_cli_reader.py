@@ -29,7 +29,9 @@ def tbwriter(*args, cwd=None):
 
 def readme_block(heading: str, language: str) -> str:
     section = README.split(heading, 1)[1]
-    return re.search(rf"```{language}\n(.*?)```", section, re.S).group(1)
+    block = re.search(rf"```{language}\n(.*?)```", section, re.S)
+    assert block, f"README.md has no {language} block under {heading!r}"
+    return block.group(1)
 
 
 def keras_csv_logger_file(path):

@@ -4,6 +4,7 @@ import pathlib
 import re
 import tracemalloc
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ from tbwriter import SummaryWriter, encode
 from tbwriter._proto import event_pb2
 from tbwriter.summaries import buckets, histogram
 
+torch: Any  # the module, or None without torch
 try:
     import torch
 except ImportError:  # only the tests that need torch skip: the numpy ones still run

@@ -83,7 +83,7 @@ def test_both_loaders_show_exactly_what_we_wrote(served, logdir):
 def test_served_counts_match_numpy(served):
     normal = served["rust"][("run", "normal")]
     assert [(w, s) for w, s, _ in normal] == [(1.7e9 + s, s) for s in range(3)]
-    for (_, _, rows), values in zip(normal, NORMAL):
+    for (_, _, rows), values in zip(normal, NORMAL, strict=True):
         check_tf_rows(np.array(rows), values)
     check_tf_rows(np.array(served["rust"][("run", "wide")][0][2]), WIDE)
     check_tf_rows(np.array(served["rust"][("run", "bfloat16")][0][2]), BF16.double().numpy())
