@@ -353,13 +353,21 @@ def test_failed_export_leaves_no_partial_file(tmp_path):
     target = tmp_path / "out.csv"
     target.write_text("the previous export\n")
     out = run_with_file_size_limit(200_000, "export", str(tmp_path / "logs"), "-o", str(target))
-    assert_one_line_error(out, "export", r"File too large")
+    assert_one_line_error(out, "export", rf"File too large: '{re.escape(str(target))}'$")
     assert target.read_text() == "the previous export\n" and sorted(os.listdir(tmp_path)) == ["logs", "out.csv"]
     out = run_with_file_size_limit(200_000, "export", str(tmp_path / "logs"), "--wide", "-o", str(tmp_path / "w.csv"))
     assert_one_line_error(out, "export", r"File too large")
     assert sorted(os.listdir(tmp_path)) == ["logs", "out.csv"]
     assert tbwriter("export", str(tmp_path / "logs"), "-o", str(target)).returncode == 0
     assert len(target.read_text().splitlines()) == 50_001 and oct(target.stat().st_mode & 0o777) != "0o600"
+
+
+def test_export_into_a_missing_directory_names_the_file_asked_for(tmp_path):
+    with SummaryWriter(tmp_path / "runs") as w:
+        w.add_scalar("x", 1.0, 0)
+    out = tbwriter("export", str(tmp_path / "runs"), "-o", str(tmp_path / "nodir" / "out.csv"))
+    assert_one_line_error(out, "export", rf"\[Errno 2\] No such file or directory: "
+                                         rf"'{re.escape(str(tmp_path / 'nodir' / 'out.csv'))}'$")
 
 
 def test_export_and_ls_keep_run_names_that_are_not_utf8(tmp_path):
