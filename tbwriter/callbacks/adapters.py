@@ -42,12 +42,15 @@ class LoopModel:
         self._get, self._set, self._save = get_weights, set_weights, save
 
     def get_weights(self) -> object:
+        """Calls the ``get_weights`` hook; a TypeError when none was given."""
         return self._need(self._get, "get_weights")()
 
     def set_weights(self, weights: object) -> None:
+        """Calls the ``set_weights`` hook with a snapshot ``get_weights`` returned."""
         self._need(self._set, "set_weights")(weights)
 
-    def save(self, filepath: str, overwrite: bool = True) -> None:
+    def save(self, filepath: str) -> None:
+        """Calls the ``save`` hook (for ``ModelCheckpoint``, also with ``save_weights_only``)."""
         self._need(self._save, "save")(filepath)
 
     save_weights = save
