@@ -362,6 +362,25 @@ def test_failed_export_leaves_no_partial_file(tmp_path):
     assert len(target.read_text().splitlines()) == 50_001 and oct(target.stat().st_mode & 0o777) != "0o600"
 
 
+def test_interrupted_export_leaves_no_partial_file(tmp_path):
+    with SummaryWriter(tmp_path / "logs") as w:
+        for i in range(200_000):
+            w.log_metrics({"a": i, "b": -i, "c": i / 3, "d": i / 7, "e": i / 11}, i)
+    target = tmp_path / "out.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "tbwriter", "export", str(tmp_path / "logs"), "-o", str(target)],
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+    writing: list[str] = []
+    while not writing and proc.poll() is None:  # wait until the export has written some rows, wherever it writes
+        writing = [f for f in os.listdir(tmp_path) if f != "logs" and os.path.getsize(tmp_path / f)]
+    proc.send_signal(signal.SIGSTOP)  # held mid-write (a million rows take seconds): the Ctrl-C lands there
+    assert proc.poll() is None, "the export ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGCONT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and err == "tbwriter export: interrupted\n", (proc.returncode, err)
+    assert sorted(os.listdir(tmp_path)) == ["logs"]
+
+
 def test_export_into_a_missing_directory_names_the_file_asked_for(tmp_path):
     with SummaryWriter(tmp_path / "runs") as w:
         w.add_scalar("x", 1.0, 0)
