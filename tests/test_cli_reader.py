@@ -157,6 +157,18 @@ def test_errors_are_one_line_and_nonzero(tmp_path, argv, message):
     assert len(out.stderr.splitlines()) == 1 and re.search(message, out.stderr.strip()), out.stderr
 
 
+@pytest.mark.parametrize("argv, message", [
+    (["nope"], r"^tbwriter: error: argument COMMAND: invalid choice: 'nope' .*\(see tbwriter --help\)$"),
+    (["convert"], r"^tbwriter convert: error: the following arguments are required: CSV, --logdir "),
+    (["plot", "runs", "-o", "x.png", "--cols", "x"], r"^tbwriter plot: error: argument --cols: invalid int value"),
+    (["export", "runs", "--bogus"], r"^tbwriter: error: unrecognized arguments: --bogus"),
+])
+def test_usage_errors_are_one_line_too(argv, message):
+    out = tbwriter(*argv)
+    assert out.returncode == 2 and out.stdout == "" and len(out.stderr.splitlines()) == 1, out.stderr
+    assert re.search(message, out.stderr), out.stderr
+
+
 def test_ls_kinds_counts_and_damage(tmp_path):
     torch_tb = pytest.importorskip("torch.utils.tensorboard")
     w = torch_tb.SummaryWriter(str(tmp_path / "torch"))
