@@ -8,7 +8,8 @@
 
 It validates input (a refused call writes nothing and leaves the writer usable),
 turns each call into Event bytes (``encode`` and ``summaries``) and appends them to an
-:class:`~tbwriter.eventfile.EventFile`.
+:class:`~tbwriter.eventfile.EventFile`. Under many ranks (torchrun, SLURM) only rank 0 writes by
+default: the other ranks validate and encode every call the same way and drop the bytes.
 """
 from __future__ import annotations
 
@@ -19,34 +20,72 @@ import warnings
 from collections.abc import Mapping
 from datetime import datetime
 
-from tbwriter import encode
+from tbwriter import distributed, encode
 from tbwriter.eventfile import EventFile
 from tbwriter.summaries import scalar
 from tbwriter.values import INT64_MAX, INT64_MIN, check_tag, to_float, to_step, to_walltime
 
 _now = time.time
+_RANKS = ("zero", "each", "any")
+
+
+class _Discarded:
+    """The EventFile of a rank that does not write: takes the encoded events and drops them, creates nothing."""
+
+    path = None
+
+    def append(self, data: bytes) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _rank_run(log_dir: str, ranks: object) -> tuple[str, bool]:
+    """This process's run directory and whether it writes there (``SummaryWriter(ranks=...)``)."""
+    if ranks == "any":
+        return log_dir, True
+    if ranks not in _RANKS:
+        raise ValueError(f"SummaryWriter: ranks must be one of {', '.join(map(repr, _RANKS))}, got {ranks!r}")
+    rank = distributed.detect().rank
+    if ranks == "each":
+        return os.path.join(log_dir, f"rank_{rank}"), True
+    return log_dir, rank == 0
 
 
 class SummaryWriter:
-    """Writes event files for one run; see the module docstring for a call."""
+    """Writes event files for one run; see the module docstring for a call.
+
+    Args (torch's, plus one keyword):
+        ranks: which processes of a multi-rank job write. ``"zero"`` (default): rank 0 writes ``log_dir``;
+            every other rank accepts and validates every call and writes nothing, creating no file or folder.
+            ``"each"``: every rank writes its own run ``<log_dir>/rank_<r>`` (per-rank diagnostics).
+            ``"any"``: this process writes ``log_dir`` whatever its rank, for code that already picks the
+            writing rank or gives each rank its own ``log_dir``. A single process is rank 0.
+    """
 
     def __init__(self, log_dir: str | os.PathLike | None = None, comment: str = "",
                  purge_step: int | None = None, max_queue: int = 10, flush_secs: float = 120,
-                 filename_suffix: str = ""):
+                 filename_suffix: str = "", *, ranks: str = "zero"):
         if log_dir is None:
             stamp = datetime.now().strftime("%b%d_%H-%M-%S")
             log_dir = os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
-        self.log_dir = os.fspath(log_dir)
+        self.log_dir, self._writes = _rank_run(os.fspath(log_dir), ranks)
+        self.ranks = ranks
         self.purge_step = purge_step
         self.max_queue = max_queue  # accepted for compatibility: we buffer by size and time instead
         self.flush_secs = flush_secs
         self.filename_suffix = filename_suffix
-        first = ()
+        first: tuple[bytes, ...] = ()
         if purge_step is not None:
             step = to_step(purge_step, "SummaryWriter", "purge_step")
             # SessionLog(status=START) at purge_step: TensorBoard drops older events at steps >= it.
             first = (encode.event_head(_now(), step) + b"\x3a\x02\x08\x01",)
-        self._file = EventFile(self.log_dir, flush_secs, filename_suffix, first)
+        self._file: EventFile | _Discarded = (EventFile(self.log_dir, flush_secs, filename_suffix, first)
+                                              if self._writes else _Discarded())
         self._scalars = encode.ScalarEncoder()
         self._append, self._scalar_event = self._file.append, self._scalars.event  # hot path
         self._sub_writers: dict[str, SummaryWriter] = {}
@@ -126,7 +165,8 @@ class SummaryWriter:
         sub = self._sub_writers.get(run)
         if sub is None:
             sub = self._sub_writers[run] = SummaryWriter(os.path.join(self.log_dir, run), flush_secs=self.flush_secs,
-                                                         filename_suffix=self.filename_suffix)
+                                                         filename_suffix=self.filename_suffix,
+                                                         ranks="any" if self._writes else "zero")
         return sub
 
     def _warn_double(self) -> None:

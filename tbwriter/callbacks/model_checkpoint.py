@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import warnings
 
+from tbwriter import distributed
 from tbwriter.callbacks import adapters
 from tbwriter.callbacks.monitor import MonitorCallback
 
@@ -31,6 +32,8 @@ class ModelCheckpoint(MonitorCallback):
         save_freq: ``"epoch"``, or an int N to save every N batches counted across epochs (works with
             ``save_best_only``, where Keras raises a TypeError).
         initial_value_threshold: the value ``monitor`` must beat for the first save with ``save_best_only``.
+
+    Under several ranks (torchrun), every rank decides alike and only rank 0 writes the file.
     """
 
     def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss", verbose: int = 0,
@@ -94,7 +97,9 @@ class ModelCheckpoint(MonitorCallback):
 
     def _save(self, epoch: int, batch: int | None, logs: dict) -> None:
         filepath = self._path(epoch, batch, logs)
-        if not self._should_save(epoch, logs, filepath):
+        # Every rank decides (alike, on the same logs); rank 0 writes. Under many ranks, CallbackList puts a
+        # barrier after this hook, so no rank reads the file before it is complete.
+        if not self._should_save(epoch, logs, filepath) or distributed.detect().rank != 0:
             return
         folder = os.path.dirname(filepath)
         if folder:
