@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Iterable
-from typing import IO, Any
 
 from tbwriter.callbacks.callback import Callback
 
@@ -43,8 +42,8 @@ class CSVLogger(Callback):
         self.sep = separator
         self.append = append
         self.keys: list[str] | None = None
-        self.csv_file: IO[str] | Any = None  # open from on_train_begin to on_train_end
-        self._writer: Any = None  # a csv.DictWriter once the first row is written
+        self.csv_file = None
+        self._writer = None
 
     def _dialect(self):
         class Dialect(csv.excel):
@@ -80,7 +79,7 @@ class CSVLogger(Callback):
             if not self._has_header:
                 self._writer.writeheader()
                 self._has_header = True
-        row: dict[str, object] = {"epoch": epoch}
+        row = {"epoch": epoch}
         row.update((key, _cell(logs.get(key, "NA"))) for key in self.keys)
         self._writer.writerow(row)
         self.csv_file.flush()
