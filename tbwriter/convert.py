@@ -183,11 +183,18 @@ def _write(table: _Table, directory: str) -> tuple[str, int]:
     """Writes the table's points as one event file in ``directory``; returns the file and the point count."""
     points = 0
     now = time.time()
-    with SummaryWriter(directory) as writer:
+    writer = SummaryWriter(directory)
+    try:
         for step, wall, values in table.points:
             if values:
                 writer.log_metrics(values, step, now if wall is None else wall)
                 points += len(values)
+        writer.close()
+    except OSError as e:
+        # The staging file is deleted with its folder: nothing is left to retry at exit, and the
+        # user hears of the CSV, not of a hidden temporary path.
+        writer._file.discard()
+        raise OSError(e.errno, os.strerror(e.errno) if e.errno else str(e), table.csv_path) from None
     event_file, = _event_files(directory)
     return event_file, points
 

@@ -138,6 +138,19 @@ class EventFile:
             _live.discard(self)
             os.close(fd)  # type: ignore[arg-type]  # open: _open_locked set it
 
+    def discard(self) -> None:
+        """Drop what is pending and close the file, for a caller that deletes the file anyway.
+
+            f.discard()      # convert's staging file after a failed write: nothing to retry at exit
+        """
+        with self._lock:
+            self._queue.clear()
+            self._pending, self._error = (b"", [], 0), None
+            if self._fd is not None:
+                os.close(self._fd)
+            self._fd, self.closed, self._alarm = None, True, True
+            _live.discard(self)
+
     def close_or_report(self) -> None:
         """``close()`` where nobody is left to raise to (exit, a collected writer): print the error instead."""
         try:
