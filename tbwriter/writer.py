@@ -492,6 +492,42 @@ class SummaryWriter:
                                             false_negative_counts, precision, recall], n, "add_pr_curve_raw", tag)
         self._file.append(encode.summary_event(wall, step, pr_curve.pr_curve_value(tag, curve, n)))
 
+    # -- embeddings (the projector's files) ------------------------------------------------------
+    def add_embedding(self, mat: object, metadata: object = None, label_img: object = None,
+                      global_step: int | None = None, tag: str = "default", metadata_header: object = None) -> None:
+        """Write an embedding for TensorBoard's projector: ``w.add_embedding(features, metadata=labels)``.
+
+        Args:
+            mat: ``(points, dimensions)`` numbers (numpy or torch).
+            metadata: one label per point; with ``metadata_header``, one row of columns per point.
+            label_img: ``(points, 1 or 3, height, width)`` images shown as the points' sprites,
+                uint8 [0, 255] or floats [0, 1].
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            tag: the embedding's name.
+            metadata_header: the column names of a multi-column ``metadata``.
+
+        Files go to ``<log_dir>/<step:05d>/<tag>/`` and ``<log_dir>/projector_config.pbtxt``, as torch
+        puts them; the config keeps every embedding of the run, including earlier writers'.
+        """
+        from tbwriter.summaries import embedding
+
+        check_tag(tag, "add_embedding")
+        step = to_step(global_step, "add_embedding", tag)
+        files, single_image = embedding.embedding_files(mat, metadata, label_img, metadata_header, "add_embedding")
+        subdir = embedding.embedding_subdir(tag, step)
+        config_path = os.path.join(self.log_dir, embedding.CONFIG_NAME)
+        existing = None
+        if os.path.exists(config_path):
+            with open(config_path, encoding="utf-8") as f:
+                existing = f.read()
+        config = embedding.projector_config(existing, tag, step, subdir, set(files), single_image)
+        if not self.write_to_disk:
+            return
+        os.makedirs(os.path.join(self.log_dir, subdir), exist_ok=True)
+        for name, data in files.items():
+            _write_whole(os.path.join(self.log_dir, subdir, name), data)
+        _write_whole(config_path, config.encode("utf-8"))
+
     # -- audio and video ---------------------------------------------------------------------
     def add_audio(self, tag: str, snd_tensor: object, global_step: int | None = None, sample_rate: int = 44100,
                   walltime: float | None = None) -> None:
@@ -563,3 +599,11 @@ class SummaryWriter:
         if exc_type is not None:
             self.end_hparams("FAILURE")  # the with block raised: training failed
         self.close()
+
+
+def _write_whole(path: str, data: bytes) -> None:
+    """Write a file whole: readers (TensorBoard's projector) see the old or the new file, never a part."""
+    partial = f"{path}.{os.getpid()}.partial"
+    with open(partial, "wb") as f:
+        f.write(data)
+    os.replace(partial, path)

@@ -30,6 +30,9 @@ rng = np.random.default_rng(9)
 LABELS = torch.from_numpy(rng.random(10_000) < 0.3)
 PREDICTIONS = torch.from_numpy(np.clip(rng.normal(0.4, 0.3, 10_000), -0.1, 1.1).astype(np.float32))
 WEIGHTS = rng.random(10_000)
+POINTS = torch.from_numpy(rng.normal(size=(60, 16)).astype(np.float32))
+SPRITES = torch.from_numpy(rng.random((60, 1, 10, 12)).astype(np.float32))
+CLASSES = [f"class {i % 4}" for i in range(60)]
 SOUND = torch.from_numpy(np.sin(np.arange(8000) / 3.0) * 1.25).float()[None]  # (1, L), some samples clipped
 
 
@@ -48,6 +51,9 @@ def log_everything(writer_class, logdir):
         w.add_pr_curve("pr", LABELS.int(), PREDICTIONS, 2, num_thresholds=20, weights=WEIGHTS)
         w.add_pr_curve_raw("pr_raw", [3, 2, 0], [2, 1, 0], [0, 1, 2], [0, 1, 3], [0.6, 0.67, 0], [1, 0.67, 0], 5,
                            num_thresholds=3)
+        w.add_embedding(POINTS, metadata=CLASSES, label_img=SPRITES, global_step=1, tag="features/a")
+        w.add_embedding(POINTS * 2, metadata=[[c, str(i)] for i, c in enumerate(CLASSES)],
+                        metadata_header=["class", "index"], global_step=2)
         with pytest.warns(RuntimeWarning, match="clipped") if writer_class is SummaryWriter else _nothing():
             w.add_audio("sound", SOUND, 2, sample_rate=8000)
 
@@ -104,6 +110,23 @@ def test_accumulator_sees_the_same_tags_and_values(logdir):
     check_same_sound(sounds["ours"].encoded_audio_string, sounds["torch"].encoded_audio_string)
 
 
+def png_pixels(data: bytes) -> np.ndarray:
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).astype(int)
+
+
+def test_projector_files_are_torchs(logdir):
+    ours, theirs = logdir / "ours", logdir / "torch"
+    assert (ours / "projector_config.pbtxt").read_text() == (theirs / "projector_config.pbtxt").read_text()
+    for subdir in ("00001/features%2fa", "00002/default"):
+        tensors = [np.loadtxt(run / subdir / "tensors.tsv", dtype=np.float32, delimiter="\t") for run in (ours, theirs)]
+        np.testing.assert_array_equal(*tensors)
+        assert (ours / subdir / "metadata.tsv").read_bytes() == (theirs / subdir / "metadata.tsv").read_bytes()
+    sprites = [png_pixels((run / "00001/features%2fa/sprite.png").read_bytes()) for run in (ours, theirs)]
+    assert sprites[0].shape == sprites[1].shape == (96, 96, 3)
+    assert np.abs(sprites[0] - sprites[1]).max() <= 1  # we round float pixels, torch truncates
+
+
 def check_same_sound(ours: bytes, theirs: bytes):
     """Our WAV against torch's: same rate and length; samples round where torch truncates (1 LSB apart at most)."""
     (rate, channels, samples), (their_rate, their_channels, their_samples) = wav_samples(ours), wav_samples(theirs)
@@ -132,6 +155,23 @@ def test_server_shows_the_same(logdir, load_fast):
             assert [p[1:] for p in tb.scalars("ours", tag)] == [p[1:] for p in tb.scalars("torch", tag)]
         check_served_pr_curves(tb)
         check_served_audio(tb)
+        check_served_projector(tb)
+
+
+def check_served_projector(tb):
+    assert set(tb.get("/data/plugin/projector/runs")) >= {"ours", "torch"}
+    infos = {run: tb.get("/data/plugin/projector/info", run=run) for run in ("ours", "torch")}
+    assert infos["ours"] == infos["torch"] and len(infos["ours"]["embeddings"]) == 2
+    for embedding in infos["ours"]["embeddings"]:
+        name = embedding["tensorName"]
+        tensors = [tb.get_bytes("/data/plugin/projector/tensor", run=run, name=name) for run in ("ours", "torch")]
+        assert tensors[0] == tensors[1] and len(tensors[0]) == 60 * 16 * 4
+        labels = [tb.get_bytes("/data/plugin/projector/metadata", run=run, name=name) for run in ("ours", "torch")]
+        assert labels[0] == labels[1]
+        if "sprite" in embedding:
+            sprites = [png_pixels(tb.get_bytes("/data/plugin/projector/sprite_image", run=run, name=name))
+                       for run in ("ours", "torch")]
+            assert np.abs(sprites[0] - sprites[1]).max() <= 1
 
 
 def without_wall_time(entries):
