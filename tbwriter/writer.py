@@ -575,6 +575,122 @@ class SummaryWriter:
         frames = video.to_frames(vid_tensor, "add_video", tag)
         self._file.append(encode.summary_event(wall, step, video.video_value(tag, frames, rate)))
 
+    # -- meshes, custom scalar layouts, boxes, raw tensors, ONNX graphs ---------------------------
+    def add_mesh(self, tag: str, vertices: object, colors: object = None, faces: object = None,
+                 config_dict: object = None, global_step: int | None = None, walltime: float | None = None) -> None:
+        """Log a 3-D mesh or point cloud for TensorBoard's MESH tab.
+
+            w.add_mesh("cube", vertices=v, colors=c, faces=f, global_step=0)   # each (1, points, 3)
+
+        Args:
+            tag: the mesh's name (its parts go under ``<tag>_VERTEX``, ``_FACE``, ``_COLOR``).
+            vertices: ``(batch, points, 3)`` coordinates.
+            colors: ``(batch, points, 3)`` RGB values 0..255 per vertex, or None.
+            faces: ``(batch, faces, 3)`` vertex indices per triangle, or None.
+            config_dict: three.js settings (camera, lights, material) as a JSON-serialisable dict.
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
+        """
+        from tbwriter.summaries import mesh
+
+        check_tag(tag, "add_mesh")
+        step, wall = self._when("add_mesh", tag, global_step, walltime)
+        values = mesh.mesh_values(tag, vertices, colors, faces, config_dict, "add_mesh")
+        self._file.append(encode.summary_event(wall, step, values))
+
+    def add_custom_scalars(self, layout: Mapping[str, Mapping[str, list]]) -> None:
+        """Lay out charts of scalar tags in the CUSTOM SCALARS tab.
+
+            w.add_custom_scalars({"Loss": {"train and val": ["Multiline", ["loss/train", "loss/val"]],
+                                           "band": ["Margin", ["loss", "loss_low", "loss_high"]]}})
+
+        Args:
+            layout: ``{category: {chart title: [kind, tags]}}``; kind ``"Multiline"`` draws the tags
+                (regular expressions) in one chart, ``"Margin"`` a value with its lower and upper tags.
+        """
+        from tbwriter.summaries import custom_scalars
+
+        value = custom_scalars.layout_value(layout, "add_custom_scalars")
+        self._file.append(encode.summary_event(_now(), 0, value))
+
+    def add_custom_scalars_multilinechart(self, tags: list[str], category: str = "default",
+                                          title: str = "untitled") -> None:
+        """One multiline chart: ``w.add_custom_scalars_multilinechart(["loss/train", "loss/val"], "Loss", "both")``.
+
+        Args:
+            tags: the scalar tags (regular expressions) drawn in the chart.
+            category: the section the chart goes in.
+            title: the chart's title.
+        """
+        self.add_custom_scalars({category: {title: ["Multiline", tags]}})
+
+    def add_custom_scalars_marginchart(self, tags: list[str], category: str = "default",
+                                       title: str = "untitled") -> None:
+        """One margin chart: ``w.add_custom_scalars_marginchart(["loss", "loss_low", "loss_high"], "Loss", "band")``.
+
+        Args:
+            tags: three scalar tags: the value, its lower and its upper bound.
+            category: the section the chart goes in.
+            title: the chart's title.
+        """
+        self.add_custom_scalars({category: {title: ["Margin", tags]}})
+
+    def add_image_with_boxes(self, tag: str, img_tensor: object, box_tensor: object, global_step: int | None = None,
+                             walltime: float | None = None, rescale: float = 1, dataformats: str = "CHW",
+                             labels: list[str] | None = None) -> None:
+        """Log an image with boxes (and their labels) drawn on it in red.
+
+            w.add_image_with_boxes("detections", img_chw, np.array([[10, 10, 40, 30]]), 0, labels=["cat"])
+
+        Args:
+            tag: the image's name.
+            img_tensor: one image, uint8 [0, 255] or floats [0, 1], laid out as ``dataformats``.
+            box_tensor: ``(boxes, 4)`` as (xmin, ymin, xmax, ymax) in pixels.
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
+            rescale: scale the drawn image by this factor.
+            dataformats: the axes of ``img_tensor`` ("CHW", "HWC", "HW"...).
+            labels: one label per box (a str for one box), or None.
+
+        Needs Pillow (the ``media`` extra).
+        """
+        from tbwriter.summaries import boxes, image
+
+        check_tag(tag, "add_image_with_boxes")
+        step, wall = self._when("add_image_with_boxes", tag, global_step, walltime)
+        batch = image.to_batch(img_tensor, dataformats, "add_image_with_boxes", tag)
+        drawn = boxes.boxed_image(batch[0], box_tensor, labels, rescale, "add_image_with_boxes", tag)
+        self._file.append(encode.summary_event(wall, step, boxes.boxed_value(tag, drawn)))
+
+    def add_tensor(self, tag: str, tensor: object, global_step: int | None = None,
+                   walltime: float | None = None) -> None:
+        """Log a raw tensor (plugin ``tensor``): ``w.add_tensor("weights", model.fc.weight, step)``.
+
+        Args:
+            tag: the tensor's name.
+            tensor: a numpy array or torch tensor of floats, ints or complex numbers, any shape.
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
+        """
+        from tbwriter.summaries import tensor as tensors
+
+        check_tag(tag, "add_tensor")
+        step, wall = self._when("add_tensor", tag, global_step, walltime)
+        self._file.append(encode.summary_event(wall, step, tensors.tensor_value(tag, tensor, "add_tensor")))
+
+    def add_onnx_graph(self, prototxt: str | os.PathLike) -> None:
+        """Write the graph of an ONNX model file for the Graphs tab: ``w.add_onnx_graph("model.onnx")``.
+
+        Args:
+            prototxt: the path of the ONNX model (torch's name for it).
+
+        Needs the ``onnx`` package (the ``onnx`` extra), imported here only.
+        """
+        from tbwriter.summaries import onnx_graph
+
+        self.file_writer.write_graph(onnx_graph.onnx_graph_def(prototxt, "add_onnx_graph"), None, None,
+                                     "add_onnx_graph")
+
     # -- lifecycle ---------------------------------------------------------------------------
     def flush(self) -> None:
         """Return once everything logged so far is written to the files."""

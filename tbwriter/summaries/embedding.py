@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from tbwriter.arrays import to_numpy
+from tbwriter.arrays import array_argument
 from tbwriter.summaries.image import to_uint8
 from tbwriter.summaries.png import encode_png
 
@@ -29,10 +29,7 @@ def embedding_subdir(tag: str, step: int) -> str:
 
 
 def _matrix(mat: object, method: str) -> np.ndarray:
-    try:
-        array = to_numpy(mat)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise TypeError(f"{method}: mat must be a numpy array or torch tensor, got {type(mat).__name__}: {e}") from None
+    array = array_argument(mat, method, "mat")
     if array.ndim != 2 or not array.size:
         raise ValueError(f"{method}: mat must be a non-empty 2-d (points, dimensions) array, got shape {array.shape}")
     if array.dtype.kind not in "biuf":
@@ -63,11 +60,7 @@ def _metadata_tsv(metadata: object, header: object, points: int, method: str) ->
 
 def _sprite(label_img: object, points: int, method: str) -> tuple[bytes, int, int]:
     """The sprite PNG (a square grid, ceil(sqrt(N)) images a row, torch's layout) and one image's width, height."""
-    try:
-        array = to_numpy(label_img)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise TypeError(f"{method}: label_img must be a numpy array or torch tensor, got "
-                        f"{type(label_img).__name__}: {e}") from None
+    array = array_argument(label_img, method, "label_img")
     if array.ndim != 4 or array.shape[1] not in (1, 3) or array.shape[0] != points:
         raise ValueError(f"{method}: label_img must be (points, 1 or 3, height, width) with {points} points, "
                          f"got shape {array.shape}")

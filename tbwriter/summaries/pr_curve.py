@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tbwriter.arrays import to_numpy
+from tbwriter.arrays import array_argument
 from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
 
 DT_FLOAT = 1
@@ -21,11 +21,7 @@ _MINIMUM_COUNT = 1e-7  # torch's and TensorBoard's floor of the precision and re
 
 
 def _array(value: object, method: str, tag: str, name: str) -> np.ndarray:
-    try:
-        array = to_numpy(value)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise TypeError(f"{method}(tag={tag!r}): {name} must be a numpy array, torch tensor or list of numbers, "
-                        f"got {type(value).__name__}: {e}") from None
+    array = array_argument(value, f"{method}(tag={tag!r})", name)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{method}(tag={tag!r}): {name} must hold numbers, got dtype {array.dtype}")
     return array
