@@ -147,7 +147,13 @@ class SummaryWriter:
 
     def log_metrics(self, metrics: Mapping[str, object], step: int | None = None,
                     walltime: float | None = None) -> None:
-        """Log a dict of scalars at one step as a single event: ``w.log_metrics({"loss": 0.2, "acc": 0.9}, step=5)``."""
+        """Log a dict of scalars at one step as a single event: ``w.log_metrics({"loss": 0.2, "acc": 0.9}, step=5)``.
+
+        Args:
+            metrics: tag -> real number (int, float, numpy or torch scalar).
+            step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
+        """
         if not isinstance(metrics, Mapping):
             raise TypeError(f"log_metrics: metrics must be a mapping of tag to number, got {type(metrics).__name__}")
         values = {}
@@ -167,6 +173,12 @@ class SummaryWriter:
         """torch's layout: each key goes to run ``<log_dir>/<main_tag>_<key>`` under tag ``main_tag``.
 
             w.add_scalars("loss", {"train": 0.3, "val": 0.4}, step)
+
+        Args:
+            main_tag: the tag of every series (one chart with a line per key).
+            tag_scalar_dict: key -> real number; each key is its own sub-run.
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
         """
         check_tag(main_tag, "add_scalars")
         if not isinstance(tag_scalar_dict, Mapping):
@@ -278,6 +290,9 @@ class SummaryWriter:
 
         A session ends once; ``close()`` ends the open ones as SUCCESS. TensorBoard keeps the
         first end status a run records, so the end is written only when it is known.
+
+        Args:
+            status: "SUCCESS" or "FAILURE".
         """
         from tbwriter.summaries import hparams
 
@@ -292,7 +307,14 @@ class SummaryWriter:
 
     def add_text(self, tag: str, text_string: str, global_step: int | None = None,
                  walltime: float | None = None) -> None:
-        """Log markdown under exactly ``tag``: ``w.add_text("notes", "**lr** = 0.1", step)``."""
+        """Log markdown under exactly ``tag``: ``w.add_text("notes", "**lr** = 0.1", step)``.
+
+        Args:
+            tag: the text's name (torch appends ``/text_summary``; we do not).
+            text_string: markdown.
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
+        """
         from tbwriter.summaries import text
 
         check_tag(tag, "add_text")
@@ -305,7 +327,12 @@ class SummaryWriter:
                   walltime: float | None = None, dataformats: str = "CHW") -> None:
         """Log one image: ``w.add_image("sample", hwc_uint8, step, dataformats="HWC")``.
 
-        uint8 pixels in [0, 255] or floats in [0, 1]; 1, 3 or 4 channels (numpy or torch).
+        Args:
+            tag: the image's name.
+            img_tensor: uint8 pixels in [0, 255] or floats in [0, 1]; 1, 3 or 4 channels (numpy or torch).
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
+            dataformats: the axes of ``img_tensor``: "CHW", "HWC", "HW"...
         """
         self._add_images("add_image", tag, img_tensor, global_step, walltime, dataformats)
 
@@ -314,6 +341,13 @@ class SummaryWriter:
         """Log a batch of images as one summary; TensorBoard shows a slider over its samples.
 
             w.add_images("batch", nchw_float, step)
+
+        Args:
+            tag: the images' name.
+            img_tensor: a batch of uint8 [0, 255] or float [0, 1] images (numpy or torch).
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
+            dataformats: the axes of ``img_tensor``: "NCHW", "NHWC"...
         """
         self._add_images("add_images", tag, img_tensor, global_step, walltime, dataformats)
 
@@ -323,6 +357,13 @@ class SummaryWriter:
 
             fig, ax = plt.subplots(); ax.plot([1, 3, 2])
             w.add_figure("curve", fig, step)           # closes fig unless close=False
+
+        Args:
+            tag: the image's name.
+            figure: a matplotlib Figure, or a list of figures of one size (one sample each).
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            close: close the figure(s) once drawn.
+            walltime: seconds since the epoch; None is now.
         """
         from tbwriter.summaries import image
 
@@ -356,6 +397,14 @@ class SummaryWriter:
         "tensorflow" (default), an int, a numpy strategy name ("auto", "fd", ...) or a
         sequence of edges. Every finite value is counted (outer buckets catch values beyond
         the edges); NaN/inf are left out with one warning. See tbwriter.summaries.histogram.
+
+        Args:
+            tag: the histogram's name.
+            values: the numbers to count (numpy, nested list or torch tensor).
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            bins: "tensorflow", an int, a numpy strategy name or a sequence of edges.
+            walltime: seconds since the epoch; None is now.
+            max_bins: merge neighbouring buckets into at most this many rows.
         """
         from tbwriter.summaries import histogram  # imports numpy on first use: `import tbwriter` stays quick
         check_tag(tag, "add_histogram")
@@ -377,6 +426,16 @@ class SummaryWriter:
         Stored as TensorBoard's Python loader reads torch's form (empty end buckets dropped,
         ``min``/``max`` as the outer edges); ``sum`` and ``sum_squares`` are checked but not
         stored: TensorBoard 2 shows neither.
+
+        Args:
+            tag: the histogram's name.
+            min, max: the smallest and largest value counted.
+            num: how many values; must equal ``sum(bucket_counts)``.
+            sum, sum_squares: checked as numbers, not stored.
+            bucket_limits: the right edge of each bucket.
+            bucket_counts: the count of each bucket.
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
         """
         from tbwriter.summaries import histogram
         check_tag(tag, "add_histogram_raw")

@@ -38,8 +38,8 @@ def _matrix(mat: object, method: str) -> np.ndarray:
 
 
 def _tsv_rows(rows: np.ndarray) -> bytes:
-    line = "\t".join(["%.9g"] * rows.shape[1])
-    return ("\n".join(line % tuple(row) for row in rows.tolist()) + "\n").encode()
+    line = "\t".join(["%.9g"] * rows.shape[1]) + "\n"
+    return ((line * len(rows)) % tuple(rows.ravel().tolist())).encode()  # one formatting pass over every value
 
 
 def _metadata_tsv(metadata: object, header: object, points: int, method: str) -> bytes:
@@ -65,15 +65,13 @@ def _sprite(label_img: object, points: int, method: str) -> tuple[bytes, int, in
         raise ValueError(f"{method}: label_img must be (points, 1 or 3, height, width) with {points} points, "
                          f"got shape {array.shape}")
     images = to_uint8(array, method, "label_img")
-    n, _, h, w = images.shape
-    if images.shape[1] == 1:
-        images = np.repeat(images, 3, axis=1)
+    n, c, h, w = images.shape  # grey stays one channel: a third of the PNG to compress (torch makes it RGB)
     cols = math.ceil(n ** 0.5)
     rows = math.ceil(n / cols)
-    grid = np.zeros((rows * cols, h, w, 3), np.uint8)
+    grid = np.zeros((rows * cols, h, w, c), np.uint8)
     grid[:n] = images.transpose(0, 2, 3, 1)
-    grid = grid.reshape(rows, cols, h, w, 3).transpose(0, 2, 1, 3, 4).reshape(rows * h, cols * w, 3)
-    square = np.zeros((cols * w, cols * w, 3), np.uint8)  # torch pads the grid to a square of its width
+    grid = grid.reshape(rows, cols, h, w, c).transpose(0, 2, 1, 3, 4).reshape(rows * h, cols * w, c)
+    square = np.zeros((cols * w, cols * w, c), np.uint8)  # torch pads the grid to a square of its width
     square[: min(rows * h, cols * w)] = grid[: cols * w]
     return encode_png(square), w, h
 
