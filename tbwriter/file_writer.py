@@ -14,9 +14,14 @@ from __future__ import annotations
 
 import time
 
+from typing import TYPE_CHECKING
+
 from tbwriter import encode
 from tbwriter.eventfile import EventFile
 from tbwriter.values import to_step, to_walltime
+
+if TYPE_CHECKING:
+    from tbwriter.writer import _Discarded
 
 _now = time.time
 _GRAPH_DEF_TAG = b"\x22"  # Event.graph_def, field 4, bytes
@@ -57,15 +62,17 @@ class FileWriter:
     """torch's ``FileWriter`` API over one run's event file; see the module docstring for calls.
 
     Args:
-        event_file: the event file of the run this writer appends to.
+        log_dir: the run directory.
+        event_file: the event file of the run this writer appends to (one that drops everything
+            when the run does not write: ``write_to_disk=False``, or a rank other than 0).
     """
 
-    def __init__(self, event_file: EventFile):
-        self._file = event_file
+    def __init__(self, log_dir: str, event_file: EventFile | _Discarded):
+        self._log_dir, self._file = log_dir, event_file
 
     def get_logdir(self) -> str:
         """The run directory this writer writes into: ``w.file_writer.get_logdir()``."""
-        return self._file.log_dir
+        return self._log_dir
 
     def add_event(self, event: object, step: object = None, walltime: object = None) -> None:
         """Write one ``Event`` with its wall time set (now, or ``walltime``) and, if given, its step.
@@ -156,5 +163,5 @@ class FileWriter:
 
     def reopen(self) -> None:
         """Open a new event file in the same directory after ``close()``; does nothing while open."""
-        if self._file.closed:
+        if isinstance(self._file, EventFile) and self._file.closed:
             self._file.open()

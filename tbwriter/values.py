@@ -19,12 +19,43 @@ def _where(method: str, tag: object) -> str:
 
 
 def check_tag(tag: object, method: str) -> str:
-    """``tag`` if it is a non-empty str, else TypeError/ValueError naming ``method``."""
+    """``tag`` if it is a non-empty str that UTF-8 can encode, else TypeError/ValueError naming ``method``."""
     if not isinstance(tag, str):
         raise TypeError(f"{method}: tag must be a str, got {type(tag).__name__} {tag!r}")
     if not tag:
         raise ValueError(f"{method}: tag must not be empty")
+    check_utf8(tag, f"{method}(tag={tag!r})", "tag")
     return tag
+
+
+def check_utf8(text: str, where: str, what: str) -> None:
+    """ValueError unless UTF-8 can encode ``text``: a lone surrogate (``"\\udc80"``) cannot, so no event holds it."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise _not_utf8(where, what, e) from None
+
+
+def unencodable_tag(method: str, error: UnicodeEncodeError) -> ValueError:
+    """The ValueError for the tag an encoder could not encode: ``raise unencodable_tag("add_scalar", e)``."""
+    return _not_utf8(f"{method}(tag={error.object!r})", "tag", error)
+
+
+def _not_utf8(where: str, what: str, error: UnicodeEncodeError) -> ValueError:
+    return ValueError(f"{where}: {what} must be valid Unicode text, but character {error.object[error.start]!r} "
+                      f"at position {error.start} is a lone surrogate, which UTF-8 cannot encode")
+
+
+def to_seconds(value: object, method: str, name: str) -> float:
+    """A positive, finite number of seconds (``flush_secs``); TypeError/ValueError naming ``method`` and ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{method}: {name} must be a positive number of seconds, got {type(value).__name__} "
+                        f"{value!r:.80}")
+    seconds = float(value)
+    if not 0 < seconds < math.inf:
+        raise ValueError(f"{method}: {name} must be a positive number of seconds, got {value!r}")
+    return seconds
 
 
 def to_float(value: object, method: str, tag: object, name: str = "scalar_value") -> float:

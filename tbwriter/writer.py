@@ -8,36 +8,79 @@
 
 It validates input (a refused call writes nothing and leaves the writer usable),
 turns each call into Event bytes (``encode`` and ``summaries``) and appends them to an
-:class:`~tbwriter.eventfile.EventFile`.
+:class:`~tbwriter.eventfile.EventFile`. Under many ranks (torchrun, SLURM) only rank 0 writes by
+default: the other ranks validate and encode every call the same way and drop the bytes.
 """
 from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 import warnings
+import weakref
 from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tbwriter import encode
-from tbwriter.discarding_file import DiscardingEventFile
+from tbwriter import distributed, encode
 from tbwriter.eventfile import EventFile
 from tbwriter.summaries import scalar
-from tbwriter.values import INT64_MAX, INT64_MIN, check_tag, to_float, to_step, to_walltime
+from tbwriter.values import (INT64_MAX, INT64_MIN, check_tag, check_utf8, to_float, to_seconds, to_step,
+                             to_walltime, unencodable_tag)
 
 if TYPE_CHECKING:
     from tbwriter.file_writer import FileWriter
 
 _now = time.time
+_RANKS = ("zero", "each", "any")
+
+
+class _Discarded:
+    """The EventFile of a rank that does not write: takes the encoded events and drops them, creates nothing."""
+
+    path = None
+
+    def append(self, data: bytes) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def close_or_report(self) -> None:
+        pass
+
+
+def _rank_run(log_dir: str, ranks: object) -> tuple[str, bool]:
+    """This process's run directory and whether it writes there (``SummaryWriter(ranks=...)``)."""
+    if ranks == "any":
+        return log_dir, True
+    if ranks not in _RANKS:
+        raise ValueError(f"SummaryWriter: ranks must be one of {', '.join(map(repr, _RANKS))}, got {ranks!r}")
+    rank = distributed.detect().rank
+    if ranks == "each":
+        return os.path.join(log_dir, f"rank_{rank}"), True
+    return log_dir, rank == 0
 
 
 class SummaryWriter:
-    """Writes event files for one run; see the module docstring for a call."""
+    """Writes event files for one run; see the module docstring for a call.
+
+    Args (torch's, plus one keyword):
+        ranks: which processes of a multi-rank job write. ``"zero"`` (default): rank 0 writes ``log_dir``;
+            every other rank accepts and validates every call and writes nothing, creating no file or folder.
+            ``"each"``: every rank writes its own run ``<log_dir>/rank_<r>`` (per-rank diagnostics).
+            ``"any"``: this process writes ``log_dir`` whatever its rank, for code that already picks the
+            writing rank or gives each rank its own ``log_dir``. A single process is rank 0.
+    """
 
     def __init__(self, log_dir: str | os.PathLike | None = None, comment: str = "",
                  purge_step: int | None = None, max_queue: int = 10, flush_secs: float = 120,
-                 filename_suffix: str = "", *, logdir: str | os.PathLike | None = None, write_to_disk: bool = True):
+                 filename_suffix: str = "", *, ranks: str = "zero", logdir: str | os.PathLike | None = None,
+                 write_to_disk: bool = True):
         """Open a run: its event file is created at once (unless ``write_to_disk=False``).
 
             w = SummaryWriter("runs/exp1")
@@ -51,6 +94,7 @@ class SummaryWriter:
             max_queue: accepted for torch's signature; we buffer by size and time (see README).
             flush_secs: the most seconds logged data waits in memory before it is written.
             filename_suffix: appended to the event file names.
+            ranks: which processes of a multi-rank job write: "zero", "each" or "any" (see the class docstring).
             logdir: tensorboardX's name for ``log_dir`` (give one of the two).
             write_to_disk: tensorboardX's switch: False checks every call as usual but writes
                 nothing and creates no file or directory.
@@ -62,22 +106,27 @@ class SummaryWriter:
         if log_dir is None:
             stamp = datetime.now().strftime("%b%d_%H-%M-%S")
             log_dir = os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
-        self.log_dir = os.fspath(log_dir)
+        self.log_dir, self._writes = _rank_run(os.fspath(log_dir), ranks)
+        self._writes = self._writes and write_to_disk
+        self.ranks, self.write_to_disk = ranks, write_to_disk
         self.purge_step = purge_step
         self.max_queue = max_queue  # accepted for compatibility: we buffer by size and time instead
-        self.flush_secs = flush_secs
+        self.flush_secs = to_seconds(flush_secs, "SummaryWriter", "flush_secs")
         self.filename_suffix = filename_suffix
-        first = ()
+        first: tuple[bytes, ...] = ()
         if purge_step is not None:
             step = to_step(purge_step, "SummaryWriter", "purge_step")
             # SessionLog(status=START) at purge_step: TensorBoard drops older events at steps >= it.
             first = (encode.event_head(_now(), step) + b"\x3a\x02\x08\x01",)
-        self.write_to_disk = write_to_disk
-        self._file = EventFile(self.log_dir, flush_secs, filename_suffix, first) if write_to_disk else \
-            DiscardingEventFile(self.log_dir, flush_secs, filename_suffix, first)
+        self._file: EventFile | _Discarded = (EventFile(self.log_dir, self.flush_secs, filename_suffix, first)
+                                              if self._writes else _Discarded())
+        # A writer nobody holds any more (made in a function, never closed) writes what it has and
+        # closes its file then; exit closes the files of writers still held.
+        weakref.finalize(self, self._file.close_or_report).atexit = False
         self._scalars = encode.ScalarEncoder()
         self._append, self._scalar_event = self._file.append, self._scalars.event  # hot path
         self._sub_writers: dict[str, SummaryWriter] = {}
+        self._sub_writers_lock = threading.Lock()  # threads calling add_scalars get one writer per sub-run
         self._warned_double = False
         self._session_hparams: dict | None = None  # the hparams session of this run, once add_hparams starts it
         self._session_open = False
@@ -111,10 +160,13 @@ class SummaryWriter:
             return
         if (type(scalar_value) is float and type(global_step) is int and 0 <= global_step <= INT64_MAX
                 and type(tag) is str and tag and walltime is None and not new_style):
-            self._append(self._scalar_event(_now(), global_step, tag, scalar_value))
+            try:
+                data = self._scalar_event(_now(), global_step, tag, scalar_value)
+            except UnicodeEncodeError as e:  # only on a tag's first use: later ones are cached
+                raise unencodable_tag("add_scalar", e) from None
+            self._append(data)
             return
-        if type(tag) is not str or not tag:
-            check_tag(tag, "add_scalar")
+        check_tag(tag, "add_scalar")
         value = scalar_value if type(scalar_value) is float else to_float(scalar_value, "add_scalar", tag)
         if type(global_step) is int and INT64_MIN <= global_step <= INT64_MAX:
             step = global_step
@@ -166,7 +218,11 @@ class SummaryWriter:
         first = next(iter(values))
         step = step if type(step) is int and INT64_MIN <= step <= INT64_MAX else to_step(step, "log_metrics", first)
         wall = _now() if walltime is None else to_walltime(walltime, "log_metrics", first)
-        self._file.append(self._scalars.events_dict(wall, step, values))
+        try:
+            data = self._scalars.events_dict(wall, step, values)
+        except UnicodeEncodeError as e:
+            raise unencodable_tag("log_metrics", e) from None
+        self._file.append(data)
 
     def add_scalars(self, main_tag: str, tag_scalar_dict: Mapping[str, object],
                     global_step: int | None = None, walltime: float | None = None) -> None:
@@ -184,19 +240,34 @@ class SummaryWriter:
         if not isinstance(tag_scalar_dict, Mapping):
             raise TypeError(f"add_scalars(main_tag={main_tag!r}): tag_scalar_dict must be a mapping, "
                             f"got {type(tag_scalar_dict).__name__}")
-        values = {check_tag(k, "add_scalars"): to_float(v, "add_scalars", f"{main_tag}/{k}")
+        # Every key is checked before any is written: a refused call writes nothing.
+        values = {self._sub_run(main_tag, k): to_float(v, "add_scalars", f"{main_tag}/{k}")
                   for k, v in tag_scalar_dict.items()}
         step, wall = self._when("add_scalars", main_tag, global_step, walltime)
-        for key, value in values.items():
-            self._sub_writer(main_tag.replace("/", "_") + "_" + key).add_scalar(main_tag, value, step, wall)
+        for run, value in values.items():
+            self._sub_writer(run).add_scalar(main_tag, value, step, wall)
+
+    def _sub_run(self, main_tag: str, key: object) -> str:
+        """The sub-run of ``key`` in ``add_scalars``, refused if its path would leave ``log_dir``."""
+        run = main_tag.replace("/", "_") + "_" + check_tag(key, "add_scalars")
+        if "\0" in run or ".." in run.split("/"):  # it starts with main_tag, so it is never absolute
+            raise ValueError(f"add_scalars(main_tag={main_tag!r}): key {key!r} would make the sub-run {run!r}, "
+                             f"whose path leaves log_dir {self.log_dir!r} or is no path; use a key without "
+                             "'..' components or NUL characters")
+        return run
 
     def _sub_writer(self, run: str) -> SummaryWriter:
         """The writer of sub-run ``<log_dir>/<run>``, created on first use and closed with this one."""
         sub = self._sub_writers.get(run)
         if sub is None:
-            sub = self._sub_writers[run] = SummaryWriter(os.path.join(self.log_dir, run), flush_secs=self.flush_secs,
-                                                         filename_suffix=self.filename_suffix,
-                                                         write_to_disk=self.write_to_disk)
+            with self._sub_writers_lock:
+                sub = self._sub_writers.get(run)
+                if sub is None:
+                    sub = self._sub_writers[run] = SummaryWriter(os.path.join(self.log_dir, run),
+                                                                 flush_secs=self.flush_secs,
+                                                                 filename_suffix=self.filename_suffix,
+                                                                 ranks="any" if self._writes else "zero",
+                                                                 write_to_disk=self.write_to_disk)
         return sub
 
     def _warn_double(self) -> None:
@@ -261,11 +332,18 @@ class SummaryWriter:
         if existing is not None and existing._session_hparams not in (None, checked):
             raise ValueError(f"add_hparams: run {existing.log_dir!r} already holds a session with hparams "
                              f"{existing._session_hparams}; a run holds one session, pass run_name= for another")
-        target = self if run_name is None else self._sub_writer(run_name)
-        if target._session_hparams is None:
-            target._session_hparams, target._session_open = checked, True
+        for name, value in checked.items():
+            check_utf8(name, "add_hparams", f"hparam name {name!r}")
+            if isinstance(value, str):
+                check_utf8(value, "add_hparams", f"hparam {name!r} value {value!r}")
+        start = None
+        if existing is None or existing._session_hparams is None:  # encoded before any state changes
             now = _now()
-            target._file.append(encode.summary_event(now, 0, hparams.session_start_value(checked, now)))
+            start = encode.summary_event(now, 0, hparams.session_start_value(checked, now))
+        target = self if run_name is None else self._sub_writer(run_name)
+        if start is not None:
+            target._session_hparams, target._session_open = checked, True
+            target._file.append(start)
         if metrics:
             target.log_metrics(metrics, step)
 
@@ -458,7 +536,7 @@ class SummaryWriter:
 
         writer = self.__dict__.get("_file_writer")
         if writer is None:
-            writer = self.__dict__["_file_writer"] = FileWriter(self._file)
+            writer = self.__dict__["_file_writer"] = FileWriter(self.log_dir, self._file)
         return writer
 
     def _get_file_writer(self) -> FileWriter:
@@ -580,7 +658,7 @@ class SummaryWriter:
             with open(config_path, encoding="utf-8") as f:
                 existing = f.read()
         config = embedding.projector_config(existing, tag, step, subdir, set(files), single_image)
-        if not self.write_to_disk:
+        if not self._writes:  # write_to_disk=False, or a rank that does not write
             return
         os.makedirs(os.path.join(self.log_dir, subdir), exist_ok=True)
         for name, data in files.items():

@@ -52,3 +52,12 @@ def test_write_to_disk_false_writes_no_projector_file(tmp_path):
         with pytest.raises(ValueError):
             w.add_embedding(np.zeros((2, 2)), metadata=["a"])
     assert not (tmp_path / "run").exists()
+
+
+def test_a_rank_that_does_not_write_writes_no_projector_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with SummaryWriter(tmp_path / "run") as w:
+        w.add_embedding(np.zeros((2, 2)), metadata=["a", "b"])
+        w.file_writer.add_summary(b"", 1)
+    assert not (tmp_path / "run").exists()

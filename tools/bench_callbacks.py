@@ -18,14 +18,14 @@ import time
 BATCHES, REPEATS = 100_000, 5
 
 
-def per_hook(module, callbacks, batches: int, repeats: int) -> float:
-    """Median µs per batch hook of ``module.CallbackList(callbacks)`` after on_train_begin."""
+def per_hook(module, callbacks, batches: int, repeats: int, **options) -> float:
+    """Median µs per batch hook of ``module.CallbackList(callbacks, **options)`` after on_train_begin."""
     times = []
     for _ in range(repeats):
         d = tempfile.mkdtemp(prefix="tbbench-")
         try:
             cbs = module.CallbackList(callbacks(d), model=None if module.__name__.startswith("tbwriter")
-                                      else _KerasStandIn())
+                                      else _KerasStandIn(), **options)
             cbs.on_train_begin()
             cbs.on_epoch_begin(0)
             begin, end, logs = cbs.on_train_batch_begin, cbs.on_train_batch_end, {"loss": 0.5}

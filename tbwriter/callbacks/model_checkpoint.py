@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import warnings
 
+from tbwriter import distributed
 from tbwriter.callbacks import adapters
 from tbwriter.callbacks.monitor import MonitorCallback
 
@@ -31,14 +32,14 @@ class ModelCheckpoint(MonitorCallback):
         self.save_weights_only = save_weights_only
         self.save_freq = save_freq
         self._batches_since_save = 0
-        self._last_batch = None
+        self._last_batch: int | None = None
         self._epoch = 0
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._epoch = epoch
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if self.save_freq == "epoch":
+        if not isinstance(self.save_freq, int):  # "epoch"
             return
         # Batch indices restart every epoch; count batches across epochs as Keras does.
         last = self._last_batch
@@ -80,7 +81,9 @@ class ModelCheckpoint(MonitorCallback):
 
     def _save(self, epoch: int, batch: int | None, logs: dict) -> None:
         filepath = self._path(epoch, batch, logs)
-        if not self._should_save(epoch, logs, filepath):
+        # Every rank decides (alike, on the same logs); rank 0 writes. Under many ranks, CallbackList puts a
+        # barrier after this hook, so no rank reads the file before it is complete.
+        if not self._should_save(epoch, logs, filepath) or distributed.detect().rank != 0:
             return
         folder = os.path.dirname(filepath)
         if folder:
