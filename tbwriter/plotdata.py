@@ -99,7 +99,7 @@ def aggregate(curves: Sequence[tuple[np.ndarray, np.ndarray]], band: str = "std"
     curves = [_unique_sorted(x, y) for x, y in curves]
     grid = np.unique(np.concatenate([x for x, _ in curves]))
     stack = np.full((len(curves), len(grid)), np.nan)
-    for row, (x, y) in zip(stack, curves):
+    for row, (x, y) in zip(stack, curves, strict=True):
         start, stop = np.searchsorted(grid, x[0]), np.searchsorted(grid, x[-1], side="right")
         row[start:stop] = np.interp(grid[start:stop], x, y)
     count = np.sum(np.isfinite(stack), axis=0)

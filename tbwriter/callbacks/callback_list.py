@@ -119,18 +119,25 @@ class CallbackList(Callback):
     """Calls every callback's hook once, in order; see the module docstring for a loop.
 
     Args (Keras's, plus ``optimizer`` and ``sync``):
-        callbacks: callbacks, or nested lists of them.
-        add_history, add_progbar: append a History / ProgbarLogger unless the list has one.
-        model: the model callbacks act on (Keras, torch, any object or None).
-        optimizer: what the learning-rate callbacks read and set (default ``model.optimizer``).
+        callbacks: a callback or a (nested) list of them; ours, Keras's own, or any object with the hooks.
+        add_history: append a :class:`History` unless one is listed (``cbs.model.history`` then holds it).
+        add_progbar: append a :class:`ProgbarLogger` unless one is listed.
+        model: what the callbacks act on: a Keras model, a torch module, a :class:`LoopModel`, any object, or
+            None (a bare ``LoopModel()``). It gets a ``stop_training`` flag if it has none.
+        optimizer: what the learning-rate callbacks read and set: a torch optimizer, a Keras optimizer, or any
+            object with a ``learning_rate`` attribute (default: ``model.optimizer``).
         sync: under more than one rank, which logs are averaged over the ranks: ``"epoch"`` (default:
             epoch-end and evaluation-end logs), ``"batch"`` (every batch's logs too) or ``"none"``
             (logs already global). One process ignores it.
-        **params: ``epochs``, ``steps``, ``verbose``, for every callback's ``set_params``.
+        **params: handed to every callback's ``set_params`` (``epochs``, ``steps``, ``verbose``, as Keras's
+            ``fit`` hands them).
+
+    Unlike Keras's, it passes every hook the very ``logs`` dict it is given (numpy and torch scalars in it
+    become Python numbers), so the caller sees what the callbacks added.
     """
 
     def __init__(self, callbacks: object = None, add_history: bool = False, add_progbar: bool = False,
-                 model: object = None, optimizer: object = None, *, sync: str = "epoch", **params) -> None:
+                 model: object = None, optimizer: object = None, *, sync: str = "epoch", **params: Any) -> None:
         super().__init__()
         if sync not in _SYNCS:
             raise ValueError(f"CallbackList: sync must be one of {', '.join(map(repr, _SYNCS))}, got {sync!r}")
@@ -192,7 +199,7 @@ class CallbackList(Callback):
         for callback in self.callbacks:
             callback.set_model(model)
 
-    def set_optimizer(self, optimizer: object) -> None:
+    def set_optimizer(self, optimizer: Any) -> None:
         super().set_optimizer(optimizer)
         for callback in self.callbacks:
             if hasattr(callback, "set_optimizer"):

@@ -26,7 +26,16 @@ def _cell(value: object) -> object:
 
 
 class CSVLogger(Callback):
-    """Streams epoch logs to a CSV file; see the module docstring for a call."""
+    """Streams epoch logs to a CSV file; see the module docstring for a call.
+
+    Args:
+        filename: the CSV file; missing parent folders are created.
+        separator: the one character between cells.
+        append: add to an existing file, under its header, rather than starting anew.
+
+    Raises:
+        TypeError: a separator that is not one character (Keras fails later, at the first row).
+    """
 
     def __init__(self, filename: str | os.PathLike, separator: str = ",", append: bool = False) -> None:
         super().__init__()
