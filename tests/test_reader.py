@@ -1,12 +1,11 @@
 """read_scalars / read_histograms against TensorBoard's own Python loader, value by value."""
-import os
 import warnings
 
 import numpy as np
 import pytest
 
 from tbwriter import SummaryWriter, read_histograms, read_scalars
-from tbwriter.record import DamagedRecordWarning, frame
+from tbwriter.record import DamagedRecordWarning, Problem, frame
 from tests.test_record import TF2_FILE
 
 pea = pytest.importorskip("tensorboard.backend.event_processing.plugin_event_accumulator")
@@ -147,7 +146,8 @@ def test_damaged_files_are_reported_and_the_rest_read(tmp_path):
     assert data[("torn", "loss")].value.tolist() == list(range(99))
     # TensorBoard's Python loader stops at the bad record too
     assert data[("flipped", "loss")].step.tolist() == tensorboard_view(tmp_path / "flipped", "scalars")["loss"][0]
-    assert [e.path for e in data.damaged] == sorted([str(flipped), str(torn)])
+    assert [(e.path, e.problem) for e in data.damaged] == sorted([(str(flipped), Problem.DATA_CHECKSUM),
+                                                                  (str(torn), Problem.TORN_RECORD)])
 
 
 def test_histograms_v1_as_tensorboard_converts_them(tmp_path):
@@ -163,16 +163,17 @@ def test_histograms_v1_as_tensorboard_converts_them(tmp_path):
     steps, walls, arrays = tensorboard_view(tmp_path, "histograms")["weights"]
     h = ours[(".", "weights")]
     assert h.step.tolist() == steps and h.wall_time.tolist() == walls
-    for mine, theirs in zip(h.buckets, arrays):
+    for mine, theirs in zip(h.buckets, arrays, strict=True):
         assert mine.shape == theirs.shape and mine.dtype == np.float64
         np.testing.assert_allclose(mine, theirs, rtol=1e-6)
 
 
 def test_v2_histogram_tensor(tmp_path):
-    from tbwriter.summaries.metadata import TENSOR, metadata, summary_value, tensor_proto
+    from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
+    from tbwriter.wire import DataClass
     from tbwriter.encode import summary_event
     rows = np.array([[0.0, 1.0, 3.0], [1.0, 2.5, 4.0]])
-    value = summary_value("h", metadata("histograms", data_class=TENSOR),
+    value = summary_value("h", metadata("histograms", data_class=DataClass.TENSOR),
                           tensor=tensor_proto(2, (2, 3), rows.astype("<f8").tobytes()))
     (tmp_path / "events.out.tfevents.1.x").write_bytes(
         frame(summary_event(1.0, 0, b"")) + frame(summary_event(5.0, 9, value)))
@@ -207,7 +208,7 @@ def _mixed_events(seed: int):
         "f16_val": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 19,
                                             half_val=[int(np.float16(v).view(np.uint16))]), float(np.float16(v))),
     }
-    tags = {f"{'t' * n}/{style}": style for n, style in zip(rng.integers(1, 30, len(styles)), styles)}
+    tags = {f"{'t' * n}/{style}": style for n, style in zip(rng.integers(1, 30, len(styles)), styles, strict=True)}
     tags.update({f"same_{i}": "simple" for i in range(4)})  # equal name lengths, one shape
     names = list(tags)
     steps = [0, 5, 127, 128, 300, 16383, 16384, 2 ** 21, 2 ** 40, -1, -(2 ** 40)]
@@ -253,7 +254,7 @@ def test_every_shape_of_event_decodes_exactly(tmp_path, seed):
         assert s.wall_time.tolist() == [p[1] for p in points], tag
         assert s.value.tolist() == [p[2] for p in points], tag
     theirs = tensorboard_view(tmp_path, "scalars")  # and TensorBoard agrees on what the file holds
-    for tag, (steps, walls, values) in theirs.items():
+    for tag, (steps, _, values) in theirs.items():
         assert data[(".", tag)].step.tolist() == steps
         assert data[(".", tag)].value.tolist() == [float(v.item()) for v in values]
 
@@ -308,7 +309,7 @@ def test_damaged_histogram_in_a_group_of_many(tmp_path):
         h = read_histograms(damaged.parent)[(".", "weights")]
     steps, _, arrays = tensorboard_view(tmp_path / "clean", "histograms")["weights"]
     assert h.step.tolist() == steps[:20]
-    for mine, theirs in zip(h.buckets, arrays[:20]):
+    for mine, theirs in zip(h.buckets, arrays[:20], strict=True):
         np.testing.assert_allclose(mine, theirs, rtol=1e-6)
 
 
@@ -328,7 +329,7 @@ def test_one_off_records_before_the_common_shape(tmp_path):
         assert data[(".", f"hp_{i:02d}")].value.tolist() == [i]
     for tag, points in expected.items():
         s = data[(".", tag)]
-        assert list(zip(s.step.tolist(), s.value.tolist())) == points
+        assert list(zip(s.step.tolist(), s.value.tolist(), strict=True)) == points
 
 
 def test_irregular_logs_with_header_lookalikes_inside_records(tmp_path):
@@ -358,7 +359,7 @@ def test_irregular_logs_with_header_lookalikes_inside_records(tmp_path):
     assert sorted(t for _, t in data) == sorted(expected)
     for tag, points in expected.items():
         s = data[(".", tag)]
-        assert list(zip(s.step.tolist(), s.value.tolist())) == points
+        assert list(zip(s.step.tolist(), s.value.tolist(), strict=True)) == points
 
 
 @pytest.mark.parametrize("copies", [1, 40])  # alone, and in a group large enough to take the bulk path
@@ -378,4 +379,4 @@ def test_sound_record_that_is_no_event_is_reported_not_silently_skipped(tmp_path
     assert [str(w.message) for w in caught] == [
         f"{path}: malformed event (checksums hold, protobuf does not parse) at byte offset {o}" for o in offsets]
     assert data[(".", "loss")].value.tolist() == [0.5] * copies
-    assert [e.offset for e in data.damaged] == offsets
+    assert [(e.offset, e.problem) for e in data.damaged] == [(o, Problem.MALFORMED_EVENT) for o in offsets]

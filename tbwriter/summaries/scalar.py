@@ -11,10 +11,10 @@ from __future__ import annotations
 import struct
 
 from tbwriter.encode import float32
-from tbwriter.summaries.metadata import SCALAR, metadata, summary_value, tensor_proto
+from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
+from tbwriter.wire import DataClass, DataType
 
-DT_FLOAT, DT_DOUBLE = 1, 2
-_SCALARS_METADATA = metadata("scalars", data_class=SCALAR)
+_SCALARS_METADATA = metadata("scalars", data_class=DataClass.SCALAR)
 
 
 def tensor_value(tag: str, value: float, double_precision: bool = False) -> bytes:
@@ -24,8 +24,8 @@ def tensor_value(tag: str, value: float, double_precision: bool = False) -> byte
 
 def _rank0(value: float, double_precision: bool) -> bytes:
     if double_precision:
-        return tensor_proto(DT_DOUBLE, (), struct.pack("<d", value))
-    return tensor_proto(DT_FLOAT, (), float32(value))
+        return tensor_proto(DataType.DT_DOUBLE, (), struct.pack("<d", value))
+    return tensor_proto(DataType.DT_FLOAT, (), float32(value))
 
 
 def described_value(tag: str, value: float, new_style: bool, double_precision: bool, display_name: str,
@@ -39,5 +39,5 @@ def described_value(tag: str, value: float, new_style: bool, double_precision: b
     if not new_style:
         return summary_value(tag, metadata("", display_name=display_name, description=description),
                              simple_value=value)
-    meta = metadata("scalars", data_class=SCALAR, display_name=display_name, description=description)
+    meta = metadata("scalars", data_class=DataClass.SCALAR, display_name=display_name, description=description)
     return summary_value(tag, meta, tensor=_rank0(value, double_precision))
