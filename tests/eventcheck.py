@@ -46,3 +46,14 @@ def scalar_values(run_dir) -> list[tuple[str, int, float]]:
     """(tag, step, simple_value) of every v1 scalar in a run directory or file, in file order."""
     return [(v.tag, e.step, v.simple_value) for e in raw_events(run_dir) if e.HasField("summary")
             for v in e.summary.value if v.HasField("simple_value")]
+
+
+def check_refused(run_dir, call, error, words) -> None:
+    """``call(writer)`` raises ``error`` whose message holds ``words``, writes nothing, and the writer stays usable."""
+    from tbwriter import SummaryWriter
+    with SummaryWriter(run_dir) as w:
+        with pytest.raises(error) as info:
+            call(w)
+        assert words in str(info.value), str(info.value)
+        w.add_scalar("after", 1.0, 0)
+    assert [e.WhichOneof("what") for e in raw_events(run_dir)] == ["file_version", "summary"]

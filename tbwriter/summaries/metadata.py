@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from tbwriter.encode import length_delimited, varint
+from tbwriter.encode import float32, length_delimited, varint
 from tbwriter.wire import Metadata, Summary, Tensor, Value
 
 
@@ -14,7 +14,7 @@ def metadata(plugin_name: str, content: bytes = b"", data_class: int = 0,
     plugin = length_delimited(Metadata.PLUGIN_NAME.tag, plugin_name.encode())
     if content:
         plugin += length_delimited(Metadata.PLUGIN_CONTENT.tag, content)
-    out = length_delimited(Metadata.PLUGIN_DATA.tag, plugin)
+    out = length_delimited(Metadata.PLUGIN_DATA.tag, plugin) if plugin_name else b""  # no name: no plugin_data (v1)
     if display_name:
         out += length_delimited(Metadata.DISPLAY_NAME.tag, display_name.encode())
     if description:
@@ -25,16 +25,21 @@ def metadata(plugin_name: str, content: bytes = b"", data_class: int = 0,
 
 
 def summary_value(tag: str, metadata_bytes: bytes = b"", *, tensor: bytes | None = None,
-                  histo: bytes | None = None, image: bytes | None = None) -> bytes:
+                  histo: bytes | None = None, image: bytes | None = None, simple_value: float | None = None,
+                  audio: bytes | None = None) -> bytes:
     """One serialized ``Summary.Value`` entry (field 1 of Summary), fields in protobuf's order.
 
         summary_value("weights", metadata("histograms"), histo=histogram_proto_bytes)
     """
     body = length_delimited(Value.TAG.tag, tag.encode("utf-8"))
+    if simple_value is not None:
+        body += Value.SIMPLE_VALUE.tag + float32(simple_value)
     if image is not None:
         body += length_delimited(Value.IMAGE.tag, image)
     if histo is not None:
         body += length_delimited(Value.HISTO.tag, histo)
+    if audio is not None:
+        body += length_delimited(Value.AUDIO.tag, audio)
     if tensor is not None:
         body += length_delimited(Value.TENSOR.tag, tensor)
     if metadata_bytes:
@@ -52,3 +57,9 @@ def tensor_proto(dtype: int, shape: tuple[int, ...] = (), content: bytes = b"",
     for s in string_val:
         out += length_delimited(Tensor.STRING_VAL.tag, s)
     return out
+
+
+def image_proto(height: int, width: int, colorspace: int, encoded: bytes) -> bytes:
+    """Serialized v1 ``Summary.Image`` (a PNG or GIF): ``summary_value(tag, image=image_proto(h, w, 3, png))``."""
+    return (b"\x08" + varint(height) + b"\x10" + varint(width) + b"\x18" + varint(colorspace)
+            + length_delimited(b"\x22", encoded))
