@@ -42,8 +42,9 @@ _U64 = struct.Struct("<Q")
 class Chunk:
     """Points of one tag from records of one shape: parallel arrays, plus the decoded payload.
 
-    ``payload`` is a float64 array (scalars), a list of ``[k, 3]`` arrays (histograms), or
-    None when the values were not asked for or cannot be read as such.
+    ``payload`` is a float64 array (scalars), a list of ``[k, 3]`` arrays (histograms), a list
+    of :class:`TensorPoint` (tensors), or None when the values were not asked for or cannot be
+    read as such.
     """
     tag: str
     plugin: str | None
@@ -52,6 +53,13 @@ class Chunk:
     step: np.ndarray
     wall: np.ndarray
     payload: object = None
+
+
+class TensorPoint(NamedTuple):
+    """One value read as a tensor: its data (None when the value holds none, as hparams
+    summaries may) and its plugin's metadata content (None when the value has none)."""
+    value: np.ndarray | None
+    content: bytes | None
 
 
 class Sink:
@@ -104,7 +112,7 @@ class Sink:
         for (tag, plugin, kind, missing), (seq, step, wall, payload) in self._rows.items():
             if missing:
                 payload = None
-            elif not isinstance(payload[0], np.ndarray):
+            elif not isinstance(payload[0], (np.ndarray, TensorPoint)):
                 payload = np.array(payload, dtype=np.float64)
             self.add(Chunk(tag, plugin, kind, np.array(seq, np.int64), np.array(step, np.int64),
                            np.array(wall, np.float64), payload))
@@ -124,7 +132,7 @@ def scan_file(name: str, sink: Sink, tag_ok, decode_what: str | None) -> list[Re
     """Decode every sound record of file ``name`` into ``sink``; return the damage found, in file order.
 
     ``tag_ok(tag)`` filters tags (None keeps all); ``decode_what`` is ``"scalars"``,
-    ``"histograms"`` or None (steps only).  Like TensorBoard, reading stops at the first
+    ``"histograms"``, ``"tensors"`` or None (steps only).  Like TensorBoard, reading stops at the first
     torn or damaged record; a record whose checksums hold but which is no Event is skipped
     and reported too.
     """
@@ -340,6 +348,13 @@ def _decode_row(data: bytes, seq: int, sink: Sink, tag_ok, decode_what: str | No
 def _payload(data: bytes, v: decode.ValueSlot, decode_what: str | None):
     if decode_what == "scalars":
         return v.number(data) if v.scalar else None
+    if decode_what == "tensors":
+        try:
+            value = decode.value_tensor(data, v)
+        except decode.DecodeError:
+            value = None
+        content = decode.MIGRATED_CONTENT.get(v.kind) or (data[v.content[0]:v.content[1]] if v.content else None)
+        return TensorPoint(value, content)
     if decode_what == "histograms":
         try:
             if v.kind == "histo":
@@ -591,7 +606,7 @@ class _Group:
             payload = None
             if decode_what == "scalars" and v.scalar:
                 payload = self.field(v.scalar, rows, np.float64)
-            elif decode_what == "histograms":
+            elif decode_what in ("histograms", "tensors"):
                 payload = [_payload(self.rows[i, :self.length].tobytes(), v, decode_what) for i in rows.tolist()]
                 if any(p is None for p in payload):
                     payload = None

@@ -21,6 +21,7 @@ COMMANDS = {
     "export": "export",
     "convert": "convert",
     "plot": "plot",
+    "hparams": "hparams",
 }
 
 

@@ -34,6 +34,9 @@ class Field(NamedTuple):
 
 # v1 Summary.Value oneofs whose plugin TensorBoard assigns on read (data_compat.migrate_value)
 MIGRATED_PLUGIN = {"simple_value": "scalars", "histo": "histograms", "image": "images", "audio": "audio"}
+# ... and the plugin content it gives v1 images and audio: ImagePluginData / AudioPluginData with
+# converted_to_tensor (field 3 / 2) set, audio encoding WAV (field 2 = 11)
+MIGRATED_CONTENT = {"image": b"\x10\x01", "audio": b"\x10\x0b\x18\x01"}
 
 
 @dataclass
@@ -45,6 +48,7 @@ class ValueSlot:
     scalar: Field | None = None  # set when the value is one number
     span: tuple[int, int] = (0, 0)  # bytes of the HistogramProto / TensorProto
     tensor: TensorInfo | None = None
+    content: tuple[int, int] | None = None  # bytes of SummaryMetadata.plugin_data.content, when present
 
     def number(self, data: bytes) -> float:
         return read_field(data, self.scalar)
@@ -160,7 +164,7 @@ def _parse_value(data: bytes, start: int, end: int) -> ValueSlot:
         elif number == 7 and wire == 2:
             node_name = data[pos:stop].decode()
         elif number == 9 and wire == 2:
-            plugin = _plugin_name(data, pos, stop)
+            plugin, slot.content = _plugin_data(data, pos, stop)
         elif number == 2 and wire == 5:
             slot.kind, slot.scalar = "simple_value", Field(pos, 4, "<f4")
         elif number in (4, 5, 6, 8) and wire == 2:
@@ -174,13 +178,17 @@ def _parse_value(data: bytes, start: int, end: int) -> ValueSlot:
     return slot
 
 
-def _plugin_name(data: bytes, start: int, end: int) -> str:
+def _plugin_data(data: bytes, start: int, end: int) -> tuple[str, tuple[int, int] | None]:
+    """The plugin name of a ``SummaryMetadata`` and where its content is."""
+    name, content = "", None
     for number, wire, pos, stop in fields(data, start, end):
         if number == 1 and wire == 2:  # plugin_data
             for n, w, p, s in fields(data, pos, stop):
                 if n == 1 and w == 2:
-                    return data[p:s].decode()
-    return ""
+                    name = data[p:s].decode()
+                elif n == 2 and w == 2:
+                    content = (p, s)
+    return name, content
 
 
 def _parse_tensor(data: bytes, start: int, end: int) -> TensorInfo:
@@ -197,7 +205,7 @@ def _parse_tensor(data: bytes, start: int, end: int) -> TensorInfo:
             info.shape = tuple(dims)
         elif number == 4 and wire == 2:
             info.content = (pos, stop)
-        elif number in (5, 6, 7, 10, 11, 13, 16, 17):
+        elif number in (5, 6, 7, 8, 10, 11, 13, 16, 17):  # typed values; 8: string_val
             info.typed.setdefault(number, []).append((pos, stop, wire))
     return info
 
@@ -308,3 +316,39 @@ def histogram_v1(data: bytes, start: int, end: int) -> np.ndarray:
     first, last = nonzero[0], nonzero[-1]
     inner = limits[first:last]
     return np.array([[lo, *inner], [*inner, hi], counts[first:last + 1]], dtype=np.float64).T.copy()
+
+
+DT_STRING = 7
+
+
+def value_tensor(data: bytes, v: ValueSlot) -> np.ndarray:
+    """A value's data as TensorBoard's loaders see it: numeric tensors as float64 arrays of their
+    shape, string tensors as object arrays of bytes; v1 images and audio migrated to the string
+    tensors of their plugins (``[b"<width>", b"<height>", encoded]`` and ``[encoded]``).
+
+    ``value_tensor(data, parse_event(data).values[0])``; :class:`DecodeError` if it holds no tensor.
+    """
+    if v.kind == "tensor" and v.tensor is not None:
+        t = v.tensor
+        if t.dtype != DT_STRING:
+            return tensor_array(data, t)
+        items = [data[pos:stop] for pos, stop, wire in t.typed.get(8, []) if wire == 2]
+        count = int(np.prod(t.shape)) if t.shape else 1
+        if len(items) != count:
+            raise DecodeError(f"string tensor holds {len(items)} values for shape {list(t.shape)}")
+        out = np.empty(count, dtype=object)
+        out[:] = items
+        return out.reshape(t.shape)
+    if v.kind in ("image", "audio"):
+        numbers, encoded = {}, b""
+        for number, wire, pos, stop in fields(data, *v.span):
+            if wire == 0:
+                numbers[number] = varint(data, pos)[0]
+            elif number == 4 and wire == 2:
+                encoded = data[pos:stop]
+        items = [str(numbers.get(2, 0)).encode(), str(numbers.get(1, 0)).encode(), encoded] if v.kind == "image" \
+            else [encoded]
+        out = np.empty(len(items), dtype=object)
+        out[:] = items
+        return out
+    raise DecodeError(f"value of kind {v.kind} holds no tensor")
