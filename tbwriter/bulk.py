@@ -1,7 +1,7 @@
 """Decode a whole event file at numpy speed: records of one shape are checked and unpacked together.
 
     sink = Sink()
-    errors = scan_file("run/events.out.tfevents.1.host", sink, tag_ok=None, decode_what="scalars")
+    errors, end, torn = scan_file("run/events.out.tfevents.1.host", sink, tag_ok=None, decode_what="scalars")
     for tag, chunks in sink.tags().items(): ...
 
 Why it is fast: in a training log almost every record repeats the shape of another (same
@@ -128,8 +128,17 @@ _MAX_BULK_LENGTH = 4096  # longer records (images...) are few; the byte-column w
 _MAX_TINY_LAYOUTS = 8  # shapes in a row matching one record each before a group is decoded one by one
 
 
-def scan_file(name: str, sink: Sink, tag_ok, decode_what: str | None) -> list[RecordError]:
-    """Decode every sound record of file ``name`` into ``sink``; return the damage found, in file order.
+class FileScan(NamedTuple):
+    """What :func:`scan_file` found: the damage (in file order), the byte offset just past the
+    last sound record read, and whether reading stopped at a torn last record (one still being
+    written, when the file is the newest of a live run)."""
+    errors: list[RecordError]
+    end: int
+    torn: bool
+
+
+def scan_file(name: str, sink: Sink, tag_ok, decode_what: str | None, start: int = 0) -> FileScan:
+    """Decode every sound record of file ``name`` from byte ``start`` on into ``sink``.
 
     ``tag_ok(tag)`` filters tags (None keeps all); ``decode_what`` is ``"scalars"``,
     ``"histograms"``, ``"tensors"`` or None (steps only).  Like TensorBoard, reading stops at the first
@@ -137,8 +146,9 @@ def scan_file(name: str, sink: Sink, tag_ok, decode_what: str | None) -> list[Re
     and reported too.
     """
     with open(name, "rb") as f:
+        f.seek(start)
         # one copy of the file, with room for reading whole u64 words past its last record
-        padded = np.zeros(os.fstat(f.fileno()).st_size + 16, np.uint8)
+        padded = np.zeros(max(os.fstat(f.fileno()).st_size - start, 0) + 16, np.uint8)
         size = f.readinto(memoryview(padded)[:-16])
     buf = memoryview(padded).toreadonly()[:size]
     offsets, lengths, runs, problem = index_records(buf)
@@ -149,13 +159,17 @@ def scan_file(name: str, sink: Sink, tag_ok, decode_what: str | None) -> list[Re
         if bad is not None and bad < cutoff:
             cutoff = bad
         malformed += group.decode(cutoff, sink.records, sink, tag_ok, decode_what)
+    torn = problem is not None and problem[1].startswith("torn")
     if cutoff < len(offsets):
-        problem = (int(offsets[cutoff]), "data checksum mismatch")
+        problem, torn = (int(offsets[cutoff]), "data checksum mismatch"), False
         sink.drop_from(sink.records + cutoff)  # decoded by groups that came before the damage was found
     sink.records += cutoff
-    errors = [RecordError(name, offset, "malformed event (checksums hold, protobuf does not parse)")
+    end = start + (int(offsets[cutoff - 1] + lengths[cutoff - 1]) + HEADER_SIZE + FOOTER_SIZE if cutoff else 0)
+    errors = [RecordError(name, start + offset, "malformed event (checksums hold, protobuf does not parse)")
               for offset in sorted(malformed)]
-    return errors + ([RecordError(name, *problem)] if problem else [])
+    if problem:
+        errors.append(RecordError(name, start + problem[0], problem[1]))
+    return FileScan(errors, end, torn)
 
 
 class RecordIndex(NamedTuple):

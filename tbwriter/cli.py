@@ -22,6 +22,7 @@ COMMANDS = {
     "convert": "convert",
     "plot": "plot",
     "hparams": "hparams",
+    "tail": "tail",
 }
 
 

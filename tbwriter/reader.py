@@ -320,7 +320,7 @@ def _scan(path, runs: str | None, tags: str | None, decode: str | None, damaged:
     for run, files in chosen.items():
         sink = bulk.Sink()
         for name in files:
-            for error in bulk.scan_file(name, sink, tag_ok, decode):
+            for error in bulk.scan_file(name, sink, tag_ok, decode).errors:
                 damaged.append(error)
                 warnings.warn(str(error), DamagedRecordWarning, stacklevel=3)
             if progress:

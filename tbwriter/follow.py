@@ -1,0 +1,91 @@
+"""Read a logdir as it grows: each call returns only the scalars written since the last one.
+
+    follower = Follower("runs", tags="loss")
+    while training:
+        for (run, tag), s in follower.poll().items():   # the new points only
+            print(run, tag, s.step[-1], s.value[-1])
+        time.sleep(1)
+
+The cost of a call grows with the bytes written since the last, not with the size of the logdir's
+files: the follower keeps, per run, the file it is in and the byte offset it got to. As TensorBoard
+does, a run's files are read in name order and never gone back to; a torn last record (a writer
+mid-flush) is read on a later call, once complete; a damaged record ends its file, with a
+:class:`~tbwriter.record.DamagedRecordWarning` naming the file and byte offset, once.
+"""
+from __future__ import annotations
+
+import os
+import re
+import warnings
+from dataclasses import dataclass, field
+
+from tbwriter import bulk
+from tbwriter.decode import MIGRATED_PLUGIN
+from tbwriter.reader import ScalarSeries, Scalars, _merge, find_runs
+from tbwriter.record import DamagedRecordWarning
+
+
+@dataclass
+class _RunState:
+    """Where reading a run got to: file ``name`` at byte ``offset`` (None: that file ended in damage,
+    nothing more is read from it); tag -> plugin of its first value."""
+    name: str = ""
+    offset: int | None = 0
+    plugins: dict[str, str | None] = field(default_factory=dict)
+
+
+class Follower:
+    """Scalars of ``path`` that are new since the last :meth:`poll`.
+
+    Args:
+        path: a logdir (runs are its directories holding event files, found again at every poll,
+            so runs that start later are followed too) or one event file.
+        runs: a regular expression searched in run names (default: every run).
+        tags: a regular expression searched in tag names (default: every tag); other tags are not decoded.
+    """
+
+    def __init__(self, path: str | os.PathLike, runs: str | None = None, tags: str | None = None) -> None:
+        self.path = os.fspath(path)
+        self._run_re = re.compile(runs) if runs else None
+        tag_re = re.compile(tags) if tags else None
+        self._tag_ok = (lambda t: tag_re.search(t) is not None) if tag_re else None
+        self._runs: dict[str, _RunState] = {}
+
+    def poll(self) -> Scalars:
+        """The points written since the last call (all of them on the first), as :func:`read_scalars` gives them."""
+        out = Scalars()
+        for run, files in find_runs(self.path).items():
+            if self._run_re is None or self._run_re.search(run):
+                self._read_run(run, files, self._runs.setdefault(run, _RunState()), out)
+        return out
+
+    def _read_run(self, run: str, files: list[str], state: _RunState, out: Scalars) -> None:
+        sink = bulk.Sink()
+        ahead = [f for f in files if f >= state.name]  # TensorBoard never goes back to an earlier file
+        for n, name in enumerate(ahead):
+            if name != state.name:
+                state.name, state.offset = name, 0
+            newest = n == len(ahead) - 1
+            try:
+                size = os.path.getsize(name)
+            except OSError:  # removed since it was listed
+                continue
+            if state.offset is None or size <= state.offset:
+                continue
+            scan = bulk.scan_file(name, sink, self._tag_ok, "scalars", start=state.offset)
+            state.offset = scan.end
+            being_written = scan.torn and newest  # the rest is read once it is complete
+            for error in scan.errors[:-1] if being_written else scan.errors:
+                out.damaged.append(error)
+                warnings.warn(str(error), DamagedRecordWarning, stacklevel=3)
+            if being_written:
+                break
+            if scan.end < size:  # damaged or torn for good: the rest of this file is never read
+                state.offset = None
+        for tag, chunks in sink.tags().items():
+            first = min(chunks, key=lambda c: int(c.seq.min()))
+            plugin = state.plugins.setdefault(tag, MIGRATED_PLUGIN.get(first.kind) or first.plugin)
+            chunks = [c for c in chunks if c.payload is not None]
+            if plugin == "scalars" and chunks:
+                _, step, wall, payload = _merge(chunks)
+                out[(run, tag)] = ScalarSeries(step, wall, payload)
