@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import io
 import sys
 
 from tbwriter import __version__
@@ -52,6 +53,10 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "run", None):
         parser.print_help(sys.stderr)
         return 2
+    if isinstance(sys.stdout, io.TextIOWrapper):
+        # a run directory named in another encoding comes back from os.listdir as surrogate escapes:
+        # print its bytes as they were rather than fail half-way through a listing or an export
+        sys.stdout.reconfigure(errors="surrogateescape")
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:

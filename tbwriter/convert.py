@@ -9,13 +9,22 @@ Understands Keras ``CSVLogger`` files (``epoch`` column, ``NA`` cells), Lightnin
 the step column is ``--step-column``, else ``step``, else ``epoch``, else the row number;
 wall times come from ``wall_time``/``time``/``timestamp`` (epoch seconds or ISO 8601) when
 present, else the time of conversion.  The separator is detected.
+
+All or nothing: every file is read and checked first, the event files are written aside and moved into their
+runs at the end, so a failed or interrupted conversion leaves the logdir as it was.  A run that already holds
+event files is refused unless ``if_exists="overwrite"`` or ``"append"`` says what to do (a second conversion of
+the same CSV would otherwise repeat every point), and a run name must stay inside the logdir.
 """
 from __future__ import annotations
 
 import csv
 import math
 import os
+import re
+import shutil
+import tempfile
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,6 +33,7 @@ from tbwriter.writer import SummaryWriter
 STEP_COLUMNS = ("step", "epoch")
 WALL_TIME_COLUMNS = ("wall_time", "time", "timestamp")
 MISSING = {"", "na", "n/a", "null", "none"}
+IF_EXISTS = ("fail", "overwrite", "append")  # what convert_csv does with a run that already holds event files
 
 
 @dataclass
@@ -51,14 +61,95 @@ def _count(n: int, noun: str) -> str:
     return f"{n} {noun}" + ("" if n == 1 else "s")
 
 
-def convert_csv(csv_path: str | os.PathLike, logdir: str | os.PathLike, run: str | None = None,
-                step_column: str | None = None, wall_time_column: str | None = None) -> ConvertReport:
-    """Write the numeric columns of ``csv_path`` as scalars under ``logdir/<run>`` (default: the file's stem).
+def convert_csv(csv_path: str | os.PathLike[str], logdir: str | os.PathLike[str], run: str | None = None,
+                step_column: str | None = None, wall_time_column: str | None = None,
+                if_exists: str = "fail") -> ConvertReport:
+    """The numeric columns of ``csv_path`` as scalars in ``logdir/<run>``: ``convert_csv("train.log", "runs")``.
 
-    Raises FileNotFoundError, or ValueError for a file that is not a CSV, has no numeric
-    column, or lacks a column named by ``step_column``/``wall_time_column``.
+    All or nothing: the event file is written aside and moved into the run only when complete, so a failed or
+    interrupted conversion leaves the logdir as it was.
+
+    Args:
+        csv_path: the CSV file (any of the separators ``, ; tab |``; UTF-8).
+        logdir: the directory runs are written under (created if missing).
+        run: the run's name, a relative path inside ``logdir`` (default: the CSV's file name without extension).
+        step_column: the column holding steps (default: ``step``, else ``epoch``, else the row number).
+        wall_time_column: the column holding wall times, epoch seconds or ISO 8601 (default: ``wall_time``,
+            ``time`` or ``timestamp`` when present, else the time of conversion).
+        if_exists: what to do when the run already holds event files: ``"fail"`` (refuse: converting the same
+            CSV twice would repeat every point), ``"overwrite"`` (replace them) or ``"append"`` (add a file beside
+            them).
+
+    Raises:
+        FileNotFoundError: ``csv_path`` does not exist.
+        ValueError: the file is not a CSV, has no numeric column or lacks a column asked for; the run name leads
+            outside ``logdir``; the run already holds event files and ``if_exists="fail"``.
     """
-    name = os.fspath(csv_path)
+    return convert_csvs([csv_path], logdir, run, step_column, wall_time_column, if_exists)[0]
+
+
+def convert_csvs(csv_paths: Sequence[str | os.PathLike[str]], logdir: str | os.PathLike[str], run: str | None = None,
+                 step_column: str | None = None, wall_time_column: str | None = None,
+                 if_exists: str = "fail", progress: Callable[[int, int], None] | None = None) -> list[ConvertReport]:
+    """:func:`convert_csv` for several files, all or none: ``convert_csvs(["a.csv", "b.csv"], "runs")``.
+
+    Every file is read and checked before anything is written, and the runs appear together at the end.
+
+    Args:
+        csv_paths: the CSV files; each becomes the run named after its file (two may not share a name).
+        logdir, step_column, wall_time_column, if_exists: as for :func:`convert_csv`.
+        run: the run's name; only with a single CSV.
+        progress: called as ``progress(files_written, files)``.
+    """
+    if if_exists not in IF_EXISTS:
+        raise ValueError(f"convert_csv: if_exists must be one of {', '.join(map(repr, IF_EXISTS))}, got {if_exists!r}")
+    if run is not None and len(csv_paths) != 1:
+        raise ValueError("convert_csv: run names one run: give one CSV with it, or leave it out")
+    root = os.fspath(logdir)
+    tables = [_parse(os.fspath(path), step_column, wall_time_column) for path in csv_paths]
+    run_dirs = [_run_dir(root, run if run is not None else _stem(table.csv_path)) for table in tables]
+    for table, run_dir in zip(tables, run_dirs, strict=True):
+        if run_dirs.count(run_dir) > 1:
+            raise ValueError(f"convert_csv: {table.csv_path} and another CSV would both write the run {run_dir}; "
+                             "convert them one at a time with different run names")
+        if if_exists == "fail" and _event_files(run_dir):
+            raise ValueError(f"convert_csv: {run_dir} already holds event files: converting into it again would "
+                             "repeat every point; choose another run, or pass if_exists='overwrite' or 'append' "
+                             "(tbwriter convert --overwrite or --append)")
+    os.makedirs(root, exist_ok=True)
+    staging = tempfile.mkdtemp(prefix=".tbwriter-convert-", dir=root)
+    try:
+        written = []
+        for i, table in enumerate(tables):
+            written.append(_write(table, os.path.join(staging, str(i))))
+            if progress:
+                progress(i + 1, len(tables))
+        for run_dir, (event_file, _) in zip(run_dirs, written, strict=True):
+            old = _event_files(run_dir) if if_exists == "overwrite" else []
+            os.makedirs(run_dir, exist_ok=True)
+            os.replace(event_file, os.path.join(run_dir, os.path.basename(event_file)))
+            for path in old:
+                os.unlink(path)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [ConvertReport(table.csv_path, run_dir, table.tags, points, table.rows, table.skipped, table.step_column,
+                          table.wall_time_column)
+            for table, run_dir, (_, points) in zip(tables, run_dirs, written, strict=True)]
+
+
+@dataclass
+class _Table:
+    """A CSV parsed into points: ``(step, wall time or None, {column: value})`` per usable row."""
+    csv_path: str
+    points: list[tuple[int, float | None, dict[str, float]]]
+    tags: list[str]
+    rows: int
+    skipped: int
+    step_column: str | None
+    wall_time_column: str | None
+
+
+def _parse(name: str, step_column: str | None, wall_time_column: str | None) -> _Table:
     header, rows = _read_table(name)
     step_col = _pick(header, step_column, STEP_COLUMNS, name, "--step-column")
     wall_col = _pick(header, wall_time_column, WALL_TIME_COLUMNS, name, "--wall-time-column")
@@ -85,15 +176,42 @@ def convert_csv(csv_path: str | os.PathLike, logdir: str | os.PathLike, run: str
     tags = [header[i] for i in value_cols if any(header[i] in v for _, _, v in parsed)]
     if not tags:
         raise ValueError(f"no numeric column in {name} (columns: {', '.join(header)})")
-    run_dir = os.path.join(os.fspath(logdir), run or os.path.splitext(os.path.basename(name))[0])
+    return _Table(name, parsed, tags, len(rows), skipped, step_col, wall_col)
+
+
+def _write(table: _Table, directory: str) -> tuple[str, int]:
+    """Writes the table's points as one event file in ``directory``; returns the file and the point count."""
     points = 0
     now = time.time()
-    with SummaryWriter(run_dir) as writer:
-        for step, wall, values in parsed:
+    with SummaryWriter(directory) as writer:
+        for step, wall, values in table.points:
             if values:
                 writer.log_metrics(values, step, now if wall is None else wall)
                 points += len(values)
-    return ConvertReport(name, run_dir, tags, points, len(rows), skipped, step_col, wall_col)
+    event_file, = _event_files(directory)
+    return event_file, points
+
+
+def _stem(csv_path: str) -> str:
+    return os.path.splitext(os.path.basename(csv_path))[0]
+
+
+def _run_dir(logdir: str, run: str) -> str:
+    """``logdir/run``, refusing a run name that is empty or leads outside ``logdir`` (absolute, or with ``..``)."""
+    parts = re.split(r"[\\/]", run)
+    if not run or os.path.isabs(run) or ".." in parts or "\0" in run:
+        raise ValueError(f"convert_csv: run {run!r} must be a relative name inside the logdir {logdir} "
+                         "(no absolute path, no '..')")
+    return os.path.normpath(os.path.join(logdir, run))
+
+
+def _event_files(directory: str) -> list[str]:
+    """The run's own event files (names containing ``tfevents``, as TensorBoard finds them); none if no directory."""
+    try:
+        entries = list(os.scandir(directory))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return sorted(e.path for e in entries if "tfevents" in e.name and e.is_file())
 
 
 def _read_table(name: str) -> tuple[list[str], list[list[str]]]:
@@ -110,7 +228,16 @@ def _read_table(name: str) -> tuple[list[str], list[list[str]]]:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel  # one column, or too irregular to guess: comma
-    table = [row for row in csv.reader(text.splitlines(), dialect) if any(cell.strip() for cell in row)]
+    reader = csv.reader(text.splitlines(), dialect)
+    limit = csv.field_size_limit(max(len(text), csv.field_size_limit()))  # a long text cell is no error: it is skipped
+    try:
+        table = [row for row in reader if any(cell.strip() for cell in row)]
+    except csv.Error as e:
+        raise ValueError(f"not a CSV file ({e} on line {reader.line_num}): {name}") from None
+    finally:
+        csv.field_size_limit(limit)
+    if not table:
+        raise ValueError(f"not a CSV file (only separators, no cell has a value): {name}")
     header = []
     for i, cell in enumerate(table[0], 1):
         column = cell.strip() or f"column{i}"  # pandas writes its index column without a name

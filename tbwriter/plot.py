@@ -11,11 +11,14 @@ and reported with a :class:`PlotNote` warning.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 import warnings
 from collections import Counter
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +35,9 @@ DARK_PALETTE = ("#56B4E9", "#E69F00", "#2BD9A0", "#F28DC8", "#F0E442", "#FF7F3F"
 DASHES = ("-", "--", ":", "-.")
 RAW_ALPHA = 0.3  # the unsmoothed line under the smoothed one, as TensorBoard shows it
 RIDGES = 30  # per-step histograms drawn by --kind hist
+# The largest figure drawn: 100 megapixels is 400 MB of RGBA in Agg (a 100x100-inch poster at 100 dpi, an A0 sheet
+# at 250); beyond it matplotlib would run out of memory rather than fail cleanly.
+MAX_PIXELS = 100_000_000
 
 
 class PlotNote(UserWarning):
@@ -42,23 +48,101 @@ class NothingToPlot(ValueError):
     """The selection is empty, names an unknown tag, or holds no drawable point: no figure rather than a blank one."""
 
 
-def plot_scalars(data: Mapping[tuple[str, str], Any], *, tags: Sequence[str] | None = None, runs: str | None = None,
-                 smoothing: float = 0.6, x: str = "step", group: str | None = None, band: str = "std",
-                 logx: bool = False, logy: bool = False, xlim: tuple | None = None, ylim: tuple | None = None,
-                 cols: int | None = None, title: str | None = None, size: tuple[float, float] | None = None,
-                 dpi: float = 100, style: str | None = None, dark: bool = False) -> Figure:
+@dataclass(frozen=True)
+class PlotSettings:
+    """How a figure looks, shared by :func:`plot_scalars`, :func:`plot_histograms` and ``tbwriter plot``.
+
+        paper = PlotSettings(size=(6, 3), dpi=300, style="seaborn-v0_8-paper")
+        plot_scalars(read_scalars("runs"), paper, tags=["loss"]).savefig("loss.pdf")
+        plot_scalars(read_scalars("runs"), paper, logy=True)      # keyword arguments override single settings
+
+    Args:
+        x: the x axis: ``"step"``, ``"relative"`` (time since each series began, in a readable unit) or ``"wall"``
+            (dates, UTC).
+        logx: a logarithmic x axis (not with ``x="wall"``).
+        logy: a logarithmic y axis.
+        xlim: ``(low, high)`` in the x axis' units (seconds since the epoch for ``x="wall"``); either may be None.
+        ylim: ``(low, high)``; either may be None.
+        cols: panels per row (default: up to 3).
+        title: a title over the whole figure.
+        size: ``(width, height)`` in inches (default: grown from the grid and the legend).
+        dpi: dots per inch, 10 to 1200; the figure may have at most :data:`MAX_PIXELS` pixels.
+        style: any matplotlib style name or ``.mplstyle`` file, applied over our defaults.
+        dark: light lines on a dark background.
+    """
+    x: str = "step"
+    logx: bool = False
+    logy: bool = False
+    xlim: tuple[float | None, float | None] | None = None
+    ylim: tuple[float | None, float | None] | None = None
+    cols: int | None = None
+    title: str | None = None
+    size: tuple[float, float] | None = None
+    dpi: float = 100
+    style: str | None = None
+    dark: bool = False
+
+    def checked(self, method: str) -> PlotSettings:
+        """These settings, or a ValueError naming ``method`` and the setting at fault."""
+        _check_choice(method, "x", self.x, X_AXES)
+        if self.logx and self.x == "wall":
+            raise ValueError(f"{method}: logx needs x='step' or x='relative', not dates")
+        if self.cols is not None and not (isinstance(self.cols, int) and self.cols >= 1):
+            raise ValueError(f"{method}: cols must be a positive integer, got {self.cols!r}")
+        if not 10 <= self.dpi <= 1200:
+            raise ValueError(f"{method}: dpi must be between 10 and 1200, got {self.dpi!r}")
+        if self.size is not None and not all(0 < side < math.inf for side in self.size):
+            raise ValueError(f"{method}: size must be (width, height) in inches, both positive, got {self.size!r}")
+        if self.size is not None:
+            _check_pixels(method, self.size, self.dpi)
+        return self
+
+
+def _check_pixels(method: str, size: tuple[float, float], dpi: float) -> None:
+    """Refuses a figure over :data:`MAX_PIXELS` before matplotlib allocates it (and runs out of memory)."""
+    width, height = (round(side * dpi) for side in size)
+    if width * height > MAX_PIXELS:
+        raise ValueError(f"{method}: a {size[0]:g}x{size[1]:g}-inch figure at {dpi:g} dpi would be "
+                         f"{width:,}x{height:,} pixels, over the limit of {MAX_PIXELS // 10**6} megapixels; "
+                         "lower the dpi or the size")
+
+
+def _settings(method: str, settings: PlotSettings | None, options: dict[str, Any]) -> PlotSettings:
+    """``settings`` (default: :class:`PlotSettings`'s defaults) with single ``options`` overriding it, checked."""
+    known = {f.name for f in fields(PlotSettings)}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise TypeError(f"{method}: unexpected keyword argument {unknown[0]!r}; the appearance settings are "
+                        f"{', '.join(sorted(known))}")
+    return dataclasses.replace(settings or PlotSettings(), **options).checked(method)
+
+
+def plot_scalars(data: Mapping[tuple[str, str], Any], settings: PlotSettings | None = None, *,
+                 tags: Sequence[str] | None = None, runs: str | None = None, smoothing: float = 0.6,
+                 group: str | None = None, band: str = "std", **options: Any) -> Figure:
     """One panel per tag, one colour per run: ``plot_scalars(read_scalars("runs"), tags=["loss"], smoothing=0.8)``.
 
-    ``tags`` are regular expressions searched in tag names (default: every tag), ``runs`` one for run names.
-    ``smoothing`` is TensorBoard's weight (0 draws the raw series only). ``x`` is ``"step"``, ``"relative"`` (time
-    since each series began) or ``"wall"`` (dates). ``group`` is a regex removed from run names: runs left with the
-    same name are drawn as their mean with a band (``band="std"`` for ± one standard deviation, ``"minmax"``).
-    ``xlim``/``ylim`` are ``(low, high)`` in the axis' units, either may be None.
+    Args:
+        data: ``(run, tag) -> series`` as :func:`tbwriter.read_scalars` returns.
+        settings: how the figure looks (:class:`PlotSettings`).
+        tags: regular expressions searched in tag names (default: every tag); each must match some tag.
+        runs: a regular expression searched in run names (default: every run).
+        smoothing: TensorBoard's smoothing weight in [0, 1]; 0 draws the raw series only, a non-finite weight
+            counts as 0 as in TensorBoard.
+        group: a regular expression removed from run names: runs left with the same name are drawn as their mean
+            with a band (needs ``x="step"`` or ``"relative"``).
+        band: a group's band: ``"std"`` (± one population standard deviation) or ``"minmax"``.
+        **options: single :class:`PlotSettings` fields (``logy=True``, ``x="wall"``), overriding ``settings``.
+
+    Raises:
+        NothingToPlot: nothing matches, or nothing selected is drawable.
+        ValueError: a bad setting or argument, named with ``plot_scalars``.
     """
+    look = _settings("plot_scalars", settings, options)
+    x, logx, logy = look.x, look.logx, look.logy
     smoothing = smoothing if math.isfinite(smoothing) else 0.0  # as TensorBoard treats a non-finite weight
     if not 0 <= smoothing <= 1:
         raise ValueError(f"plot_scalars: smoothing must be in [0, 1], got {smoothing!r}")
-    _check_x("plot_scalars", x, logx)
     _check_choice("plot_scalars", "band", band, ("std", "minmax"))
     if group is not None and x == "wall":
         raise ValueError("plot_scalars: group needs x='step' or x='relative' (runs of a group ran at different times)")
@@ -68,11 +152,11 @@ def plot_scalars(data: Mapping[tuple[str, str], Any], *, tags: Sequence[str] | N
     groups = {run: plotdata.group_name(run, pattern) for run in names} if pattern is not None else {}
     keys = sorted(set(groups.values())) if group is not None else names
     labels = keys if group is None else [f"{k} ({sum(g == k for g in groups.values())} runs)" for k in keys]
-    with _theme(style, dark):
-        fig, axes = _figure("plot_scalars", len(panels), cols, size, dpi, labels, title)
+    with _theme(look.style, look.dark):
+        fig, axes = _figure("plot_scalars", len(panels), look, labels)
         looks = _looks(keys)
         skipped, drawn = _Skipped(), 0
-        for ax, (tag, series) in zip(axes, panels.items()):
+        for ax, (tag, series) in zip(axes, panels.items(), strict=True):
             ax.set_title(tag)
             skipped.tag = tag
             scale = _XScale(x, [s.wall_time for s in series.values()])
@@ -87,9 +171,9 @@ def plot_scalars(data: Mapping[tuple[str, str], Any], *, tags: Sequence[str] | N
                     members = [curve for run, curve in curves.items() if groups[run] == key]
                     if members:
                         _draw_band(ax, scale.display, members, smoothing, band, looks[key], columns, logx)
-            _finish_axes(ax, scale, logx, logy, xlim, ylim)
+            _finish_axes(ax, scale, look)
             drawn += _mark_if_empty(ax, bool(curves))
-        _label_bottom_row(axes, _cols_of(len(panels), cols))
+        _label_bottom_row(axes, _cols_of(len(panels), look.cols))
         _check_drawn("plot_scalars", drawn, skipped)
         band_key = {"std": "mean ± 1 std", "minmax": "mean, band from min to max"}[band] if group is not None else None
         _legend(fig, [looks[k] for k in keys], labels, band_key)
@@ -97,43 +181,52 @@ def plot_scalars(data: Mapping[tuple[str, str], Any], *, tags: Sequence[str] | N
     return fig
 
 
-def plot_histograms(hist: Mapping[tuple[str, str], Any], *, tags: Sequence[str] | None = None, runs: str | None = None,
-                    kind: str = "dist", x: str = "step", logx: bool = False, logy: bool = False,
-                    xlim: tuple | None = None, ylim: tuple | None = None, cols: int | None = None,
-                    title: str | None = None, size: tuple[float, float] | None = None, dpi: float = 100,
-                    style: str | None = None, dark: bool = False) -> Figure:
+def plot_histograms(hist: Mapping[tuple[str, str], Any], settings: PlotSettings | None = None, *,
+                    tags: Sequence[str] | None = None, runs: str | None = None, kind: str = "dist",
+                    **options: Any) -> Figure:
     """One panel per (run, tag) histogram series: ``plot_histograms(read_histograms("runs"), kind="dist")``.
 
-    ``kind="dist"`` is TensorBoard's distribution view: the median and bands between the 0/7/16/31/50/69/84/93/100th
-    percentiles over ``x`` (step, relative or wall). ``kind="hist"`` stacks the histograms of up to 30 evenly spaced
-    steps, latest in front (``x`` must be ``"step"``; no log axes there).
+    Args:
+        hist: ``(run, tag) -> series`` as :func:`tbwriter.read_histograms` returns.
+        settings: how the figure looks (:class:`PlotSettings`).
+        tags: regular expressions searched in tag names (default: every tag); each must match some tag.
+        runs: a regular expression searched in run names (default: every run).
+        kind: ``"dist"``, TensorBoard's distribution view: the median and bands between the
+            0/7/16/31/50/69/84/93/100th percentiles over ``x``; or ``"hist"``, the histograms of up to 30 evenly
+            spaced steps stacked, latest in front (``x`` must be ``"step"``; no log axes there).
+        **options: single :class:`PlotSettings` fields, overriding ``settings``.
+
+    Raises:
+        NothingToPlot: nothing matches, or nothing selected is drawable.
+        ValueError: a bad setting or argument, named with ``plot_histograms``.
     """
+    look = _settings("plot_histograms", settings, options)
+    x, logx, logy = look.x, look.logx, look.logy
     _check_choice("plot_histograms", "kind", kind, KINDS)
-    _check_x("plot_histograms", x, logx)
     if kind == "hist" and (x != "step" or logx or logy):
         raise ValueError("plot_histograms: kind='hist' stacks histograms by step: it takes neither "
                          f"x={x!r} nor logx/logy")
     panels = _select("plot_histograms", "histogram", hist, tags, runs)
     names = sorted({run for series in panels.values() for run in series})
     cells = [(tag, run, s) for tag, series in panels.items() for run, s in series.items()]
-    with _theme(style, dark):
-        fig, axes = _figure("plot_histograms", len(cells), cols, size, dpi, names, title)
+    with _theme(look.style, look.dark):
+        fig, axes = _figure("plot_histograms", len(cells), look, names)
         looks = _looks(names)
         skipped, drawn = _Skipped(), 0
-        for ax, (tag, run, s) in zip(axes, cells):
+        for ax, (tag, run, s) in zip(axes, cells, strict=True):
             ax.set_title(f"{tag}\n{run}", fontsize="medium")
             skipped.tag = tag
             if kind == "dist":
                 scale = _XScale(x, [s.wall_time])
                 drew = _draw_distribution(ax, scale.display, scale.of(s), s.buckets, looks[run], _columns(fig, ax),
                                           logx, logy, skipped)
-                _finish_axes(ax, scale, logx, logy, xlim, ylim)
+                _finish_axes(ax, scale, look)
             else:
                 drew = _draw_ridges(ax, s.step, s.buckets, looks[run], skipped)
-                _finish_axes(ax, None, False, False, xlim, ylim)
+                _finish_axes(ax, None, look)
             drawn += _mark_if_empty(ax, drew)
         _check_drawn("plot_histograms", drawn, skipped)
-        _label_bottom_row(axes, _cols_of(len(cells), cols))
+        _label_bottom_row(axes, _cols_of(len(cells), look.cols))
         _legend(fig, [looks[n] for n in names], names,
                 "median; bands from the 31st-69th out to the 0-100th percentile" if kind == "dist" else None)
     skipped.report()
@@ -148,12 +241,6 @@ def _cols_of(panels: int, cols: int | None) -> int:
 def _check_choice(method: str, name: str, value: Any, choices: Iterable[str]) -> None:
     if value not in choices:
         raise ValueError(f"{method}: {name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
-
-
-def _check_x(method: str, x: str, logx: bool) -> None:
-    _check_choice(method, "x", x, X_AXES)
-    if logx and x == "wall":
-        raise ValueError(f"{method}: logx needs x='step' or x='relative', not dates")
 
 
 def _select(method: str, what: str, data: Mapping, tags: Sequence[str] | None, runs: str | None) -> dict:
@@ -270,7 +357,8 @@ def _draw_distribution(ax, show, x: np.ndarray, buckets: Sequence[np.ndarray], l
     order = np.argsort(x, kind="stable")
     if len(order) > 2 * columns:  # more steps than pixels: an even sample of them, as TensorBoard's reservoir does
         order = order[np.linspace(0, len(order) - 1, 2 * columns).round().astype(np.int64)]
-        warnings.warn(PlotNote(f"histograms: drew {len(order)} of {len(x)} steps, evenly spaced"))
+        warnings.warn(PlotNote(f"histograms: drew {len(order)} of {len(x)} steps, evenly spaced"),
+                      stacklevel=3)  # the caller of plot_histograms
     bands = np.array([plotdata.percentiles(buckets[i]) for i in order]).reshape(-1, len(plotdata.DIST_BASIS_POINTS))
     x = x[order]
     x, bands = _clean_rows(x, bands, logx, logy, skipped)
@@ -306,7 +394,8 @@ def _draw_ridges(ax, steps: np.ndarray, buckets: Sequence[np.ndarray], look: dic
     if not order:
         return False
     if len(order) > RIDGES:
-        warnings.warn(PlotNote(f"histograms: drew {RIDGES} of {len(order)} steps, evenly spaced"))
+        warnings.warn(PlotNote(f"histograms: drew {RIDGES} of {len(order)} steps, evenly spaced"),
+                      stacklevel=3)  # the caller of plot_histograms
         order = [order[int(round(j))] for j in np.linspace(0, len(order) - 1, RIDGES)]
     lo = min(float(buckets[i][0, 0]) for i in order)
     hi = max(float(buckets[i][-1, 1]) for i in order)
@@ -345,7 +434,9 @@ def _columns(fig, ax) -> int:
     return max(50, int(ax.get_position().width * fig.get_figwidth() * fig.dpi))
 
 
-def _finish_axes(ax, scale: _XScale | None, logx: bool, logy: bool, xlim: tuple | None, ylim: tuple | None) -> None:
+def _finish_axes(ax, scale: _XScale | None, look: PlotSettings) -> None:
+    """Scales, x labels and ticks, and limits; ``scale`` None for a panel whose x axis is not time or steps."""
+    logx, logy = look.logx and scale is not None, look.logy and scale is not None
     if logx:
         ax.set_xscale("log")
     if logy:
@@ -363,11 +454,11 @@ def _finish_axes(ax, scale: _XScale | None, logx: bool, logy: bool, xlim: tuple 
             from matplotlib.ticker import EngFormatter, MaxNLocator
             ax.xaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 2.5, 5, 10]))
             ax.xaxis.set_major_formatter(EngFormatter(sep=""))
-    if xlim is not None:
+    if look.xlim is not None:
         ax.set_xlim(*(scale.display(np.array([v]))[0] if scale and v is not None and scale.mode == "wall" else v
-                      for v in xlim))
-    if ylim is not None:
-        ax.set_ylim(*ylim)
+                      for v in look.xlim))
+    if look.ylim is not None:
+        ax.set_ylim(*look.ylim)
 
 
 def _label_bottom_row(axes: list, cols: int) -> None:
@@ -377,20 +468,16 @@ def _label_bottom_row(axes: list, cols: int) -> None:
             ax.set_xlabel("")
 
 
-def _figure(method: str, panels: int, cols: int | None, size: tuple[float, float] | None, dpi: float,
-            labels: list[str], title: str | None):
+def _figure(method: str, panels: int, look: PlotSettings, labels: list[str]):
     """A figure with one axes per panel, row by row, room below for the legend of ``labels``, and the title.
 
-    Without ``size``, the figure grows with the grid and the legend (and widens for long run names), so the legend
-    never has to squeeze the panels.
+    Without ``look.size``, the figure grows with the grid and the legend (and widens for long run names), so the
+    legend never has to squeeze the panels. A figure over :data:`MAX_PIXELS` is refused before any memory is taken.
     """
     from matplotlib.figure import Figure
 
-    if cols is not None and not (isinstance(cols, int) and cols >= 1):
-        raise ValueError(f"{method}: cols must be a positive integer, got {cols!r}")
-    if not 10 <= dpi <= 1200:
-        raise ValueError(f"{method}: dpi must be between 10 and 1200, got {dpi!r}")
-    cols = _cols_of(panels, cols)
+    size, title = look.size, look.title
+    cols = _cols_of(panels, look.cols)
     rows = math.ceil(panels / cols)
     if size is None:
         width = min(4.2 * cols, 14.0)
@@ -398,7 +485,8 @@ def _figure(method: str, panels: int, cols: int | None, size: tuple[float, float
             width = max(width, min(2 * _legend_entry_width(labels), 14.0))
         legend_rows = math.ceil(len(labels) / _legend_columns(width, labels))
         size = (width, 3.0 * rows + 0.5 + 0.25 * legend_rows + (0.4 if title else 0.0))  # + a legend title
-    fig = Figure(figsize=size, dpi=dpi, layout="constrained")
+    _check_pixels(method, size, look.dpi)
+    fig = Figure(figsize=size, dpi=look.dpi, layout="constrained")
     grid = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax in grid[panels:]:
         ax.remove()
@@ -465,15 +553,16 @@ class _Skipped:
             self.by_reason.setdefault(reason, Counter())[self.tag] += n
 
     def report(self) -> None:
+        """One :class:`PlotNote` per reason; called by the plot functions, so the warning points at their caller."""
         for reason, by_tag in self.by_reason.items():
             n = sum(by_tag.values())
-            warnings.warn(PlotNote(f"skipped {n:,} point{'s' if n != 1 else ''} ({reason}) in {_few(list(by_tag))}"))
+            warnings.warn(PlotNote(f"skipped {n:,} point{'s' if n != 1 else ''} ({reason}) in {_few(list(by_tag))}"),
+                          stacklevel=3)
 
 
-def plot_hparams(table: Any, metric: str, *, runs: str | None = None, title: str | None = None,
-                 size: tuple[float, float] | None = None, dpi: float = 100, style: str | None = None,
-                 dark: bool = False) -> Figure:
-    """TensorBoard's parallel-coordinates view of a sweep: ``plot_hparams(read_hparams("runs"), "val/accuracy")``.
+def plot_hparams(table: Any, settings: PlotSettings | None = None, *, metric: str, runs: str | None = None,
+                 **options: Any) -> Figure:
+    """TensorBoard's parallel-coordinates view of a sweep: ``plot_hparams(read_hparams("runs"), metric="val/acc")``.
 
     One vertical axis per hparam (numbers on a linear scale, or a log scale when they are all positive
     and span 100x or more; strings and bools as their sorted categories) and a last one for the
@@ -481,17 +570,15 @@ def plot_hparams(table: Any, metric: str, *, runs: str | None = None, title: str
 
     Args:
         table: what :func:`tbwriter.read_hparams` returns.
+        settings: how the figure looks (:class:`PlotSettings`; its title, size, dpi, style and dark apply).
         metric: a metric column of the table (``table.metric_names``), e.g. ``"validation.epoch_accuracy"``.
         runs: a regular expression searched in session names (default: every session).
-        title: a title over the figure.
-        size: ``(width, height)`` in inches (default: from the number of axes).
-        dpi: dots per inch.
-        style: any matplotlib style name, applied over our defaults.
-        dark: light lines on a dark background.
+        **options: single :class:`PlotSettings` fields, overriding ``settings``.
 
     Sessions without a value of the metric are left out, with a :class:`PlotNote`; a hparam a session
     lacks breaks its line at that axis.
     """
+    look = _settings("plot_hparams", settings, options)
     if metric not in table.metric_names:
         raise NothingToPlot(f"plot_hparams: no metric {metric!r}; metrics: {_few(list(table.metric_names))}")
     pattern = _regex("plot_hparams", "runs", runs or "")
@@ -499,7 +586,7 @@ def plot_hparams(table: Any, metric: str, *, runs: str | None = None, title: str
     sessions = [s for s in chosen if math.isfinite(s.metrics.get(metric, math.nan))]
     if len(chosen) > len(sessions):
         warnings.warn(PlotNote(f"left out {len(chosen) - len(sessions)} of {len(chosen)} sessions without a "
-                               f"finite {metric}"))
+                               f"finite {metric}"), stacklevel=2)
     if not sessions:
         raise NothingToPlot(f"plot_hparams: no session{' matching ' + repr(runs) if runs else ''} has a value of "
                             f"{metric!r}")
@@ -507,13 +594,13 @@ def plot_hparams(table: Any, metric: str, *, runs: str | None = None, title: str
     axes = [plotdata.parallel_axis(name, [s.hparams.get(name) for s in sessions]) for name in names]
     axes.append(plotdata.parallel_axis(metric, [s.metrics[metric] for s in sessions]))
     values = np.array([s.metrics[metric] for s in sessions])
-    with _theme(style, dark):
+    with _theme(look.style, look.dark):
         from matplotlib import colormaps
         from matplotlib.cm import ScalarMappable
         from matplotlib.colors import Normalize
         from matplotlib.figure import Figure
 
-        fig = Figure(figsize=size or (max(6.0, 1.6 * len(axes) + 1.5), 4.5), dpi=dpi, layout="constrained")
+        fig = Figure(figsize=look.size or (max(6.0, 1.6 * len(axes) + 1.5), 4.5), dpi=look.dpi, layout="constrained")
         ax = fig.subplots()
         colours = colormaps["viridis"]
         scale = Normalize(values.min(), values.max() if values.max() > values.min() else values.min() + 1)
@@ -533,6 +620,5 @@ def plot_hparams(table: Any, metric: str, *, runs: str | None = None, title: str
         for side in ("left", "top", "right"):
             ax.spines[side].set_visible(False)
         fig.colorbar(ScalarMappable(norm=scale, cmap=colours), ax=ax, label=metric, shrink=0.9)
-        ax.set_title(title or f"{len(sessions)} session{'s' if len(sessions) != 1 else ''}, coloured by {metric}")
+        ax.set_title(look.title or f"{len(sessions)} session{'s' if len(sessions) != 1 else ''}, coloured by {metric}")
     return fig
-

@@ -23,7 +23,7 @@ pytest.importorskip("matplotlib")
 from eventcheck import accumulator  # noqa: E402
 from tbwriter import SummaryWriter, cli, plotdata, read_histograms, read_scalars  # noqa: E402
 from tbwriter.demo import run_demo  # noqa: E402
-from tbwriter.plot import NothingToPlot, PlotNote, plot_histograms, plot_scalars  # noqa: E402
+from tbwriter.plot import NothingToPlot, PlotNote, PlotSettings, plot_histograms, plot_scalars  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 pytestmark = pytest.mark.filterwarnings("ignore::tbwriter.plot.PlotNote")
@@ -197,6 +197,48 @@ def test_bad_arguments_name_the_method(torchlogs):
             plot_scalars(data, **kwargs)
 
 
+def test_settings_object_is_shared_and_single_options_override_it(torchlogs):
+    data = read_scalars(torchlogs)
+    paper = PlotSettings(size=(6, 3), dpi=50, logy=True, title="Paper")
+    fig = plot_scalars(data, paper, tags=["^lr$"])
+    assert tuple(fig.get_size_inches()) == (6, 3) and fig.dpi == 50 and fig.axes[0].get_yscale() == "log"
+    assert fig._suptitle.get_text() == "Paper"
+    fig = plot_scalars(data, paper, tags=["^lr$"], logy=False, dpi=60)
+    assert fig.axes[0].get_yscale() == "linear" and fig.dpi == 60 and tuple(fig.get_size_inches()) == (6, 3)
+    fig = plot_histograms(read_histograms(torchlogs), paper, runs="^a$", logy=False, x="relative")
+    assert tuple(fig.get_size_inches()) == (6, 3) and fig.axes[0].get_xlabel() == "time since start (seconds)"
+    with pytest.raises(TypeError, match="plot_scalars: unexpected keyword argument 'colour'; the appearance"):
+        plot_scalars(data, colour="red")
+    with pytest.raises(ValueError, match="plot_histograms: dpi must be between 10 and 1200"):
+        plot_histograms(read_histograms(torchlogs), PlotSettings(dpi=5))
+
+
+def test_figures_too_large_for_memory_are_refused_before_drawing(torchlogs):
+    data = read_scalars(torchlogs)
+    with pytest.raises(ValueError, match=r"plot_scalars: a 60x60-inch figure at 1000 dpi would be 60,000x60,000 "
+                                         r"pixels, over the limit of 100 megapixels; lower the dpi or the size"):
+        plot_scalars(data, size=(60, 60), dpi=1000)
+    many = {(f"run{i}", f"tag{i}"): s for i, s in enumerate(list(data.values()) * 40)}  # a grid grown to 80 rows
+    with pytest.raises(ValueError, match=r"plot_scalars: a 12.6x[0-9.]+-inch figure at 1200 dpi would be"):
+        plot_scalars(many, dpi=1200)
+    assert plot_scalars(data, tags=["^lr$"], size=(10, 10), dpi=1000).dpi == 1000  # exactly at the limit
+
+
+def test_plot_notes_point_at_the_callers_line(torchlogs, tmp_path):
+    with SummaryWriter(tmp_path) as w:
+        for step in range(120):  # more steps than a stacked view or a small distribution panel draws
+            w.add_histogram("h", np.arange(10.0) + step, step)
+    hist = read_histograms(tmp_path)
+    with warnings.catch_warnings(record=True) as notes:
+        warnings.simplefilter("always")
+        plot_scalars(read_scalars(torchlogs), tags=["train/loss"])
+        plot_histograms(hist, kind="hist")
+        plot_histograms(hist, kind="dist", size=(1, 1), dpi=10)
+    messages = sorted(str(n.message).split(":")[0] for n in notes if issubclass(n.category, PlotNote))
+    assert messages == ["histograms", "histograms", "skipped 2 points (non-finite) in train/loss"], messages
+    assert all(n.filename == __file__ for n in notes), [(n.filename, str(n.message)) for n in notes]
+
+
 # -- the command line -----------------------------------------------------------------------------------------------
 
 def run_cli(capsys, *argv) -> tuple[int, str]:
@@ -266,8 +308,13 @@ def test_cli_several_paths_keep_runs_apart(demo, torchlogs, tmp_path, capsys):
     (["{demo}", "-o", "{tmp}/x.png", "--xlim", "1"], "--xlim '1': expected LO,HI"),
     (["{demo}", "-o", "{tmp}/x.png", "--ylim", "a,b"], "'a' is not a number"),
     (["{demo}", "-o", "{tmp}/x.png", "--style", "nostyle"], "style 'nostyle' is not a matplotlib style"),
-    (["{demo}", "-o", "{tmp}/x.png", "--dpi", "0"], "dpi must be between 10 and 1200"),
-    (["{demo}", "-o", "{tmp}/x.png", "--smoothing", "-1"], "smoothing must be in [0, 1]"),
+    (["{demo}", "-o", "{tmp}/x.png", "--dpi", "0"], "--dpi '0': expected a number in [10, 1200]"),
+    (["{demo}", "-o", "{tmp}/x.png", "--dpi", "nan"], "--dpi 'nan': expected a number in [10, 1200]"),
+    (["{demo}", "-o", "{tmp}/x.png", "--smoothing", "-1"], "--smoothing '-1': expected a number in [0, 1]"),
+    (["{demo}", "-o", "{tmp}/x.png", "--smoothing", "nan"], "--smoothing 'nan': expected a number in [0, 1]"),
+    (["{demo}", "-o", "{tmp}/x.png", "--ylim", "nan,1"], "--ylim 'nan,1': 'nan' is not a number"),
+    (["{demo}", "-o", "{tmp}/x.png", "--size", "60x60", "--dpi", "1000"],
+     "a 60x60-inch figure at 1000 dpi would be 60,000x60,000 pixels, over the limit of 100 megapixels"),
     (["{big}", "-o", "{tmp}/x.png", "--kind", "dist"], "there are no histogram series"),
     (["{demo}", "-o", "{tmp}/x.png", "--kind", "dist", "--tag", "loss"], "no histogram tag matches 'loss'; histogram"),
     (["{demo}", "-o", "{tmp}/x.png", "--kind", "dist", "--group", "s"], "--group draws scalars"),
@@ -290,6 +337,20 @@ def test_cli_process_exit_status_and_stderr(tmp_path):
                            str(tmp_path / "x.png")], env=env, capture_output=True, text=True)
     assert proc.returncode == 1 and proc.stdout == ""
     assert proc.stderr == f"tbwriter plot: error: no such file or directory: {tmp_path / 'nothing'}\n"
+
+
+def test_failed_plot_leaves_the_old_figure_and_no_partial_one(demo, tmp_path):
+    from test_cli_reader import run_with_file_size_limit
+
+    figure = tmp_path / "curves.png"
+    figure.write_bytes(b"the previous figure")
+    out = run_with_file_size_limit(20_000, "plot", demo, "-o", str(figure), "--dpi", "300")
+    assert out.returncode == 1 and out.stderr.splitlines()[-1].startswith("tbwriter plot: error: [Errno 27] File "
+                                                                          "too large"), out.stderr
+    assert "Traceback" not in out.stderr
+    assert os.listdir(tmp_path) == ["curves.png"] and figure.read_bytes() == b"the previous figure"
+    assert run_with_file_size_limit(10**8, "plot", demo, "-o", str(figure)).returncode == 0
+    assert figure.read_bytes().startswith(MAGIC["png"]) and os.listdir(tmp_path) == ["curves.png"]
 
 
 def test_readme_plotting_examples_run(tmp_path, monkeypatch, capsys):

@@ -42,10 +42,10 @@ def test_axes_numbers_log_and_categories():
 
 def test_a_line_per_session_through_every_axis(sweep):
     with pytest.warns(PlotNote, match="left out 1 of 4 sessions"):
-        fig = plot_hparams(read_hparams(sweep), "val/accuracy")
+        fig = plot_hparams(read_hparams(sweep), metric="val/accuracy")
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["batch_norm", "lr (log)", "optimizer", "val/accuracy"]
-    lines = sorted((tuple(line.get_ydata()) for line in ax.get_lines() if len(line.get_xdata()) == 4))
+    lines = sorted(tuple(line.get_ydata()) for line in ax.get_lines() if len(line.get_xdata()) == 4)
     # (batch_norm, lr on log10 from 1e-3 to 1e-1, optimizer of adam/sgd, accuracy from 0.7 to 0.9)
     expected = sorted([(1.0, 1.0, 1.0, 0.0), (0.0, 0.5, 0.0, 1.0), (1.0, 0.0, 0.0, 0.5)])
     np.testing.assert_allclose(lines, expected, atol=1e-6)  # accuracies are float32
@@ -59,11 +59,11 @@ def test_a_line_per_session_through_every_axis(sweep):
 def test_unknown_metric_and_empty_selection(sweep):
     table = read_hparams(sweep)
     with pytest.raises(NothingToPlot, match="no metric 'loss'; metrics: val/accuracy"):
-        plot_hparams(table, "loss")
+        plot_hparams(table, metric="loss")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PlotNote)
         with pytest.raises(NothingToPlot, match="no session matching 'trial3'"):
-            plot_hparams(table, "val/accuracy", runs="trial3")
+            plot_hparams(table, metric="val/accuracy", runs="trial3")
 
 
 def test_command_writes_the_figure(sweep, tmp_path):

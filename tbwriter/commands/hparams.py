@@ -111,16 +111,12 @@ def _print_table(header: list[str], rows: list[list], best: bool) -> None:
 
 def _write_csv(path: str, header: list[str], rows: list[list]) -> None:
     """The table as CSV, floats with every digit, missing cells empty; the file appears whole or not at all."""
+    from tbwriter.atomicfile import atomic_output
+
     folder = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(folder):
         raise CommandError(f"-o {path}: no such directory {folder}")
-    partial = f"{path}.partial"
-    try:
-        with open(partial, "w", newline="", encoding="utf-8") as f:
-            out = csv.writer(f)
-            out.writerow(header)
-            out.writerows(["" if c is None else repr(c) if isinstance(c, float) else c for c in r] for r in rows)
-        os.replace(partial, path)
-    finally:
-        if os.path.exists(partial):
-            os.unlink(partial)
+    with atomic_output(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(header)
+        out.writerows(["" if c is None else repr(c) if isinstance(c, float) else c for c in r] for r in rows)

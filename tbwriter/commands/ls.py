@@ -22,8 +22,8 @@ def run(args: argparse.Namespace) -> int:
     rows += [(run, tag, t.kind, str(t.count), f"{t.first_step}..{t.last_step}") for (run, tag), t in data.items()]
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for r in rows:
-        print("  ".join(cell.rjust(w) if i == 3 else cell.ljust(w) for i, (cell, w) in enumerate(zip(r, widths)))
-              .rstrip())
+        cells = enumerate(zip(r, widths, strict=True))
+        print("  ".join(cell.rjust(w) if i == 3 else cell.ljust(w) for i, (cell, w) in cells).rstrip())
     if data.damaged:
         print(f"\ndamaged files ({len(data.damaged)}): read up to the damage")
         for error in data.damaged:

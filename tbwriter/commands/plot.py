@@ -38,7 +38,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                                        "name as one mean line with a band, e.g. 'seed\\d+'")
     what.add_argument("--band", choices=("std", "minmax"), default="std",
                       help="a group's band: mean ± std (default) or min to max")
-    what.add_argument("--smoothing", type=float, default=0.6, metavar="W",
+    what.add_argument("--smoothing", default="0.6", metavar="W",
                       help="TensorBoard's smoothing weight in [0, 1] (default 0.6; 0 = raw only)")
     look = parser.add_argument_group("axes and looks")
     look.add_argument("--x", choices=("step", "relative", "wall"), default="step",
@@ -51,7 +51,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                                       "negative)")
     look.add_argument("--cols", type=int, metavar="N", help="panels per row (default: up to 3)")
     look.add_argument("--title", help="a title over the whole figure")
-    look.add_argument("--dpi", type=float, default=100, help="dots per inch (default 100)")
+    look.add_argument("--dpi", default="100", help="dots per inch, 10 to 1200 (default 100); the figure may have "
+                                                  "at most 100 megapixels")
     look.add_argument("--size", metavar="WxH", help="figure size in inches, e.g. 10x6 (default: from the grid)")
     look.add_argument("--style", help="any matplotlib style name, e.g. seaborn-v0_8-paper, ggplot")
     look.add_argument("--dark", action="store_true", help="light lines on a dark background")
@@ -59,6 +60,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tbwriter import plot
+    from tbwriter.atomicfile import atomic_output
+    from tbwriter.commands import arguments
 
     extension = os.path.splitext(args.output)[1].lower().lstrip(".")
     if extension not in FORMATS:
@@ -68,19 +71,23 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"-o {args.output}: no such directory {folder}")
     if args.group is not None and args.kind:
         raise CommandError("--group draws scalars; it does not combine with --kind")
-    looks = dict(x=args.x, logx=args.logx, logy=args.logy, cols=args.cols, title=args.title, dpi=args.dpi,
-                 size=_size(args.size), style=args.style, dark=args.dark,
-                 xlim=_limits("--xlim", args.xlim, dates=args.x == "wall"), ylim=_limits("--ylim", args.ylim))
+    smoothing = arguments.number("--smoothing", args.smoothing, 0, 1)
+    settings = plot.PlotSettings(
+        x=args.x, logx=args.logx, logy=args.logy, cols=args.cols, title=args.title,
+        dpi=arguments.number("--dpi", args.dpi, 10, 1200), size=arguments.size("--size", args.size),
+        style=args.style, dark=args.dark, xlim=arguments.limits("--xlim", args.xlim, dates=args.x == "wall"),
+        ylim=arguments.limits("--ylim", args.ylim))
     with warnings.catch_warnings(record=True) as notes:
         warnings.simplefilter("always")
         if args.kind == "hparams":
-            fig = _hparams_figure(plot, args, looks)
+            fig = _hparams_figure(plot, args, settings)
         elif args.kind:
-            fig = plot.plot_histograms(_read("read_histograms", args.paths), tags=args.tag, runs=args.runs,
-                                       kind=args.kind, **looks)
+            fig = plot.plot_histograms(_read("read_histograms", args.paths), settings, tags=args.tag, runs=args.runs,
+                                       kind=args.kind)
         else:
-            fig = _scalars_or_distributions(plot, args, looks)
-        fig.savefig(args.output)
+            fig = _scalars_or_distributions(plot, args, settings, smoothing)
+        with atomic_output(args.output, "wb") as f:  # never a half-drawn figure under the final name
+            fig.savefig(f, format=extension)
     for note in notes:
         print(f"tbwriter plot: note: {note.message}", file=sys.stderr)
     panels = len(fig.axes)
@@ -88,22 +95,22 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _scalars_or_distributions(plot, args: argparse.Namespace, looks: dict):
+def _scalars_or_distributions(plot, args: argparse.Namespace, settings, smoothing: float):
     """Scalars; if the selection matches none, the histograms it matches, as distributions."""
     try:
-        return plot.plot_scalars(_read("read_scalars", args.paths), tags=args.tag, runs=args.runs,
-                                 smoothing=args.smoothing, group=args.group, band=args.band, **looks)
+        return plot.plot_scalars(_read("read_scalars", args.paths), settings, tags=args.tag, runs=args.runs,
+                                 smoothing=smoothing, group=args.group, band=args.band)
     except plot.NothingToPlot as scalar_error:
         if args.group is not None:
             raise
         histograms = _read("read_histograms", args.paths)
         try:
-            return plot.plot_histograms(histograms, tags=args.tag, runs=args.runs, kind="dist", **looks)
+            return plot.plot_histograms(histograms, settings, tags=args.tag, runs=args.runs, kind="dist")
         except plot.NothingToPlot:
             raise scalar_error from None
 
 
-def _hparams_figure(plot, args: argparse.Namespace, looks: dict):
+def _hparams_figure(plot, args: argparse.Namespace, settings):
     """The parallel-coordinates view of the sessions under the one path given."""
     from tbwriter.commands.logdir import read_logdir
     from tbwriter.sessions import read_hparams
@@ -115,8 +122,7 @@ def _hparams_figure(plot, args: argparse.Namespace, looks: dict):
         raise CommandError(f"no hparams sessions under {args.paths[0]}")
     if args.metric is None:
         raise CommandError(f"--kind hparams needs --metric; metrics: {', '.join(table.metric_names) or 'none'}")
-    return plot.plot_hparams(table, args.metric, runs=args.runs,
-                             **{k: looks[k] for k in ("title", "size", "dpi", "style", "dark")})
+    return plot.plot_hparams(table, settings, metric=args.metric, runs=args.runs)
 
 
 def _read(function: str, paths: list[str]) -> dict:
@@ -138,43 +144,3 @@ def _read(function: str, paths: list[str]) -> dict:
                 run = os.path.basename(os.path.normpath(os.path.abspath(path)))
             merged[(run, tag)] = series
     return merged
-
-
-def _limits(option: str, text: str | None, dates: bool = False) -> tuple | None:
-    """``"0,1"`` -> (0.0, 1.0); ``",5"`` -> (None, 5.0); with ``dates``, ISO dates become seconds since the epoch."""
-    if text is None:
-        return None
-    parts = text.split(",")
-    if len(parts) != 2:
-        raise CommandError(f"{option} {text!r}: expected LO,HI (either may be empty)")
-    return tuple(_limit(option, text, part.strip(), dates) for part in parts)
-
-
-def _limit(option: str, text: str, part: str, dates: bool) -> float | None:
-    if not part:
-        return None
-    try:
-        return float(part)
-    except ValueError:
-        pass
-    if dates:
-        import numpy as np
-        try:
-            return float(np.datetime64(part, "us").astype("int64")) / 1e6
-        except ValueError:
-            pass
-    kind = "a number or an ISO date" if dates else "a number"
-    raise CommandError(f"{option} {text!r}: {part!r} is not {kind}")
-
-
-def _size(text: str | None) -> tuple[float, float] | None:
-    """``"10x6"`` -> (10.0, 6.0) inches."""
-    if text is None:
-        return None
-    try:
-        width, height = (float(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise CommandError(f"--size {text!r}: expected WxH in inches, e.g. 10x6") from None
-    if not (0 < width <= 100 and 0 < height <= 100):
-        raise CommandError(f"--size {text!r}: width and height must be in (0, 100] inches")
-    return width, height
