@@ -19,9 +19,9 @@ import re
 import warnings
 from dataclasses import dataclass, field
 
-from tbwriter import bulk
-from tbwriter.decode import MIGRATED_PLUGIN
-from tbwriter.reader import ScalarSeries, Scalars, _merge, find_runs
+from tbwriter.decode import MIGRATED_PLUGIN, ReadMode
+from tbwriter.reader import ScalarSeries, Scalars, find_runs, read_file
+from tbwriter.reading.collect import RunCollector, merge
 from tbwriter.record import DamagedRecordWarning
 
 
@@ -60,7 +60,7 @@ class Follower:
         return out
 
     def _read_run(self, run: str, files: list[str], state: _RunState, out: Scalars) -> None:
-        sink = bulk.Sink()
+        collector = RunCollector()
         ahead = [f for f in files if f >= state.name]  # TensorBoard never goes back to an earlier file
         for n, name in enumerate(ahead):
             if name != state.name:
@@ -72,7 +72,7 @@ class Follower:
                 continue
             if state.offset is None or size <= state.offset:
                 continue
-            scan = bulk.scan_file(name, sink, self._tag_ok, "scalars", start=state.offset)
+            scan = read_file(name, collector, self._tag_ok, ReadMode.SCALARS, start=state.offset)
             state.offset = scan.end
             being_written = scan.torn and newest  # the rest is read once it is complete
             for error in scan.errors[:-1] if being_written else scan.errors:
@@ -82,10 +82,10 @@ class Follower:
                 break
             if scan.end < size:  # damaged or torn for good: the rest of this file is never read
                 state.offset = None
-        for tag, chunks in sink.tags().items():
+        for tag, chunks in collector.tags().items():
             first = min(chunks, key=lambda c: int(c.seq.min()))
             plugin = state.plugins.setdefault(tag, MIGRATED_PLUGIN.get(first.kind) or first.plugin)
             chunks = [c for c in chunks if c.payload is not None]
             if plugin == "scalars" and chunks:
-                _, step, wall, payload = _merge(chunks)
+                _, step, wall, payload = merge(chunks)
                 out[(run, tag)] = ScalarSeries(step, wall, payload)

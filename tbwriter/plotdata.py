@@ -11,7 +11,8 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -24,7 +25,7 @@ def smooth(values: np.ndarray, weight: float) -> np.ndarray:
     """TensorBoard's debiased exponential moving average: ``smooth(np.array([1., 0., 1., 0.]), 0.6)``.
 
     Non-finite values pass through and do not advance the debiasing count; a series whose finite values are all
-    equal is returned as is; a non-finite weight counts as 0 (FORMATS.md, "Smoothing as TensorBoard draws it").
+    equal is returned as is; a non-finite weight counts as 0 (docs/formats.md, "Smoothing as TensorBoard draws it").
     """
     values = np.asarray(values, dtype=np.float64)
     w = float(weight) if math.isfinite(weight) else 0.0
@@ -100,7 +101,7 @@ def aggregate(curves: Sequence[tuple[np.ndarray, np.ndarray]], band: str = "std"
     curves = [_unique_sorted(x, y) for x, y in curves]
     grid = np.unique(np.concatenate([x for x, _ in curves]))
     stack = np.full((len(curves), len(grid)), np.nan)
-    for row, (x, y) in zip(stack, curves):
+    for row, (x, y) in zip(stack, curves, strict=True):
         start, stop = np.searchsorted(grid, x[0]), np.searchsorted(grid, x[-1], side="right")
         row[start:stop] = np.interp(grid[start:stop], x, y)
     count = np.sum(np.isfinite(stack), axis=0)
