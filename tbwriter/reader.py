@@ -36,6 +36,7 @@ from tbwriter.reading.collect import Chunk, RunCollector, merge
 from tbwriter.reading.files import find_runs, list_runs, load_file
 from tbwriter.reading.index import Rows, groups, index_records
 from tbwriter.reading.shapes import GroupDecoder
+from tbwriter.reading.skim import unwanted
 from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, DamagedRecordWarning, Damage, Problem, RecordError
 
 __all__ = ["HistogramSeries", "Histograms", "ImageSeries", "Images", "ScalarSeries", "Scalars", "Summaries",
@@ -367,8 +368,12 @@ def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int =
     except RecordError as e:
         return FileScan([e], start, False)
     offsets, lengths, runs, problem = index_records(buf)
+    skip = unwanted(padded, offsets, lengths, mode, tag_ok)
     cutoff, malformed = len(offsets), []
     for idx, length in groups(lengths, runs):  # one group at a time, so only its rows are in memory
+        idx = idx[~skip[idx]]
+        if not len(idx):
+            continue
         group = Rows(buf, padded, offsets, idx, length)
         bad = group.first_bad_crc()
         if bad is not None and bad < cutoff:

@@ -135,3 +135,29 @@ def test_text_is_str_and_filters_apply(logdir):
     assert list(text) == [("tbwriter", "notes")]
     assert text[("tbwriter", "notes")].text == ["step **0** ü", "step **1** ü", "step **2** ü"]
     assert read_tensors(logdir, "no_such_plugin") == {}
+
+
+def test_reads_skip_the_records_of_other_kinds_and_tags_unparsed(logdir, monkeypatch):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    import tbwriter.reading.shapes as shapes
+    from tbwriter import read_histograms, read_scalars
+
+    with SummaryWriter(logdir / "mixed") as w:
+        for step in range(40):
+            w.add_scalar("loss", 1 / (step + 1), step)
+            w.add_histogram("weights", np.random.default_rng(step).normal(size=500), step)
+            if step % 10 == 0:
+                w.add_image("picture", np.zeros((3, 4, 4)), step)
+    parsed = []
+    real = shapes.parse_event
+    monkeypatch.setattr(shapes, "parse_event", lambda data: parsed.append(real(data)) or parsed[-1])
+    scalars = read_scalars(logdir, runs="^mixed$")
+    assert {v.tag for layout in parsed for v in layout.values} <= {"loss"}
+    acc = EventAccumulator(str(logdir / "mixed"), size_guidance={"scalars": 0})
+    acc.Reload()
+    assert scalars[("mixed", "loss")].value.tolist() == pytest.approx([e.value for e in acc.Scalars("loss")])
+    parsed.clear()
+    histograms = read_histograms(logdir, runs="^mixed$", tags="weights")
+    assert {v.tag for layout in parsed for v in layout.values} <= {"weights"}
+    assert histograms[("mixed", "weights")].step.tolist() == list(range(40))
