@@ -21,7 +21,7 @@ table follows TensorBoard's hparams plugin (``backend_context``, ``list_session_
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -99,7 +99,8 @@ class HParamsTable:
         return pd.DataFrame(table)
 
 
-def read_hparams(path: str | os.PathLike, runs: str | None = None, *, progress=None) -> HParamsTable:
+def read_hparams(path: str | os.PathLike, runs: str | None = None, *,
+                 progress: Callable[[int, int], None] | None = None) -> HParamsTable:
     """TensorBoard's HPARAMS table of the sessions under ``path``: ``read_hparams("runs").to_pandas()``.
 
     Args:
@@ -107,13 +108,21 @@ def read_hparams(path: str | os.PathLike, runs: str | None = None, *, progress=N
         runs: a regular expression searched in run names; sessions and metric runs it excludes are left out.
         progress: called as ``progress(bytes_done, bytes_total)`` after each file.
     """
-    from tbwriter import reader
+    import warnings
 
-    tensors = reader.read_tensors(path, "hparams", runs, tags="^_hparams_/", progress=progress)
+    from tbwriter import reader
+    from tbwriter.record import DamagedRecordWarning
+
+    # two passes, each reported as half of the progress: the plugin's summaries, then the scalars
+    first = (lambda done, total: progress(done, 2 * total)) if progress else None
+    second = (lambda done, total: progress(total + done, 2 * total)) if progress else None
+    tensors = reader.read_tensors(path, "hparams", runs, tags="^_hparams_/", progress=first)
     contents: dict[str, dict[str, bytes | None]] = {}
     for (run, tag), series in tensors.items():
         contents.setdefault(run, {})[tag] = series.content
-    scalars = reader.read_scalars(path, runs, progress=progress)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DamagedRecordWarning)  # the same files: the first pass warned once
+        scalars = reader.read_scalars(path, runs, progress=second)
     table = build_table(contents, {key: float(s.value[-1]) for key, s in scalars.items() if len(s)})
     table.damaged = tensors.damaged
     return table

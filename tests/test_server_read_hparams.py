@@ -163,3 +163,21 @@ def test_no_sessions_is_an_empty_table(tmp_path):
     shutil.rmtree(tmp_path)
     with pytest.raises(FileNotFoundError, match=os.path.basename(tmp_path)):
         read_hparams(tmp_path)
+
+
+def test_damage_is_reported_once_with_its_offset(tmp_path):
+    from tbwriter.record import DamagedRecordWarning
+
+    with SummaryWriter(tmp_path / "a") as w:
+        w.add_hparams({"lr": 0.1}, {})
+        for step in range(3):
+            w.add_scalar("loss", float(step), step)
+    (name,) = (tmp_path / "a").iterdir()
+    data = bytearray(name.read_bytes())
+    data[-3] ^= 0xFF  # the data CRC of the last record: the session's end
+    name.write_bytes(bytes(data))
+    with pytest.warns(DamagedRecordWarning) as caught:
+        table = read_hparams(tmp_path)
+    assert len(caught) == 1 and "data checksum mismatch at byte offset" in str(caught[0].message)
+    assert len(table.damaged) == 1
+    assert table.sessions[0].status == "UNKNOWN" and table.sessions[0].metrics == {"loss": 2.0}
