@@ -86,8 +86,8 @@ def from_varints(raw: np.ndarray, dtype: DataType) -> np.ndarray:
 
 # v1 Summary.Value oneofs whose plugin TensorBoard assigns on read (data_compat.migrate_value)
 MIGRATED_PLUGIN = {"simple_value": "scalars", "histo": "histograms", "image": "images", "audio": "audio"}
-# ... and the plugin content it gives v1 images and audio: ImagePluginData / AudioPluginData with
-# converted_to_tensor (field 3 / 2) set, audio encoding WAV (field 2 = 11)
+# ... and the plugin content it gives v1 images and audio (docs/formats.md, section 4): ImagePluginData with
+# converted_to_tensor (field 2) set; AudioPluginData with encoding WAV (field 2 = 11) and converted_to_tensor (3)
 MIGRATED_CONTENT = {"image": b"\x10\x01", "audio": b"\x10\x0b\x18\x01"}
 
 

@@ -5,7 +5,7 @@
     table.to_pandas().sort_values("validation.epoch_accuracy")   # run, status, hparams..., metrics...
 
 A session is a run holding a ``_hparams_/session_start_info`` summary, named by the run. The
-table follows TensorBoard's hparams plugin (``backend_context``, ``list_session_groups``):
+table follows TensorBoard's hparams plugin (docs/formats.md, "How the HPARAMS table is built"):
 
 - Metric columns come from the ``_hparams_/experiment`` summaries if any run has one (torch and
   tensorboardX write one per session; TensorBoard uses whichever it loads first, we take the
