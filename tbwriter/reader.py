@@ -47,30 +47,32 @@ Progress = Callable[[int, int], None]
 KINDS = {"scalars": "scalar", "histograms": "histogram", "text": "text", "images": "image", "hparams": "hparams"}
 
 
+class _Series:
+    """What every series has: one point per entry of ``step``, so ``len(series)`` counts them."""
+    step: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+
 @dataclass(frozen=True)
-class ScalarSeries:
+class ScalarSeries(_Series):
     """One tag of one run: ``step`` (int64), ``wall_time`` and ``value`` (float64), in file order."""
     step: np.ndarray
     wall_time: np.ndarray
     value: np.ndarray
 
-    def __len__(self) -> int:
-        return len(self.step)
-
 
 @dataclass(frozen=True)
-class HistogramSeries:
+class HistogramSeries(_Series):
     """Histograms of one tag: ``buckets[i]`` is a ``[k, 3]`` float64 array of ``(left, right, count)`` rows."""
     step: np.ndarray
     wall_time: np.ndarray
     buckets: list
 
-    def __len__(self) -> int:
-        return len(self.step)
-
 
 @dataclass(frozen=True)
-class TensorSeries:
+class TensorSeries(_Series):
     """Values of one tag of one plugin: ``value[i]`` is a numpy array (numbers as float64, strings
     as bytes objects; None for a value without data) and ``content`` the plugin's metadata of
     the tag's first value (what TensorBoard keeps, e.g. a pr_curve's thresholds), or None."""
@@ -79,24 +81,18 @@ class TensorSeries:
     value: list
     content: bytes | None
 
-    def __len__(self) -> int:
-        return len(self.step)
-
 
 @dataclass(frozen=True)
-class TextSeries:
+class TextSeries(_Series):
     """Text of one tag: ``text[i]`` a str (a one-element tensor: torch writes shape [1]), or an array of str
     (a table, as TensorBoard shows a tensor of several strings)."""
     step: np.ndarray
     wall_time: np.ndarray
     text: list
 
-    def __len__(self) -> int:
-        return len(self.step)
-
 
 @dataclass(frozen=True)
-class ImageSeries:
+class ImageSeries(_Series):
     """Images of one tag, one entry per image (a step of ``add_images`` holds several: ``sample``
     counts them from 0); ``image[i]`` the encoded bytes (PNG, JPEG...) as written, not decoded."""
     step: np.ndarray
@@ -105,9 +101,6 @@ class ImageSeries:
     width: np.ndarray
     height: np.ndarray
     image: list
-
-    def __len__(self) -> int:
-        return len(self.step)
 
 
 @dataclass(frozen=True)
@@ -246,16 +239,7 @@ def read_text(path: str | os.PathLike, runs: str | None = None, tags: str | None
         tags: a regular expression searched in tag names.
         progress: called as ``progress(bytes_done, bytes_total)`` after each file.
     """
-    out = Texts()
-    tensors = read_tensors(path, "text", runs, tags, progress=progress)
-    out.damaged = tensors.damaged
-    for key, s in tensors.items():
-        keep = [i for i, v in enumerate(s.value) if v is not None]
-        text = [v.item().decode("utf-8", "replace") if v.size == 1 else
-                np.vectorize(lambda b: b.decode("utf-8", "replace"), otypes=[object])(v)
-                for v in (s.value[i] for i in keep)]
-        out[key] = TextSeries(s.step[keep], s.wall_time[keep], text)
-    return out
+    return _from_tensors(Texts(), _text_series, read_tensors(path, "text", runs, tags, progress=progress))
 
 
 def read_images(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
@@ -269,22 +253,37 @@ def read_images(path: str | os.PathLike, runs: str | None = None, tags: str | No
         tags: a regular expression searched in tag names.
         progress: called as ``progress(bytes_done, bytes_total)`` after each file.
     """
-    out = Images()
-    tensors = read_tensors(path, "images", runs, tags, progress=progress)
+    return _from_tensors(Images(), _image_series, read_tensors(path, "images", runs, tags, progress=progress))
+
+
+def _from_tensors(out: R, series_of: Callable[[TensorSeries], object], tensors: Tensors) -> R:
+    """``out`` filled with ``series_of`` each series of ``tensors``, and their damage."""
     out.damaged = tensors.damaged
     for key, s in tensors.items():
-        rows: list[list] = [[], [], [], [], [], []]
-        for step, wall, v in zip(s.step.tolist(), s.wall_time.tolist(), s.value, strict=True):
-            if v is None or v.ndim != 1 or len(v) < 2:
-                continue
-            width, height = int(v[0]), int(v[1])
-            for sample, encoded in enumerate(v[2:].tolist()):
-                for column, item in zip(rows, (step, wall, sample, width, height, encoded), strict=True):
-                    column.append(item)
-        out[key] = ImageSeries(np.array(rows[0], np.int64), np.array(rows[1], np.float64),
-                               np.array(rows[2], np.int64), np.array(rows[3], np.int64),
-                               np.array(rows[4], np.int64), rows[5])
+        out[key] = series_of(s)
     return out
+
+
+def _text_series(s: TensorSeries) -> TextSeries:
+    keep = [i for i, v in enumerate(s.value) if v is not None]
+    text = [v.item().decode("utf-8", "replace") if v.size == 1 else
+            np.vectorize(lambda b: b.decode("utf-8", "replace"), otypes=[object])(v)
+            for v in (s.value[i] for i in keep)]
+    return TextSeries(s.step[keep], s.wall_time[keep], text)
+
+
+def _image_series(s: TensorSeries) -> ImageSeries:
+    """One entry per image: a value ``[b"<width>", b"<height>", encoded, encoded...]`` holds several."""
+    rows: list[list] = [[], [], [], [], [], []]
+    for step, wall, v in zip(s.step.tolist(), s.wall_time.tolist(), s.value, strict=True):
+        if v is None or v.ndim != 1 or len(v) < 2:
+            continue
+        width, height = int(v[0]), int(v[1])
+        for sample, encoded in enumerate(v[2:].tolist()):
+            for column, item in zip(rows, (step, wall, sample, width, height, encoded), strict=True):
+                column.append(item)
+    return ImageSeries(np.array(rows[0], np.int64), np.array(rows[1], np.float64), np.array(rows[2], np.int64),
+                       np.array(rows[3], np.int64), np.array(rows[4], np.int64), rows[5])
 
 
 def _read(out: R, series, mode: ReadMode, path, runs: str | None, tags: str | None,
