@@ -368,7 +368,7 @@ def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int =
         return FileScan([e], start, False)
     offsets, lengths, runs, problem = index_records(buf)
     skip = unwanted(padded, offsets, lengths, mode, tag_ok)
-    cutoff, malformed = len(offsets), []
+    cutoff, damage = len(offsets), []
     for idx, length in groups(lengths, runs):  # one group at a time, so only its rows are in memory
         idx = idx[~skip[idx]]
         if not len(idx):
@@ -377,14 +377,15 @@ def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int =
         bad = group.first_bad_crc()
         if bad is not None and bad < cutoff:
             cutoff = bad
-        malformed += GroupDecoder(group, run.records, run, tag_ok, mode).decode_before(cutoff)
+        damage += GroupDecoder(group, run.records, run, tag_ok, mode).decode_before(cutoff)
     torn = problem is not None and problem.problem in (Problem.TORN_HEADER, Problem.TORN_RECORD)
     if cutoff < len(offsets):
         problem, torn = Damage(int(offsets[cutoff]), Problem.DATA_CHECKSUM), False
         run.drop_from(run.records + cutoff)  # decoded by groups that came before the damage was found
     run.records += cutoff
-    end = start + (int(offsets[cutoff - 1] + lengths[cutoff - 1]) + HEADER_SIZE + FOOTER_SIZE if cutoff else 0)
-    errors = [RecordError(name, start + offset, Problem.MALFORMED_EVENT) for offset in sorted(malformed)]
+    stop = int(offsets[cutoff]) if cutoff < len(offsets) else len(buf)  # nothing past the damage counts
+    errors = [RecordError(name, start + d.offset, d.problem, d.detail) for d in sorted(damage) if d.offset < stop]
     if problem:
         errors.append(RecordError(name, start + problem.offset, problem.problem, problem.detail))
+    end = start + (int(offsets[cutoff - 1] + lengths[cutoff - 1]) + HEADER_SIZE + FOOTER_SIZE if cutoff else 0)
     return FileScan(errors, end, torn)
