@@ -19,8 +19,9 @@ def main(log_dir: str, epochs: int = 40, seed: int = 0):
     x = torch.randn(256, 4)
     y = (x[:, :1] * 2 - x[:, 1:2]).tanh() + 0.3 * torch.randn(256, 1)
     net = torch.nn.Sequential(torch.nn.Linear(4, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
-    hparams = {"lr": 0.1, "hidden": 16, "optimizer": "sgd"}
-    opt = torch.optim.SGD(net.parameters(), lr=hparams["lr"])
+    lr = 0.1
+    hparams = {"lr": lr, "hidden": 16, "optimizer": "sgd"}
+    opt = torch.optim.SGD(net.parameters(), lr=lr)
     stop = EarlyStopping(patience=4, restore_best_weights=True)
     board = TensorBoard(log_dir, update_freq="batch", histogram_freq=5, hparams=hparams)
     checkpoint = ModelCheckpoint(os.path.join(log_dir, "best.pt"), save_best_only=True)

@@ -34,7 +34,11 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "w", **open_args: An
         raise ValueError(f"atomic_output: mode must be 'w' or 'wb', got {mode!r}")
     final = os.fspath(path)
     folder, name = os.path.split(os.path.abspath(final))
-    handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=folder)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=folder)
+    except OSError as e:  # no such directory, no permission: say it of the file the caller named
+        e.filename = final
+        raise
     os.close(handle)  # reopened by name below, with the caller's text options
     try:
         os.chmod(temporary, _mode_for(final))  # mkstemp makes it 0600: give it the mode open() would have given
@@ -43,9 +47,11 @@ def atomic_output(path: str | os.PathLike[str], mode: str = "w", **open_args: An
             f.flush()
             os.fsync(f.fileno())
         os.replace(temporary, final)
-    except BaseException:  # Ctrl-C included: the partial file goes
+    except BaseException as e:  # Ctrl-C included: the partial file goes
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(e, OSError) and e.filename in (None, temporary):  # a full disk: name the file asked for
+            e.filename = final
         raise
 
 

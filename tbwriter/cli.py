@@ -12,6 +12,7 @@ import argparse
 import importlib
 import io
 import sys
+from typing import NoReturn
 
 from tbwriter import __version__
 
@@ -31,9 +32,17 @@ class CommandError(Exception):
     """A failure to report as one line: ``raise CommandError("no event files under runs/")``."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser, but a usage error is one line (``--help`` shows the usage)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tbwriter", description=__doc__.split("\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    """The ``tbwriter`` parser with a subparser per command: ``build_parser().parse_args(["ls", "runs"])``."""
+    parser = _Parser(prog="tbwriter", description=(__doc__ or "").split("\n")[0],
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"tbwriter {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():

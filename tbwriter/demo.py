@@ -57,7 +57,15 @@ def train_one(logdir: str, lr: float, seed: int, epochs: int = 30, batch: int = 
 
 
 def run_demo(logdir: str = "runs/demo", epochs: int = 30) -> list[str]:
-    """Log every (learning rate, seed) run under ``logdir``; returns the run directories."""
+    """Log every (learning rate, seed) run under ``logdir``: ``run_demo("runs/demo", epochs=5)``.
+
+    Args:
+        logdir: where the runs ``lr<rate>/seed<n>`` are written.
+        epochs: epochs of each run.
+
+    Returns:
+        The run directories, in the order they were written.
+    """
     runs = []
     for lr in LEARNING_RATES:
         for seed in SEEDS:

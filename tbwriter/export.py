@@ -33,10 +33,11 @@ def export_csv(data: Series, output: str | os.PathLike[str] | IO[str], wide: boo
             :func:`tbwriter.read_scalars` returns.
         output: a file name (created or replaced only once every row is written) or an open text file
             such as ``sys.stdout``.
-        wide: False for the long layout (:func:`write_long`), True for a column per series (:func:`write_wide`).
+        wide: False for the long layout (``run,tag,step,wall_time,value``, a row per point), True for the wide
+            one (``step``, then a ``run/tag`` column per series, a row per step; see :func:`_write_wide`).
         progress: called as ``progress(done, total)`` while writing.
     """
-    write = write_wide if wide else write_long
+    write = _write_wide if wide else _write_long
     if isinstance(output, (str, os.PathLike)):
         with atomic_output(output, "w", newline="", encoding="utf-8", errors="surrogateescape") as f:
             write(data, f, progress)
@@ -50,7 +51,7 @@ def _csv_line(cells: list[str]) -> str:
     return buf.getvalue()
 
 
-def write_long(data: Series, out: IO[str], progress: Progress | None = None) -> None:
+def _write_long(data: Series, out: IO[str], progress: Progress | None = None) -> None:
     """``run,tag,step,wall_time,value``, series after series, points in file order.
 
     Args:
@@ -67,7 +68,7 @@ def write_long(data: Series, out: IO[str], progress: Progress | None = None) -> 
             progress(i + 1, len(data))
 
 
-def write_wide(data: Series, out: IO[str], progress: Progress | None = None) -> None:
+def _write_wide(data: Series, out: IO[str], progress: Progress | None = None) -> None:
     """``step`` then one column per series named ``run/tag`` (just ``tag`` for the run ``.``).
 
     Rows are steps; a cell is empty where a series has no point, and the last value wins at a repeated step.

@@ -29,7 +29,9 @@ def tbwriter(*args, cwd=None):
 
 def readme_block(heading: str, language: str) -> str:
     section = README.split(heading, 1)[1]
-    return re.search(rf"```{language}\n(.*?)```", section, re.S).group(1)
+    block = re.search(rf"```{language}\n(.*?)```", section, re.S)
+    assert block, f"README.md has no {language} block under {heading!r}"
+    return block.group(1)
 
 
 def keras_csv_logger_file(path):
@@ -153,6 +155,18 @@ def test_errors_are_one_line_and_nonzero(tmp_path, argv, message):
     assert out.returncode == 1
     assert out.stdout == ""
     assert len(out.stderr.splitlines()) == 1 and re.search(message, out.stderr.strip()), out.stderr
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["nope"], r"^tbwriter: error: argument COMMAND: invalid choice: 'nope' .*\(see tbwriter --help\)$"),
+    (["convert"], r"^tbwriter convert: error: the following arguments are required: CSV, --logdir "),
+    (["plot", "runs", "-o", "x.png", "--cols", "x"], r"^tbwriter plot: error: argument --cols: invalid int value"),
+    (["export", "runs", "--bogus"], r"^tbwriter: error: unrecognized arguments: --bogus"),
+])
+def test_usage_errors_are_one_line_too(argv, message):
+    out = tbwriter(*argv)
+    assert out.returncode == 2 and out.stdout == "" and len(out.stderr.splitlines()) == 1, out.stderr
+    assert re.search(message, out.stderr), out.stderr
 
 
 def test_ls_kinds_counts_and_damage(tmp_path):
@@ -351,13 +365,40 @@ def test_failed_export_leaves_no_partial_file(tmp_path):
     target = tmp_path / "out.csv"
     target.write_text("the previous export\n")
     out = run_with_file_size_limit(200_000, "export", str(tmp_path / "logs"), "-o", str(target))
-    assert_one_line_error(out, "export", r"File too large")
+    assert_one_line_error(out, "export", rf"File too large: '{re.escape(str(target))}'$")
     assert target.read_text() == "the previous export\n" and sorted(os.listdir(tmp_path)) == ["logs", "out.csv"]
     out = run_with_file_size_limit(200_000, "export", str(tmp_path / "logs"), "--wide", "-o", str(tmp_path / "w.csv"))
     assert_one_line_error(out, "export", r"File too large")
     assert sorted(os.listdir(tmp_path)) == ["logs", "out.csv"]
     assert tbwriter("export", str(tmp_path / "logs"), "-o", str(target)).returncode == 0
     assert len(target.read_text().splitlines()) == 50_001 and oct(target.stat().st_mode & 0o777) != "0o600"
+
+
+def test_interrupted_export_leaves_no_partial_file(tmp_path):
+    with SummaryWriter(tmp_path / "logs") as w:
+        for i in range(200_000):
+            w.log_metrics({"a": i, "b": -i, "c": i / 3, "d": i / 7, "e": i / 11}, i)
+    target = tmp_path / "out.csv"
+    proc = subprocess.Popen([sys.executable, "-m", "tbwriter", "export", str(tmp_path / "logs"), "-o", str(target)],
+                            stderr=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=ROOT))
+    writing: list[str] = []
+    while not writing and proc.poll() is None:  # wait until the export has written some rows, wherever it writes
+        writing = [f for f in os.listdir(tmp_path) if f != "logs" and os.path.getsize(tmp_path / f)]
+    proc.send_signal(signal.SIGSTOP)  # held mid-write (a million rows take seconds): the Ctrl-C lands there
+    assert proc.poll() is None, "the export ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signal.SIGCONT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and err == "tbwriter export: interrupted\n", (proc.returncode, err)
+    assert sorted(os.listdir(tmp_path)) == ["logs"]
+
+
+def test_export_into_a_missing_directory_names_the_file_asked_for(tmp_path):
+    with SummaryWriter(tmp_path / "runs") as w:
+        w.add_scalar("x", 1.0, 0)
+    out = tbwriter("export", str(tmp_path / "runs"), "-o", str(tmp_path / "nodir" / "out.csv"))
+    assert_one_line_error(out, "export", rf"\[Errno 2\] No such file or directory: "
+                                         rf"'{re.escape(str(tmp_path / 'nodir' / 'out.csv'))}'$")
 
 
 def test_export_and_ls_keep_run_names_that_are_not_utf8(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 from eventcheck import raw_events
 from histcheck import check_tf_rows
 from tbserver import TensorBoardServer
-from tbwriter import SummaryWriter, record
+from tbwriter import SummaryWriter, read_histograms, record
 from tbwriter._proto import event_pb2
 
 torch = pytest.importorskip("torch")
@@ -83,7 +83,7 @@ def test_both_loaders_show_exactly_what_we_wrote(served, logdir):
 def test_served_counts_match_numpy(served):
     normal = served["rust"][("run", "normal")]
     assert [(w, s) for w, s, _ in normal] == [(1.7e9 + s, s) for s in range(3)]
-    for (_, _, rows), values in zip(normal, NORMAL):
+    for (_, _, rows), values in zip(normal, NORMAL, strict=True):
         check_tf_rows(np.array(rows), values)
     check_tf_rows(np.array(served["rust"][("run", "wide")][0][2]), WIDE)
     check_tf_rows(np.array(served["rust"][("run", "bfloat16")][0][2]), BF16.double().numpy())
@@ -107,9 +107,12 @@ def test_raw_histogram_keeps_doubles_and_steps(served):
                                   [0.30000000000000004, 1.0, 1.0], [1.0, 5.0, 0.0], [5.0, 7.123456789, 3.0]]
 
 
-def test_v1_form_is_shown_differently_by_the_two_loaders(served):
-    # Why add_histogram_raw writes a v2 tensor: the Python loader rounds a HistogramProto to
-    # float32 and drops empty end buckets, the Rust loader keeps both.
-    python, rust = served["python"][("v1", "raw")][0][2], served["rust"][("v1", "raw")][0][2]
-    assert python != rust
-    assert python[0][0] == float(np.float32(-3.3)) and rust[0] == [-3.3, -1.0, 0.0]
+def test_reader_reads_the_v1_form_as_the_python_loader_does_in_full_precision(served, logdir):
+    # TensorBoard's loaders disagree on a v1 HistogramProto (torch's form): the Python one rounds it to float32
+    # and trims empty end buckets, the Rust one keeps both. read_histograms takes the Python loader's buckets
+    # (min and max as the outer edges) and keeps the doubles.
+    (wall, step, rows), = served["python"][("v1", "raw")]
+    ours = read_histograms(logdir / "v1")[(".", "raw")]
+    assert ours.step.tolist() == [step] and ours.wall_time.tolist() == [wall]
+    np.testing.assert_array_equal(ours.buckets[0].astype(np.float32), np.array(rows, dtype=np.float32))
+    assert ours.buckets[0][0, 0] == RAW["min"] and ours.buckets[0][-1, 1] == RAW["max"]

@@ -38,9 +38,9 @@ def median_time(fn, repeats: int) -> float:
     return statistics.median(times)
 
 
-def writers() -> dict:
+def writers() -> dict[str, type]:
     """Name -> SummaryWriter class for tbwriter and whichever peers are installed."""
-    found = {}
+    found: dict[str, type] = {}
     import tbwriter
     found["tbwriter"] = tbwriter.SummaryWriter
     try:
@@ -100,7 +100,8 @@ def bench_writer(repeats: int = 5) -> None:
     report(f"add_scalar: {n:,} calls incl. close()", "µs/call",
            {name: median_time(add_scalar(cls), repeats if name == "tbwriter" else 1) for name, cls in found.items()}, n)
     results = {"tbwriter": median_time(log_metrics, repeats)}
-    results.update({f"{name} per-tag": median_time(per_tag(cls), 1) for name, cls in found.items() if name != "tbwriter"})
+    results.update({f"{name} per-tag": median_time(per_tag(cls), 1)
+                    for name, cls in found.items() if name != "tbwriter"})
     results["tbwriter per-tag"] = median_time(per_tag(found["tbwriter"]), repeats)
     report(f"log_metrics: {steps:,} steps x {len(tags)} tags (peers: per-tag add_scalar)", "µs/scalar",
            results, steps * len(tags))

@@ -9,12 +9,14 @@ and tbwriter's pure-numpy counting (used where its C loop could not be built) fo
 """
 from __future__ import annotations
 
+import functools
 import shutil
 import statistics
 import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 
 import numpy as np
 
@@ -45,7 +47,8 @@ def main(argv: list[str]) -> None:
     root = tempfile.mkdtemp(prefix="tbbench-hist-")
     try:
         opened = {name: cls(f"{root}/{name}") for name, cls in writers().items()}
-        calls = {name: (lambda i, w=w: w.add_histogram("h", values, i)) for name, w in opened.items()}
+        calls: dict[str, Callable[[int], object]] = {  # each call: w.add_histogram("h", values, i)
+            name: functools.partial(w.add_histogram, "h", values) for name, w in opened.items()}
         calls["np.histogram"] = lambda i: np.histogram(values, TF_EDGES)
         calls["numpy fallback"] = lambda i: count_with_numpy(values)
         results = interleaved(calls, 30)

@@ -44,14 +44,14 @@ def encode_only(smooth: np.ndarray, noise_chw: np.ndarray) -> None:
 def main(argv: list[str]) -> None:
     rng = np.random.default_rng(0)
     y, x = np.mgrid[0:256, 0:256]
-    inputs = {  # a smooth picture and noise, as uint8 HWC and as float CHW in [0, 1]
+    inputs: dict[str, tuple[np.ndarray, str]] = {  # a smooth picture and noise, as uint8 HWC and float CHW in [0, 1]
         "smooth uint8 HWC": (np.stack([x, y, (x + y) // 2], 2).astype(np.uint8), "HWC"),
         "noise float CHW": (rng.random((3, 256, 256)).astype(np.float32), "CHW"),
     }
     encode_only(inputs["smooth uint8 HWC"][0], inputs["noise float CHW"][0])
     found = writers()
     for name, (img, formats) in inputs.items():
-        def run(cls):
+        def run(cls, img=img, formats=formats):  # bound now: the loop moves on before go() runs
             def go(d):
                 w = cls(d)
                 for step in range(CALLS):

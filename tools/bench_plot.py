@@ -34,8 +34,8 @@ def write_logs(logdir: str) -> None:
         curves = np.exp(-steps / (10_000 * (run + 1)))[:, None] + 0.05 * rng.normal(size=(POINTS, TAGS))
         curves[rng.integers(0, POINTS, size=20)] += 1.0
         with SummaryWriter(os.path.join(logdir, f"run{run}")) as w:
-            for step, row in zip(steps.tolist(), curves.tolist()):
-                w.log_metrics(dict(zip(tags, row)), step=step)
+            for step, row in zip(steps.tolist(), curves.tolist(), strict=True):
+                w.log_metrics(dict(zip(tags, row, strict=True)), step=step)
 
 
 def time_command(argv: list[str], repeats: int) -> float:

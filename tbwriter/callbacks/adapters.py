@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Iterator
+from typing import Any
 
 
 class LoopModel:
@@ -26,6 +27,12 @@ class LoopModel:
 
         LoopModel()                                         # just the stop flag
         LoopModel(get_weights=get, set_weights=put, save=save_to_path)
+
+    Args:
+        get_weights: returns a snapshot of the weights that later training cannot change
+            (``EarlyStopping(restore_best_weights=True)``).
+        set_weights: puts such a snapshot back.
+        save: ``save(path)`` writes the model (``ModelCheckpoint``; also used for weights only).
     """
 
     def __init__(self, get_weights: Callable[[], object] | None = None,
@@ -35,12 +42,15 @@ class LoopModel:
         self._get, self._set, self._save = get_weights, set_weights, save
 
     def get_weights(self) -> object:
+        """Calls the ``get_weights`` hook; a TypeError when none was given."""
         return self._need(self._get, "get_weights")()
 
     def set_weights(self, weights: object) -> None:
+        """Calls the ``set_weights`` hook with a snapshot ``get_weights`` returned."""
         self._need(self._set, "set_weights")(weights)
 
-    def save(self, filepath: str, overwrite: bool = True) -> None:
+    def save(self, filepath: str) -> None:
+        """Calls the ``save`` hook (for ``ModelCheckpoint``, also with ``save_weights_only``)."""
         self._need(self._save, "save")(filepath)
 
     save_weights = save
@@ -57,7 +67,7 @@ def is_torch_module(model: object) -> bool:
     return hasattr(model, "state_dict") and hasattr(model, "load_state_dict") and not hasattr(model, "get_weights")
 
 
-def get_weights(model: object, who: str = "get_weights") -> object:
+def get_weights(model: Any, who: str = "get_weights") -> object:
     """A snapshot that later training cannot change: ``set_weights(model, get_weights(model))`` restores it."""
     if hasattr(model, "get_weights"):
         return model.get_weights()
@@ -67,7 +77,7 @@ def get_weights(model: object, who: str = "get_weights") -> object:
                     "an object with get_weights()/set_weights(), or LoopModel(get_weights=..., set_weights=...)")
 
 
-def set_weights(model: object, weights: object) -> None:
+def set_weights(model: Any, weights: object) -> None:
     if hasattr(model, "set_weights"):
         model.set_weights(weights)
     elif is_torch_module(model):
@@ -86,7 +96,7 @@ def named_weights(model: object) -> Iterator[tuple[str, object]]:
             yield name, _to_numpy(p)
 
 
-def _to_numpy(value: object) -> object:
+def _to_numpy(value: Any) -> Any:
     from tbwriter.arrays import to_numpy  # numpy stays out of `import tbwriter.callbacks`
 
     if hasattr(value, "path") and hasattr(value, "value"):  # a Keras variable: read its backend tensor
@@ -134,7 +144,7 @@ def set_lr(optimizer: object, lr: float, who: str = "learning rate") -> None:
     get_lr(optimizer, who)  # raises the explanatory error
 
 
-def save(model: object, filepath: str, weights_only: bool, who: str = "save") -> None:
+def save(model: Any, filepath: str, weights_only: bool, who: str = "save") -> None:
     """Save ``model`` the way its library does (see the module docstring)."""
     if is_torch_module(model):
         import torch  # the model comes from torch, so torch is already imported

@@ -18,7 +18,12 @@ _NOT_METRICS = ("size", "batch", "num_steps")
 
 
 class BaseLogger(Callback):
-    """Averages batch logs into epoch logs; see the module docstring for a call."""
+    """Averages batch logs into epoch logs; see the module docstring for a call.
+
+    Args:
+        stateful_metrics: names of metrics that are already running values (e.g. a cumulative accuracy): their
+            last batch value is kept instead of a mean. Batches are weighted by ``logs["size"]`` (default 1).
+    """
 
     def __init__(self, stateful_metrics: Iterable[str] | None = None) -> None:
         super().__init__()

@@ -9,6 +9,8 @@ A callback reaches the model through ``self.model`` and the optimizer through ``
 """
 from __future__ import annotations
 
+from typing import Any
+
 
 def default(hook):
     """Mark a hook as a no-op so CallbackList (and Keras's own, which reads the same mark) can skip it."""
@@ -21,28 +23,38 @@ def is_default(hook) -> bool:
 
 
 class Callback:
-    """Base class: override the hooks you need; see the module docstring for a call."""
+    """Base class: override the hooks you need; see the module docstring for a call.
+
+    Every hook takes ``logs``, a dict of metric name -> value (or None); batch hooks also take the batch index
+    within the epoch, epoch hooks the epoch index (from 0). :class:`CallbackList` calls them, as Keras's ``fit``
+    does.
+    """
 
     def __init__(self) -> None:
         self.params: dict = {}
-        self._model = None
-        self._optimizer = None
+        self._model: Any = None  # duck-typed: a Keras model, a torch module, a LoopModel
+        self._optimizer: Any = None
 
     def set_params(self, params: dict) -> None:
+        """Called by :class:`CallbackList` with its ``**params`` (``epochs``, ``steps``, ``verbose``)."""
         self.params = params
 
-    def set_model(self, model: object) -> None:
+    def set_model(self, model: Any) -> None:
+        """Called by :class:`CallbackList` with the model the callbacks act on."""
         self._model = model
 
-    def set_optimizer(self, optimizer: object) -> None:
+    def set_optimizer(self, optimizer: Any) -> None:
+        """Called by :class:`CallbackList` with the optimizer the learning-rate callbacks read and set."""
         self._optimizer = optimizer
 
     @property
-    def model(self):
+    def model(self) -> Any:
+        """The model given to :class:`CallbackList` (a :class:`LoopModel` when none was)."""
         return self._model
 
     @property
-    def optimizer(self):
+    def optimizer(self) -> Any:
+        """The optimizer given to :class:`CallbackList`, else ``self.model.optimizer`` as in Keras."""
         if self._optimizer is not None:
             return self._optimizer
         return getattr(self._model, "optimizer", None)

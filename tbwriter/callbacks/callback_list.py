@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from tbwriter.callbacks.adapters import LoopModel
 from tbwriter.callbacks.callback import Callback, is_default
@@ -80,10 +81,25 @@ def _run_hook(name: str):
 
 
 class CallbackList(Callback):
-    """Calls every callback's hook once, in order; see the module docstring for a loop."""
+    """Calls every callback's hook once, in order; see the module docstring for a loop.
+
+    Args:
+        callbacks: a callback or a (nested) list of them; ours, Keras's own, or any object with the hooks.
+        add_history: append a :class:`History` unless one is listed (``cbs.model.history`` then holds it).
+        add_progbar: append a :class:`ProgbarLogger` unless one is listed.
+        model: what the callbacks act on: a Keras model, a torch module, a :class:`LoopModel`, any object, or
+            None (a bare ``LoopModel()``). It gets a ``stop_training`` flag if it has none.
+        optimizer: what the learning-rate callbacks read and set: a torch optimizer, a Keras optimizer, or any
+            object with a ``learning_rate`` attribute (default: ``model.optimizer``).
+        **params: handed to every callback's ``set_params`` (``epochs``, ``steps``, ``verbose``, as Keras's
+            ``fit`` hands them).
+
+    Unlike Keras's, it passes every hook the very ``logs`` dict it is given (numpy and torch scalars in it
+    become Python numbers), so the caller sees what the callbacks added.
+    """
 
     def __init__(self, callbacks: object = None, add_history: bool = False, add_progbar: bool = False,
-                 model: object = None, optimizer: object = None, **params) -> None:
+                 model: object = None, optimizer: object = None, **params: Any) -> None:
         super().__init__()
         self.callbacks = _flatten(callbacks)
         self._history = next((cb for cb in self.callbacks if isinstance(cb, History)), None)
@@ -103,14 +119,14 @@ class CallbackList(Callback):
     def _bind(self) -> None:
         self._hooks = {name: _runs(name, self.callbacks) for name in (*_INDEXED_HOOKS, *_RUN_HOOKS)}
 
-    def set_model(self, model: object) -> None:
+    def set_model(self, model: Any) -> None:
         super().set_model(model)
         if getattr(model, "stop_training", None) is None:
             model.stop_training = False  # torch modules and plain objects get the flag Keras models have
         for callback in self.callbacks:
             callback.set_model(model)
 
-    def set_optimizer(self, optimizer: object) -> None:
+    def set_optimizer(self, optimizer: Any) -> None:
         super().set_optimizer(optimizer)
         for callback in self.callbacks:
             if hasattr(callback, "set_optimizer"):

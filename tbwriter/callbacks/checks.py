@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import math
+import operator
 
 from tbwriter.callbacks.adapters import number
 
@@ -14,9 +15,10 @@ def count(value: object, who: str, name: str) -> int:
     """``value`` if it is an int >= 0 (bools refused)."""
     if type(value) is not int and not (hasattr(value, "__index__") and not isinstance(value, bool)):
         raise TypeError(f"{who}: {name} must be an int >= 0, got {type(value).__name__} {value!r:.80}")
-    if value < 0:
+    index = operator.index(value)  # numpy and torch integers too
+    if index < 0:
         raise ValueError(f"{who}: {name} must be an int >= 0, got {value}")
-    return int(value)
+    return index
 
 
 def real_number(value: object, who: str, what: str) -> float:

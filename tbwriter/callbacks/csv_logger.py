@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import os
 from collections.abc import Iterable
+from typing import IO, Any
 
 from tbwriter.callbacks.callback import Callback
 
@@ -23,7 +24,16 @@ def _cell(value: object) -> object:
 
 
 class CSVLogger(Callback):
-    """Streams epoch logs to a CSV file; see the module docstring for a call."""
+    """Streams epoch logs to a CSV file; see the module docstring for a call.
+
+    Args:
+        filename: the CSV file; missing parent folders are created.
+        separator: the one character between cells.
+        append: add to an existing file, under its header, rather than starting anew.
+
+    Raises:
+        TypeError: a separator that is not one character (Keras fails later, at the first row).
+    """
 
     def __init__(self, filename: str | os.PathLike, separator: str = ",", append: bool = False) -> None:
         super().__init__()
@@ -33,8 +43,8 @@ class CSVLogger(Callback):
         self.sep = separator
         self.append = append
         self.keys: list[str] | None = None
-        self.csv_file = None
-        self._writer = None
+        self.csv_file: IO[str] | Any = None  # open from on_train_begin to on_train_end
+        self._writer: Any = None  # a csv.DictWriter once the first row is written
 
     def _dialect(self):
         class Dialect(csv.excel):
@@ -70,7 +80,7 @@ class CSVLogger(Callback):
             if not self._has_header:
                 self._writer.writeheader()
                 self._has_header = True
-        row = {"epoch": epoch}
+        row: dict[str, object] = {"epoch": epoch}
         row.update((key, _cell(logs.get(key, "NA"))) for key in self.keys)
         self._writer.writerow(row)
         self.csv_file.flush()

@@ -15,7 +15,25 @@ from tbwriter.callbacks.monitor import MonitorCallback
 
 
 class EarlyStopping(MonitorCallback):
-    """Sets ``model.stop_training`` after ``patience`` epochs without improvement; see the module docstring."""
+    """Sets ``model.stop_training`` after ``patience`` epochs without improvement; see the module docstring.
+
+    Args:
+        monitor: the ``logs`` key to watch (a missing key warns and the epoch is skipped).
+        min_delta: the smallest change that counts as an improvement (its absolute value is used).
+        patience: epochs without improvement before stopping.
+        verbose: 1 prints when training stops and when weights are restored.
+        mode: ``"min"``, ``"max"`` or ``"auto"``; ``"auto"`` uses a compiled Keras metric's direction, else the
+            name (loss/error-like -> min, accuracy/auc/f1-like -> max) and asks for ``mode=`` when the name says
+            neither (Keras assumes max).
+        baseline: a value the metric must beat; until it does, patience keeps running down.
+        restore_best_weights: at train end, put back the weights of the best epoch (a deep copy of a torch
+            ``state_dict``, Keras ``get_weights``, or ``LoopModel(get_weights=...)``).
+        start_from_epoch: epochs to wait before watching at all (warm-up).
+
+    Raises:
+        TypeError, ValueError: a non-int ``patience``/``start_from_epoch``, a non-finite ``min_delta``/``baseline``
+            (Keras accepts them and fails later).
+    """
 
     def __init__(self, monitor: str = "val_loss", min_delta: float = 0, patience: int = 0, verbose: int = 0,
                  mode: str = "auto", baseline: float | None = None, restore_best_weights: bool = False,
@@ -32,7 +50,7 @@ class EarlyStopping(MonitorCallback):
         self.wait = 0
         self.stopped_epoch = 0
         self.best = None
-        self.best_weights = None
+        self.best_weights: object = None
         self.best_epoch = 0
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:

@@ -6,18 +6,24 @@
 """
 from __future__ import annotations
 
+from typing import Any
+
 from tbwriter.callbacks.callback import Callback
 
 
 class History(Callback):
-    """Records epoch logs; see the module docstring for a call."""
+    """Records epoch logs; see the module docstring for a call. Takes no arguments.
+
+    After training, ``history.epoch`` lists the epochs seen and ``history.history[key]`` the value of ``key``
+    at each of them; ``model.history`` is this callback, as in Keras.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.history: dict[str, list] = {}
         self.epoch: list[int] = []
 
-    def set_model(self, model: object) -> None:
+    def set_model(self, model: Any) -> None:
         super().set_model(model)
         if model is not None:
             model.history = self

@@ -14,7 +14,14 @@ from tbwriter.callbacks.callback import Callback
 
 
 class LambdaCallback(Callback):
-    """Calls the functions it is given; see the module docstring for a call."""
+    """Calls the functions it is given; see the module docstring for a call.
+
+    Args:
+        on_epoch_begin, on_epoch_end: ``f(epoch, logs)``.
+        on_train_begin, on_train_end: ``f(logs)``.
+        on_train_batch_begin, on_train_batch_end: ``f(batch, logs)``.
+        **kwargs: any other hook by its name (``on_test_end=f``), as in Keras.
+    """
 
     def __init__(self, on_epoch_begin: Callable | None = None, on_epoch_end: Callable | None = None,
                  on_train_begin: Callable | None = None, on_train_end: Callable | None = None,

@@ -28,7 +28,15 @@ def _takes_lr(schedule: Callable) -> bool:
 
 
 class LearningRateScheduler(Callback):
-    """Applies a per-epoch schedule to the optimizer; see the module docstring for a call."""
+    """Applies a per-epoch schedule to the optimizer; see the module docstring for a call.
+
+    Args:
+        schedule: ``schedule(epoch, lr) -> new lr`` or ``schedule(epoch) -> new lr`` (read from its signature),
+            epoch counted from 0; called at every epoch begin. Its result must be a finite real number.
+        verbose: 1 prints the rate set at each epoch.
+
+    The optimizer is the one given to :class:`CallbackList` (every torch param group gets the new rate).
+    """
 
     def __init__(self, schedule: Callable, verbose: int = 0) -> None:
         super().__init__()

@@ -17,7 +17,21 @@ from tbwriter.callbacks.monitor import MonitorCallback
 
 
 class ModelCheckpoint(MonitorCallback):
-    """Saves the model to ``filepath``; see the module docstring for a call."""
+    """Saves the model to ``filepath``; see the module docstring for a call.
+
+    Args:
+        filepath: where to save; formatted with ``epoch`` (from 1), ``batch`` (from 1, batch saves) and the
+            ``logs`` keys, e.g. ``"ckpt/{epoch:02d}-{val_loss:.3f}.pt"``. Any extension is accepted; missing
+            folders are created.
+        monitor: the ``logs`` key ``save_best_only`` compares.
+        verbose: 1 prints every save and every skipped one.
+        save_best_only: save only when ``monitor`` improved on the best so far.
+        save_weights_only: Keras ``save_weights`` instead of ``save`` (torch always saves its ``state_dict``).
+        mode: ``"min"``, ``"max"`` or ``"auto"`` (as for :class:`EarlyStopping`).
+        save_freq: ``"epoch"``, or an int N to save every N batches counted across epochs (works with
+            ``save_best_only``, where Keras raises a TypeError).
+        initial_value_threshold: the value ``monitor`` must beat for the first save with ``save_best_only``.
+    """
 
     def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss", verbose: int = 0,
                  save_best_only: bool = False, save_weights_only: bool = False, mode: str = "auto",
@@ -31,14 +45,14 @@ class ModelCheckpoint(MonitorCallback):
         self.save_weights_only = save_weights_only
         self.save_freq = save_freq
         self._batches_since_save = 0
-        self._last_batch = None
+        self._last_batch: int | None = None
         self._epoch = 0
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._epoch = epoch
 
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-        if self.save_freq == "epoch":
+        if not isinstance(self.save_freq, int):  # "epoch"
             return
         # Batch indices restart every epoch; count batches across epochs as Keras does.
         last = self._last_batch

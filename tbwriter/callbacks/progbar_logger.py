@@ -40,12 +40,22 @@ def _per_step(seconds: float) -> str:
 
 
 class ProgbarLogger(Callback):
-    """Prints progress to stdout; see the module docstring for a call."""
+    """Prints progress to stdout; see the module docstring for a call.
+
+    Args:
+        width: characters of the bar.
+        interval: the fewest seconds between two redraws of the live bar.
+
+    ``verbose`` (1: live bar, 2: a line per epoch, 0: silent), ``epochs`` and ``steps`` (batches per epoch) come
+    from :class:`CallbackList`'s ``**params``, as Keras's ``fit`` passes them. Keras's ``count_mode`` is not
+    taken: the bar always counts steps.
+    """
 
     def __init__(self, width: int = 20, interval: float = 0.05) -> None:
         super().__init__()
         self.width, self.interval = width, interval
-        self.verbose, self.epochs, self.target = 1, 1, None
+        self.verbose, self.epochs = 1, 1
+        self.target: int | None = None
         self.seen = 0
         self._start = self._last = 0.0
         self._shown = 0

@@ -12,11 +12,24 @@ from tbwriter.callbacks.monitor import MonitorCallback, float32
 
 
 class ReduceLROnPlateau(MonitorCallback):
-    """Multiplies the learning rate by ``factor`` after ``patience`` flat epochs; see the module docstring."""
+    """Multiplies the learning rate by ``factor`` after ``patience`` flat epochs; see the module docstring.
+
+    Args:
+        monitor: the ``logs`` key to watch.
+        factor: the multiplier, below 1.0.
+        patience: epochs without improvement before a cut.
+        verbose: 1 prints every cut.
+        mode: ``"min"``, ``"max"`` or ``"auto"`` (as for :class:`EarlyStopping`).
+        min_delta: the smallest change that counts as an improvement.
+        cooldown: epochs after a cut during which no new cut happens.
+        min_lr: the rate is never cut below this.
+
+    The optimizer is the one given to :class:`CallbackList` (every torch param group gets the new rate).
+    Keras's ``**kwargs`` (for arguments it no longer uses) are not taken: a misspelt argument is a TypeError.
+    """
 
     def __init__(self, monitor: str = "val_loss", factor: float = 0.1, patience: int = 10, verbose: int = 0,
-                 mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0,
-                 **kwargs) -> None:
+                 mode: str = "auto", min_delta: float = 1e-4, cooldown: int = 0, min_lr: float = 0.0) -> None:
         super().__init__(monitor, mode, min_delta=min_delta)
         if real_number(factor, "ReduceLROnPlateau", "factor") >= 1.0:
             raise ValueError(f"ReduceLROnPlateau: factor must be < 1.0, got factor={factor}")

@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import time
 import warnings
+from typing import Any
 
 from tbwriter.callbacks import adapters
 from tbwriter.callbacks.callback import Callback
@@ -34,7 +35,25 @@ def _numbers(logs: dict, prefix: str, strip: int = 0) -> dict:
 
 
 class TensorBoard(Callback):
-    """Writes training logs in Keras's TensorBoard layout; see the module docstring for a call."""
+    """Writes training logs in Keras's TensorBoard layout; see the module docstring for a call.
+
+    Args:
+        log_dir: the directory holding the runs ``train`` and ``validation`` (and the hparams session).
+        histogram_freq: every how many epochs to write a histogram of every weight; 0 for never.
+        write_graph: accepted for Keras's signature; no graph is written (there is no TensorFlow graph).
+        write_images: accepted; True warns that weight images are not written.
+        write_steps_per_second: also write ``epoch_steps_per_second`` (and ``batch_steps_per_second``).
+        update_freq: ``"epoch"``, ``"batch"`` (= 1) or N: write ``batch_<key>`` every N batches, at the global
+            batch count. Epoch scalars are written every epoch either way (Keras skips some).
+        profile_batch: must be 0: profiling needs TensorFlow's profiler.
+        embeddings_freq: must be 0: embeddings need TensorFlow's projector.
+        embeddings_metadata: accepted for Keras's signature; unused.
+        hparams: not in Keras: hyperparameters written as an hparams session in ``log_dir``, started at train
+            begin and ended SUCCESS at train end.
+
+    Raises:
+        ValueError: a bad ``update_freq``, a non-zero ``profile_batch`` or ``embeddings_freq``.
+    """
 
     def __init__(self, log_dir: str | os.PathLike = "logs", histogram_freq: int = 0, write_graph: bool = True,
                  write_images: bool = False, write_steps_per_second: bool = False,
@@ -54,7 +73,7 @@ class TensorBoard(Callback):
         self.write_graph = write_graph  # True by default in Keras, so accepted; the graph is not written
         self.write_images = write_images
         self.write_steps_per_second = write_steps_per_second
-        self.update_freq = 1 if update_freq == "batch" else update_freq
+        self.update_freq: Any = 1 if update_freq == "batch" else update_freq  # "epoch" or an int
         self.profile_batch = profile_batch
         self.embeddings_freq = embeddings_freq
         self.embeddings_metadata = embeddings_metadata

@@ -11,7 +11,11 @@ from tbwriter.callbacks.callback import Callback
 
 
 class TerminateOnNaN(Callback):
-    """Watches ``logs["loss"]`` after every batch; see the module docstring for a call."""
+    """Watches ``logs["loss"]`` after every batch; see the module docstring for a call.
+
+    Args:
+        raise_error: raise a RuntimeError instead of setting ``model.stop_training``.
+    """
 
     def __init__(self, raise_error: bool = False) -> None:
         super().__init__()

@@ -5,6 +5,7 @@ examples:
   tbwriter convert lightning_logs/version_0/metrics.csv --logdir runs --run lightning
   tbwriter convert a.csv b.csv --logdir runs               # runs/a/, runs/b/
   tbwriter convert log.tsv --logdir runs --step-column iter --wall-time-column time
+  tbwriter convert training.log --logdir runs --overwrite  # again, after training.log grew: replaces the run
 
 The step is --step-column, else a column named step, else epoch, else the row number.
 Wall times come from wall_time/time/timestamp (epoch seconds or ISO 8601) when present.

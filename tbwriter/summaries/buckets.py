@@ -30,9 +30,11 @@ lookup and a ``bincount``: ~4 ms).  ``python tools/bench.py histogram`` compares
 from __future__ import annotations
 
 from collections.abc import Iterator
+from types import ModuleType
 
 import numpy as np
 
+KERNEL: ModuleType | None
 try:
     from tbwriter.summaries import _buckets as KERNEL  # the C loop, built at install when a compiler is at hand
 except ImportError:
@@ -105,11 +107,15 @@ def count_tf_buckets(values: np.ndarray) -> tuple[np.ndarray, int]:
 
 def count_with_kernel(values: np.ndarray) -> tuple[np.ndarray, int]:
     """``count_tf_buckets`` by the C loop in _buckets.c: one pass, straddling values placed in it too."""
+    kernel = KERNEL
+    if kernel is None:
+        raise RuntimeError("count_with_kernel: the C loop (tbwriter/summaries/_buckets.c) is not built; "
+                           "pip install -e . builds it when a C compiler is at hand")
     flat = values.reshape(-1)
     exact = flat.dtype in _EXACT_IN_FLOAT32
     table = _cell_table(rounded=not exact)
     counts = np.zeros(N_BUCKETS, np.int64)
-    nonfinite = sum(KERNEL.count(piece, table, TF_EDGES, counts) for piece in _pieces(flat, exact))
+    nonfinite = sum(kernel.count(piece, table, TF_EDGES, counts) for piece in _pieces(flat, exact))
     return counts, nonfinite
 
 

@@ -125,9 +125,9 @@ def _numpy_rows(finite: np.ndarray, edges: np.ndarray) -> np.ndarray:
     rows = [np.column_stack([edges[:-1], edges[1:], counts])]
     below, above = finite[finite < edges[0]], finite[finite > edges[-1]]
     if below.size:
-        rows.insert(0, [[below.min(), edges[0], below.size]])
+        rows.insert(0, np.array([[below.min(), edges[0], below.size]]))
     if above.size:
-        rows.append([[edges[-1], above.max(), above.size]])
+        rows.append(np.array([[edges[-1], above.max(), above.size]]))
     return np.concatenate(rows).astype(np.float64)
 
 

@@ -9,6 +9,7 @@ TensorBoard shows a tensor holding several PNGs as one card with a slider over t
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -90,7 +91,7 @@ def image_value(tag: str, batch: np.ndarray) -> bytes:
     return summary_value(tag, _IMAGES_METADATA, tensor=tensor)
 
 
-def _render(figure: object) -> np.ndarray:
+def _render(figure: Any) -> np.ndarray:
     """RGBA pixels of a matplotlib figure drawn by Agg; the figure keeps its own canvas."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
@@ -104,7 +105,7 @@ def _render(figure: object) -> np.ndarray:
     return pixels
 
 
-def figure_batch(figure: object, close: bool, tag: str) -> np.ndarray:
+def figure_batch(figure: Any, close: bool, tag: str) -> np.ndarray:
     """uint8 ``(N, H, W, C)`` pixels of one matplotlib figure or a list of them (all of one size)."""
     figures = list(figure) if isinstance(figure, (list, tuple)) else [figure]
     if not figures or not all(hasattr(f, "canvas") and hasattr(f, "set_canvas") for f in figures):
