@@ -10,12 +10,15 @@ The cost of a call grows with the bytes written since the last, not with the siz
 files: the follower keeps, per run, the file it is in and the byte offset it got to. As TensorBoard
 does, a run's files are read in name order and never gone back to; a torn last record (a writer
 mid-flush) is read on a later call, once complete; a damaged record ends its file, with a
-:class:`~tbwriter.record.DamagedRecordWarning` naming the file and byte offset, once.
+:class:`~tbwriter.record.DamagedRecordWarning` naming the file and byte offset, once. New files of a known
+run and new runs beside the known ones are seen at the next call; a run anywhere else within
+:data:`RESCAN_SECONDS`.
 """
 from __future__ import annotations
 
 import os
 import re
+import time
 import warnings
 from dataclasses import dataclass, field
 
@@ -23,6 +26,16 @@ from tbwriter.decode import MIGRATED_PLUGIN, ReadMode
 from tbwriter.reader import ScalarSeries, Scalars, find_runs, read_file
 from tbwriter.reading.collect import RunCollector, merge
 from tbwriter.record import DamagedRecordWarning
+
+
+RESCAN_SECONDS = 5.0  # how often the whole logdir is walked again, changed or not
+
+
+def _mtime(directory: str) -> int | None:
+    try:
+        return os.stat(directory).st_mtime_ns
+    except OSError:  # removed: the walk this causes drops it
+        return None
 
 
 @dataclass
@@ -50,14 +63,38 @@ class Follower:
         tag_re = re.compile(tags) if tags else None
         self._tag_ok = (lambda t: tag_re.search(t) is not None) if tag_re else None
         self._runs: dict[str, _RunState] = {}
+        self._files: dict[str, list[str]] = {}  # run -> its event files, as last listed
+        self._mtimes: dict[str, int | None] = {}  # directory -> its modification time at the last walk
+        self._next_walk = 0.0
 
     def poll(self) -> Scalars:
         """The points written since the last call (all of them on the first), as :func:`read_scalars` gives them."""
         out = Scalars()
-        for run, files in find_runs(self.path).items():
+        for run, files in self._listing().items():
             if self._run_re is None or self._run_re.search(run):
                 self._read_run(run, files, self._runs.setdefault(run, _RunState()), out)
         return out
+
+    def _listing(self) -> dict[str, list[str]]:
+        """Runs and their files, walked again when a directory on the way to a run changed (a new file or
+        run: its modification time moves) and every :data:`RESCAN_SECONDS` (a run in a new place). Idle,
+        a poll costs a stat per directory and per file being read, not a walk of the logdir."""
+        now = time.monotonic()
+        if now >= self._next_walk or any(_mtime(d) != m for d, m in self._mtimes.items()):
+            self._next_walk = now + RESCAN_SECONDS
+            self._files = find_runs(self.path)
+            self._mtimes = {d: _mtime(d) for d in self._watched()}
+        return self._files
+
+    def _watched(self) -> set[str]:
+        """The logdir, each run's directory and the directories between."""
+        if os.path.isfile(self.path):
+            return set()
+        found = {self.path}
+        for run in self._files:
+            parts = [] if run == "." else run.split("/")
+            found.update(os.path.join(self.path, *parts[:n]) for n in range(1, len(parts) + 1))
+        return found
 
     def _read_run(self, run: str, files: list[str], state: _RunState, out: Scalars) -> None:
         collector = RunCollector()
