@@ -190,9 +190,10 @@ def bench_tail(root: Path, sweep: Path, interval: float) -> None:
         writer.wait()
         tail.terminate()
         tail.wait()
-    idle = subprocess.Popen([sys.executable, "-m", "tbwriter", "tail", str(sweep), "--interval", str(interval)],
-                            stdout=subprocess.DEVNULL, env=env)
-    time.sleep(3)  # start-up and the first read of everything
+    idle = subprocess.Popen([sys.executable, "-m", "tbwriter", "tail", str(sweep), "--interval", str(interval),
+                             "--format", "csv"], stdout=subprocess.PIPE, env=env)
+    idle.stdout.readline()  # the header: start-up and the first read of everything are done
+    time.sleep(2 * interval)
     with open(f"/proc/{idle.pid}/stat") as f:
         start_ticks = sum(int(v) for v in f.read().split()[13:15])
     seconds = 10
@@ -212,15 +213,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply every size by this (default 1)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--interval", type=float, default=0.5, help="tail's poll interval (default 0.5 s)")
+    parser.add_argument("--sections", nargs="+", choices=("histograms", "to_pandas", "sweep"),
+                        default=["histograms", "to_pandas", "sweep"], help="rows to time (tail runs with sweep)")
     args = parser.parse_args(argv)
     root = Path(tempfile.mkdtemp(prefix="tbbench-readback-"))
     warnings.simplefilter("ignore")
     try:
         print("reading back (medians; peers in the same run)")
-        bench_histograms(root, args.scale, args.repeats)
-        bench_to_pandas(root, args.scale, args.repeats)
-        sweep = bench_sweep(root, args.scale, args.repeats)
-        bench_tail(root, sweep, args.interval)
+        if "histograms" in args.sections:
+            bench_histograms(root, args.scale, args.repeats)
+        if "to_pandas" in args.sections:
+            bench_to_pandas(root, args.scale, args.repeats)
+        if "sweep" in args.sections:
+            bench_tail(root, bench_sweep(root, args.scale, args.repeats), args.interval)
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
