@@ -183,7 +183,6 @@ class GroupDecoder:
                 payload = [value_payload(self.group.rows[i, :length].tobytes(), v, self.mode) for i in rows.tolist()]
             self.run.add(Chunk(v.tag, v.plugin, v.kind, seq, step, wall, payload))
 
-
     def _histograms(self, rows: np.ndarray, v: ValueSlot) -> list | None:
         """The histograms of value ``v`` in records ``rows`` (None: not histograms); those that cannot
         be read are reported and left out (their rows in ``self._unreadable``)."""
