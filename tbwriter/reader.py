@@ -370,13 +370,15 @@ def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int =
     skip = unwanted(padded, offsets, lengths, mode, tag_ok)
     cutoff, damage = len(offsets), []
     for idx, length in groups(lengths, runs):  # one group at a time, so only its rows are in memory
-        idx = idx[~skip[idx]]
-        if not len(idx):
-            continue
         group = Rows(buf, padded, offsets, idx, length)
-        bad = group.first_bad_crc()
+        bad = group.first_bad_crc()  # of the skipped records too: damage ends the file, as in TensorBoard
         if bad is not None and bad < cutoff:
             cutoff = bad
+        wanted = ~skip[idx]
+        if not wanted.all():
+            if not wanted.any():
+                continue
+            group = Rows(buf, padded, offsets, idx[wanted], length)
         damage += GroupDecoder(group, run.records, run, tag_ok, mode).decode_before(cutoff)
     torn = problem is not None and problem.problem in (Problem.TORN_HEADER, Problem.TORN_RECORD)
     if cutoff < len(offsets):

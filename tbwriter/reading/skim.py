@@ -9,8 +9,8 @@ then the summary with its one value, whose tag comes first and whose kind (``sim
 ``histo``, ``image``, ``audio`` or ``tensor``) follows it. A record is skipped when that value
 can hold nothing the read wants: another kind, a tensor too large to be a scalar, or a tag the
 filter refuses. Records of any other layout (several values, other fields, other field orders)
-are left to the decoders, so nothing wanted is ever skipped. Skipped records are neither parsed
-nor checksummed; their headers' CRCs are checked while framing, as every record's.
+are left to the decoders, so nothing wanted is ever skipped. Skipped records are not parsed, but
+their CRCs are checked as every record's: a damaged one ends its file, as in TensorBoard.
 """
 from __future__ import annotations
 
