@@ -9,12 +9,15 @@ from __future__ import annotations
 from tbwriter.writer import SummaryWriter
 
 __version__ = "0.1.0"
-__all__ = ["SummaryWriter", "read_histograms", "read_scalars", "__version__"]
+__all__ = ["SummaryWriter", "read_hparams", "read_histograms", "read_images", "read_scalars", "read_tensors",
+           "read_text", "__version__"]
+_READERS = {"read_scalars": "reader", "read_histograms": "reader", "read_text": "reader", "read_images": "reader",
+            "read_tensors": "reader", "read_hparams": "sessions"}
 
 
 def __getattr__(name: str):
-    # the reader needs numpy: import it on first use, so `import tbwriter` stays quick
-    if name in ("read_scalars", "read_histograms"):
-        from tbwriter import reader
-        return getattr(reader, name)
+    # the readers need numpy: import them on first use, so `import tbwriter` stays quick
+    if name in _READERS:
+        import importlib
+        return getattr(importlib.import_module(f"tbwriter.{_READERS[name]}"), name)
     raise AttributeError(f"module 'tbwriter' has no attribute {name!r}")

@@ -23,6 +23,8 @@ COMMANDS = {
     "export": "export",
     "convert": "convert",
     "plot": "plot",
+    "hparams": "hparams",
+    "tail": "tail",
 }
 
 

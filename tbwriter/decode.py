@@ -24,7 +24,8 @@ from typing import NamedTuple
 import numpy as np
 
 from tbwriter.wire import (END_GROUP, FIXED32, FIXED64, FIXED_TYPED_FIELDS, LENGTH, START_GROUP, TYPED_FIELD, VARINT,
-                           DataType, Event, Histogram, Metadata, SessionLog, SessionStatus, Summary, Tensor, Value)
+                           DataType, Event, Histogram, Media, Metadata, SessionLog, SessionStatus, Summary, Tensor,
+                           Value)
 
 
 class DecodeError(ValueError):
@@ -40,6 +41,7 @@ class ReadMode(Enum):
     STEPS = "steps"  # nothing more (``summarize``, ``ls``)
     SCALARS = "scalars"  # the number of one-number values
     HISTOGRAMS = "histograms"  # the ``[k, 3]`` buckets of histograms
+    TENSORS = "tensors"  # any value's data as a tensor, and its plugin's metadata content
 
 
 class Field(NamedTuple):
@@ -89,6 +91,9 @@ def from_varints(raw: np.ndarray, dtype: DataType) -> np.ndarray:
 
 # v1 Summary.Value oneofs whose plugin TensorBoard assigns on read (data_compat.migrate_value)
 MIGRATED_PLUGIN = {"simple_value": "scalars", "histo": "histograms", "image": "images", "audio": "audio"}
+# ... and the plugin content it gives v1 images and audio (docs/formats.md, section 4): ImagePluginData with
+# converted_to_tensor (field 2) set; AudioPluginData with encoding WAV (field 2 = 11) and converted_to_tensor (3)
+MIGRATED_CONTENT = {"image": b"\x10\x01", "audio": b"\x10\x0b\x18\x01"}
 
 
 @dataclass
@@ -100,6 +105,7 @@ class ValueSlot:
     scalar: Field | None = None  # set when the value is one number
     span: tuple[int, int] = (0, 0)  # bytes of the HistogramProto / TensorProto
     tensor: TensorInfo | None = None
+    content: tuple[int, int] | None = None  # bytes of SummaryMetadata.plugin_data.content, when present
 
     def number(self, data: bytes) -> float:
         assert self.scalar is not None
@@ -259,7 +265,7 @@ def _parse_value(data: bytes, start: int, end: int) -> ValueSlot:
         elif key == Value.NODE_NAME:
             node_name = data[pos:stop].decode()
         elif key == Value.METADATA:
-            plugin = _plugin_name(data, pos, stop)
+            plugin, slot.content = _plugin_data(data, pos, stop)
         elif key == Value.SIMPLE_VALUE:
             slot.kind, slot.scalar = "simple_value", Field(pos, 4, DataType.DT_FLOAT)
         elif key in _VALUE_KINDS:
@@ -274,14 +280,17 @@ def _parse_value(data: bytes, start: int, end: int) -> ValueSlot:
     return slot
 
 
-def _plugin_name(data: bytes, start: int, end: int) -> str:
-    name = ""
+def _plugin_data(data: bytes, start: int, end: int) -> tuple[str, tuple[int, int] | None]:
+    """The plugin name of a ``SummaryMetadata`` and where its content is."""
+    name, content = "", None
     for key, pos, stop in fields(data, start, end):
         if key == Metadata.PLUGIN_DATA:
             for k, p, s in fields(data, pos, stop):
                 if k == Metadata.PLUGIN_NAME:
                     name = data[p:s].decode()
-    return name
+                elif k == Metadata.PLUGIN_CONTENT:
+                    content = (p, s)
+    return name, content
 
 
 def _parse_tensor(data: bytes, start: int, end: int) -> TensorInfo:
@@ -298,7 +307,7 @@ def _parse_tensor(data: bytes, start: int, end: int) -> TensorInfo:
             info.shape = tuple(dims)
         elif key == Tensor.CONTENT:
             info.content = (pos, stop)
-        elif key >> 3 in FIXED_TYPED_FIELDS or key >> 3 in TYPED_FIELD.values():
+        elif key >> 3 in FIXED_TYPED_FIELDS or key >> 3 in TYPED_FIELD.values() or key == Tensor.STRING_VAL:
             info.typed.setdefault(key >> 3, []).append((pos, stop, key & 7))
     return info
 
@@ -406,11 +415,60 @@ def histogram_v1(data: bytes, start: int, end: int) -> np.ndarray:
     return np.array([[lo, *inner], [*inner, hi], counts[first:last + 1]], dtype=np.float64).T.copy()
 
 
+def value_tensor(data: bytes, v: ValueSlot) -> np.ndarray:
+    """A value's data as TensorBoard's loaders see it: numeric tensors as float64 arrays of their
+    shape, string tensors as object arrays of bytes; v1 images and audio migrated to the string
+    tensors of their plugins (``[b"<width>", b"<height>", encoded]`` and ``[encoded]``).
+
+    ``value_tensor(data, parse_event(data).values[0])``; :class:`DecodeError` if it holds no tensor.
+    """
+    if v.kind == "tensor" and v.tensor is not None:
+        t = v.tensor
+        if t.dtype != DataType.DT_STRING:
+            return tensor_array(data, t)
+        items = [data[pos:stop] for pos, stop, wire in t.typed.get(Tensor.STRING_VAL.number, []) if wire == LENGTH]
+        count = 1
+        for d in t.shape:
+            count *= d
+        if len(items) != count:
+            raise DecodeError(f"string tensor holds {len(items)} values for shape {list(t.shape)}")
+        strings = np.empty(count, dtype=object)
+        strings[:] = items
+        return strings.reshape(t.shape)
+    if v.kind in ("image", "audio"):
+        numbers, encoded = {}, b""
+        for key, pos, stop in fields(data, *v.span):
+            if key & 7 == VARINT:
+                numbers[key >> 3] = varint(data, pos)[0]
+            elif key == Media.ENCODED:
+                encoded = data[pos:stop]
+        items = [str(numbers.get(Media.WIDTH, 0)).encode(), str(numbers.get(Media.HEIGHT, 0)).encode(), encoded] \
+            if v.kind == "image" else [encoded]
+        migrated = np.empty(len(items), dtype=object)
+        migrated[:] = items
+        return migrated
+    raise DecodeError(f"value of kind {v.kind} holds no tensor")
+
+
+class TensorPoint(NamedTuple):
+    """One value read as a tensor: its data (None when the value holds none, as hparams summaries
+    may) and its plugin's metadata content (None when the value has none)."""
+    value: np.ndarray | None
+    content: bytes | None
+
+
 def value_payload(data: bytes, v: ValueSlot, mode: ReadMode):
-    """What ``mode`` reads of value ``v`` of record ``data``: a float, a ``[k, 3]`` array, or None
-    (not of that kind); :class:`BadValue` when it is of that kind but cannot be read."""
+    """What ``mode`` reads of value ``v`` of record ``data``: a float, a ``[k, 3]`` array, a
+    :class:`TensorPoint`, or None (not of that kind); :class:`BadValue` when it is of that kind but cannot be read."""
     if mode is ReadMode.SCALARS:
         return v.number(data) if v.scalar else None
+    if mode is ReadMode.TENSORS:
+        try:
+            value: np.ndarray | None = value_tensor(data, v)
+        except DecodeError:
+            value = None
+        content = MIGRATED_CONTENT.get(v.kind) or (data[v.content[0]:v.content[1]] if v.content else None)
+        return TensorPoint(value, content)
     if mode is ReadMode.HISTOGRAMS:
         try:
             if v.kind == "histo":

@@ -1,7 +1,8 @@
 """A small synthetic training run, logged the way a user would: ``run_demo("runs/demo")``.
 
 Trains a logistic-regression classifier with NumPy on made-up data, for two learning
-rates and three seeds, and logs losses, accuracies and a histogram of the weights to ``<logdir>/lr<lr>/seed<k>``.
+rates and three seeds, and logs its hparams, losses, accuracies and a histogram of the weights to
+``<logdir>/lr<lr>/seed<k>``.
 """
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ def train_one(logdir: str, lr: float, seed: int, epochs: int = 30, batch: int = 
     w = rng.normal(scale=0.1, size=x.shape[1])
     step = 0
     with SummaryWriter(logdir) as writer:
+        writer.add_hparams({"lr": lr, "seed": seed}, {})  # a session per run: `tbwriter hparams` shows the sweep
         for epoch in range(epochs):
             order = rng.permutation(len(x))
             for start in range(0, len(x), batch):

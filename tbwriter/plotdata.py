@@ -1,4 +1,5 @@
-"""The numbers behind the plots, NumPy only: smoothing, decimation, seed groups, histogram percentiles.
+"""The numbers behind the plots, NumPy only: smoothing, decimation, seed groups, histogram percentiles, and
+the axes of a parallel-coordinates view.
 
     smooth(np.array([1.0, 0.0, 1.0, 0.0]), 0.6)     # TensorBoard's debiased EMA
     keep = decimate(steps, values, columns=800)      # indices that keep every pixel column's shape
@@ -10,7 +11,8 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from typing import Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -166,3 +168,43 @@ def relative_unit(span_seconds: float) -> tuple[float, str]:
         if span_seconds < limit * seconds:
             return seconds, name
     return 86400.0, "days"
+
+
+class ParallelAxis(NamedTuple):
+    """One vertical axis of a parallel-coordinates view: each session's height in [0, 1] (NaN where it has
+    no value) and the labelled ticks."""
+    title: str
+    positions: list[float]
+    tick_positions: list[float]
+    tick_labels: list[str]
+
+
+def parallel_axis(name: str, values: Sequence[object], ticks: int = 5) -> ParallelAxis:
+    """The axis of one hparam or metric: ``parallel_axis("lr", [0.1, 0.001, None])``.
+
+    Numbers go on a linear scale, or a log scale (title ``"name (log)"``) when all are positive and
+    span 100x or more; strings and bools are ordered categories, spread evenly (False before True).
+    """
+    present = [v for v in values if v is not None]
+    if present and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in present):
+        numbers = np.array([math.nan if v is None else float(v) for v in values])  # type: ignore[arg-type]
+        finite = numbers[np.isfinite(numbers)]
+        lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 0.0)
+        log = lo > 0 and hi / lo >= 100
+        scaled, (lo_s, hi_s) = (np.log10(numbers), (math.log10(lo), math.log10(hi))) if log else (numbers, (lo, hi))
+        if hi_s > lo_s:
+            positions = (scaled - lo_s) / (hi_s - lo_s)
+            distinct = np.unique(finite)
+            # few distinct values (layers, batch sizes): label each; else evenly spaced ticks
+            tick_values = (np.log10(distinct) if log else distinct) if len(distinct) <= ticks else \
+                np.linspace(lo_s, hi_s, ticks)
+            tick_positions = ((tick_values - lo_s) / (hi_s - lo_s)).tolist()
+            labels = [f"{10 ** t if log else t:.3g}" for t in tick_values]
+        else:
+            positions = np.where(np.isfinite(numbers), 0.5, np.nan)
+            tick_positions, labels = [0.5], [f"{lo:.3g}"]
+        return ParallelAxis(f"{name} (log)" if log else name, positions.tolist(), tick_positions, labels)
+    categories = sorted(set(present), key=lambda v: (type(v).__name__, v))
+    spacing = {c: (i / (len(categories) - 1) if len(categories) > 1 else 0.5) for i, c in enumerate(categories)}
+    return ParallelAxis(name, [math.nan if v is None else spacing[v] for v in values], list(spacing.values()),
+                        [str(c) for c in categories])

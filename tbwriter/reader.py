@@ -1,9 +1,12 @@
-"""Read event files back: every scalar and histogram of a logdir, as numpy arrays.
+"""Read event files back: scalars, histograms, text, images and any plugin's tensors, as numpy arrays.
 
     from tbwriter import read_scalars
     data = read_scalars("runs", runs="lr0\\.5", tags="loss")
     s = data[("lr0.5/seed0", "loss")]          # s.step, s.wall_time, s.value
     df = data.to_pandas()                      # long table: run, tag, step, wall_time, value
+
+``read_text``, ``read_images`` and ``read_tensors(path, plugin=...)`` return the same
+``{(run, tag): series}`` shape; :func:`tbwriter.sessions.read_hparams` builds the HPARAMS table.
 
 Runs are named as TensorBoard names them: the directory holding event files, relative to
 ``path`` (``"."`` for ``path`` itself, or when ``path`` is one event file).  Each run's files
@@ -24,7 +27,7 @@ import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
@@ -33,35 +36,71 @@ from tbwriter.reading.collect import Chunk, RunCollector, merge
 from tbwriter.reading.files import find_runs, list_runs, load_file
 from tbwriter.reading.index import Rows, groups, index_records
 from tbwriter.reading.shapes import GroupDecoder
-from tbwriter.record import DamagedRecordWarning, Damage, Problem, RecordError
+from tbwriter.reading.skim import unwanted
+from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, DamagedRecordWarning, Damage, Problem, RecordError
 
-__all__ = ["HistogramSeries", "Histograms", "ScalarSeries", "Scalars", "Summaries", "TagSummary", "find_runs",
-           "read_histograms", "read_scalars", "summarize"]
+__all__ = ["HistogramSeries", "Histograms", "ImageSeries", "Images", "ScalarSeries", "Scalars", "Summaries",
+           "TagSummary", "TensorSeries", "Tensors", "TextSeries", "Texts", "find_runs", "read_histograms",
+           "read_images", "read_scalars", "read_tensors", "read_text", "summarize"]
 
 Progress = Callable[[int, int], None]
 KINDS = {"scalars": "scalar", "histograms": "histogram", "text": "text", "images": "image", "hparams": "hparams"}
 
 
+class _Series:
+    """What every series has: one point per entry of ``step``, so ``len(series)`` counts them."""
+    step: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+
 @dataclass(frozen=True)
-class ScalarSeries:
+class ScalarSeries(_Series):
     """One tag of one run: ``step`` (int64), ``wall_time`` and ``value`` (float64), in file order."""
     step: np.ndarray
     wall_time: np.ndarray
     value: np.ndarray
 
-    def __len__(self) -> int:
-        return len(self.step)
-
 
 @dataclass(frozen=True)
-class HistogramSeries:
+class HistogramSeries(_Series):
     """Histograms of one tag: ``buckets[i]`` is a ``[k, 3]`` float64 array of ``(left, right, count)`` rows."""
     step: np.ndarray
     wall_time: np.ndarray
     buckets: list
 
-    def __len__(self) -> int:
-        return len(self.step)
+
+@dataclass(frozen=True)
+class TensorSeries(_Series):
+    """Values of one tag of one plugin: ``value[i]`` is a numpy array (numbers as float64, strings
+    as bytes objects; None for a value without data) and ``content`` the plugin's metadata of
+    the tag's first value (what TensorBoard keeps, e.g. a pr_curve's thresholds), or None."""
+    step: np.ndarray
+    wall_time: np.ndarray
+    value: list
+    content: bytes | None
+
+
+@dataclass(frozen=True)
+class TextSeries(_Series):
+    """Text of one tag: ``text[i]`` a str (a one-element tensor: torch writes shape [1]), or an array of str
+    (a table, as TensorBoard shows a tensor of several strings)."""
+    step: np.ndarray
+    wall_time: np.ndarray
+    text: list
+
+
+@dataclass(frozen=True)
+class ImageSeries(_Series):
+    """Images of one tag, one entry per image (a step of ``add_images`` holds several: ``sample``
+    counts them from 0); ``image[i]`` the encoded bytes (PNG, JPEG...) as written, not decoded."""
+    step: np.ndarray
+    wall_time: np.ndarray
+    sample: np.ndarray
+    width: np.ndarray
+    height: np.ndarray
+    image: list
 
 
 @dataclass(frozen=True)
@@ -80,6 +119,29 @@ class _Result(dict):
         super().__init__()
         self.damaged: list[RecordError] = []
 
+    def _table(self, columns: dict[str, type]):
+        """A long DataFrame: categorical ``run`` and ``tag``, then ``columns`` (attribute -> dtype)
+        of every series, each built in one allocation (imports pandas)."""
+        import pandas as pd
+
+        lengths = np.fromiter((len(s) for s in self.values()), np.int64, len(self))
+        table = {}
+        for i, name in enumerate(("run", "tag")):
+            names = [key[i] for key in self]
+            categories = sorted(set(names))
+            at = {c: n for n, c in enumerate(categories)}
+            codes = np.repeat(np.array([at[n] for n in names], np.int32), lengths)
+            table[name] = pd.Categorical.from_codes(codes, categories=categories)
+        for name, dtype in columns.items():
+            parts = [getattr(s, name) for s in self.values()]
+            if dtype is object:
+                column = np.empty(int(lengths.sum()), dtype=object)
+                column[:] = [item for part in parts for item in part] if parts else []
+            else:
+                column = np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype)
+            table[name] = column
+        return pd.DataFrame(table, copy=False)
+
 
 R = TypeVar("R", bound=_Result)
 
@@ -88,22 +150,37 @@ class Scalars(_Result):
     """``read_scalars``'s result: ``data[(run, tag)]`` is a :class:`ScalarSeries`."""
 
     def to_pandas(self):
-        """A long DataFrame with columns ``run, tag, step, wall_time, value`` (imports pandas)."""
-        import pandas as pd
-
-        parts = {"run": [], "tag": [], "step": [], "wall_time": [], "value": []}
-        for (run, tag), s in self.items():
-            parts["run"].append(np.full(len(s), run, dtype=object))
-            parts["tag"].append(np.full(len(s), tag, dtype=object))
-            parts["step"].append(s.step)
-            parts["wall_time"].append(s.wall_time)
-            parts["value"].append(s.value)
-        dtypes = {"run": object, "tag": object, "step": np.int64, "wall_time": np.float64, "value": np.float64}
-        return pd.DataFrame({k: np.concatenate(v) if v else np.empty(0, dtypes[k]) for k, v in parts.items()})
+        """A long DataFrame with columns ``run, tag, step, wall_time, value`` (run and tag categorical)."""
+        return self._table({"step": np.int64, "wall_time": np.float64, "value": np.float64})
 
 
 class Histograms(_Result):
     """``read_histograms``'s result: ``data[(run, tag)]`` is a :class:`HistogramSeries`."""
+
+
+class Tensors(_Result):
+    """``read_tensors``'s result: ``data[(run, tag)]`` is a :class:`TensorSeries`."""
+
+    def to_pandas(self):
+        """A long DataFrame with columns ``run, tag, step, wall_time, value`` (one array per row)."""
+        return self._table({"step": np.int64, "wall_time": np.float64, "value": object})
+
+
+class Texts(_Result):
+    """``read_text``'s result: ``data[(run, tag)]`` is a :class:`TextSeries`."""
+
+    def to_pandas(self):
+        """A long DataFrame with columns ``run, tag, step, wall_time, text``."""
+        return self._table({"step": np.int64, "wall_time": np.float64, "text": object})
+
+
+class Images(_Result):
+    """``read_images``'s result: ``data[(run, tag)]`` is an :class:`ImageSeries`."""
+
+    def to_pandas(self):
+        """A long DataFrame with columns ``run, tag, step, wall_time, sample, width, height, image``."""
+        return self._table({"step": np.int64, "wall_time": np.float64, "sample": np.int64, "width": np.int64,
+                            "height": np.int64, "image": object})
 
 
 class Summaries(_Result):
@@ -124,6 +201,89 @@ def read_histograms(path: str | os.PathLike, runs: str | None = None, tags: str 
                     progress: Progress | None = None) -> Histograms:
     """Every histogram under ``path``: ``read_histograms("runs")[(".", "weights")].buckets[0]``."""
     return _read(Histograms(), HistogramSeries, ReadMode.HISTOGRAMS, path, runs, tags, progress)
+
+
+def read_tensors(path: str | os.PathLike, plugin: str, runs: str | None = None, tags: str | None = None, *,
+                 progress: Progress | None = None) -> Tensors:
+    """Every value of one plugin under ``path``, as TensorBoard's loaders hold them.
+
+    Args:
+        path: a logdir (runs are its directories holding event files) or one event file.
+        plugin: the plugin name in the values' metadata: ``"pr_curves"``, ``"audio"``, ``"mesh"``,
+            ``"hparams"``, ``"text"``, ``"images"``... (v1 images and audio count as ``"images"``/``"audio"``).
+        runs: a regular expression searched in run names; runs it excludes are not read.
+        tags: a regular expression searched in tag names; what it excludes is not decoded.
+        progress: called as ``progress(bytes_done, bytes_total)`` after each file.
+
+    ``read_tensors("runs", "pr_curves")[("run", "pr/curve")].value[0]`` is a ``[6, thresholds]`` array.
+    """
+    out = Tensors()
+    for run, tag, tag_plugin, chunks in _scan(path, runs, tags, ReadMode.TENSORS, out.damaged, progress):
+        chunks = [c for c in chunks if c.payload is not None]
+        if tag_plugin == plugin and chunks:
+            _, step, wall, points = merge(chunks)
+            values = [p.value for p in points]
+            if plugin == "audio":  # TensorBoard keeps the clips, the first column of [clips, labels]
+                values = [v.reshape(len(v), -1)[:, 0] if v is not None and v.ndim > 1 else v for v in values]
+            out[(run, tag)] = TensorSeries(step, wall, values, points[0].content)
+    return out
+
+
+def read_text(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
+              progress: Progress | None = None) -> Texts:
+    """Every text summary under ``path``: ``read_text("runs")[(".", "notes")].text[0]`` is a str.
+
+    Args:
+        path: a logdir or one event file.
+        runs: a regular expression searched in run names.
+        tags: a regular expression searched in tag names.
+        progress: called as ``progress(bytes_done, bytes_total)`` after each file.
+    """
+    return _from_tensors(Texts(), _text_series, read_tensors(path, "text", runs, tags, progress=progress))
+
+
+def read_images(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
+                progress: Progress | None = None) -> Images:
+    """Every image under ``path``, still encoded: ``read_images("runs")[(".", "noise")].image[0][:8]``
+    is a PNG signature; decode with Pillow, matplotlib or any library.
+
+    Args:
+        path: a logdir or one event file.
+        runs: a regular expression searched in run names.
+        tags: a regular expression searched in tag names.
+        progress: called as ``progress(bytes_done, bytes_total)`` after each file.
+    """
+    return _from_tensors(Images(), _image_series, read_tensors(path, "images", runs, tags, progress=progress))
+
+
+def _from_tensors(out: R, series_of: Callable[[TensorSeries], object], tensors: Tensors) -> R:
+    """``out`` filled with ``series_of`` each series of ``tensors``, and their damage."""
+    out.damaged = tensors.damaged
+    for key, s in tensors.items():
+        out[key] = series_of(s)
+    return out
+
+
+def _text_series(s: TensorSeries) -> TextSeries:
+    keep = [i for i, v in enumerate(s.value) if v is not None]
+    text = [v.item().decode("utf-8", "replace") if v.size == 1 else
+            np.vectorize(lambda b: b.decode("utf-8", "replace"), otypes=[object])(v)
+            for v in (s.value[i] for i in keep)]
+    return TextSeries(s.step[keep], s.wall_time[keep], text)
+
+
+def _image_series(s: TensorSeries) -> ImageSeries:
+    """One entry per image: a value ``[b"<width>", b"<height>", encoded, encoded...]`` holds several."""
+    rows: list[list] = [[], [], [], [], [], []]
+    for step, wall, v in zip(s.step.tolist(), s.wall_time.tolist(), s.value, strict=True):
+        if v is None or v.ndim != 1 or len(v) < 2:
+            continue
+        width, height = int(v[0]), int(v[1])
+        for sample, encoded in enumerate(v[2:].tolist()):
+            for column, item in zip(rows, (step, wall, sample, width, height, encoded), strict=True):
+                column.append(item)
+    return ImageSeries(np.array(rows[0], np.int64), np.array(rows[1], np.float64), np.array(rows[2], np.int64),
+                       np.array(rows[3], np.int64), np.array(rows[4], np.int64), rows[5])
 
 
 def _read(out: R, series, mode: ReadMode, path, runs: str | None, tags: str | None,
@@ -161,7 +321,7 @@ def _scan(path, runs: str | None, tags: str | None, mode: ReadMode, damaged: lis
     for run, files in chosen.items():
         collector = RunCollector()
         for name in files:
-            for error in read_file(name, collector, tag_ok, mode):
+            for error in read_file(name, collector, tag_ok, mode).errors:
                 _report(error, damaged)
             if progress:
                 done += sizes[name]
@@ -186,29 +346,48 @@ def _report(error: RecordError, damaged: list[RecordError]) -> None:
     warnings.warn(str(error), DamagedRecordWarning, stacklevel=4)
 
 
-def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode) -> list[RecordError]:
-    """Decode every sound record of file ``name`` into ``run``; return the damage found, in file order.
+class FileScan(NamedTuple):
+    """What :func:`read_file` found: the damage (in file order), the byte offset just past the last
+    sound record read, and whether reading stopped at a torn last record (one still being written,
+    when the file is the newest of a live run)."""
+    errors: list[RecordError]
+    end: int
+    torn: bool
+
+
+def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int = 0) -> FileScan:
+    """Decode every sound record of file ``name`` from byte ``start`` on into ``run``.
 
     ``tag_ok(tag)`` filters tags (None keeps all); ``mode`` says what to decode.  Like
     TensorBoard, reading stops at the first torn or damaged record; a record whose checksums
     hold but which is no Event is skipped and reported too.
     """
     try:
-        padded, buf = load_file(name)
+        padded, buf = load_file(name, start)
     except RecordError as e:
-        return [e]
+        return FileScan([e], start, False)
     offsets, lengths, runs, problem = index_records(buf)
+    skip = unwanted(padded, offsets, lengths, mode, tag_ok)
     cutoff, damage = len(offsets), []
     for idx, length in groups(lengths, runs):  # one group at a time, so only its rows are in memory
         group = Rows(buf, padded, offsets, idx, length)
-        bad = group.first_bad_crc()
+        bad = group.first_bad_crc()  # of the skipped records too: damage ends the file, as in TensorBoard
         if bad is not None and bad < cutoff:
             cutoff = bad
+        wanted = ~skip[idx]
+        if not wanted.all():
+            if not wanted.any():
+                continue
+            group = Rows(buf, padded, offsets, idx[wanted], length)
         damage += GroupDecoder(group, run.records, run, tag_ok, mode).decode_before(cutoff)
+    torn = problem is not None and problem.problem in (Problem.TORN_HEADER, Problem.TORN_RECORD)
     if cutoff < len(offsets):
-        problem = Damage(int(offsets[cutoff]), Problem.DATA_CHECKSUM)
+        problem, torn = Damage(int(offsets[cutoff]), Problem.DATA_CHECKSUM), False
         run.drop_from(run.records + cutoff)  # decoded by groups that came before the damage was found
     run.records += cutoff
-    end = int(offsets[cutoff]) if cutoff < len(offsets) else len(buf)  # nothing past the damage counts
-    errors = [RecordError(name, *d) for d in sorted(damage) if d.offset < end]
-    return errors + ([RecordError(name, *problem)] if problem else [])
+    stop = int(offsets[cutoff]) if cutoff < len(offsets) else len(buf)  # nothing past the damage counts
+    errors = [RecordError(name, start + d.offset, d.problem, d.detail) for d in sorted(damage) if d.offset < stop]
+    if problem:
+        errors.append(RecordError(name, start + problem.offset, problem.problem, problem.detail))
+    end = start + (int(offsets[cutoff - 1] + lengths[cutoff - 1]) + HEADER_SIZE + FOOTER_SIZE if cutoff else 0)
+    return FileScan(errors, end, torn)

@@ -86,6 +86,14 @@ class Metadata:
     PLUGIN_CONTENT = Key(2, LENGTH)  # PluginData.content
 
 
+class Media:
+    """``Summary.Image``: height and width (varints) and the encoded image; ``Summary.Audio`` keeps its
+    encoded clip at the same field 4."""
+    HEIGHT = 1
+    WIDTH = 2
+    ENCODED = Key(4, LENGTH)
+
+
 class DataClass(IntEnum):
     """``SummaryMetadata.DataClass``."""
     UNKNOWN = 0

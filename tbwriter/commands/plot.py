@@ -5,6 +5,7 @@ examples:
   tbwriter plot runs/demo -o seeds.pdf --tag val --group 'seed\\d+'    # mean ± std over seeds
   tbwriter plot runs/demo -o wall.svg --tag loss --x wall --logy --smoothing 0.9
   tbwriter plot runs/torch -o weights.png --kind dist --tag weight    # histograms, as TensorBoard's distributions
+  tbwriter plot runs/sweep -o sweep.png --kind hparams --metric val/accuracy   # parallel coordinates of a sweep
 
 Scalars are drawn unless --kind is given; a selection that only matches histogram tags draws their distributions.
 """
@@ -28,8 +29,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     what.add_argument("--tag", action="append", metavar="REGEX",
                       help="tags to draw, searched in tag names; repeatable (default: all scalar tags)")
     what.add_argument("--run", dest="runs", metavar="REGEX", help="runs to draw, searched in run names (default: all)")
-    what.add_argument("--kind", choices=("dist", "hist"), help="draw histogram tags: dist = TensorBoard's "
-                                                               "distributions over steps, hist = stacked histograms")
+    what.add_argument("--kind", choices=("dist", "hist", "hparams"),
+                      help="draw histogram tags: dist = TensorBoard's distributions over steps, hist = stacked "
+                           "histograms; or hparams = the sweep's sessions in parallel coordinates (with --metric)")
+    what.add_argument("--metric", metavar="COLUMN", help="with --kind hparams: the metric that colours the lines, "
+                                                         "as `tbwriter hparams` names it (e.g. validation.epoch_loss)")
     what.add_argument("--group", metavar="REGEX", help="remove REGEX from run names and draw runs left with the same "
                                                        "name as one mean line with a band, e.g. 'seed\\d+'")
     what.add_argument("--band", choices=("std", "minmax"), default="std",
@@ -75,7 +79,9 @@ def run(args: argparse.Namespace) -> int:
         ylim=arguments.limits("--ylim", args.ylim))
     with warnings.catch_warnings(record=True) as notes:
         warnings.simplefilter("always")
-        if args.kind:
+        if args.kind == "hparams":
+            fig = _hparams_figure(plot, args, settings)
+        elif args.kind:
             fig = plot.plot_histograms(_read("read_histograms", args.paths), settings, tags=args.tag, runs=args.runs,
                                        kind=args.kind)
         else:
@@ -102,6 +108,21 @@ def _scalars_or_distributions(plot, args: argparse.Namespace, settings, smoothin
             return plot.plot_histograms(histograms, settings, tags=args.tag, runs=args.runs, kind="dist")
         except plot.NothingToPlot:
             raise scalar_error from None
+
+
+def _hparams_figure(plot, args: argparse.Namespace, settings):
+    """The parallel-coordinates view of the sessions under the one path given."""
+    from tbwriter.commands.logdir import read_logdir
+    from tbwriter.sessions import read_hparams
+
+    if len(args.paths) > 1:
+        raise CommandError("--kind hparams draws one logdir's sessions: give one PATH")
+    table = read_logdir(read_hparams, args.paths[0])
+    if not table.sessions:
+        raise CommandError(f"no hparams sessions under {args.paths[0]}")
+    if args.metric is None:
+        raise CommandError(f"--kind hparams needs --metric; metrics: {', '.join(table.metric_names) or 'none'}")
+    return plot.plot_hparams(table, settings, metric=args.metric, runs=args.runs)
 
 
 def _read(function: str, paths: list[str]) -> dict:

@@ -21,8 +21,9 @@ import numpy as np
 class Chunk:
     """Points of one tag from records of one shape: parallel arrays, plus the decoded payload.
 
-    ``payload`` is a float64 array (scalars), a list of ``[k, 3]`` arrays (histograms), or
-    None when the values were not asked for or cannot be read as such.
+    ``payload`` is a float64 array (scalars), a list of ``[k, 3]`` arrays (histograms), a list
+    of :class:`~tbwriter.decode.TensorPoint` (tensors), or None when the values were not asked
+    for or cannot be read as such.
     """
     tag: str
     plugin: str | None
@@ -96,7 +97,7 @@ class RunCollector:
             payload: object = values
             if missing:
                 payload = None
-            elif not isinstance(values[0], np.ndarray):
+            elif isinstance(values[0], (float, int)):  # scalars; arrays and tensors stay a list
                 payload = np.array(values, dtype=np.float64)
             self.add(Chunk(tag, plugin, kind, np.array(seq, np.int64), np.array(step, np.int64),
                            np.array(wall, np.float64), payload))

@@ -99,8 +99,9 @@ def find_runs(path: str | os.PathLike) -> dict[str, list[str]]:
     return list_runs(path)[0]
 
 
-def load_file(name: str) -> tuple[np.ndarray, memoryview]:
-    """The bytes of event file ``name``: a zero-padded numpy copy and a read-only view of the data in it.
+def load_file(name: str, start: int = 0) -> tuple[np.ndarray, memoryview]:
+    """The bytes of event file ``name`` from byte ``start`` on: a zero-padded numpy copy and a read-only
+    view of the data in it.
 
     Raises :class:`~tbwriter.record.RecordError` when the file cannot be opened or read, or
     is no regular file (opened without blocking, so a FIFO put there meanwhile cannot hang us).
@@ -113,9 +114,10 @@ def load_file(name: str) -> tuple[np.ndarray, memoryview]:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise RecordError(name, None, Problem.NOT_A_FILE, _file_kind(info.st_mode))
-        padded = np.zeros(info.st_size + _PAD, np.uint8)
+        padded = np.zeros(max(info.st_size - start, 0) + _PAD, np.uint8)
         whole = memoryview(padded.data)
         try:
+            f.seek(start)
             size = f.readinto(whole[:-_PAD])
         except OSError as e:
             raise RecordError(name, None, Problem.UNREADABLE_FILE, e.strerror or str(e)) from None

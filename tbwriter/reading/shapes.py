@@ -178,6 +178,9 @@ class GroupDecoder:
                     fine = np.array([i not in self._unreadable for i in rows.tolist()])
                     self.run.add(Chunk(v.tag, v.plugin, v.kind, seq[fine], step[fine], wall[fine], payload))
                     continue
+            elif self.mode is ReadMode.TENSORS:
+                length = self.group.length
+                payload = [value_payload(self.group.rows[i, :length].tobytes(), v, self.mode) for i in rows.tolist()]
             self.run.add(Chunk(v.tag, v.plugin, v.kind, seq, step, wall, payload))
 
     def _histograms(self, rows: np.ndarray, v: ValueSlot) -> list | None:

@@ -1,0 +1,122 @@
+"""Show the hparams sessions of a logdir as one table, best first: TensorBoard's HPARAMS tab in a terminal.
+
+examples:
+  tbwriter hparams runs                                  # every session, sorted by the first metric
+  tbwriter hparams runs --sort validation.epoch_accuracy # best first (higher is better for accuracies)
+  tbwriter hparams runs --sort loss --order desc         # worst loss first
+  tbwriter hparams runs --run 'lr0\\.' -o table.csv       # the table as CSV (all digits), written at once
+
+A row per session (a run holding hparams): run, status, each hparam, and the last value of each metric
+(a scalar tag of the session's run or of its sub-runs, named as TensorBoard names it: `tag`, or
+`sub-run.tag`). The best row is marked with `*`. Loss/error-like metrics sort ascending, others
+descending, hparams and run/status ascending; missing values go last.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import math
+import os
+import sys
+
+from tbwriter.cli import CommandError
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("logdir", help="directory of runs (or one event file)")
+    parser.add_argument("--sort", metavar="COLUMN", help="the column to sort by, best first (default: the first "
+                                                         "metric whose name says which way is better)")
+    parser.add_argument("--order", choices=("asc", "desc"), help="sort ascending or descending (default: from "
+                                                                 "the column's name)")
+    parser.add_argument("--run", dest="run_regex", metavar="REGEX",
+                        help="only runs matching this regular expression (re.search)")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the table as CSV to FILE instead")
+
+
+def run(args: argparse.Namespace) -> int:
+    from tbwriter.commands.logdir import read_logdir
+    from tbwriter.sessions import read_hparams
+
+    table = read_logdir(read_hparams, args.logdir, runs=args.run_regex)
+    if not table.sessions:
+        raise CommandError(f"no hparams sessions under {args.logdir}"
+                           + (f" in runs matching {args.run_regex!r}" if args.run_regex else ""))
+    header = ["run", "status", *table.hparam_names, *table.metric_names]
+    rows = [[s.run, s.status, *(s.hparams.get(h) for h in table.hparam_names),
+             *(s.metrics.get(m) for m in table.metric_names)] for s in table.sessions]
+    column = args.sort or _default_sort(table.metric_names)
+    if column is not None:
+        if column not in header:
+            raise CommandError(f"--sort {column!r}: no such column; columns: {', '.join(header)}")
+        descending = (args.order or _direction(column, column in table.metric_names)) == "desc"
+        rows = _sorted(rows, header.index(column), descending)
+    if args.output:
+        _write_csv(args.output, header, rows)
+        print(f"tbwriter hparams: wrote {len(rows)} sessions to {args.output}", file=sys.stderr)
+    else:
+        _print_table(header, rows, best=column is not None)
+    return 0
+
+
+def _default_sort(metrics: list[str]) -> str | None:
+    """The first metric whose name tells its direction, validation metrics first."""
+    known = [m for m in metrics if _known_direction(m)]
+    return next((m for m in known if "val" in m.lower()), known[0] if known else None)
+
+
+def _known_direction(name: str) -> str | None:
+    from tbwriter.callbacks.monitor import direction_from_name
+
+    try:
+        return direction_from_name(name.rsplit(".", 1)[-1].rsplit("/", 1)[-1], "hparams")
+    except ValueError:
+        return None
+
+
+def _direction(column: str, is_metric: bool) -> str:
+    if not is_metric:
+        return "asc"
+    return "asc" if _known_direction(column) == "min" else "desc"
+
+
+def _sorted(rows: list[list], index: int, descending: bool) -> list[list]:
+    """Rows by the cell at ``index``; missing and NaN cells last whichever the order."""
+    def missing(cell) -> bool:
+        return cell is None or (isinstance(cell, float) and math.isnan(cell))
+
+    present = [r for r in rows if not missing(r[index])]
+    present.sort(key=lambda r: (str(type(r[index])), r[index]), reverse=descending)
+    return present + [r for r in rows if missing(r[index])]
+
+
+def _cell(value) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return str(value)
+
+
+def _print_table(header: list[str], rows: list[list], best: bool) -> None:
+    cells = [["", *header]] + [["*" if best and i == 0 else "", *map(_cell, r)] for i, r in enumerate(rows)]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header) + 1)]
+    numeric = [False] + [all(isinstance(r[i], (int, float)) and not isinstance(r[i], bool) or r[i] is None
+                             for r in rows) for i in range(len(header))]
+    bold = sys.stdout.isatty() and os.environ.get("NO_COLOR") is None
+    for n, r in enumerate(cells):
+        line = "  ".join(c.rjust(w) if numeric[i] and n else c.ljust(w)
+                         for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        print(f"\033[1m{line.rstrip()}\033[0m" if bold and best and n == 1 else line.rstrip())
+
+
+def _write_csv(path: str, header: list[str], rows: list[list]) -> None:
+    """The table as CSV, floats with every digit, missing cells empty; the file appears whole or not at all."""
+    from tbwriter.atomicfile import atomic_output
+
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise CommandError(f"-o {path}: no such directory {folder}")
+    with atomic_output(path, "w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(header)
+        out.writerows(["" if c is None else repr(c) if isinstance(c, float) else c for c in r] for r in rows)

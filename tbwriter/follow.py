@@ -1,0 +1,128 @@
+"""Read a logdir as it grows: each call returns only the scalars written since the last one.
+
+    follower = Follower("runs", tags="loss")
+    while training:
+        for (run, tag), s in follower.poll().items():   # the new points only
+            print(run, tag, s.step[-1], s.value[-1])
+        time.sleep(1)
+
+The cost of a call grows with the bytes written since the last, not with the size of the logdir's
+files: the follower keeps, per run, the file it is in and the byte offset it got to. As TensorBoard
+does, a run's files are read in name order and never gone back to; a torn last record (a writer
+mid-flush) is read on a later call, once complete; a damaged record ends its file, with a
+:class:`~tbwriter.record.DamagedRecordWarning` naming the file and byte offset, once. New files of a known
+run and new runs beside the known ones are seen at the next call; a run anywhere else within
+:data:`RESCAN_SECONDS`.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+import warnings
+from dataclasses import dataclass, field
+
+from tbwriter.decode import MIGRATED_PLUGIN, ReadMode
+from tbwriter.reader import ScalarSeries, Scalars, find_runs, read_file
+from tbwriter.reading.collect import RunCollector, merge
+from tbwriter.record import DamagedRecordWarning
+
+
+RESCAN_SECONDS = 5.0  # how often the whole logdir is walked again, changed or not
+
+
+def _mtime(directory: str) -> int | None:
+    try:
+        return os.stat(directory).st_mtime_ns
+    except OSError:  # removed: the walk this causes drops it
+        return None
+
+
+@dataclass
+class _RunState:
+    """Where reading a run got to: file ``name`` at byte ``offset`` (None: that file ended in damage,
+    nothing more is read from it); tag -> plugin of its first value."""
+    name: str = ""
+    offset: int | None = 0
+    plugins: dict[str, str | None] = field(default_factory=dict)
+
+
+class Follower:
+    """Scalars of ``path`` that are new since the last :meth:`poll`.
+
+    Args:
+        path: a logdir (runs are its directories holding event files, found again at every poll,
+            so runs that start later are followed too) or one event file.
+        runs: a regular expression searched in run names (default: every run).
+        tags: a regular expression searched in tag names (default: every tag); other tags are not decoded.
+    """
+
+    def __init__(self, path: str | os.PathLike, runs: str | None = None, tags: str | None = None) -> None:
+        self.path = os.fspath(path)
+        self._run_re = re.compile(runs) if runs else None
+        tag_re = re.compile(tags) if tags else None
+        self._tag_ok = (lambda t: tag_re.search(t) is not None) if tag_re else None
+        self._runs: dict[str, _RunState] = {}
+        self._files: dict[str, list[str]] = {}  # run -> its event files, as last listed
+        self._mtimes: dict[str, int | None] = {}  # directory -> its modification time at the last walk
+        self._next_walk = 0.0
+
+    def poll(self) -> Scalars:
+        """The points written since the last call (all of them on the first), as :func:`read_scalars` gives them."""
+        out = Scalars()
+        for run, files in self._listing().items():
+            if self._run_re is None or self._run_re.search(run):
+                self._read_run(run, files, self._runs.setdefault(run, _RunState()), out)
+        return out
+
+    def _listing(self) -> dict[str, list[str]]:
+        """Runs and their files, walked again when a directory on the way to a run changed (a new file or
+        run: its modification time moves) and every :data:`RESCAN_SECONDS` (a run in a new place). Idle,
+        a poll costs a stat per directory and per file being read, not a walk of the logdir."""
+        now = time.monotonic()
+        if now >= self._next_walk or any(_mtime(d) != m for d, m in self._mtimes.items()):
+            self._next_walk = now + RESCAN_SECONDS
+            self._files = find_runs(self.path)
+            self._mtimes = {d: _mtime(d) for d in self._watched()}
+        return self._files
+
+    def _watched(self) -> set[str]:
+        """The logdir, each run's directory and the directories between."""
+        if os.path.isfile(self.path):
+            return set()
+        found = {self.path}
+        for run in self._files:
+            parts = [] if run == "." else run.split("/")
+            found.update(os.path.join(self.path, *parts[:n]) for n in range(1, len(parts) + 1))
+        return found
+
+    def _read_run(self, run: str, files: list[str], state: _RunState, out: Scalars) -> None:
+        collector = RunCollector()
+        ahead = [f for f in files if f >= state.name]  # TensorBoard never goes back to an earlier file
+        for n, name in enumerate(ahead):
+            if name != state.name:
+                state.name, state.offset = name, 0
+            newest = n == len(ahead) - 1
+            try:
+                size = os.path.getsize(name)
+            except OSError:  # removed since it was listed
+                continue
+            if state.offset is None or size <= state.offset:
+                continue
+            scan = read_file(name, collector, self._tag_ok, ReadMode.SCALARS, start=state.offset)
+            state.offset = scan.end
+            being_written = scan.torn and newest  # the rest is read once it is complete
+            for error in scan.errors[:-1] if being_written else scan.errors:
+                out.damaged.append(error)
+                warnings.warn(str(error), DamagedRecordWarning, stacklevel=3)
+            if being_written:
+                break
+            if scan.end < size:  # damaged or torn for good: the rest of this file is never read
+                state.offset = None
+        for tag, chunks in collector.tags().items():
+            first = min(chunks, key=lambda c: int(c.seq.min()))
+            plugin = state.plugins.setdefault(tag, MIGRATED_PLUGIN.get(first.kind) or first.plugin)
+            chunks = [c for c in chunks if c.payload is not None]
+            if plugin == "scalars" and chunks:
+                _, step, wall, payload = merge(chunks)
+                out[(run, tag)] = ScalarSeries(step, wall, payload)

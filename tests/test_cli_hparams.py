@@ -1,0 +1,71 @@
+"""`tbwriter hparams`: the sessions table sorted best first, its CSV equal to read_hparams, one-line errors."""
+import csv
+import math
+
+import pytest
+
+from test_cli_reader import tbwriter
+from tbwriter import SummaryWriter, read_hparams
+
+
+@pytest.fixture(scope="module")
+def sweep(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sweep")
+    for lr, acc, loss in [(0.1, 0.7, 0.4), (0.01, 0.9, 0.2), (0.001, 0.8, 0.3)]:
+        with SummaryWriter(root / f"lr{lr}") as w:
+            w.add_hparams({"lr": lr, "optimizer": "adam" if lr < 0.05 else "sgd", "bn": lr > 0.005}, {})
+            w.add_scalar("val/accuracy", acc, 10)
+            w.add_scalar("loss", loss, 10)
+    with SummaryWriter(root / "no_metrics") as w:
+        w.add_hparams({"lr": 1.0}, {})
+    return root
+
+
+def table_rows(stdout):
+    return [line.split() for line in stdout.splitlines()]
+
+
+def test_sorted_best_first_and_marked(sweep):
+    out = tbwriter("hparams", str(sweep), "--sort", "val/accuracy")
+    assert out.returncode == 0, out.stderr
+    rows = table_rows(out.stdout)
+    assert rows[0][:2] == ["run", "status"]
+    assert [r[1] if r[0] == "*" else r[0] for r in rows[1:]] == ["lr0.01", "lr0.001", "lr0.1", "no_metrics"]
+    assert rows[1][0] == "*" and all(r[0] != "*" for r in rows[2:])
+
+
+def test_loss_sorts_ascending_and_order_overrides(sweep):
+    runs = [r[1] if r[0] == "*" else r[0] for r in table_rows(tbwriter("hparams", str(sweep), "--sort", "loss").stdout)]
+    assert runs[1:] == ["lr0.01", "lr0.001", "lr0.1", "no_metrics"]
+    out = tbwriter("hparams", str(sweep), "--sort", "lr", "--order", "desc", "--run", "^lr")
+    assert [r[1] if r[0] == "*" else r[0] for r in table_rows(out.stdout)][1:] == ["lr0.1", "lr0.01", "lr0.001"]
+
+
+def test_csv_equals_read_hparams(sweep, tmp_path):
+    out = tbwriter("hparams", str(sweep), "-o", str(tmp_path / "table.csv"))
+    assert out.returncode == 0 and out.stdout == "", out.stderr
+    with open(tmp_path / "table.csv", newline="") as f:
+        rows = {r["run"]: r for r in csv.DictReader(f)}
+    table = read_hparams(sweep)
+    assert rows.keys() == {s.run for s in table.sessions}
+    for s in table.sessions:
+        row = rows[s.run]
+        assert row["status"] == s.status
+        for name in table.hparam_names:
+            value = s.hparams.get(name)
+            assert row[name] == ("" if value is None else repr(value) if isinstance(value, float) else str(value))
+        for name in table.metric_names:
+            value = s.metrics.get(name, math.nan)
+            assert (row[name] == "" and math.isnan(value)) or float(row[name]) == value
+    assert not list(tmp_path.glob("*.partial"))
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--sort", "nope"], "--sort 'nope': no such column"),
+    (["--run", "("], "bad regular expression for --run"),
+    (["--run", "zzz"], "no hparams sessions under"),
+    (["-o", "/no/such/dir/t.csv"], "no such directory"),
+])
+def test_errors_are_one_line(sweep, argv, message):
+    out = tbwriter("hparams", str(sweep), *argv)
+    assert out.returncode == 1 and message in out.stderr and len(out.stderr.splitlines()) == 1, out.stderr
