@@ -46,3 +46,20 @@ def scalar_values(run_dir) -> list[tuple[str, int, float]]:
     """(tag, step, simple_value) of every v1 scalar in a run directory or file, in file order."""
     return [(v.tag, e.step, v.simple_value) for e in raw_events(run_dir) if e.HasField("summary")
             for v in e.summary.value if v.HasField("simple_value")]
+
+
+def hparams_session(run_dir) -> tuple[dict, str] | None:
+    """``(hparams, end status)`` of a run's hparams session as EventAccumulator reads it (status
+    "STATUS_UNKNOWN" while it has not ended), or None when the run holds no session."""
+    from tensorboard.plugins.hparams import api_pb2, plugin_data_pb2
+    try:
+        content = accumulator(run_dir).PluginTagToContent("hparams")
+    except KeyError:
+        return None
+    if "_hparams_/session_start_info" not in content:
+        return None
+    start = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/session_start_info"]).session_start_info
+    hparams = {k: getattr(v, v.WhichOneof("kind")) for k, v in start.hparams.items()}
+    end = content.get("_hparams_/session_end_info")
+    status = 0 if end is None else plugin_data_pb2.HParamsPluginData.FromString(end).session_end_info.status
+    return hparams, api_pb2.Status.Name(status)
