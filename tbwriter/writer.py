@@ -18,11 +18,15 @@ import time
 import warnings
 from collections.abc import Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from tbwriter import encode
 from tbwriter.eventfile import EventFile
 from tbwriter.summaries import scalar
 from tbwriter.values import INT64_MAX, INT64_MIN, check_tag, to_float, to_step, to_walltime
+
+if TYPE_CHECKING:
+    from tbwriter.file_writer import FileWriter
 
 _now = time.time
 
@@ -296,6 +300,62 @@ class SummaryWriter:
         step, wall = self._when("add_histogram_raw", tag, global_step, walltime)
         rows = histogram.raw_rows(lo, hi, n, bucket_limits, bucket_counts, "add_histogram_raw", tag)
         self._file.append(encode.summary_event(wall, step, histogram.tensor_value(tag, rows)))
+
+    # -- torch's file writers and model graphs --------------------------------------------------
+    @property
+    def file_writer(self) -> FileWriter:
+        """torch's low-level writer of this run (``add_summary``, ``add_event``, ``add_graph``...).
+
+            w.file_writer.add_summary(summary_proto, global_step=3)
+
+        Unlike torch's, it is never None: after ``close()`` it opens a new event file when used.
+        """
+        from tbwriter.file_writer import FileWriter
+
+        writer = self.__dict__.get("_file_writer")
+        if writer is None:
+            writer = self.__dict__["_file_writer"] = FileWriter(self._file)
+        return writer
+
+    def _get_file_writer(self) -> FileWriter:
+        """``file_writer``, by the name Lightning and other torch integrations call: ``w._get_file_writer()``."""
+        return self.file_writer
+
+    @property
+    def all_writers(self) -> dict[str, FileWriter]:
+        """The file writer of this run and of each ``add_scalars`` sub-run, by directory (as torch's)."""
+        writers = {self.log_dir: self.file_writer}
+        for sub in self._sub_writers.values():
+            writers.update(sub.all_writers)
+        return writers
+
+    @property
+    def default_bins(self) -> list[float]:
+        """torch's default histogram edges (``±1e-12·1.1^k`` up to 1e20, and 0): what ``bins="tensorflow"`` uses."""
+        from tbwriter.summaries.buckets import TF_EDGES
+
+        return TF_EDGES.tolist()
+
+    def add_graph(self, model: object, input_to_model: object = None, verbose: bool = False,
+                  use_strict_trace: bool = True) -> None:
+        """Trace a torch model with ``torch.jit.trace`` and write its graph for TensorBoard's Graphs tab.
+
+            w.add_graph(model, torch.zeros(1, 3, 32, 32))
+
+        Args:
+            model: a ``torch.nn.Module`` (or a function/ScriptModule that ``torch.jit.trace`` takes).
+            input_to_model: the example input: a tensor or a tuple of tensors.
+            verbose: print the traced graph, as torch does.
+            use_strict_trace: passed as ``strict`` to ``torch.jit.trace``; False lets the model
+                return lists and dicts.
+
+        A model that cannot be traced raises one ValueError naming it (torch prints the error,
+        then raises it); nothing is written and the writer stays usable. torch is imported here only.
+        """
+        from tbwriter.summaries import graph
+
+        graph_def = graph.torch_graph_def(model, input_to_model, verbose, use_strict_trace, "add_graph")
+        self.file_writer.write_graph(graph_def, graph.RUN_METADATA, None, "add_graph")
 
     # -- lifecycle ---------------------------------------------------------------------------
     def flush(self) -> None:

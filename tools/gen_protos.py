@@ -1,4 +1,4 @@
-"""Regenerate tbwriter/_proto/*_pb2.py from proto/.
+"""Regenerate tbwriter/_proto/*_pb2.py (and the *_pb2.pyi stubs mypy reads) from proto/.
 
     python tools/gen_protos.py      # needs grpcio-tools (the `dev` extra)
 
@@ -30,10 +30,10 @@ def main() -> int:
     include = pathlib.Path(protoc.__file__).parent / "_proto"
     tmp = OUT_DIR.parent / "_proto_build"
     tmp.mkdir(exist_ok=True)
-    status = protoc.main(["protoc", f"-I{PROTO_DIR}", f"-I{include}", f"--python_out={tmp}", *sources])
+    status = protoc.main(["protoc", f"-I{PROTO_DIR}", f"-I{include}", f"--python_out={tmp}", f"--pyi_out={tmp}", *sources])
     if status:
         return status
-    for generated in sorted(tmp.rglob("*_pb2.py")):
+    for generated in sorted([*tmp.rglob("*_pb2.py"), *tmp.rglob("*_pb2.pyi")]):
         text = VERSION_CHECK.sub("", generated.read_text())
         # Generated modules import each other as `tbwriter.x_pb2`; point them at our package.
         text = text.replace("from tbwriter import ", "from tbwriter._proto import ")
