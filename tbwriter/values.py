@@ -51,19 +51,22 @@ def to_float(value: object, method: str, tag: object, name: str = "scalar_value"
 
 
 def to_step(step: object, method: str, tag: object) -> int:
-    """An int64 step from ``step`` (None → 0, ints, numpy/torch integers); floats are refused."""
+    """An int64 step from ``step`` (None → 0, ints, numpy/torch integers, whole-number floats); 1.5 is refused."""
     if step is None:
         return 0
-    if isinstance(step, bool) or isinstance(step, float):
+    if isinstance(step, bool):
         raise TypeError(f"{_where(method, tag)}: global_step must be an integer, got {type(step).__name__} {step!r}")
     try:
-        n = operator.index(step)
+        n = operator.index(step)  # type: ignore[arg-type]  # anything else raises TypeError
     except TypeError:
-        item = getattr(step, "item", None)
-        n = item() if item is not None else None
-        if not isinstance(n, int) or isinstance(n, bool):
-            raise TypeError(f"{_where(method, tag)}: global_step must be an integer, "
+        item = getattr(step, "item", None) if not isinstance(step, float) else None
+        number = item() if item is not None else step
+        if isinstance(number, float) and number.is_integer():  # 3.0, np.float32(3), torch.tensor(3.0), as torch
+            number = int(number)
+        if not isinstance(number, int) or isinstance(number, bool):
+            raise TypeError(f"{_where(method, tag)}: global_step must be an integer or a whole-number float, "
                             f"got {type(step).__name__} {step!r:.80}") from None
+        n = number
     if not INT64_MIN <= n <= INT64_MAX:
         raise ValueError(f"{_where(method, tag)}: global_step {n} is outside the int64 range")
     return n

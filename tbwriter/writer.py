@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tbwriter import encode
+from tbwriter.discarding_file import DiscardingEventFile
 from tbwriter.eventfile import EventFile
 from tbwriter.summaries import scalar
 from tbwriter.values import INT64_MAX, INT64_MIN, check_tag, to_float, to_step, to_walltime
@@ -36,7 +37,28 @@ class SummaryWriter:
 
     def __init__(self, log_dir: str | os.PathLike | None = None, comment: str = "",
                  purge_step: int | None = None, max_queue: int = 10, flush_secs: float = 120,
-                 filename_suffix: str = ""):
+                 filename_suffix: str = "", *, logdir: str | os.PathLike | None = None, write_to_disk: bool = True):
+        """Open a run: its event file is created at once (unless ``write_to_disk=False``).
+
+            w = SummaryWriter("runs/exp1")
+            w = SummaryWriter(comment="_lr0.1")               # runs/<date>_<host>_lr0.1
+
+        Args:
+            log_dir: the run directory; None gives ``runs/<date>_<host><comment>`` as torch does.
+            comment: appended to the default ``log_dir`` (ignored when ``log_dir`` is given).
+            purge_step: when a crashed run restarts at this step, TensorBoard hides the earlier
+                events at steps >= it.
+            max_queue: accepted for torch's signature; we buffer by size and time (see README).
+            flush_secs: the most seconds logged data waits in memory before it is written.
+            filename_suffix: appended to the event file names.
+            logdir: tensorboardX's name for ``log_dir`` (give one of the two).
+            write_to_disk: tensorboardX's switch: False checks every call as usual but writes
+                nothing and creates no file or directory.
+        """
+        if logdir is not None:
+            if log_dir is not None:
+                raise TypeError("SummaryWriter: give log_dir or logdir (tensorboardX's name for it), not both")
+            log_dir = logdir
         if log_dir is None:
             stamp = datetime.now().strftime("%b%d_%H-%M-%S")
             log_dir = os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
@@ -50,7 +72,9 @@ class SummaryWriter:
             step = to_step(purge_step, "SummaryWriter", "purge_step")
             # SessionLog(status=START) at purge_step: TensorBoard drops older events at steps >= it.
             first = (encode.event_head(_now(), step) + b"\x3a\x02\x08\x01",)
-        self._file = EventFile(self.log_dir, flush_secs, filename_suffix, first)
+        self.write_to_disk = write_to_disk
+        self._file = EventFile(self.log_dir, flush_secs, filename_suffix, first) if write_to_disk else \
+            DiscardingEventFile(self.log_dir, flush_secs, filename_suffix, first)
         self._scalars = encode.ScalarEncoder()
         self._append, self._scalar_event = self._file.append, self._scalars.event  # hot path
         self._sub_writers: dict[str, SummaryWriter] = {}
@@ -65,13 +89,26 @@ class SummaryWriter:
     # -- scalars ---------------------------------------------------------------------------
     def add_scalar(self, tag: str, scalar_value: object, global_step: int | None = None,
                    walltime: float | None = None, new_style: bool = False,
-                   double_precision: bool = False) -> None:
+                   double_precision: bool = False, *, display_name: str = "",
+                   summary_description: str = "") -> None:
         """Log one scalar: ``w.add_scalar("loss", 0.25, step)``.
 
-        ``new_style=True`` writes a v2 rank-0 DT_FLOAT tensor (both TensorBoard loaders
-        show it); ``double_precision=True`` with it writes DT_DOUBLE, which TensorBoard's
-        ``--load_fast=true`` loader does not display.
+        Args:
+            tag: the chart's name; ``/`` groups charts into sections.
+            scalar_value: a real number: int, float, numpy or torch scalar (NaN and ±inf pass).
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
+            new_style: write a v2 rank-0 DT_FLOAT tensor (both TensorBoard loaders show it)
+                instead of a v1 ``simple_value``.
+            double_precision: with ``new_style``, write DT_DOUBLE, which TensorBoard's
+                ``--load_fast=true`` loader does not display (a warning says so).
+            display_name: tensorboardX's option: the name TensorBoard shows for the series.
+            summary_description: tensorboardX's option: a description shown with the chart.
         """
+        if display_name or summary_description:
+            self._add_described_scalar(tag, scalar_value, global_step, walltime, new_style, double_precision,
+                                       display_name, summary_description)
+            return
         if (type(scalar_value) is float and type(global_step) is int and 0 <= global_step <= INT64_MAX
                 and type(tag) is str and tag and walltime is None and not new_style):
             self._append(self._scalar_event(_now(), global_step, tag, scalar_value))
@@ -91,6 +128,22 @@ class SummaryWriter:
         else:
             data = self._scalars.event(wall, step, tag, value)
         self._file.append(data)
+
+    def _add_described_scalar(self, tag: str, scalar_value: object, global_step: object, walltime: object,
+                              new_style: bool, double_precision: bool, display_name: object,
+                              description: object) -> None:
+        """add_scalar with tensorboardX's display name and description in the summary's metadata."""
+        check_tag(tag, "add_scalar")
+        for name, text in (("display_name", display_name), ("summary_description", description)):
+            if not isinstance(text, str):
+                raise TypeError(f"add_scalar(tag={tag!r}): {name} must be a str, got {type(text).__name__}")
+        value = to_float(scalar_value, "add_scalar", tag)
+        step, wall = self._when("add_scalar", tag, global_step, walltime)
+        if new_style and double_precision:
+            self._warn_double()
+        described = scalar.described_value(tag, value, new_style, double_precision, str(display_name),
+                                           str(description))
+        self._file.append(encode.summary_event(wall, step, described))
 
     def log_metrics(self, metrics: Mapping[str, object], step: int | None = None,
                     walltime: float | None = None) -> None:
@@ -130,7 +183,8 @@ class SummaryWriter:
         sub = self._sub_writers.get(run)
         if sub is None:
             sub = self._sub_writers[run] = SummaryWriter(os.path.join(self.log_dir, run), flush_secs=self.flush_secs,
-                                                         filename_suffix=self.filename_suffix)
+                                                         filename_suffix=self.filename_suffix,
+                                                         write_to_disk=self.write_to_disk)
         return sub
 
     def _warn_double(self) -> None:
@@ -145,7 +199,7 @@ class SummaryWriter:
 
     def add_hparams(self, hparam_dict: Mapping[str, object], metric_dict: Mapping[str, object],
                     hparam_domain_discrete: Mapping[str, list] | None = None, run_name: str | None = None,
-                    global_step: int | None = None) -> None:
+                    global_step: int | None = None, *, name: str | None = None) -> None:
         """Start this run's hyperparameter session and log ``metric_dict`` as scalars at ``global_step``.
 
             with SummaryWriter("runs/lr0.1") as w:
@@ -154,12 +208,31 @@ class SummaryWriter:
                 w.add_hparams({"lr": 0.1, "optimizer": "adam"}, {"hparam/accuracy": 0.93}, global_step=step)
 
         The session lives in this writer's run, beside its training curves (``run_name="x"``:
-        in sub-run ``x``, torch's layout). Later calls must repeat the same hparams and only
-        log metrics. The session ends SUCCESS at ``close()``, FAILURE when a ``with`` block
-        exits on an exception, or as ``end_hparams(status)`` says. ``hparam_domain_discrete``
-        (name -> allowed values) is checked, not written: TensorBoard lists the values the runs used.
+        in sub-run ``x``, torch's layout). Later calls with the same hparams log more metrics
+        into it; a call with other hparams and no ``run_name`` starts its own session in a new
+        sub-run named by the time, as torch names every one:
+
+            for i in range(5):          # torch's docstring loop: five sessions
+                w.add_hparams({"lr": 0.1 * i, "bsize": i}, {"hparam/accuracy": 10 * i})
+
+        The session ends SUCCESS at ``close()``, FAILURE when a ``with`` block exits on an
+        exception, or as ``end_hparams(status)`` says.
+
+        Args:
+            hparam_dict: name -> value (bool, str, int, float, numpy or torch scalar).
+            metric_dict: tag -> number, logged as scalars at ``global_step`` in the session's run.
+            hparam_domain_discrete: name -> allowed values; checked, not written (TensorBoard
+                lists the values the runs used).
+            run_name: put the session in sub-run ``run_name`` (torch's layout).
+            global_step: the step of the metrics; None is 0.
+            name: tensorboardX's name for ``run_name`` (give one of the two).
         """
         from tbwriter.summaries import hparams
+
+        if name is not None:
+            if run_name is not None:
+                raise TypeError("add_hparams: give run_name or name (tensorboardX's name for it), not both")
+            run_name = name
 
         checked = hparams.check_hparams(hparam_dict, hparam_domain_discrete, "add_hparams")
         if not isinstance(metric_dict, Mapping):
@@ -170,6 +243,8 @@ class SummaryWriter:
         step = to_step(global_step, "add_hparams", next(iter(metrics), "hparams"))
         if run_name is not None and (not isinstance(run_name, str) or not run_name):
             raise TypeError(f"add_hparams: run_name must be a non-empty str or None, got {run_name!r}")
+        if run_name is None and self._session_hparams not in (None, checked):
+            run_name = self._session_run_name(checked)  # another session: its own run, as torch gives each call
         existing = self if run_name is None else self._sub_writers.get(run_name)
         if existing is not None and existing._session_hparams not in (None, checked):
             raise ValueError(f"add_hparams: run {existing.log_dir!r} already holds a session with hparams "
@@ -181,6 +256,16 @@ class SummaryWriter:
             target._file.append(encode.summary_event(now, 0, hparams.session_start_value(checked, now)))
         if metrics:
             target.log_metrics(metrics, step)
+
+    def _session_run_name(self, hparams: dict) -> str:
+        """The sub-run already holding a session of these hparams, else a new one named by the time as torch does."""
+        for name, sub in self._sub_writers.items():
+            if sub._session_hparams == hparams:
+                return name
+        name = str(_now())
+        while name in self._sub_writers:
+            name += "_"
+        return name
 
     def end_hparams(self, status: str = "SUCCESS") -> None:
         """End the hparams sessions of this run and its sub-runs as ``"SUCCESS"`` or ``"FAILURE"``.

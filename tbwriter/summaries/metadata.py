@@ -4,7 +4,7 @@
 """
 from __future__ import annotations
 
-from tbwriter.encode import length_delimited, varint
+from tbwriter.encode import float32, length_delimited, varint
 
 SCALAR, TENSOR, BLOB_SEQUENCE = 1, 2, 3  # SummaryMetadata.DataClass
 
@@ -15,7 +15,7 @@ def metadata(plugin_name: str, content: bytes = b"", data_class: int = 0,
     plugin = length_delimited(b"\x0a", plugin_name.encode())
     if content:
         plugin += length_delimited(b"\x12", content)
-    out = length_delimited(b"\x0a", plugin)
+    out = length_delimited(b"\x0a", plugin) if plugin_name else b""  # no name: no plugin_data (v1 values)
     if display_name:
         out += length_delimited(b"\x12", display_name.encode())
     if description:
@@ -26,16 +26,21 @@ def metadata(plugin_name: str, content: bytes = b"", data_class: int = 0,
 
 
 def summary_value(tag: str, metadata_bytes: bytes = b"", *, tensor: bytes | None = None,
-                  histo: bytes | None = None, image: bytes | None = None) -> bytes:
+                  histo: bytes | None = None, image: bytes | None = None, simple_value: float | None = None,
+                  audio: bytes | None = None) -> bytes:
     """One serialized ``Summary.Value`` entry (field 1 of Summary), fields in protobuf's order.
 
         summary_value("weights", metadata("histograms"), histo=histogram_proto_bytes)
     """
     body = length_delimited(b"\x0a", tag.encode("utf-8"))
+    if simple_value is not None:
+        body += b"\x15" + float32(simple_value)
     if image is not None:
         body += length_delimited(b"\x22", image)
     if histo is not None:
         body += length_delimited(b"\x2a", histo)
+    if audio is not None:
+        body += length_delimited(b"\x32", audio)
     if tensor is not None:
         body += length_delimited(b"\x42", tensor)
     if metadata_bytes:

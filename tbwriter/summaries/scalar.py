@@ -4,6 +4,7 @@ The v1 ``simple_value`` form, which is the hot path, lives in :mod:`tbwriter.enc
 
     value_bytes = tensor_value("loss", 0.25)                      # DT_FLOAT, both loaders show it
     value_bytes = tensor_value("loss", 0.25, double_precision=True)   # DT_DOUBLE
+    value_bytes = described_value("loss", 0.25, False, False, "Loss", "mean over the batch")  # tensorboardX's
 """
 from __future__ import annotations
 
@@ -18,8 +19,25 @@ _SCALARS_METADATA = metadata("scalars", data_class=SCALAR)
 
 def tensor_value(tag: str, value: float, double_precision: bool = False) -> bytes:
     """A ``Summary.Value`` holding ``value`` as a rank-0 DT_FLOAT (or DT_DOUBLE) tensor."""
+    return summary_value(tag, _SCALARS_METADATA, tensor=_rank0(value, double_precision))
+
+
+def _rank0(value: float, double_precision: bool) -> bytes:
     if double_precision:
-        tensor = tensor_proto(DT_DOUBLE, (), struct.pack("<d", value))
-    else:
-        tensor = tensor_proto(DT_FLOAT, (), float32(value))
-    return summary_value(tag, _SCALARS_METADATA, tensor=tensor)
+        return tensor_proto(DT_DOUBLE, (), struct.pack("<d", value))
+    return tensor_proto(DT_FLOAT, (), float32(value))
+
+
+def described_value(tag: str, value: float, new_style: bool, double_precision: bool, display_name: str,
+                    description: str) -> bytes:
+    """A scalar ``Summary.Value`` whose metadata carries a display name and a description.
+
+    As tensorboardX writes them: a v1 ``simple_value`` with metadata that names no plugin
+    (TensorBoard moves it to the scalars plugin keeping both texts), or with ``new_style`` the
+    v2 tensor with the scalars plugin's metadata.
+    """
+    if not new_style:
+        return summary_value(tag, metadata("", display_name=display_name, description=description),
+                             simple_value=value)
+    meta = metadata("scalars", data_class=SCALAR, display_name=display_name, description=description)
+    return summary_value(tag, meta, tensor=_rank0(value, double_precision))
