@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import glob
 import os
+import pathlib
+import subprocess
+import sys
 
 import pytest
 import yaml
@@ -87,3 +90,31 @@ def test_a_refused_log_writes_nothing(tmp_path):
     accelerator.end_training()
     assert accumulated_scalars(tmp_path / "run") == {"loss": [(2, 0.25)]}
     assert hparams_session(tmp_path / "run") is None  # no config, no session
+
+
+TWO_PROCESSES = """
+import sys
+from accelerate import Accelerator
+from tbwriter.integrations.accelerate import TensorBoardTracker
+
+accelerator = Accelerator(cpu=True, log_with=TensorBoardTracker("run", sys.argv[1]))
+accelerator.init_trackers("run", config={"lr": 0.1})
+for step in range(3):
+    accelerator.log({"process": accelerator.process_index}, step=step)
+accelerator.end_training()
+print(f"process {accelerator.process_index} of {accelerator.num_processes}")
+"""
+
+
+@pytest.mark.slow
+def test_only_the_main_process_logs(tmp_path):
+    script = tmp_path / "two_processes.py"
+    script.write_text(TWO_PROCESSES)
+    root = pathlib.Path(__file__).resolve().parent.parent
+    done = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                           str(script), str(tmp_path / "logs")], env={**os.environ, "PYTHONPATH": str(root)},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert {"process 0 of 2", "process 1 of 2"} <= set(done.stdout.splitlines())
+    assert len(glob.glob(str(tmp_path / "logs/run/*tfevents*"))) == 1
+    assert accumulated_scalars(tmp_path / "logs/run") == {"process": [(0, 0.0), (1, 0.0), (2, 0.0)]}

@@ -129,3 +129,15 @@ def test_tensorboards_hparams_tab_lists_the_sessions(logs, load_fast):
     assert metrics["hp_metric"] == -1.0 and {"train_loss", "val_loss"} <= set(metrics)
     assert session["status"] == "STATUS_SUCCESS"
     assert groups["tiny/crashed"]["sessions"][0]["status"] == "STATUS_FAILURE"
+
+
+def test_only_rank_zero_writes(tmp_path, monkeypatch):
+    from lightning.pytorch.utilities.rank_zero import rank_zero_only
+
+    monkeypatch.setattr(rank_zero_only, "rank", 1)  # what Lightning sets in every process but the first
+    logger = TensorBoardLogger(tmp_path)
+    logger.log_hyperparams(HPARAMS)
+    logger.log_metrics({"loss": 0.5}, step=0)
+    logger.save()
+    logger.finalize("success")
+    assert list(tmp_path.iterdir()) == []
