@@ -12,6 +12,7 @@ import pathlib
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import yaml
 
@@ -38,6 +39,8 @@ def train(accelerator, project: str) -> None:
         accelerator.log({"loss": loss.detach(), "lr": CONFIG["lr"], "epoch": step // 5,
                          "phase": "warmup" if step < 3 else "main",
                          "split": {"train": loss.item(), "val": loss.item() * 2}}, step=step)
+    images = np.random.default_rng(0).random((2, 3, 8, 8))
+    accelerator.get_tracker("tensorboard").log_images({"samples": images}, step=9)
     accelerator.end_training()
 
 
@@ -73,7 +76,10 @@ def test_same_scalars_and_hparams_as_accelerates_tracker(tmp_path):
     with open(tmp_path / "ours/proj/hparams.yml", encoding="utf-8") as f:
         assert yaml.safe_load(f) == CONFIG
 
-    assert "phase" in accumulator(ours["proj"]).Tags()["tensors"]  # torch's writer names it phase/text_summary
+    ours_tags, theirs_tags = accumulator(ours["proj"]).Tags(), accumulator(theirs["proj"]).Tags()
+    assert "phase" in ours_tags["tensors"]  # torch's writer names it phase/text_summary
+    # one card with a slider over the two images; torch's writer tiles them into one v1 image
+    assert "samples" in ours_tags["tensors"] and theirs_tags["images"] == ["samples"]
     assert tracker.tracker is tracker.writer
 
 

@@ -96,3 +96,24 @@ def test_refuses_a_writer_that_is_not_ours():
 
     with pytest.raises(TypeError, match="TensorBoardCallback: tb_writer must be a tbwriter SummaryWriter"):
         TensorBoardCallback(tb_writer="runs/x")
+
+
+def test_each_trial_of_a_hyperparameter_search_is_a_sub_run(tmp_path):
+    from transformers import TrainerControl, TrainerState, TrainingArguments
+
+    from tbwriter.integrations.transformers import TensorBoardCallback
+
+    callback = TensorBoardCallback(log_dir=tmp_path / "search")
+    for trial, lr in (("trial_a", 0.1), ("trial_b", 0.01)):
+        args = TrainingArguments(output_dir=str(tmp_path / "out"), learning_rate=lr, report_to="none", use_cpu=True)
+        state = TrainerState(is_world_process_zero=True, is_hyper_param_search=True, trial_name=trial, global_step=3)
+        callback.on_train_begin(args, state, TrainerControl())
+        callback.on_log(args, state, TrainerControl(), logs={"loss": lr * 2, "eval_loss": lr})
+        callback.on_train_end(args, state, TrainerControl())
+    callback.tb_writer.close()
+    for trial, lr in (("trial_a", 0.1), ("trial_b", 0.01)):
+        run = tmp_path / "search" / trial
+        assert hparams_session(run)[0]["learning_rate"] == pytest.approx(lr)
+        assert hparams_session(run)[1] == "STATUS_SUCCESS"
+        assert accumulated_scalars(run) == {"train/loss": [(3, pytest.approx(lr * 2))],
+                                            "eval/loss": [(3, pytest.approx(lr))]}

@@ -82,6 +82,13 @@ class TensorBoardTracker(GeneralTracker):
                 self.writer.add_scalar(tag, value, step, **kwargs)
 
     @on_main_process
+    def log_images(self, values: dict, step: int | None = None, **kwargs: Any) -> None:
+        """Each value, a batch of images (NCHW unless ``dataformats=`` says otherwise), with ``add_images``."""
+        assert self.writer is not None, "TensorBoardTracker: init_trackers() starts the tracker"
+        for tag, images in values.items():
+            self.writer.add_images(tag, images, step, **kwargs)
+
+    @on_main_process
     def finish(self) -> None:
         """End the hparams session as SUCCESS and close the writer (``accelerator.end_training()``)."""
         if self.writer is not None:
