@@ -442,6 +442,139 @@ class SummaryWriter:
         graph_def = graph.torch_graph_def(model, input_to_model, verbose, use_strict_trace, "add_graph")
         self.file_writer.write_graph(graph_def, graph.RUN_METADATA, None, "add_graph")
 
+    # -- precision-recall curves -----------------------------------------------------------------
+    def add_pr_curve(self, tag: str, labels: object, predictions: object, global_step: int | None = None,
+                     num_thresholds: int = 127, weights: object = None, walltime: float | None = None) -> None:
+        """Log a precision-recall curve of ``predictions`` against true/false ``labels``.
+
+            w.add_pr_curve("pr", labels=np.array([0, 1, 1]), predictions=np.array([0.1, 0.6, 0.9]), global_step=0)
+
+        Args:
+            tag: the curve's name.
+            labels: the true classes, bool or 0/1 (numpy, torch or list), one per prediction.
+            predictions: probabilities in [0, 1]; values outside it count nowhere, as in torch.
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            num_thresholds: thresholds from 0 to 1 (at least 2; torch's cap of 127 applies).
+            weights: one weight per prediction, or one for all; None weighs each 1.
+            walltime: seconds since the epoch; None is now.
+        """
+        from tbwriter.summaries import pr_curve
+
+        check_tag(tag, "add_pr_curve")
+        step, wall = self._when("add_pr_curve", tag, global_step, walltime)
+        n = pr_curve.thresholds(num_thresholds, "add_pr_curve", tag)
+        curve = pr_curve.curve_from_predictions(labels, predictions, n, weights, "add_pr_curve", tag)
+        self._file.append(encode.summary_event(wall, step, pr_curve.pr_curve_value(tag, curve, n)))
+
+    def add_pr_curve_raw(self, tag: str, true_positive_counts: object, false_positive_counts: object,
+                         true_negative_counts: object, false_negative_counts: object, precision: object,
+                         recall: object, global_step: int | None = None, num_thresholds: int = 127,
+                         weights: object = None, walltime: float | None = None) -> None:
+        """Log a precision-recall curve you have computed: six sequences, one value per threshold.
+
+            w.add_pr_curve_raw("pr_raw", [3, 2, 0], [2, 1, 0], [0, 1, 2], [0, 1, 3], [0.6, 0.67, 0], [1, 0.67, 0])
+
+        Args:
+            tag: the curve's name.
+            true_positive_counts, false_positive_counts, true_negative_counts, false_negative_counts,
+            precision, recall: one value per threshold each, all of one length.
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            num_thresholds: recorded in the metadata as torch records it (capped at 127).
+            weights: accepted for torch's signature; torch ignores it too.
+            walltime: seconds since the epoch; None is now.
+        """
+        from tbwriter.summaries import pr_curve
+
+        check_tag(tag, "add_pr_curve_raw")
+        step, wall = self._when("add_pr_curve_raw", tag, global_step, walltime)
+        n = pr_curve.thresholds(num_thresholds, "add_pr_curve_raw", tag)
+        curve = pr_curve.curve_from_counts([true_positive_counts, false_positive_counts, true_negative_counts,
+                                            false_negative_counts, precision, recall], n, "add_pr_curve_raw", tag)
+        self._file.append(encode.summary_event(wall, step, pr_curve.pr_curve_value(tag, curve, n)))
+
+    # -- embeddings (the projector's files) ------------------------------------------------------
+    def add_embedding(self, mat: object, metadata: object = None, label_img: object = None,
+                      global_step: int | None = None, tag: str = "default", metadata_header: object = None) -> None:
+        """Write an embedding for TensorBoard's projector: ``w.add_embedding(features, metadata=labels)``.
+
+        Args:
+            mat: ``(points, dimensions)`` numbers (numpy or torch).
+            metadata: one label per point; with ``metadata_header``, one row of columns per point.
+            label_img: ``(points, 1 or 3, height, width)`` images shown as the points' sprites,
+                uint8 [0, 255] or floats [0, 1].
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            tag: the embedding's name.
+            metadata_header: the column names of a multi-column ``metadata``.
+
+        Files go to ``<log_dir>/<step:05d>/<tag>/`` and ``<log_dir>/projector_config.pbtxt``, as torch
+        puts them; the config keeps every embedding of the run, including earlier writers'.
+        """
+        from tbwriter.summaries import embedding
+
+        check_tag(tag, "add_embedding")
+        step = to_step(global_step, "add_embedding", tag)
+        files, single_image = embedding.embedding_files(mat, metadata, label_img, metadata_header, "add_embedding")
+        subdir = embedding.embedding_subdir(tag, step)
+        config_path = os.path.join(self.log_dir, embedding.CONFIG_NAME)
+        existing = None
+        if os.path.exists(config_path):
+            with open(config_path, encoding="utf-8") as f:
+                existing = f.read()
+        config = embedding.projector_config(existing, tag, step, subdir, set(files), single_image)
+        if not self.write_to_disk:
+            return
+        os.makedirs(os.path.join(self.log_dir, subdir), exist_ok=True)
+        for name, data in files.items():
+            _write_whole(os.path.join(self.log_dir, subdir, name), data)
+        _write_whole(config_path, config.encode("utf-8"))
+
+    # -- audio and video ---------------------------------------------------------------------
+    def add_audio(self, tag: str, snd_tensor: object, global_step: int | None = None, sample_rate: int = 44100,
+                  walltime: float | None = None) -> None:
+        """Log a sound clip as a 16-bit PCM WAV: ``w.add_audio("tone", np.sin(np.arange(44100) / 7), 0)``.
+
+        Args:
+            tag: the clip's name.
+            snd_tensor: float samples in [-1, 1] shaped ``(samples,)``, ``(1, samples)`` (torch's
+                shape) or ``(channels, samples)`` for several channels; or int16 samples as they are.
+                Samples beyond [-1, 1] are clipped, never wrapped, with one warning.
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            sample_rate: samples per second, a positive whole number.
+            walltime: seconds since the epoch; None is now.
+        """
+        from tbwriter.summaries import audio
+
+        check_tag(tag, "add_audio")
+        step, wall = self._when("add_audio", tag, global_step, walltime)
+        rate = audio.check_sample_rate(sample_rate, "add_audio", tag)
+        pcm, clipped = audio.to_pcm16(snd_tensor, "add_audio", tag)
+        if clipped:  # before writing: a warnings filter set to "error" refuses the call cleanly
+            warnings.warn(f"add_audio(tag={tag!r}): clipped {clipped} sample(s) beyond [-1, 1]", RuntimeWarning,
+                          stacklevel=2)
+        self._file.append(encode.summary_event(wall, step, audio.audio_value(tag, pcm, rate)))
+
+    def add_video(self, tag: str, vid_tensor: object, global_step: int | None = None, fps: float = 4,
+                  walltime: float | None = None) -> None:
+        """Log clips as one animated GIF: ``w.add_video("clip", np.random.rand(2, 16, 3, 64, 64), 0, fps=8)``.
+
+        Args:
+            tag: the clip's name.
+            vid_tensor: ``(N, T, C, H, W)``: N clips of T frames, C of 1, 3 or 4 channels; uint8
+                [0, 255] or floats [0, 1]. The N clips are tiled into one as torch tiles them.
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            fps: frames per second.
+            walltime: seconds since the epoch; None is now.
+
+        Needs Pillow (the ``media`` extra), not moviepy; torch writes nothing without moviepy.
+        """
+        from tbwriter.summaries import video
+
+        check_tag(tag, "add_video")
+        step, wall = self._when("add_video", tag, global_step, walltime)
+        rate = video.check_fps(fps, "add_video", tag)
+        frames = video.to_frames(vid_tensor, "add_video", tag)
+        self._file.append(encode.summary_event(wall, step, video.video_value(tag, frames, rate)))
+
     # -- lifecycle ---------------------------------------------------------------------------
     def flush(self) -> None:
         """Return once everything logged so far is written to the files."""
@@ -466,3 +599,11 @@ class SummaryWriter:
         if exc_type is not None:
             self.end_hparams("FAILURE")  # the with block raised: training failed
         self.close()
+
+
+def _write_whole(path: str, data: bytes) -> None:
+    """Write a file whole: readers (TensorBoard's projector) see the old or the new file, never a part."""
+    partial = f"{path}.{os.getpid()}.partial"
+    with open(partial, "wb") as f:
+        f.write(data)
+    os.replace(partial, path)

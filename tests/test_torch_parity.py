@@ -1,6 +1,10 @@
 """Differential test: one script calls torch's SummaryWriter API on torch's writer and on ours with the same
 inputs; TensorBoard's loaders and a real server (both loaders) must see the same tags, in the same plugins,
 with equal values."""
+import io
+import wave
+
+import numpy as np
 import pytest
 
 from eventcheck import accumulator, raw_events
@@ -22,6 +26,16 @@ class SmallCNN(nn.Module):
         return self.head(self.features(x).flatten(1)) * scale
 
 
+rng = np.random.default_rng(9)
+LABELS = torch.from_numpy(rng.random(10_000) < 0.3)
+PREDICTIONS = torch.from_numpy(np.clip(rng.normal(0.4, 0.3, 10_000), -0.1, 1.1).astype(np.float32))
+WEIGHTS = rng.random(10_000)
+POINTS = torch.from_numpy(rng.normal(size=(60, 16)).astype(np.float32))
+SPRITES = torch.from_numpy(rng.random((60, 1, 10, 12)).astype(np.float32))
+CLASSES = [f"class {i % 4}" for i in range(60)]
+SOUND = torch.from_numpy(np.sin(np.arange(8000) / 3.0) * 1.25).float()[None]  # (1, L), some samples clipped
+
+
 def log_everything(writer_class, logdir):
     """The same calls, as a torch user writes them, on either writer."""
     from torch.utils.tensorboard import summary as torch_summary
@@ -33,6 +47,28 @@ def log_everything(writer_class, logdir):
         w._get_file_writer().add_summary(torch_summary.scalar("via_file_writer", 1.5), global_step=3)
         w.file_writer.add_summary(torch_summary.scalar("via_file_writer", 2.5), 4)
         w.add_scalar("loss", 0.25, 1)
+        w.add_pr_curve("pr", LABELS, PREDICTIONS, 1)
+        w.add_pr_curve("pr", LABELS.int(), PREDICTIONS, 2, num_thresholds=20, weights=WEIGHTS)
+        w.add_pr_curve_raw("pr_raw", [3, 2, 0], [2, 1, 0], [0, 1, 2], [0, 1, 3], [0.6, 0.67, 0], [1, 0.67, 0], 5,
+                           num_thresholds=3)
+        w.add_embedding(POINTS, metadata=CLASSES, label_img=SPRITES, global_step=1, tag="features/a")
+        w.add_embedding(POINTS * 2, metadata=[[c, str(i)] for i, c in enumerate(CLASSES)],
+                        metadata_header=["class", "index"], global_step=2)
+        with pytest.warns(RuntimeWarning, match="clipped") if writer_class is SummaryWriter else _nothing():
+            w.add_audio("sound", SOUND, 2, sample_rate=8000)
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def wav_samples(data: bytes) -> tuple[int, int, np.ndarray]:
+    with wave.open(io.BytesIO(data)) as wav:
+        return wav.getframerate(), wav.getnchannels(), np.frombuffer(wav.readframes(wav.getnframes()), "<i2")
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +97,44 @@ def test_accumulator_sees_the_same_tags_and_values(logdir):
         assert [(e.step, e.value) for e in accs["ours"].Scalars(tag)] == \
                [(e.step, e.value) for e in accs["torch"].Scalars(tag)]
     assert accs["ours"].Graph() == accs["torch"].Graph()
+    from tensorboard.util import tensor_util
+    for step in (0, 1):
+        ours, theirs = (tensor_util.make_ndarray(accs[run].Tensors("pr")[step].tensor_proto)
+                        for run in ("ours", "torch"))
+        assert ours.dtype == theirs.dtype == np.float32 and ours.shape == theirs.shape
+        np.testing.assert_array_equal(ours, theirs)
+    sounds = {run: accs[run].Audio("sound")[0] for run in accs}
+    ours, theirs = sounds["ours"], sounds["torch"]
+    assert (ours.step, ours.content_type, ours.sample_rate, ours.length_frames) == \
+        (theirs.step, theirs.content_type, theirs.sample_rate, theirs.length_frames)
+    check_same_sound(sounds["ours"].encoded_audio_string, sounds["torch"].encoded_audio_string)
+
+
+def png_pixels(data: bytes) -> np.ndarray:
+    from PIL import Image
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).astype(int)
+
+
+def test_projector_files_are_torchs(logdir):
+    ours, theirs = logdir / "ours", logdir / "torch"
+    assert (ours / "projector_config.pbtxt").read_text() == (theirs / "projector_config.pbtxt").read_text()
+    for subdir in ("00001/features%2fa", "00002/default"):
+        tensors = [np.loadtxt(run / subdir / "tensors.tsv", dtype=np.float32, delimiter="\t") for run in (ours, theirs)]
+        np.testing.assert_array_equal(*tensors)
+        assert (ours / subdir / "metadata.tsv").read_bytes() == (theirs / subdir / "metadata.tsv").read_bytes()
+    sprites = [png_pixels((run / "00001/features%2fa/sprite.png").read_bytes()) for run in (ours, theirs)]
+    assert sprites[0].shape == sprites[1].shape == (96, 96, 3)
+    assert np.abs(sprites[0] - sprites[1]).max() <= 1  # we round float pixels, torch truncates
+
+
+def check_same_sound(ours: bytes, theirs: bytes):
+    """Our WAV against torch's: same rate and length; samples round where torch truncates (1 LSB apart at most)."""
+    (rate, channels, samples), (their_rate, their_channels, their_samples) = wav_samples(ours), wav_samples(theirs)
+    assert (rate, channels, samples.size) == (their_rate, their_channels, their_samples.size) == (8000, 1, 8000)
+    assert np.abs(samples.astype(int) - their_samples).max() <= 1
+    expected = np.rint(np.clip(SOUND.numpy()[0].astype(np.float64), -1, 1) * 32767)
+    np.testing.assert_array_equal(samples, expected)
+    assert samples.max() == 32767 and samples.min() == -32767  # clipped, not wrapped
 
 
 @pytest.mark.slow
@@ -79,3 +153,47 @@ def test_server_shows_the_same(logdir, load_fast):
         assert tags["ours"] == tags["torch"]
         for tag in tags["ours"]:
             assert [p[1:] for p in tb.scalars("ours", tag)] == [p[1:] for p in tb.scalars("torch", tag)]
+        check_served_pr_curves(tb)
+        check_served_audio(tb)
+        check_served_projector(tb)
+
+
+def check_served_projector(tb):
+    assert set(tb.get("/data/plugin/projector/runs")) >= {"ours", "torch"}
+    infos = {run: tb.get("/data/plugin/projector/info", run=run) for run in ("ours", "torch")}
+    assert infos["ours"] == infos["torch"] and len(infos["ours"]["embeddings"]) == 2
+    for embedding in infos["ours"]["embeddings"]:
+        name = embedding["tensorName"]
+        tensors = [tb.get_bytes("/data/plugin/projector/tensor", run=run, name=name) for run in ("ours", "torch")]
+        assert tensors[0] == tensors[1] and len(tensors[0]) == 60 * 16 * 4
+        labels = [tb.get_bytes("/data/plugin/projector/metadata", run=run, name=name) for run in ("ours", "torch")]
+        assert labels[0] == labels[1]
+        if "sprite" in embedding:
+            sprites = [png_pixels(tb.get_bytes("/data/plugin/projector/sprite_image", run=run, name=name))
+                       for run in ("ours", "torch")]
+            assert np.abs(sprites[0] - sprites[1]).max() <= 1
+
+
+def without_wall_time(entries):
+    return [{k: v for k, v in e.items() if k != "wall_time"} for e in entries]
+
+
+def check_served_pr_curves(tb):
+    tags = tb.get("/data/plugin/pr_curves/tags")
+    assert tags["ours"] == tags["torch"] and set(tags["ours"]) == {"pr", "pr_raw"}
+    shown = {}
+    for tag in tags["ours"]:
+        ours, theirs = (tb.get("/data/plugin/pr_curves/pr_curves", run=run, tag=tag)[run] for run in ("ours", "torch"))
+        assert without_wall_time(ours) == without_wall_time(theirs)
+        shown[tag] = [len(e["precision"]) for e in ours]
+    assert shown == {"pr": [127, 20], "pr_raw": [2]}  # TensorBoard leaves the last threshold out of pr_raw
+
+
+def check_served_audio(tb):
+    tags = tb.get("/data/plugin/audio/tags")
+    assert tags["ours"] == tags["torch"] and set(tags["ours"]) == {"sound"}
+    entries = {run: tb.get("/data/plugin/audio/audio", run=run, tag="sound") for run in ("ours", "torch")}
+    assert [(e["step"], e["contentType"]) for e in entries["ours"]] == \
+           [(e["step"], e["contentType"]) for e in entries["torch"]]
+    check_same_sound(*(tb.get_bytes("/data/plugin/audio/individualAudio?" + entries[run][0]["query"])
+                       for run in ("ours", "torch")))

@@ -21,7 +21,7 @@ _IMAGES_METADATA = metadata("images", data_class=BLOB_SEQUENCE)
 _CHANNELS = (1, 3, 4)
 
 
-def _to_uint8(array: np.ndarray, method: str, tag: str) -> np.ndarray:
+def to_uint8(array: np.ndarray, method: str, tag: str) -> np.ndarray:
     """uint8 pixels: floats are read as [0, 1] (clipped, rounded), bools as 0/255, integers must be 0..255."""
     kind = array.dtype.kind
     if array.dtype == np.uint8:
@@ -78,7 +78,7 @@ def to_batch(img_tensor: object, dataformats: object, method: str, tag: str) -> 
                          f"is dataformats right?")
     if not (n and height and width):
         raise ValueError(f"{where}: img_tensor is empty: {given}")
-    return np.ascontiguousarray(_to_uint8(array, method, tag))
+    return np.ascontiguousarray(to_uint8(array, method, tag))
 
 
 def image_value(tag: str, batch: np.ndarray) -> bytes:
