@@ -141,3 +141,12 @@ def test_only_rank_zero_writes(tmp_path, monkeypatch):
     logger.save()
     logger.finalize("success")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_hparams_without_a_metric_still_make_a_session(tmp_path):
+    logger = TensorBoardLogger(tmp_path, default_hp_metric=False)
+    logger.log_hyperparams({"lr": 0.1, "layers": [4, 4]}, step=0)   # Lightning's writes nothing here
+    logger.log_hyperparams({"lr": 0.1, "layers": [4, 4]}, metrics=0.75, step=3)  # one number: hp_metric
+    logger.finalize("failed")
+    assert hparams_session(logger.log_dir) == ({"lr": 0.1, "layers": "[4, 4]"}, "STATUS_FAILURE")
+    assert accumulated_scalars(logger.log_dir) == {"hp_metric": [(3, 0.75)]}
