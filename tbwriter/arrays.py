@@ -17,3 +17,15 @@ def to_numpy(value: object) -> np.ndarray:
         except TypeError:  # bfloat16 and other dtypes numpy lacks
             return tensor.float().numpy()
     return np.asarray(value)
+
+
+def array_argument(value: object, where: str, name: str) -> np.ndarray:
+    """``to_numpy(value)``, or a TypeError naming the call and the argument.
+
+        array_argument(snd, "add_audio(tag='a')", "snd_tensor")
+    """
+    try:
+        return to_numpy(value)
+    except (TypeError, ValueError, RuntimeError) as e:  # ragged lists, objects numpy cannot take
+        raise TypeError(f"{where}: {name} must be a numpy array, torch tensor or list of numbers, "
+                        f"got {type(value).__name__}: {e}") from None

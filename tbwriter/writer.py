@@ -147,7 +147,13 @@ class SummaryWriter:
 
     def log_metrics(self, metrics: Mapping[str, object], step: int | None = None,
                     walltime: float | None = None) -> None:
-        """Log a dict of scalars at one step as a single event: ``w.log_metrics({"loss": 0.2, "acc": 0.9}, step=5)``."""
+        """Log a dict of scalars at one step as a single event: ``w.log_metrics({"loss": 0.2, "acc": 0.9}, step=5)``.
+
+        Args:
+            metrics: tag -> real number (int, float, numpy or torch scalar).
+            step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
+        """
         if not isinstance(metrics, Mapping):
             raise TypeError(f"log_metrics: metrics must be a mapping of tag to number, got {type(metrics).__name__}")
         values = {}
@@ -167,6 +173,12 @@ class SummaryWriter:
         """torch's layout: each key goes to run ``<log_dir>/<main_tag>_<key>`` under tag ``main_tag``.
 
             w.add_scalars("loss", {"train": 0.3, "val": 0.4}, step)
+
+        Args:
+            main_tag: the tag of every series (one chart with a line per key).
+            tag_scalar_dict: key -> real number; each key is its own sub-run.
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
         """
         check_tag(main_tag, "add_scalars")
         if not isinstance(tag_scalar_dict, Mapping):
@@ -278,6 +290,9 @@ class SummaryWriter:
 
         A session ends once; ``close()`` ends the open ones as SUCCESS. TensorBoard keeps the
         first end status a run records, so the end is written only when it is known.
+
+        Args:
+            status: "SUCCESS" or "FAILURE".
         """
         from tbwriter.summaries import hparams
 
@@ -292,7 +307,14 @@ class SummaryWriter:
 
     def add_text(self, tag: str, text_string: str, global_step: int | None = None,
                  walltime: float | None = None) -> None:
-        """Log markdown under exactly ``tag``: ``w.add_text("notes", "**lr** = 0.1", step)``."""
+        """Log markdown under exactly ``tag``: ``w.add_text("notes", "**lr** = 0.1", step)``.
+
+        Args:
+            tag: the text's name (torch appends ``/text_summary``; we do not).
+            text_string: markdown.
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
+        """
         from tbwriter.summaries import text
 
         check_tag(tag, "add_text")
@@ -305,7 +327,12 @@ class SummaryWriter:
                   walltime: float | None = None, dataformats: str = "CHW") -> None:
         """Log one image: ``w.add_image("sample", hwc_uint8, step, dataformats="HWC")``.
 
-        uint8 pixels in [0, 255] or floats in [0, 1]; 1, 3 or 4 channels (numpy or torch).
+        Args:
+            tag: the image's name.
+            img_tensor: uint8 pixels in [0, 255] or floats in [0, 1]; 1, 3 or 4 channels (numpy or torch).
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
+            dataformats: the axes of ``img_tensor``: "CHW", "HWC", "HW"...
         """
         self._add_images("add_image", tag, img_tensor, global_step, walltime, dataformats)
 
@@ -314,6 +341,13 @@ class SummaryWriter:
         """Log a batch of images as one summary; TensorBoard shows a slider over its samples.
 
             w.add_images("batch", nchw_float, step)
+
+        Args:
+            tag: the images' name.
+            img_tensor: a batch of uint8 [0, 255] or float [0, 1] images (numpy or torch).
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
+            dataformats: the axes of ``img_tensor``: "NCHW", "NHWC"...
         """
         self._add_images("add_images", tag, img_tensor, global_step, walltime, dataformats)
 
@@ -323,6 +357,13 @@ class SummaryWriter:
 
             fig, ax = plt.subplots(); ax.plot([1, 3, 2])
             w.add_figure("curve", fig, step)           # closes fig unless close=False
+
+        Args:
+            tag: the image's name.
+            figure: a matplotlib Figure, or a list of figures of one size (one sample each).
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            close: close the figure(s) once drawn.
+            walltime: seconds since the epoch; None is now.
         """
         from tbwriter.summaries import image
 
@@ -356,6 +397,14 @@ class SummaryWriter:
         "tensorflow" (default), an int, a numpy strategy name ("auto", "fd", ...) or a
         sequence of edges. Every finite value is counted (outer buckets catch values beyond
         the edges); NaN/inf are left out with one warning. See tbwriter.summaries.histogram.
+
+        Args:
+            tag: the histogram's name.
+            values: the numbers to count (numpy, nested list or torch tensor).
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            bins: "tensorflow", an int, a numpy strategy name or a sequence of edges.
+            walltime: seconds since the epoch; None is now.
+            max_bins: merge neighbouring buckets into at most this many rows.
         """
         from tbwriter.summaries import histogram  # imports numpy on first use: `import tbwriter` stays quick
         check_tag(tag, "add_histogram")
@@ -377,6 +426,16 @@ class SummaryWriter:
         Stored as TensorBoard's Python loader reads torch's form (empty end buckets dropped,
         ``min``/``max`` as the outer edges); ``sum`` and ``sum_squares`` are checked but not
         stored: TensorBoard 2 shows neither.
+
+        Args:
+            tag: the histogram's name.
+            min, max: the smallest and largest value counted.
+            num: how many values; must equal ``sum(bucket_counts)``.
+            sum, sum_squares: checked as numbers, not stored.
+            bucket_limits: the right edge of each bucket.
+            bucket_counts: the count of each bucket.
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
         """
         from tbwriter.summaries import histogram
         check_tag(tag, "add_histogram_raw")
@@ -574,6 +633,122 @@ class SummaryWriter:
         rate = video.check_fps(fps, "add_video", tag)
         frames = video.to_frames(vid_tensor, "add_video", tag)
         self._file.append(encode.summary_event(wall, step, video.video_value(tag, frames, rate)))
+
+    # -- meshes, custom scalar layouts, boxes, raw tensors, ONNX graphs ---------------------------
+    def add_mesh(self, tag: str, vertices: object, colors: object = None, faces: object = None,
+                 config_dict: object = None, global_step: int | None = None, walltime: float | None = None) -> None:
+        """Log a 3-D mesh or point cloud for TensorBoard's MESH tab.
+
+            w.add_mesh("cube", vertices=v, colors=c, faces=f, global_step=0)   # each (1, points, 3)
+
+        Args:
+            tag: the mesh's name (its parts go under ``<tag>_VERTEX``, ``_FACE``, ``_COLOR``).
+            vertices: ``(batch, points, 3)`` coordinates.
+            colors: ``(batch, points, 3)`` RGB values 0..255 per vertex, or None.
+            faces: ``(batch, faces, 3)`` vertex indices per triangle, or None.
+            config_dict: three.js settings (camera, lights, material) as a JSON-serialisable dict.
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
+        """
+        from tbwriter.summaries import mesh
+
+        check_tag(tag, "add_mesh")
+        step, wall = self._when("add_mesh", tag, global_step, walltime)
+        values = mesh.mesh_values(tag, vertices, colors, faces, config_dict, "add_mesh")
+        self._file.append(encode.summary_event(wall, step, values))
+
+    def add_custom_scalars(self, layout: Mapping[str, Mapping[str, list]]) -> None:
+        """Lay out charts of scalar tags in the CUSTOM SCALARS tab.
+
+            w.add_custom_scalars({"Loss": {"train and val": ["Multiline", ["loss/train", "loss/val"]],
+                                           "band": ["Margin", ["loss", "loss_low", "loss_high"]]}})
+
+        Args:
+            layout: ``{category: {chart title: [kind, tags]}}``; kind ``"Multiline"`` draws the tags
+                (regular expressions) in one chart, ``"Margin"`` a value with its lower and upper tags.
+        """
+        from tbwriter.summaries import custom_scalars
+
+        value = custom_scalars.layout_value(layout, "add_custom_scalars")
+        self._file.append(encode.summary_event(_now(), 0, value))
+
+    def add_custom_scalars_multilinechart(self, tags: list[str], category: str = "default",
+                                          title: str = "untitled") -> None:
+        """One multiline chart: ``w.add_custom_scalars_multilinechart(["loss/train", "loss/val"], "Loss", "both")``.
+
+        Args:
+            tags: the scalar tags (regular expressions) drawn in the chart.
+            category: the section the chart goes in.
+            title: the chart's title.
+        """
+        self.add_custom_scalars({category: {title: ["Multiline", tags]}})
+
+    def add_custom_scalars_marginchart(self, tags: list[str], category: str = "default",
+                                       title: str = "untitled") -> None:
+        """One margin chart: ``w.add_custom_scalars_marginchart(["loss", "loss_low", "loss_high"], "Loss", "band")``.
+
+        Args:
+            tags: three scalar tags: the value, its lower and its upper bound.
+            category: the section the chart goes in.
+            title: the chart's title.
+        """
+        self.add_custom_scalars({category: {title: ["Margin", tags]}})
+
+    def add_image_with_boxes(self, tag: str, img_tensor: object, box_tensor: object, global_step: int | None = None,
+                             walltime: float | None = None, rescale: float = 1, dataformats: str = "CHW",
+                             labels: list[str] | None = None) -> None:
+        """Log an image with boxes (and their labels) drawn on it in red.
+
+            w.add_image_with_boxes("detections", img_chw, np.array([[10, 10, 40, 30]]), 0, labels=["cat"])
+
+        Args:
+            tag: the image's name.
+            img_tensor: one image, uint8 [0, 255] or floats [0, 1], laid out as ``dataformats``.
+            box_tensor: ``(boxes, 4)`` as (xmin, ymin, xmax, ymax) in pixels.
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
+            rescale: scale the drawn image by this factor.
+            dataformats: the axes of ``img_tensor`` ("CHW", "HWC", "HW"...).
+            labels: one label per box (a str for one box), or None.
+
+        Needs Pillow (the ``media`` extra).
+        """
+        from tbwriter.summaries import boxes, image
+
+        check_tag(tag, "add_image_with_boxes")
+        step, wall = self._when("add_image_with_boxes", tag, global_step, walltime)
+        batch = image.to_batch(img_tensor, dataformats, "add_image_with_boxes", tag)
+        drawn = boxes.boxed_image(batch[0], box_tensor, labels, rescale, "add_image_with_boxes", tag)
+        self._file.append(encode.summary_event(wall, step, boxes.boxed_value(tag, drawn)))
+
+    def add_tensor(self, tag: str, tensor: object, global_step: int | None = None,
+                   walltime: float | None = None) -> None:
+        """Log a raw tensor (plugin ``tensor``): ``w.add_tensor("weights", model.fc.weight, step)``.
+
+        Args:
+            tag: the tensor's name.
+            tensor: a numpy array or torch tensor of floats, ints or complex numbers, any shape.
+            global_step: the step (an integer, or a float that is a whole number); None is 0.
+            walltime: seconds since the epoch; None is now.
+        """
+        from tbwriter.summaries import tensor as tensors
+
+        check_tag(tag, "add_tensor")
+        step, wall = self._when("add_tensor", tag, global_step, walltime)
+        self._file.append(encode.summary_event(wall, step, tensors.tensor_value(tag, tensor, "add_tensor")))
+
+    def add_onnx_graph(self, prototxt: str | os.PathLike) -> None:
+        """Write the graph of an ONNX model file for the Graphs tab: ``w.add_onnx_graph("model.onnx")``.
+
+        Args:
+            prototxt: the path of the ONNX model (torch's name for it).
+
+        Needs the ``onnx`` package (the ``onnx`` extra), imported here only.
+        """
+        from tbwriter.summaries import onnx_graph
+
+        self.file_writer.write_graph(onnx_graph.onnx_graph_def(prototxt, "add_onnx_graph"), None, None,
+                                     "add_onnx_graph")
 
     # -- lifecycle ---------------------------------------------------------------------------
     def flush(self) -> None:

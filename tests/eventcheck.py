@@ -63,3 +63,14 @@ def hparams_session(run_dir) -> tuple[dict, str] | None:
     end = content.get("_hparams_/session_end_info")
     status = 0 if end is None else plugin_data_pb2.HParamsPluginData.FromString(end).session_end_info.status
     return hparams, api_pb2.Status.Name(status)
+
+
+def check_refused(run_dir, call, error, words) -> None:
+    """``call(writer)`` raises ``error`` whose message holds ``words``, writes nothing, and the writer stays usable."""
+    from tbwriter import SummaryWriter
+    with SummaryWriter(run_dir) as w:
+        with pytest.raises(error) as info:
+            call(w)
+        assert words in str(info.value), str(info.value)
+        w.add_scalar("after", 1.0, 0)
+    assert [e.WhichOneof("what") for e in raw_events(run_dir)] == ["file_version", "summary"]

@@ -111,3 +111,28 @@ def test_add_graph_verbose_and_not_strict(tmp_path, capsys):
         w.add_graph(ListOut(), torch.zeros(3), verbose=True, use_strict_trace=False)
     assert "graph(" in capsys.readouterr().out
     assert sum(e.HasField("graph_def") for e in raw_events(tmp_path)) == 1
+
+
+def positional(signature):
+    return [(p.name, p.default) for p in signature.parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def test_every_public_method_of_torchs_writers_with_torchs_parameters():
+    """Names, positional order and defaults as torch's; ours may add keyword-only parameters after them."""
+    import inspect
+    from torch.utils.tensorboard import writer as torch_writer
+
+    from tbwriter.file_writer import FileWriter
+    for theirs, ours in ((torch_writer.SummaryWriter, SummaryWriter), (torch_writer.FileWriter, FileWriter)):
+        names = [n for n in vars(theirs) if not n.startswith("_") or n in ("_get_file_writer", "__init__")]
+        for name in names:
+            if name == "__init__" and ours is FileWriter:
+                continue  # ours wraps the SummaryWriter's event file: made by the writer, not by users
+            assert hasattr(ours, name), f"{ours.__name__} lacks {name}"
+            mine = inspect.signature(getattr(ours, name))
+            assert positional(mine) == positional(inspect.signature(getattr(theirs, name))), name
+    w = SummaryWriter(write_to_disk=False)
+    for attribute in ("file_writer", "all_writers", "default_bins", "log_dir", "purge_step", "max_queue",
+                      "flush_secs", "filename_suffix"):
+        assert hasattr(w, attribute), attribute

@@ -33,6 +33,11 @@ WEIGHTS = rng.random(10_000)
 POINTS = torch.from_numpy(rng.normal(size=(60, 16)).astype(np.float32))
 SPRITES = torch.from_numpy(rng.random((60, 1, 10, 12)).astype(np.float32))
 CLASSES = [f"class {i % 4}" for i in range(60)]
+VERTICES = torch.tensor([[[1, 1, 1], [-1, -1, 1], [1, -1, -1], [-1, 1, -1]]], dtype=torch.float)
+COLOURS = torch.tensor([[[255, 0, 0], [0, 255, 0], [0, 0, 255], [255, 0, 255]]], dtype=torch.int)
+FACES = torch.tensor([[[0, 2, 3], [0, 3, 1], [0, 1, 2], [1, 3, 2]]], dtype=torch.int)
+PHOTO = torch.from_numpy((rng.random((3, 40, 60)) * 255).astype(np.uint8))
+BOXES = torch.tensor([[5, 5, 30, 25], [20, 10, 55, 38]])
 SOUND = torch.from_numpy(np.sin(np.arange(8000) / 3.0) * 1.25).float()[None]  # (1, L), some samples clipped
 
 
@@ -54,6 +59,18 @@ def log_everything(writer_class, logdir):
         w.add_embedding(POINTS, metadata=CLASSES, label_img=SPRITES, global_step=1, tag="features/a")
         w.add_embedding(POINTS * 2, metadata=[[c, str(i)] for i, c in enumerate(CLASSES)],
                         metadata_header=["class", "index"], global_step=2)
+        w.add_mesh("tetrahedron", VERTICES, colors=COLOURS, faces=FACES, config_dict={"camera": {"fov": 60}},
+                   global_step=1)
+        w.add_custom_scalars({"Loss": {"both": ["Multiline", ["loss", "via_.*"]],
+                                       "band": ["Margin", ["m", "lo", "hi"]]}})
+        w.add_custom_scalars_multilinechart(["loss", "via_.*"], category="Lines", title="all")
+        w.add_custom_scalars_marginchart(["m", "lo", "hi"], category="Margins", title="m")
+        for tag, value in (("m", 1.0), ("lo", 0.5), ("hi", 1.5)):
+            w.add_scalar(tag, value, 0)
+        w.add_image_with_boxes("boxes", PHOTO, BOXES, 2, labels=["cat", "dog"])
+        w.add_image_with_boxes("boxes_x2", PHOTO, BOXES, 2, rescale=2)
+        w.add_tensor("tensor", torch.arange(6, dtype=torch.float32).reshape(2, 3), 3)
+        w.add_tensor("tensor_int", torch.arange(4, dtype=torch.int64), 3)
         with pytest.warns(RuntimeWarning, match="clipped") if writer_class is SummaryWriter else _nothing():
             w.add_audio("sound", SOUND, 2, sample_rate=8000)
 
@@ -110,6 +127,31 @@ def test_accumulator_sees_the_same_tags_and_values(logdir):
     check_same_sound(sounds["ours"].encoded_audio_string, sounds["torch"].encoded_audio_string)
 
 
+def test_tensors_meshes_and_layouts_are_torchs(logdir):
+    from tensorboard.plugins.custom_scalar import layout_pb2
+    from tensorboard.util import tensor_util
+    accs = {run: accumulator(logdir / run) for run in ("torch", "ours")}
+    for tag in ("tensor", "tensor_int", "tetrahedron_VERTEX", "tetrahedron_FACE", "tetrahedron_COLOR"):
+        ours, theirs = (tensor_util.make_ndarray(accs[run].Tensors(tag)[0].tensor_proto) for run in ("ours", "torch"))
+        assert ours.dtype == theirs.dtype and ours.shape == theirs.shape, tag
+        np.testing.assert_array_equal(ours, theirs, err_msg=tag)
+        assert accs["ours"].SummaryMetadata(tag) == accs["torch"].SummaryMetadata(tag), tag
+    layouts = {run: [layout_pb2.Layout.FromString(tensor_util.make_ndarray(e.tensor_proto).item())
+                     for e in accs[run].Tensors("custom_scalars__config__")] for run in accs}
+    assert layouts["ours"] == layouts["torch"] and len(layouts["ours"]) == 3
+
+
+def test_boxes_are_drawn_as_torch_draws_them(logdir):
+    images = {run: {tag: [e.encoded_image_string for e in accumulator(logdir / run).Images(tag)]
+                    for tag in ("boxes", "boxes_x2")} for run in ("torch", "ours")}
+    for tag in ("boxes", "boxes_x2"):
+        ours, theirs = png_pixels(images["ours"][tag][0]), png_pixels(images["torch"][tag][0])
+        assert ours.shape == theirs.shape == ((40, 60, 3) if tag == "boxes" else (80, 120, 3))
+        np.testing.assert_array_equal(ours, theirs, err_msg=tag)
+    drawn = png_pixels(images["ours"]["boxes"][0])
+    assert (drawn[5, 5:31] == [255, 0, 0]).all()  # the top edge of the first box, in red
+
+
 def png_pixels(data: bytes) -> np.ndarray:
     from PIL import Image
     return np.asarray(Image.open(io.BytesIO(data)).convert("RGB")).astype(int)
@@ -156,6 +198,25 @@ def test_server_shows_the_same(logdir, load_fast):
         check_served_pr_curves(tb)
         check_served_audio(tb)
         check_served_projector(tb)
+        check_served_meshes_layouts_and_boxes(tb)
+
+
+def check_served_meshes_layouts_and_boxes(tb):
+    assert tb.get("/data/plugin/mesh/tags")["ours"] == tb.get("/data/plugin/mesh/tags")["torch"]
+    meshes = {run: sorted(without_wall_time(tb.get("/data/plugin/mesh/meshes", run=run, tag="tetrahedron",
+                                                   sample="0")), key=lambda m: m["content_type"])
+              for run in ("ours", "torch")}
+    assert meshes["ours"] == meshes["torch"] and len(meshes["ours"]) == 3
+    for part in ("VERTEX", "FACE", "COLOR"):
+        data = [tb.get_bytes("/data/plugin/mesh/data", run=run, tag="tetrahedron", sample="0", content_type=part,
+                             step="1") for run in ("ours", "torch")]
+        assert data[0] == data[1] and data[0], part
+    images = tb.get("/data/plugin/images/tags")
+    assert {t: i["samples"] for t, i in images["ours"].items()} == {t: i["samples"] for t, i in images["torch"].items()}
+    for tag in ("boxes", "boxes_x2"):
+        shown = [png_pixels(tb.get_bytes("/data/plugin/images/individualImage?" + tb.get(
+            "/data/plugin/images/images", run=run, tag=tag)[0]["query"])) for run in ("ours", "torch")]
+        np.testing.assert_array_equal(*shown, err_msg=tag)
 
 
 def check_served_projector(tb):

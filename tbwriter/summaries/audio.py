@@ -12,7 +12,7 @@ import wave
 
 import numpy as np
 
-from tbwriter.arrays import to_numpy
+from tbwriter.arrays import array_argument
 from tbwriter.encode import float32, length_delimited, varint
 from tbwriter.summaries.metadata import summary_value
 
@@ -27,11 +27,7 @@ def to_pcm16(snd_tensor: object, method: str, tag: str) -> tuple[np.ndarray, int
     Floats beyond [-1, 1] are clipped (never wrapped), then scaled by 32767 and rounded.
     """
     where = f"{method}(tag={tag!r})"
-    try:
-        array = to_numpy(snd_tensor)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise TypeError(f"{where}: snd_tensor must be a numpy array or torch tensor, got "
-                        f"{type(snd_tensor).__name__}: {e}") from None
+    array = array_argument(snd_tensor, where, "snd_tensor")
     if array.ndim == 1:
         array = array[np.newaxis]
     if array.ndim != 2 or not array.size:

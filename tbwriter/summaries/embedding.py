@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from tbwriter.arrays import to_numpy
+from tbwriter.arrays import array_argument
 from tbwriter.summaries.image import to_uint8
 from tbwriter.summaries.png import encode_png
 
@@ -29,10 +29,7 @@ def embedding_subdir(tag: str, step: int) -> str:
 
 
 def _matrix(mat: object, method: str) -> np.ndarray:
-    try:
-        array = to_numpy(mat)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise TypeError(f"{method}: mat must be a numpy array or torch tensor, got {type(mat).__name__}: {e}") from None
+    array = array_argument(mat, method, "mat")
     if array.ndim != 2 or not array.size:
         raise ValueError(f"{method}: mat must be a non-empty 2-d (points, dimensions) array, got shape {array.shape}")
     if array.dtype.kind not in "biuf":
@@ -41,8 +38,8 @@ def _matrix(mat: object, method: str) -> np.ndarray:
 
 
 def _tsv_rows(rows: np.ndarray) -> bytes:
-    line = "\t".join(["%.9g"] * rows.shape[1])
-    return ("\n".join(line % tuple(row) for row in rows.tolist()) + "\n").encode()
+    line = "\t".join(["%.9g"] * rows.shape[1]) + "\n"
+    return ((line * len(rows)) % tuple(rows.ravel().tolist())).encode()  # one formatting pass over every value
 
 
 def _metadata_tsv(metadata: object, header: object, points: int, method: str) -> bytes:
@@ -63,24 +60,18 @@ def _metadata_tsv(metadata: object, header: object, points: int, method: str) ->
 
 def _sprite(label_img: object, points: int, method: str) -> tuple[bytes, int, int]:
     """The sprite PNG (a square grid, ceil(sqrt(N)) images a row, torch's layout) and one image's width, height."""
-    try:
-        array = to_numpy(label_img)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise TypeError(f"{method}: label_img must be a numpy array or torch tensor, got "
-                        f"{type(label_img).__name__}: {e}") from None
+    array = array_argument(label_img, method, "label_img")
     if array.ndim != 4 or array.shape[1] not in (1, 3) or array.shape[0] != points:
         raise ValueError(f"{method}: label_img must be (points, 1 or 3, height, width) with {points} points, "
                          f"got shape {array.shape}")
     images = to_uint8(array, method, "label_img")
-    n, _, h, w = images.shape
-    if images.shape[1] == 1:
-        images = np.repeat(images, 3, axis=1)
+    n, c, h, w = images.shape  # grey stays one channel: a third of the PNG to compress (torch makes it RGB)
     cols = math.ceil(n ** 0.5)
     rows = math.ceil(n / cols)
-    grid = np.zeros((rows * cols, h, w, 3), np.uint8)
+    grid = np.zeros((rows * cols, h, w, c), np.uint8)
     grid[:n] = images.transpose(0, 2, 3, 1)
-    grid = grid.reshape(rows, cols, h, w, 3).transpose(0, 2, 1, 3, 4).reshape(rows * h, cols * w, 3)
-    square = np.zeros((cols * w, cols * w, 3), np.uint8)  # torch pads the grid to a square of its width
+    grid = grid.reshape(rows, cols, h, w, c).transpose(0, 2, 1, 3, 4).reshape(rows * h, cols * w, c)
+    square = np.zeros((cols * w, cols * w, c), np.uint8)  # torch pads the grid to a square of its width
     square[: min(rows * h, cols * w)] = grid[: cols * w]
     return encode_png(square), w, h
 

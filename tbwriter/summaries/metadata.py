@@ -58,3 +58,9 @@ def tensor_proto(dtype: int, shape: tuple[int, ...] = (), content: bytes = b"",
     for s in string_val:
         out += length_delimited(b"\x42", s)
     return out
+
+
+def image_proto(height: int, width: int, colorspace: int, encoded: bytes) -> bytes:
+    """Serialized v1 ``Summary.Image`` (a PNG or GIF): ``summary_value(tag, image=image_proto(h, w, 3, png))``."""
+    return (b"\x08" + varint(height) + b"\x10" + varint(width) + b"\x18" + varint(colorspace)
+            + length_delimited(b"\x22", encoded))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tbwriter.arrays import to_numpy
+from tbwriter.arrays import array_argument
 from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
 
 DT_FLOAT = 1
@@ -21,11 +21,7 @@ _MINIMUM_COUNT = 1e-7  # torch's and TensorBoard's floor of the precision and re
 
 
 def _array(value: object, method: str, tag: str, name: str) -> np.ndarray:
-    try:
-        array = to_numpy(value)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise TypeError(f"{method}(tag={tag!r}): {name} must be a numpy array, torch tensor or list of numbers, "
-                        f"got {type(value).__name__}: {e}") from None
+    array = array_argument(value, f"{method}(tag={tag!r})", name)
     if array.dtype.kind not in "biuf":
         raise TypeError(f"{method}(tag={tag!r}): {name} must hold numbers, got dtype {array.dtype}")
     return array
@@ -58,21 +54,25 @@ def curve_from_predictions(labels: object, predictions: object, num_thresholds: 
         raise ValueError(f"{method}(tag={tag!r}): weights must be one number or one per prediction, "
                          f"got {weight.size} for {labels_array.size} predictions")
     top = num_thresholds - 1
+    scaled = predictions_array * top
+    lowest, highest = scaled.min(initial=0), scaled.max(initial=0)
     with np.errstate(invalid="ignore"):
-        buckets = np.floor(predictions_array * top)
-        inside = (buckets >= 0) & (buckets <= top)  # NaN compares False: left out
-    if not inside.all():
-        buckets, labels_array = buckets[inside], labels_array[inside]
-        if weight is not None and weight.size > 1:
-            weight = weight.reshape(-1)[inside]
-    indices = buckets.astype(np.intp)
+        if not (lowest >= 0 and highest <= top):  # some prediction outside [0, 1], or NaN
+            scaled = np.floor(scaled)
+            inside = (scaled >= 0) & (scaled <= top)  # NaN compares False: left out
+            scaled, labels_array = scaled[inside], labels_array[inside]
+            if weight is not None and weight.size > 1:
+                weight = weight.reshape(-1)[inside]
+    indices = scaled.astype(np.intp)  # truncation: the floor of these non-negative values
     kind = labels_array.dtype.kind
     tp_buckets: np.ndarray
     fp_buckets: np.ndarray
     if weight is None and (kind == "b" or kind in "iu" and 0 <= labels_array.min(initial=0)
                            and labels_array.max(initial=0) <= 1):
         # 0/1 labels without weights: one integer count over (bucket, label) pairs
-        pairs = np.bincount(indices * 2 + labels_array, minlength=2 * num_thresholds).astype(np.float64)
+        indices *= 2
+        indices += labels_array
+        pairs = np.bincount(indices, minlength=2 * num_thresholds).astype(np.float64)
         tp_buckets, fp_buckets = pairs[1::2], pairs[0::2]
     else:
         positive = labels_array.astype(np.float64)

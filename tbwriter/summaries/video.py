@@ -14,10 +14,9 @@ import io
 
 import numpy as np
 
-from tbwriter.arrays import to_numpy
-from tbwriter.encode import length_delimited, varint
+from tbwriter.arrays import array_argument
 from tbwriter.summaries.image import to_uint8
-from tbwriter.summaries.metadata import summary_value
+from tbwriter.summaries.metadata import image_proto, summary_value
 
 
 def to_frames(vid_tensor: object, method: str, tag: str) -> np.ndarray:
@@ -28,11 +27,7 @@ def to_frames(vid_tensor: object, method: str, tag: str) -> np.ndarray:
     floats are read as [0, 1] (clipped, rounded), as ``add_image`` reads them.
     """
     where = f"{method}(tag={tag!r})"
-    try:
-        array = to_numpy(vid_tensor)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise TypeError(f"{where}: vid_tensor must be a numpy array or torch tensor, got "
-                        f"{type(vid_tensor).__name__}: {e}") from None
+    array = array_argument(vid_tensor, where, "vid_tensor")
     if array.ndim != 5 or not array.size:
         raise ValueError(f"{where}: vid_tensor must be a non-empty (N, T, C, H, W) array, got shape {array.shape}")
     n, t, c, h, w = array.shape
@@ -93,6 +88,4 @@ def _indexed(rgb: np.ndarray) -> tuple[np.ndarray, list[int]]:
 def video_value(tag: str, frames: np.ndarray, fps: float) -> bytes:
     """A ``Summary.Value`` holding the GIF in ``Summary.Image`` (height, width, channels as torch records them)."""
     _, h, w, c = frames.shape
-    image = (b"\x08" + varint(h) + b"\x10" + varint(w) + b"\x18" + varint(c)
-             + length_delimited(b"\x22", gif_bytes(frames, fps)))
-    return summary_value(tag, image=image)
+    return summary_value(tag, image=image_proto(h, w, c, gif_bytes(frames, fps)))
