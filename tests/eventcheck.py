@@ -48,6 +48,23 @@ def scalar_values(run_dir) -> list[tuple[str, int, float]]:
             for v in e.summary.value if v.HasField("simple_value")]
 
 
+def hparams_session(run_dir) -> tuple[dict, str] | None:
+    """``(hparams, end status)`` of a run's hparams session as EventAccumulator reads it (status
+    "STATUS_UNKNOWN" while it has not ended), or None when the run holds no session."""
+    from tensorboard.plugins.hparams import api_pb2, plugin_data_pb2
+    try:
+        content = accumulator(run_dir).PluginTagToContent("hparams")
+    except KeyError:
+        return None
+    if "_hparams_/session_start_info" not in content:
+        return None
+    start = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/session_start_info"]).session_start_info
+    hparams = {k: getattr(v, v.WhichOneof("kind")) for k, v in start.hparams.items()}
+    end = content.get("_hparams_/session_end_info")
+    status = 0 if end is None else plugin_data_pb2.HParamsPluginData.FromString(end).session_end_info.status
+    return hparams, api_pb2.Status.Name(status)
+
+
 def check_refused(run_dir, call, error, words) -> None:
     """``call(writer)`` raises ``error`` whose message holds ``words``, writes nothing, and the writer stays usable."""
     from tbwriter import SummaryWriter

@@ -1,0 +1,89 @@
+"""A seeded HuggingFace Trainer run of a tiny BERT (built from a config, nothing downloaded), for tests.
+
+    python tests/hf_run.py ours LOG_DIR OUT_DIR     # tbwriter's callback; tensorboard and tensorboardX blocked
+    python tests/hf_run.py theirs LOG_DIR OUT_DIR   # HuggingFace's own TensorBoardCallback (torch's writer)
+
+Trains 12 steps (a log every 2, an evaluation every 6), then calls ``evaluate()`` once more, and prints
+a JSON line: how often the writer was flushed and whether tensorboard could be imported.
+"""
+from __future__ import annotations
+
+import importlib.abc
+import json
+import sys
+
+BLOCKED = ("tensorboard", "tensorboardX")
+
+
+class _Hiding(importlib.abc.MetaPathFinder):
+    """Wraps a finder so that tensorboard and tensorboardX are not found, as if neither were installed."""
+
+    def __init__(self, finder):
+        self.finder = finder
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname.split(".")[0] in BLOCKED:
+            return None
+        return self.finder.find_spec(fullname, path, target)
+
+    def find_distributions(self, *args, **kwargs):  # importlib.metadata asks here whether a package is installed
+        found = getattr(self.finder, "find_distributions", lambda *a, **k: ())(*args, **kwargs)
+        return (d for d in found if (d.metadata["Name"] or "").lower() not in ("tensorboard", "tensorboardx"))
+
+    def invalidate_caches(self):
+        getattr(self.finder, "invalidate_caches", lambda: None)()
+
+
+def main(kind: str, log_dir: str, out_dir: str) -> None:
+    if kind == "ours":
+        sys.meta_path[:] = [_Hiding(f) for f in sys.meta_path]
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification, Trainer, TrainingArguments
+
+    flushes = []
+    if kind == "ours":
+        from tbwriter import SummaryWriter
+        from tbwriter.integrations.transformers import TensorBoardCallback
+
+        class CountingWriter(SummaryWriter):  # a real writer that counts its flush() calls
+            def flush(self):
+                flushes.append(1)
+                super().flush()
+        callback = TensorBoardCallback(tb_writer=CountingWriter(log_dir))
+    else:
+        from torch.utils.tensorboard import SummaryWriter as TorchWriter
+        from transformers.integrations import TensorBoardCallback as HFCallback
+
+        class TorchCountingWriter(TorchWriter):
+            def flush(self):
+                flushes.append(1)
+                super().flush()
+        callback = HFCallback(tb_writer=TorchCountingWriter(log_dir))
+
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=64, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=16, num_labels=2)
+    model = BertForSequenceClassification(config)
+    g = torch.Generator().manual_seed(0)
+    ids = torch.randint(0, 64, (48, 8), generator=g)
+    data = [{"input_ids": ids[i], "attention_mask": torch.ones(8, dtype=torch.long), "labels": int(ids[i, 0] % 2)}
+            for i in range(len(ids))]
+    args = TrainingArguments(output_dir=out_dir, max_steps=12, per_device_train_batch_size=4,
+                             per_device_eval_batch_size=8, logging_steps=2, eval_strategy="steps", eval_steps=6,
+                             save_strategy="no", report_to="none", seed=0, use_cpu=True, disable_tqdm=True,
+                             dataloader_num_workers=0)
+    trainer = Trainer(model=model, args=args, train_dataset=data[:40], eval_dataset=data[40:], callbacks=[callback])
+    trainer.train()
+    trainer.evaluate()
+    if kind == "ours":
+        callback.tb_writer.close()
+    try:
+        import tensorboard  # noqa: F401
+        tensorboard_importable = True
+    except ImportError:
+        tensorboard_importable = False
+    print(json.dumps({"flushes": len(flushes), "tensorboard_importable": tensorboard_importable}))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:4])
