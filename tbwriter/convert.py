@@ -183,7 +183,7 @@ def _write(table: _Table, directory: str) -> tuple[str, int]:
     """Writes the table's points as one event file in ``directory``; returns the file and the point count."""
     points = 0
     now = time.time()
-    writer = SummaryWriter(directory)
+    writer = SummaryWriter(directory, ranks="any")  # a conversion writes wherever it runs, even under torchrun
     try:
         for step, wall, values in table.points:
             if values:

@@ -53,6 +53,9 @@ class _Discarded:
     def close_or_report(self) -> None:
         pass
 
+    def discard(self) -> None:
+        pass
+
 
 def _rank_run(log_dir: str, ranks: object) -> tuple[str, bool]:
     """This process's run directory and whether it writes there (``SummaryWriter(ranks=...)``)."""
