@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 from google_crc32c import value as crc32c
 
-from tbwriter import decode
+from tbwriter import decode, storage
 from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, RecordError, header_problem
 
 _U32 = struct.Struct("<I")
@@ -128,9 +128,10 @@ def scan_file(name: str, sink: Sink, tag_ok, decode_what: str | None) -> list[Re
     torn or damaged record; a record whose checksums hold but which is no Event is skipped
     and reported too.
     """
-    with open(name, "rb") as f:
+    with storage.open_file(name) as f:  # a local file, or a remote one fetched in one request
         # one copy of the file, with room for reading whole u64 words past its last record
-        padded = np.zeros(os.fstat(f.fileno()).st_size + 16, np.uint8)
+        padded = np.zeros(f.seek(0, os.SEEK_END) + 16, np.uint8)
+        f.seek(0)
         size = f.readinto(memoryview(padded)[:-16])
     buf = memoryview(padded).toreadonly()[:size]
     offsets, lengths, runs, problem = index_records(buf)

@@ -11,6 +11,10 @@ at ``flush()``, ``close()`` and interpreter exit.  A failed write keeps the unwr
 bytes and raises on the next ``append``, ``flush`` or ``close``.  After ``os.fork()`` the
 child drops the parent's pending records (the parent writes them) and opens its own
 file if it logs.
+
+A ``log_dir`` that is a URL (``s3://``, ``gs://``, ``memory://``...) cannot be appended to: the
+records go to :class:`~tbwriter.storage.Segments`, each flush putting one sealed segment (a
+complete event file with its own header), and ``QUEUE_RECORDS`` only moves records into it.
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ import threading
 import time
 import weakref
 
-from tbwriter import encode, record
+from tbwriter import encode, record, storage
 
 QUEUE_RECORDS = 4096
 _FILE_VERSION = encode.length_delimited(b"\x1a", b"brain.Event:2")  # Event.file_version, field 3
@@ -38,8 +42,9 @@ class EventFile:
     """An append-only event file in ``log_dir``, created at once (as torch does) with its header."""
 
     def __init__(self, log_dir: str, flush_secs: float = 120, filename_suffix: str = "",
-                 first_events: tuple[bytes, ...] = ()):
+                 first_events: tuple[bytes, ...] = (), storage_options: dict | None = None):
         self.log_dir = os.fspath(log_dir)
+        self.storage_options = storage_options
         self.flush_secs = flush_secs
         self.filename_suffix = filename_suffix
         self.path: str | None = None
@@ -48,6 +53,7 @@ class EventFile:
         self._queue: collections.deque[bytes] = collections.deque()
         self._unwritten = b""  # the tail of a write that failed part way
         self._fd: int | None = None
+        self._segments: storage.Segments | None = None  # instead of _fd when log_dir is a URL
         self._error: BaseException | None = None
         self._last_flush = time.monotonic()
         self.closed = True
@@ -60,8 +66,15 @@ class EventFile:
             self._open_locked()
 
     def _open_locked(self) -> None:
-        os.makedirs(self.log_dir, exist_ok=True)
         now = time.time()
+        head = [encode.event_head(now, 0) + _FILE_VERSION, *self._first_events]
+        if storage.is_url(self.log_dir):
+            self._segments = storage.Segments(self.log_dir, record.frame(head.pop(0)), "events.out.tfevents.",
+                                              self.filename_suffix, self.storage_options)
+            storage.call_before_shutdown(_close_all_at_exit)
+            self._open_done(self._segments.url, head)
+            return
+        os.makedirs(self.log_dir, exist_ok=True)
         while True:
             name = (f"events.out.tfevents.{int(now):010d}.{socket.gethostname()}."
                     f"{os.getpid()}.{next(_counter):06d}{self.filename_suffix}")
@@ -71,9 +84,12 @@ class EventFile:
                 break
             except FileExistsError:  # another host with our pid on a shared disk
                 continue
-        self._fd, self.path, self.closed, self._alarm = fd, path, False, False
+        self._fd = fd
+        self._open_done(path, head)
+
+    def _open_done(self, path: str, head: list[bytes]) -> None:
+        self.path, self.closed, self._alarm = path, False, False
         # The header goes first, ahead of anything queued while the file was closed.
-        head = [encode.event_head(now, 0) + _FILE_VERSION, *self._first_events]
         self._unwritten = record.frame_many(head) + self._unwritten
         _live.add(self)
         _flusher.watch()
@@ -90,7 +106,7 @@ class EventFile:
         with self._lock:
             if self.closed:
                 self._open_locked()  # torch reopens a fresh file when a closed writer is used again
-            self._write_locked()
+            self._write_locked(seal=False)
             self._raise_error_locked()
 
     def flush(self) -> None:
@@ -106,10 +122,11 @@ class EventFile:
                 return
             self._write_locked()
             self._raise_error_locked()  # still open: the caller may free space and close again
-            fd, self._fd = self._fd, None
+            fd, self._fd, self._segments = self._fd, None, None
             self.closed = self._alarm = True
             _live.discard(self)
-            os.close(fd)
+            if fd is not None:
+                os.close(fd)
 
     def flush_if_due(self, now: float) -> None:
         """Called by the flusher thread: write if ``flush_secs`` have passed, keep any error."""
@@ -125,9 +142,10 @@ class EventFile:
         if error is not None:
             raise error
 
-    def _write_locked(self) -> None:
+    def _write_locked(self, seal: bool = True) -> None:
+        """Write what is queued; with ``seal`` (a flush, not a full queue), remote records are put too."""
         self._last_flush = time.monotonic()
-        if self._fd is None:
+        if self._fd is None and self._segments is None:
             return
         queue = self._queue
         # appenders may add more meanwhile: they wait for next time
@@ -135,10 +153,17 @@ class EventFile:
         data = self._unwritten + record.frame_many(events) if events else self._unwritten
         view, written = memoryview(data), 0
         try:
-            while written < len(data):
-                written += os.write(self._fd, view[written:])
+            if self._segments is not None:
+                self._segments.write(data)  # buffered: nothing can fail here
+                written = len(data)
+                if seal or self._segments.full:
+                    self._segments.seal()
+            elif self._fd is not None:
+                while written < len(data):
+                    written += os.write(self._fd, view[written:])
         except OSError as e:
-            e.filename = self.path
+            if not isinstance(e, storage.StorageError):  # which names the URL already
+                e.filename = self.path
             self._error, self._alarm = e, True
         self._unwritten = data[written:]  # on failure, kept for the next try: nothing is lost
 
@@ -149,7 +174,9 @@ class EventFile:
         self._unwritten, self._error = b"", None
         if self._fd is not None:
             os.close(self._fd)
-        self._fd, self.closed, self._alarm = None, True, True
+        if self._segments is not None:
+            self._segments.discard()
+        self._fd, self._segments, self.closed, self._alarm = None, None, True, True
 
 
 class _Flusher:

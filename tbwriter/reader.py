@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tbwriter import bulk
+from tbwriter import bulk, storage
 from tbwriter.decode import MIGRATED_PLUGIN
 from tbwriter.record import DamagedRecordWarning, RecordError
 
@@ -132,20 +132,22 @@ def summarize(path: str | os.PathLike, runs: str | None = None, tags: str | None
 def find_runs(path: str | os.PathLike) -> dict[str, list[str]]:
     """Run name -> its event files in reading order: ``find_runs("runs") == {".": [...], "a": [...]}``.
 
-    Raises FileNotFoundError when ``path`` does not exist.
+    ``path`` may be a URL (``s3://bucket/runs``). Raises FileNotFoundError when ``path`` does not exist.
     """
+    return {run: list(files) for run, files in _find_runs(path).items()}
+
+
+def _find_runs(path: str | os.PathLike) -> dict[str, dict[str, int]]:
+    """Run name -> ``{event file: size}`` in reading order, from one listing of ``path``."""
     root = os.fspath(path)
-    if os.path.isfile(root):
-        return {".": [root]}
-    if not os.path.isdir(root):
-        raise FileNotFoundError(f"no such file or directory: {root}")
-    found = {}
-    for directory, subdirs, files in os.walk(root):
-        subdirs.sort()
-        events = sorted(f for f in files if "tfevents" in f)
-        if events:
-            run = os.path.relpath(directory, root).replace(os.sep, "/")
-            found[run] = [os.path.join(directory, f) for f in events]
+    listed = storage.list_files(root)
+    if list(listed) == [root]:
+        return {".": listed}
+    found: dict[str, dict[str, int]] = {}
+    for name, size in sorted(listed.items()):
+        directory, _, base = name[len(root):].replace(os.sep, "/").strip("/").rpartition("/")
+        if "tfevents" in base:
+            found.setdefault(directory or ".", {})[name] = size
     return dict(sorted(found.items()))
 
 
@@ -155,8 +157,8 @@ def _scan(path, runs: str | None, tags: str | None, decode: str | None, damaged:
     run_re = re.compile(runs) if runs else None
     tag_re = re.compile(tags) if tags else None
     tag_ok = (lambda t: tag_re.search(t) is not None) if tag_re else None
-    chosen = {r: f for r, f in find_runs(path).items() if run_re is None or run_re.search(r)}
-    total = sum(os.path.getsize(f) for files in chosen.values() for f in files) if progress else 0
+    chosen = {r: f for r, f in _find_runs(path).items() if run_re is None or run_re.search(r)}
+    total = sum(size for files in chosen.values() for size in files.values())
     done = 0
     for run, files in chosen.items():
         sink = bulk.Sink()
@@ -165,7 +167,7 @@ def _scan(path, runs: str | None, tags: str | None, decode: str | None, damaged:
                 damaged.append(error)
                 warnings.warn(str(error), DamagedRecordWarning, stacklevel=3)
             if progress:
-                done += os.path.getsize(name)
+                done += files[name]
                 progress(done, total)
         by_tag = sink.tags()
         firsts = {tag: min(chunks, key=lambda c: c.seq.min()) for tag, chunks in by_tag.items()}

@@ -32,7 +32,17 @@ class SummaryWriter:
 
     def __init__(self, log_dir: str | os.PathLike | None = None, comment: str = "",
                  purge_step: int | None = None, max_queue: int = 10, flush_secs: float = 120,
-                 filename_suffix: str = ""):
+                 filename_suffix: str = "", storage_options: dict | None = None):
+        """Args:
+            log_dir: the run directory, a local path or an fsspec URL (``s3://bucket/runs/exp1``,
+                ``gs://...``, ``az://...``, ``memory://...``); default ``runs/<date>_<host><comment>``.
+            comment: appended to the default ``log_dir``.
+            purge_step: TensorBoard drops events logged earlier at steps >= this one (a resumed run).
+            max_queue: accepted for torch's signature; records are buffered by count and time.
+            flush_secs: seconds between background flushes.
+            filename_suffix: how event file names end.
+            storage_options: for a URL, options of its fsspec filesystem (credentials, endpoint...).
+        """
         if log_dir is None:
             stamp = datetime.now().strftime("%b%d_%H-%M-%S")
             log_dir = os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
@@ -41,12 +51,13 @@ class SummaryWriter:
         self.max_queue = max_queue  # accepted for compatibility: we buffer by size and time instead
         self.flush_secs = flush_secs
         self.filename_suffix = filename_suffix
-        first = ()
+        first: tuple[bytes, ...] = ()
         if purge_step is not None:
             step = to_step(purge_step, "SummaryWriter", "purge_step")
             # SessionLog(status=START) at purge_step: TensorBoard drops older events at steps >= it.
             first = (encode.event_head(_now(), step) + b"\x3a\x02\x08\x01",)
-        self._file = EventFile(self.log_dir, flush_secs, filename_suffix, first)
+        self.storage_options = storage_options
+        self._file = EventFile(self.log_dir, flush_secs, filename_suffix, first, storage_options)
         self._scalars = encode.ScalarEncoder()
         self._append, self._scalar_event = self._file.append, self._scalars.event  # hot path
         self._sub_writers: dict[str, SummaryWriter] = {}
@@ -126,7 +137,8 @@ class SummaryWriter:
         sub = self._sub_writers.get(run)
         if sub is None:
             sub = self._sub_writers[run] = SummaryWriter(os.path.join(self.log_dir, run), flush_secs=self.flush_secs,
-                                                         filename_suffix=self.filename_suffix)
+                                                         filename_suffix=self.filename_suffix,
+                                                         storage_options=self.storage_options)
         return sub
 
     def _warn_double(self) -> None:
