@@ -76,13 +76,20 @@ class ScalarEncoder:
     per width of the step's varint (absent, 1, 2 or 3 bytes): about 5x faster than
     concatenating the fields.  Anything else (wall time 0, huge or negative steps, floats
     beyond float32's range) takes the general path, which gives the same bytes.
+
+    The caches are bounded: tags longer than ``_MAX_CACHED_TAG_CHARS`` are encoded on each
+    call (their bytes cost more than the encoding saves), and a cache that passes
+    ``_MAX_CACHED_TAGS`` tags or ``_MAX_CACHED_CHARS`` characters of tags starts again.
     """
 
     _MAX_CACHED_TAGS = 65536
+    _MAX_CACHED_TAG_CHARS = 1024
+    _MAX_CACHED_CHARS = 4 << 20
 
     def __init__(self) -> None:
         self._packers: dict[str, tuple] = {}
         self._value_prefix: dict[str, bytes] = {}
+        self._cached_chars = 0  # of the tags in the caches: each holds the tag and its encoded copies
 
     def value_prefix(self, tag: str) -> bytes:
         """``Summary.Value`` up to the float: tag field, then the simple_value key."""
@@ -90,10 +97,20 @@ class ScalarEncoder:
         if prefix is None:
             tag_field = length_delimited(b"\x0a", tag.encode("utf-8"))
             prefix = _VALUE_TAG + varint(len(tag_field) + 5) + tag_field + _SIMPLE_VALUE_TAG
-            if len(self._value_prefix) >= self._MAX_CACHED_TAGS:
-                self._value_prefix.clear()
-            self._value_prefix[tag] = prefix
+            if self._make_room(tag, self._value_prefix):
+                self._value_prefix[tag] = prefix
         return prefix
+
+    def _make_room(self, tag: str, cache: dict) -> bool:
+        """Whether ``tag`` may enter ``cache``; clears the caches when they are full."""
+        if len(tag) > self._MAX_CACHED_TAG_CHARS:
+            return False
+        if len(cache) >= self._MAX_CACHED_TAGS or self._cached_chars >= self._MAX_CACHED_CHARS:
+            self._packers.clear()
+            self._value_prefix.clear()
+            self._cached_chars = 0
+        self._cached_chars += len(tag)
+        return True
 
     def event(self, wall_time: float, step: int, tag: str, value: float) -> bytes:
         """One Event with one scalar value (the hot path: every branch here is measured)."""
@@ -118,9 +135,8 @@ class ScalarEncoder:
         middle = _SUMMARY_TAG + varint(len(value_bytes) + 4) + value_bytes
         m = len(middle)
         entry = (middle, *(struct.Struct(f"<Bd{'B' * width}{m}sf").pack for width in (0, 2, 3, 4)))
-        if len(self._packers) >= self._MAX_CACHED_TAGS:
-            self._packers.clear()
-        self._packers[tag] = entry
+        if self._make_room(tag, self._packers):
+            self._packers[tag] = entry
         return entry
 
     def events_dict(self, wall_time: float, step: int, values: dict[str, float]) -> bytes:

@@ -7,10 +7,18 @@
 
 Events queue in a deque (appends need no lock) and are framed and written by the caller once
 ``QUEUE_RECORDS`` are pending, by one shared background thread every ``flush_secs``, and
-at ``flush()``, ``close()`` and interpreter exit.  A failed write keeps the unwritten
-bytes and raises on the next ``append``, ``flush`` or ``close``.  After ``os.fork()`` the
-child drops the parent's pending records (the parent writes them) and opens its own
-file if it logs.
+at ``flush()``, ``close()`` and interpreter exit (``multiprocessing`` children included,
+though they leave through ``os._exit``).  A file is held strongly until it is closed with
+nothing pending, so values its owner forgot are still written at exit.
+
+Nothing taken off the queue is lost: records move to the pending state in one C call, and
+what a write got out is read back from the file's size, so an exception raised in the
+middle (Ctrl-C) leaves the next write to resume exactly where this one stopped. A failed
+write keeps the unwritten bytes and raises on the next ``append``, ``flush`` or ``close``.
+After each write the path is checked to still name the open file: if the file (or its
+directory) was deleted or replaced, a warning names it and the writer continues in a new
+file holding that write's records. After ``os.fork()`` the child drops the parent's pending
+records (the parent writes them) and opens its own file if it logs.
 
 A ``log_dir`` that is a URL (``s3://``, ``gs://``, ``memory://``...) cannot be appended to: the
 records go to :class:`~tbwriter.storage.Segments`, each flush putting one sealed segment (a
@@ -26,7 +34,7 @@ import socket
 import sys
 import threading
 import time
-import weakref
+import warnings
 
 from tbwriter import encode, record, storage
 
@@ -35,7 +43,9 @@ _FILE_VERSION = encode.length_delimited(b"\x1a", b"brain.Event:2")  # Event.file
 # Zero-padded in names: TensorBoard reads a run's files in name order and never goes back, so
 # a file opened later in the same second must sort later ("...10" would sort before "...9").
 _counter = itertools.count()
-_live: weakref.WeakSet[EventFile] = weakref.WeakSet()
+# Strong references: a file is written at exit however its owner forgot it (a SummaryWriter
+# closes its file when it is collected, so forgotten writers do not pile up here).
+_live: set[EventFile] = set()
 
 
 class EventFile:
@@ -51,7 +61,9 @@ class EventFile:
         self._first_events = first_events
         self._lock = threading.Lock()  # serialises writing, never appending
         self._queue: collections.deque[bytes] = collections.deque()
-        self._unwritten = b""  # the tail of a write that failed part way
+        # What is off the queue but not known to be in the file, kept in one attribute so that one
+        # store changes it: framed bytes, records not framed yet, and the file size where they start.
+        self._pending: tuple[bytes, list[bytes], int] = (b"", [], 0)
         self._fd: int | None = None
         self._segments: storage.Segments | None = None  # instead of _fd when log_dir is a URL
         self._error: BaseException | None = None
@@ -66,6 +78,7 @@ class EventFile:
             self._open_locked()
 
     def _open_locked(self) -> None:
+        _hook_multiprocessing_exit()
         now = time.time()
         head = [encode.event_head(now, 0) + _FILE_VERSION, *self._first_events]
         if storage.is_url(self.log_dir):
@@ -89,44 +102,68 @@ class EventFile:
 
     def _open_done(self, path: str, head: list[bytes]) -> None:
         self.path, self.closed, self._alarm = path, False, False
+        _live.add(self)  # until closed with nothing pending
         # The header goes first, ahead of anything queued while the file was closed.
-        self._unwritten = record.frame_many(head) + self._unwritten
-        _live.add(self)
+        framed, taken, _ = self._pending
+        self._pending = (record.frame_many(head) + framed, taken, 0)
         _flusher.watch()
         self._write_locked()
+
+    def _reopen_locked(self) -> None:
+        """Open a new file for the values pending on a closed one; if that fails, keep them for exit too."""
+        try:
+            self._open_locked()
+        except OSError as e:
+            _live.add(self)
+            raise _kept(e, self.log_dir) from None
 
     def append(self, data: bytes) -> None:
         """Queue ``data`` (a serialized Event) to be written as a record: ``f.append(event_bytes)``."""
         queue = self._queue
         queue.append(data)
         if self._alarm or len(queue) >= QUEUE_RECORDS:
-            self._attend()
-
-    def _attend(self) -> None:
-        with self._lock:
-            if self.closed:
-                self._open_locked()  # torch reopens a fresh file when a closed writer is used again
-            self._write_locked(seal=False)
-            self._raise_error_locked()
+            self._flush(seal=False)  # a full queue is no flush: remote records wait for a whole segment
 
     def flush(self) -> None:
-        """Write every record appended so far; raise the write error if one happened."""
+        """Write every record appended so far; raise the write error if one happened.
+
+        Records left queued on a closed file (a logging thread racing ``close()``, or a reopen
+        that failed) are written to a new file, as logging to a closed file does.
+        """
+        self._flush(seal=True)
+
+    def _flush(self, seal: bool) -> None:
         with self._lock:
-            self._write_locked()
+            if self.closed and self._has_pending_locked():
+                self._reopen_locked()
+            self._write_locked(seal)
             self._raise_error_locked()
 
     def close(self) -> None:
         """Flush and close the file; a second call does nothing."""
         with self._lock:
             if self.closed:
-                return
+                if not self._has_pending_locked():
+                    return
+                self._reopen_locked()  # values a failed reopen left queued: written now, or the error raised
+            # From here an append takes the slow path, which waits for this lock and then writes its
+            # value to a new file: a thread logging while another closes loses nothing.
+            self._alarm = True
             self._write_locked()
-            self._raise_error_locked()  # still open: the caller may free space and close again
+            if self._error is not None:
+                self._raise_error_locked()  # still open: the caller may free space and close again
             fd, self._fd, self._segments = self._fd, None, None
-            self.closed = self._alarm = True
+            self.closed = True
             _live.discard(self)
-            if fd is not None:
+            if fd is not None:  # None for a URL: nothing is open between puts
                 os.close(fd)
+
+    def close_or_report(self) -> None:
+        """``close()`` where nobody is left to raise to (exit, a collected writer): print the error instead."""
+        try:
+            self.close()
+        except OSError as e:
+            print(f"tbwriter: could not write {self.path}: {e}", file=sys.stderr)
 
     def flush_if_due(self, now: float) -> None:
         """Called by the flusher thread: write if ``flush_secs`` have passed, keep any error."""
@@ -135,6 +172,14 @@ class EventFile:
                 self._write_locked()
             finally:
                 self._lock.release()
+
+    def keep_error(self, error: BaseException) -> None:
+        """Raise ``error`` on the next ``append``, ``flush`` or ``close`` (for errors of the flusher thread)."""
+        self._error, self._alarm = error, True
+
+    def _has_pending_locked(self) -> bool:
+        framed, taken, _ = self._pending
+        return bool(self._queue or framed or taken)
 
     def _raise_error_locked(self) -> None:
         error, self._error = self._error, None
@@ -145,38 +190,79 @@ class EventFile:
     def _write_locked(self, seal: bool = True) -> None:
         """Write what is queued; with ``seal`` (a flush, not a full queue), remote records are put too."""
         self._last_flush = time.monotonic()
-        if self._fd is None and self._segments is None:
+        fd = self._fd
+        if fd is None and self._segments is None:
             return
+        framed, taken, base = self._pending
         queue = self._queue
-        # appenders may add more meanwhile: they wait for next time
-        events = [queue.popleft() for _ in range(len(queue))]
-        data = self._unwritten + record.frame_many(events) if events else self._unwritten
-        view, written = memoryview(data), 0
+        if queue:  # one C call moves them: an exception from a signal handler lands before or after it
+            taken.extend(itertools.starmap(queue.popleft, itertools.repeat((), len(queue))))
+        if self._segments is not None:
+            self._put_locked(self._segments, framed + record.frame_many(taken) if taken else framed, seal)
+            return
+        if fd is None or (not taken and not framed):
+            return
+        data = framed + record.frame_many(taken) if taken else framed
+        written = 0
         try:
-            if self._segments is not None:
-                self._segments.write(data)  # buffered: nothing can fail here
-                written = len(data)
-                if seal or self._segments.full:
-                    self._segments.seal()
-            elif self._fd is not None:
-                while written < len(data):
-                    written += os.write(self._fd, view[written:])
+            # A write interrupted (Ctrl-C) or failed part way has put a prefix of data in the file.
+            written = min(max(os.fstat(fd).st_size - base, 0), len(data))
+            view = memoryview(data)
+            while written < len(data):
+                written += os.write(fd, view[written:])
         except OSError as e:
-            if not isinstance(e, storage.StorageError):  # which names the URL already
-                e.filename = self.path
-            self._error, self._alarm = e, True
-        self._unwritten = data[written:]  # on failure, kept for the next try: nothing is lost
+            self.keep_error(_kept(e, self.path))
+        self._pending = (data[written:], [], base + written)  # nothing is lost: the rest waits for the next try
+        if written and self._vanished_locked(fd):
+            warnings.warn(f"tbwriter: {self.path} was deleted or replaced while open; logging continues in a "
+                          f"new event file in {self.log_dir}", RuntimeWarning, stacklevel=2)
+            self._pending = (data, [], 0)  # this write went nowhere anyone can read: it goes to the new file
+            os.close(fd)
+            self._fd, self.closed, self._alarm = None, True, True  # should the new file fail: a closed file's values
+            self._reopen_locked()
+
+    def _put_locked(self, segments: storage.Segments, data: bytes, seal: bool) -> None:
+        """For a URL: the records join the open segment (nothing can fail there); a flush puts it."""
+        segments.write(data)
+        self._pending = (b"", [], 0)
+        if seal or segments.full:
+            try:
+                segments.seal()  # what fails stays in segments, for the next try
+            except storage.StorageError as e:
+                self.keep_error(_kept(e, self.path))
+
+    def _vanished_locked(self, fd: int) -> bool:
+        """Whether ``self.path`` no longer names the open file (deleted, or replaced by another)."""
+        try:
+            on_disk = os.stat(self.path)  # type: ignore[arg-type]
+        except (FileNotFoundError, NotADirectoryError):  # the file, or a folder on its path, is gone
+            return True
+        except OSError:
+            return False  # the path cannot be checked (a permission change): keep writing where we are
+        ours = os.fstat(fd)
+        return (on_disk.st_ino, on_disk.st_dev) != (ours.st_ino, ours.st_dev)
 
     def _after_fork_in_child(self) -> None:
         # The parent owns the file and its pending records; a child that logs starts its own.
         self._lock = threading.Lock()
         self._queue.clear()
-        self._unwritten, self._error = b"", None
+        self._pending, self._error = (b"", [], 0), None
         if self._fd is not None:
             os.close(self._fd)
         if self._segments is not None:
             self._segments.discard()
         self._fd, self._segments, self.closed, self._alarm = None, None, True, True
+
+
+_KEPT = ("every value logged so far is kept in memory and written by the next flush() or close() that succeeds: "
+         "do not log it again")
+
+
+def _kept(error: OSError, path: str | None) -> OSError:
+    """``error`` (same type and errno) saying what a caller needs to know: the values are kept, not lost."""
+    if isinstance(error, storage.StorageError):  # it names the object's URL already
+        return storage.StorageError(f"{error}; {_KEPT}", error.filename)
+    return OSError(error.errno, f"{error.strerror}; {_KEPT}", path)
 
 
 class _Flusher:
@@ -192,22 +278,52 @@ class _Flusher:
             self._thread.start()
 
     def _run(self) -> None:
-        while not self.stop.wait(min([1.0, *(f.flush_secs for f in list(_live))])):
+        while not self.stop.wait(_wait_secs()):
             now = time.monotonic()
             for f in list(_live):
-                f.flush_if_due(now)
+                try:
+                    f.flush_if_due(now)
+                except Exception as e:  # one broken file must not stop timed flushing of the others
+                    f.keep_error(e)
+
+
+def _wait_secs() -> float:
+    """Seconds until the flusher next looks: the smallest ``flush_secs``, kept within 0.05..1 s."""
+    secs = [f.flush_secs for f in list(_live) if type(f.flush_secs) in (int, float)]
+    wait = min(secs, default=1.0)
+    return min(max(wait, 0.05), 1.0) if wait == wait else 1.0  # NaN: the default
 
 
 _flusher = _Flusher()
+_exit_hooked_pid = 0
 
 
 def _close_all_at_exit() -> None:
     _flusher.stop.set()
     for f in list(_live):
-        try:
-            f.close()
-        except OSError as e:  # nowhere left to raise it: say it, do not hide it
-            print(f"tbwriter: could not write {f.path}: {e}", file=sys.stderr)
+        f.close_or_report()
+
+
+def _hook_multiprocessing_exit() -> None:
+    """Run the exit flush in ``multiprocessing`` children too: they leave through ``os._exit``, past atexit.
+
+    Their ``_bootstrap`` runs ``multiprocessing.util``'s finalizers on the way out (and clears them
+    when it starts, so ``register_after_fork`` registers again). A child imports multiprocessing
+    before it can log; a process that never did has no such child to care for.
+    """
+    global _exit_hooked_pid
+    util = sys.modules.get("multiprocessing.util")
+    if _exit_hooked_pid == os.getpid() or util is None:
+        return
+    _exit_hooked_pid = os.getpid()
+    util.Finalize(None, _close_all_at_exit, exitpriority=10)
+    util.register_after_fork(_close_all_at_exit, _hook_again_in_child)
+
+
+def _hook_again_in_child(_: object) -> None:
+    global _exit_hooked_pid
+    _exit_hooked_pid = 0
+    _hook_multiprocessing_exit()
 
 
 def _reset_after_fork() -> None:

@@ -19,12 +19,35 @@ def _where(method: str, tag: object) -> str:
 
 
 def check_tag(tag: object, method: str) -> str:
-    """``tag`` if it is a non-empty str, else TypeError/ValueError naming ``method``."""
+    """``tag`` if it is a non-empty str that UTF-8 can encode, else TypeError/ValueError naming ``method``."""
     if not isinstance(tag, str):
         raise TypeError(f"{method}: tag must be a str, got {type(tag).__name__} {tag!r}")
     if not tag:
         raise ValueError(f"{method}: tag must not be empty")
+    if not tag.isascii():
+        try:
+            tag.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise unencodable_tag(method, e) from None
     return tag
+
+
+def unencodable_tag(method: str, error: UnicodeEncodeError) -> ValueError:
+    """The ValueError for a tag holding a lone surrogate (``"\\udc80"``), which no event can store."""
+    return ValueError(f"{method}(tag={error.object!r}): tag must be valid Unicode text, but character "
+                      f"{error.object[error.start]!r} at position {error.start} is a lone surrogate, which "
+                      "UTF-8 cannot encode")
+
+
+def to_seconds(value: object, method: str, name: str) -> float:
+    """A positive, finite number of seconds (``flush_secs``); TypeError/ValueError naming ``method`` and ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{method}: {name} must be a positive number of seconds, got {type(value).__name__} "
+                        f"{value!r:.80}")
+    seconds = float(value)
+    if not 0 < seconds < math.inf:
+        raise ValueError(f"{method}: {name} must be a positive number of seconds, got {value!r}")
+    return seconds
 
 
 def to_float(value: object, method: str, tag: object, name: str = "scalar_value") -> float:
@@ -57,10 +80,10 @@ def to_step(step: object, method: str, tag: object) -> int:
     if isinstance(step, bool) or isinstance(step, float):
         raise TypeError(f"{_where(method, tag)}: global_step must be an integer, got {type(step).__name__} {step!r}")
     try:
-        n = operator.index(step)
+        n = operator.index(step)  # type: ignore[arg-type]  # TypeError when it is no integer
     except TypeError:
         item = getattr(step, "item", None)
-        n = item() if item is not None else None
+        n = item() if item is not None else None  # type: ignore[assignment]  # checked next
         if not isinstance(n, int) or isinstance(n, bool):
             raise TypeError(f"{_where(method, tag)}: global_step must be an integer, "
                             f"got {type(step).__name__} {step!r:.80}") from None

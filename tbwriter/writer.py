@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import time
 import warnings
+import weakref
 from collections.abc import Mapping
 from datetime import datetime
 
 from tbwriter import encode
 from tbwriter.eventfile import EventFile
 from tbwriter.summaries import scalar
-from tbwriter.values import INT64_MAX, INT64_MIN, check_tag, to_float, to_step, to_walltime
+from tbwriter.values import (INT64_MAX, INT64_MIN, check_tag, to_float, to_seconds, to_step, to_walltime,
+                             unencodable_tag)
 
 _now = time.time
 
@@ -49,7 +52,7 @@ class SummaryWriter:
         self.log_dir = os.fspath(log_dir)
         self.purge_step = purge_step
         self.max_queue = max_queue  # accepted for compatibility: we buffer by size and time instead
-        self.flush_secs = flush_secs
+        self.flush_secs = to_seconds(flush_secs, "SummaryWriter", "flush_secs")
         self.filename_suffix = filename_suffix
         first: tuple[bytes, ...] = ()
         if purge_step is not None:
@@ -57,10 +60,14 @@ class SummaryWriter:
             # SessionLog(status=START) at purge_step: TensorBoard drops older events at steps >= it.
             first = (encode.event_head(_now(), step) + b"\x3a\x02\x08\x01",)
         self.storage_options = storage_options
-        self._file = EventFile(self.log_dir, flush_secs, filename_suffix, first, storage_options)
+        self._file = EventFile(self.log_dir, self.flush_secs, filename_suffix, first, storage_options)
+        # A writer nobody holds any more (made in a function, never closed) writes what it has and
+        # closes its file then; exit closes the files of writers still held.
+        weakref.finalize(self, self._file.close_or_report).atexit = False
         self._scalars = encode.ScalarEncoder()
         self._append, self._scalar_event = self._file.append, self._scalars.event  # hot path
         self._sub_writers: dict[str, SummaryWriter] = {}
+        self._sub_writers_lock = threading.Lock()  # threads calling add_scalars get one writer per sub-run
         self._warned_double = False
         self._session_hparams: dict | None = None  # the hparams session of this run, once add_hparams starts it
         self._session_open = False
@@ -81,10 +88,13 @@ class SummaryWriter:
         """
         if (type(scalar_value) is float and type(global_step) is int and 0 <= global_step <= INT64_MAX
                 and type(tag) is str and tag and walltime is None and not new_style):
-            self._append(self._scalar_event(_now(), global_step, tag, scalar_value))
+            try:
+                data = self._scalar_event(_now(), global_step, tag, scalar_value)
+            except UnicodeEncodeError as e:  # only on a tag's first use: later ones are cached
+                raise unencodable_tag("add_scalar", e) from None
+            self._append(data)
             return
-        if type(tag) is not str or not tag:
-            check_tag(tag, "add_scalar")
+        check_tag(tag, "add_scalar")
         value = scalar_value if type(scalar_value) is float else to_float(scalar_value, "add_scalar", tag)
         if type(global_step) is int and INT64_MIN <= global_step <= INT64_MAX:
             step = global_step
@@ -114,7 +124,11 @@ class SummaryWriter:
         first = next(iter(values))
         step = step if type(step) is int and INT64_MIN <= step <= INT64_MAX else to_step(step, "log_metrics", first)
         wall = _now() if walltime is None else to_walltime(walltime, "log_metrics", first)
-        self._file.append(self._scalars.events_dict(wall, step, values))
+        try:
+            data = self._scalars.events_dict(wall, step, values)
+        except UnicodeEncodeError as e:
+            raise unencodable_tag("log_metrics", e) from None
+        self._file.append(data)
 
     def add_scalars(self, main_tag: str, tag_scalar_dict: Mapping[str, object],
                     global_step: int | None = None, walltime: float | None = None) -> None:
@@ -126,19 +140,34 @@ class SummaryWriter:
         if not isinstance(tag_scalar_dict, Mapping):
             raise TypeError(f"add_scalars(main_tag={main_tag!r}): tag_scalar_dict must be a mapping, "
                             f"got {type(tag_scalar_dict).__name__}")
-        values = {check_tag(k, "add_scalars"): to_float(v, "add_scalars", f"{main_tag}/{k}")
+        # Every key is checked before any is written: a refused call writes nothing.
+        values = {self._sub_run(main_tag, k): to_float(v, "add_scalars", f"{main_tag}/{k}")
                   for k, v in tag_scalar_dict.items()}
         step, wall = self._when("add_scalars", main_tag, global_step, walltime)
-        for key, value in values.items():
-            self._sub_writer(main_tag.replace("/", "_") + "_" + key).add_scalar(main_tag, value, step, wall)
+        for run, value in values.items():
+            self._sub_writer(run).add_scalar(main_tag, value, step, wall)
+
+    def _sub_run(self, main_tag: str, key: object) -> str:
+        """The sub-run of ``key`` in ``add_scalars``, refused if its path would leave ``log_dir``."""
+        check_tag(key, "add_scalars")
+        run = main_tag.replace("/", "_") + "_" + key  # type: ignore[operator]  # check_tag: a str
+        if "\0" in run or ".." in run.split("/"):  # it starts with main_tag, so it is never absolute
+            raise ValueError(f"add_scalars(main_tag={main_tag!r}): key {key!r} would make the sub-run {run!r}, "
+                             f"whose path leaves log_dir {self.log_dir!r} or is no path; use a key without "
+                             "'..' components or NUL characters")
+        return run
 
     def _sub_writer(self, run: str) -> SummaryWriter:
         """The writer of sub-run ``<log_dir>/<run>``, created on first use and closed with this one."""
         sub = self._sub_writers.get(run)
         if sub is None:
-            sub = self._sub_writers[run] = SummaryWriter(os.path.join(self.log_dir, run), flush_secs=self.flush_secs,
-                                                         filename_suffix=self.filename_suffix,
-                                                         storage_options=self.storage_options)
+            with self._sub_writers_lock:
+                sub = self._sub_writers.get(run)
+                if sub is None:
+                    sub = self._sub_writers[run] = SummaryWriter(os.path.join(self.log_dir, run),
+                                                                 flush_secs=self.flush_secs,
+                                                                 filename_suffix=self.filename_suffix,
+                                                                 storage_options=self.storage_options)
         return sub
 
     def _warn_double(self) -> None:
@@ -182,11 +211,18 @@ class SummaryWriter:
         if existing is not None and existing._session_hparams not in (None, checked):
             raise ValueError(f"add_hparams: run {existing.log_dir!r} already holds a session with hparams "
                              f"{existing._session_hparams}; a run holds one session, pass run_name= for another")
-        target = self if run_name is None else self._sub_writer(run_name)
-        if target._session_hparams is None:
-            target._session_hparams, target._session_open = checked, True
+        start = None
+        if existing is None or existing._session_hparams is None:
             now = _now()
-            target._file.append(encode.summary_event(now, 0, hparams.session_start_value(checked, now)))
+            try:  # encoded before any state changes: a refused call leaves the writer as it was
+                start = encode.summary_event(now, 0, hparams.session_start_value(checked, now))
+            except UnicodeEncodeError as e:
+                raise ValueError(f"add_hparams: hparam names and str values must be valid Unicode text, but "
+                                 f"{e.object!r} holds a lone surrogate, which UTF-8 cannot encode") from None
+        target = self if run_name is None else self._sub_writer(run_name)
+        if start is not None:
+            target._session_hparams, target._session_open = checked, True
+            target._file.append(start)
         if metrics:
             target.log_metrics(metrics, step)
 

@@ -8,9 +8,12 @@ read ``NA`` there. Missing values are ``NA``; NaN is ``nan``.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
+import io
 import os
 from collections.abc import Iterable
+from typing import IO
 
 from tbwriter.callbacks.callback import Callback
 
@@ -33,8 +36,8 @@ class CSVLogger(Callback):
         self.sep = separator
         self.append = append
         self.keys: list[str] | None = None
-        self.csv_file = None
-        self._writer = None
+        self.csv_file: IO[str] | None = None
+        self._writer: csv.DictWriter | None = None
 
     def _dialect(self):
         class Dialect(csv.excel):
@@ -65,30 +68,43 @@ class CSVLogger(Callback):
             self.keys = new
         elif new:
             self._widen(sorted([*self.keys, *new]))
+        csv_file = self.csv_file
+        assert csv_file is not None  # on_train_begin and _widen open it
         if self._writer is None:
-            self._writer = csv.DictWriter(self.csv_file, ["epoch", *self.keys], dialect=self._dialect())
+            self._writer = csv.DictWriter(csv_file, ["epoch", *self.keys], dialect=self._dialect())
             if not self._has_header:
                 self._writer.writeheader()
                 self._has_header = True
-        row = {"epoch": epoch}
+        row: dict[str, object] = {"epoch": epoch}
         row.update((key, _cell(logs.get(key, "NA"))) for key in self.keys)
         self._writer.writerow(row)
-        self.csv_file.flush()
+        csv_file.flush()
 
     def _widen(self, keys: list[str]) -> None:
         """Rewrite the file under a header with ``keys``, earlier rows reading NA in the new columns."""
         self._close()
         with open(self.filename, newline="") as f:
             rows = list(csv.DictReader(f, dialect=self._dialect()))
+        out = io.StringIO(newline="")
+        writer = csv.DictWriter(out, ["epoch", *keys], dialect=self._dialect(), restval="NA")
+        writer.writeheader()
+        writer.writerows(rows)
         tmp = self.filename + ".tmp"
-        with open(tmp, "w", newline="") as f:
-            writer = csv.DictWriter(f, ["epoch", *keys], dialect=self._dialect(), restval="NA")
-            writer.writeheader()
-            writer.writerows(rows)
-        os.replace(tmp, self.filename)  # a crash mid-rewrite leaves the old file whole
-        self.keys = keys
-        self._has_header = True
-        self.csv_file = open(self.filename, "a", newline="")
+        try:
+            try:
+                with open(tmp, "w", newline="") as f:
+                    f.write(out.getvalue())
+                os.replace(tmp, self.filename)  # a crash mid-rewrite leaves the old file whole
+            except OSError:  # no new file may be made beside it (a read-only folder): rewrite it in place
+                with contextlib.suppress(OSError):
+                    os.remove(tmp)
+                with open(self.filename, "r+", newline="") as f:
+                    f.write(out.getvalue())
+                    f.truncate()
+            self.keys = keys
+            self._has_header = True
+        finally:
+            self.csv_file = open(self.filename, "a", newline="")  # the next epochs still get their rows
 
     def _close(self) -> None:
         if self.csv_file is not None and not self.csv_file.closed:

@@ -87,7 +87,8 @@ class TensorBoard(Callback):
     def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
         self._global_batch += 1
         self._epoch_batches += 1
-        if self.update_freq == "epoch" or self._global_batch % self.update_freq:
+        every = self.update_freq  # "epoch" or a number of batches
+        if not isinstance(every, int) or self._global_batch % every:
             return
         values = _numbers(logs or {}, "batch_")
         if self.write_steps_per_second and self._batch_start:
@@ -117,7 +118,11 @@ class TensorBoard(Callback):
     def _log_weights(self, epoch: int) -> None:
         writer, written = self._writer("train"), 0
         for name, values in adapters.named_weights(self.model):
-            writer.add_histogram(f"{name}/histogram", values, epoch)
+            try:
+                writer.add_histogram(f"{name}/histogram", values, epoch)
+            except ValueError as e:  # no finite value (NaN weights): the run goes on, TerminateOnNaN decides
+                warnings.warn(f"TensorBoard(histogram_freq={self.histogram_freq}): epoch {epoch}: no histogram of "
+                              f"weight {name!r}: {e}", RuntimeWarning, stacklevel=3)
             written += 1
         if not written:
             warnings.warn(f"TensorBoard(histogram_freq={self.histogram_freq}): {type(self.model).__name__} has no "
