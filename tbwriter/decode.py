@@ -1,35 +1,86 @@
-"""Protobuf wire decoding of events, written by hand: the mirror of :mod:`tbwriter.encode`.
+"""One-record decoding: the protobuf wire read by hand, the mirror of :mod:`tbwriter.encode`.
 
-Parsing one event gives its :class:`Layout`: where its wall time, step and each value's
-number sit in the record's bytes.  Records that share a layout (same length, same tag,
-same metadata — the common case) are then decoded in bulk by :mod:`tbwriter.bulk`; this
-module decodes the odd ones one at a time:
+Parsing one Event gives its :class:`Layout`: where its wall time, step and each value's
+number sit in the record's bytes, as typed :class:`Field` s.  Records that share a layout
+(same length, same tag, same metadata — the common case) are then decoded column-wise by
+:mod:`tbwriter.reading.columns`; this module decodes the odd ones one at a time:
 
     layout = parse_event(data)
     layout.wall_time(data), layout.step(data), [(v.tag, v.number(data)) for v in layout.values]
+
+What is an Event is protobuf's call: a record protobuf would not parse (field number 0,
+bad UTF-8 in a string, a packed field of the wrong size...) is a :class:`DecodeError` here
+too, so that we accept exactly the records TensorBoard accepts.  The conversions of stored
+bits to values (varints to a DataType, bfloat16) live here once, for one value and for many.
+Field numbers and DataType codes come from :mod:`tbwriter.wire`; docs/formats.md explains them.
 """
 from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import NamedTuple
 
 import numpy as np
+
+from tbwriter.wire import (FIXED32, FIXED64, FIXED_TYPED_FIELDS, LENGTH, TYPED_FIELD, VARINT, DataType, Event,
+                           Histogram, Metadata, SessionLog, SessionStatus, Summary, Tensor, Value)
 
 
 class DecodeError(ValueError):
     """The bytes are not a well-formed Event."""
 
 
-class Field(NamedTuple):
-    """A number stored at ``data[pos:pos+width]`` in format ``fmt``.
+class ReadMode(Enum):
+    """What a read decodes of each value besides its step and wall time."""
+    STEPS = "steps"  # nothing more (``summarize``, ``ls``)
+    SCALARS = "scalars"  # the number of one-number values
+    HISTOGRAMS = "histograms"  # the ``[k, 3]`` buckets of histograms
 
-    ``fmt`` is a numpy dtype string for fixed-width fields (``"<f4"``) or ``"varint:<dtype>"``
-    for base-128 varints, converted to that dtype (``"varint:<i4"`` sign-truncates as protobuf does).
-    """
+
+class Field(NamedTuple):
+    """A number of type ``dtype`` stored at ``data[pos:pos+width]``, as a varint or little-endian fixed bytes."""
     pos: int
     width: int
-    fmt: str
+    dtype: DataType
+    varint: bool = False
+
+
+WALL_TIME_AT = DataType.DT_DOUBLE
+STEP_AT = DataType.DT_INT64
+
+# DataType -> numpy dtype of its little-endian bytes (bfloat16: its 16 bits, see `bfloat16`)
+STORAGE = {DataType.DT_FLOAT: "<f4", DataType.DT_DOUBLE: "<f8", DataType.DT_INT32: "<i4", DataType.DT_UINT8: "u1",
+           DataType.DT_INT16: "<i2", DataType.DT_INT8: "i1", DataType.DT_INT64: "<i8", DataType.DT_BOOL: "?",
+           DataType.DT_BFLOAT16: "<u2", DataType.DT_UINT16: "<u2", DataType.DT_HALF: "<f2",
+           DataType.DT_UINT32: "<u4", DataType.DT_UINT64: "<u8"}
+
+
+def bfloat16(bits: np.ndarray) -> np.ndarray:
+    """float32 values of bfloat16 bit patterns (the upper half of a float32's bits)."""
+    return (bits.astype(np.uint32) << 16).view(np.float32)
+
+
+def from_fixed(stored: np.ndarray, dtype: DataType) -> np.ndarray:
+    """Values of type ``dtype`` from an array of their stored little-endian bytes (as ``STORAGE[dtype]``)."""
+    return bfloat16(stored) if dtype == DataType.DT_BFLOAT16 else stored
+
+
+def from_varints(raw: np.ndarray, dtype: DataType) -> np.ndarray:
+    """Values of type ``dtype`` from raw varints (uint64), as protobuf reads them into the field.
+
+    32-bit fields keep the low 32 bits (sign-extended for signed types); the 16-bit floats
+    (half_val) keep the low 16 bits; bools are 0.0 or 1.0.
+    """
+    if dtype in (DataType.DT_HALF, DataType.DT_BFLOAT16):
+        bits = (raw & 0xFFFF).astype(np.uint16)
+        return bits.view("<f2") if dtype == DataType.DT_HALF else bfloat16(bits)
+    if dtype == DataType.DT_BOOL:
+        return (raw != 0).astype(np.float64)
+    if dtype in (DataType.DT_INT64, DataType.DT_UINT64):
+        return raw.view(STORAGE[dtype])
+    signed = dtype in (DataType.DT_INT32, DataType.DT_INT16, DataType.DT_INT8)
+    return (raw & 0xFFFFFFFF).astype(np.uint32).view("<i4" if signed else "<u4")
 
 
 # v1 Summary.Value oneofs whose plugin TensorBoard assigns on read (data_compat.migrate_value)
@@ -47,7 +98,8 @@ class ValueSlot:
     tensor: TensorInfo | None = None
 
     def number(self, data: bytes) -> float:
-        return read_field(data, self.scalar)
+        assert self.scalar is not None
+        return float(read_field(data, self.scalar))
 
 
 @dataclass
@@ -66,9 +118,11 @@ class Layout:
     wall: Field | None = None  # None: field absent, wall time 0.0
     step_field: Field | None = None  # None: field absent, step 0
     values: list[ValueSlot] = field(default_factory=list)
+    session_start: bool = False  # a SessionLog START: TensorBoard purges the run's later steps read so far
+    file_version_2: bool = False  # a file_version of 2 or more, from which on TensorBoard heeds START events
 
     def wall_time(self, data: bytes) -> float:
-        return read_field(data, self.wall) if self.wall else 0.0
+        return float(read_field(data, self.wall)) if self.wall else 0.0
 
     def step(self, data: bytes) -> int:
         return int(read_field(data, self.step_field)) if self.step_field else 0
@@ -77,13 +131,6 @@ class Layout:
         """Fields whose bytes may differ between events of this layout; all other bytes must match."""
         fields = [f for f in (self.wall, self.step_field) if f]
         return fields + [v.scalar for v in self.values if v.scalar]
-
-
-# DataType -> numpy dtype of tensor_content, and the typed repeated field holding values otherwise
-DTYPES = {1: "<f4", 2: "<f8", 3: "<i4", 4: "u1", 5: "<i2", 6: "i1", 9: "<i8", 10: "?", 14: "bf16",
-          17: "<u2", 19: "<f2", 22: "<u4", 23: "<u8"}
-TYPED_FIELD = {1: 5, 2: 6, 3: 7, 4: 7, 5: 7, 6: 7, 9: 10, 10: 11, 14: 13, 17: 7, 19: 13, 22: 16, 23: 17}
-_FIXED_WIRE = {5: (5, 4), 6: (1, 8)}  # float_val: fixed32, double_val: fixed64 (unpacked wire types)
 
 
 def varint(data: bytes, pos: int) -> tuple[int, int]:
@@ -101,72 +148,109 @@ def varint(data: bytes, pos: int) -> tuple[int, int]:
 
 
 def fields(data: bytes, start: int, end: int):
-    """Yield ``(field_number, wire_type, pos, stop)`` for each field in ``data[start:end]``.
+    """Yield ``(key, pos, stop)`` for each field in ``data[start:end]`` (``key``: a :class:`~tbwriter.wire.Key`'s int).
 
     For varints ``pos:stop`` spans the varint, for fixed and length-delimited fields the payload.
     """
     pos = start
     while pos < end:
         key, pos = varint(data, pos)
-        number, wire = key >> 3, key & 7
-        if wire == 0:
+        wire = key & 7
+        if wire == VARINT:
             _, stop = varint(data, pos)
-        elif wire == 1:
+        elif wire == FIXED64:
             stop = pos + 8
-        elif wire == 5:
+        elif wire == FIXED32:
             stop = pos + 4
-        elif wire == 2:
+        elif wire == LENGTH:
             size, pos = varint(data, pos)
             stop = pos + size
         else:
             raise DecodeError(f"unsupported wire type {wire}")
         if stop > end:
             raise DecodeError("field runs past its message")
-        yield number, wire, pos, stop
+        yield key, pos, stop
         pos = stop
 
 
-def parse_event(data: bytes) -> Layout:
-    """The :class:`Layout` of one serialized Event; :class:`DecodeError` if it is malformed."""
+_protobuf_event = None
+
+
+def _protobuf_accepts(data: bytes) -> bool:
+    """Whether protobuf parses ``data`` as an Event: the judge of what is an Event."""
+    global _protobuf_event
+    if _protobuf_event is None:
+        from tbwriter._proto import event_pb2  # protobuf: a required dependency, loaded when first reading
+
+        _protobuf_event = event_pb2.Event.FromString  # type: ignore[attr-defined]  # generated at run time
     try:
-        return _parse_event(data)
+        _protobuf_event(data)
+    except Exception:  # google.protobuf.message.DecodeError, or RecursionError on deep nesting
+        return False
+    return True
+
+
+def parse_event(data: bytes) -> Layout:
+    """The :class:`Layout` of one serialized Event; :class:`DecodeError` if protobuf would not parse it."""
+    try:
+        layout = _parse_event(data)
     except (IndexError, UnicodeDecodeError) as e:
         raise DecodeError(f"malformed event ({e})") from None
+    if not _protobuf_accepts(data):
+        raise DecodeError("malformed event (protobuf does not parse it)")
+    return layout
 
 
 def _parse_event(data: bytes) -> Layout:
     layout = Layout(len(data))
-    for number, wire, pos, stop in fields(data, 0, len(data)):
-        if number == 1 and wire == 1:
-            layout.wall = Field(pos, 8, "<f8")
-        elif number == 2 and wire == 0:
-            layout.step_field = Field(pos, stop - pos, "varint:<i8")
-        elif number == 5 and wire == 2:
-            for n, w, vpos, vstop in fields(data, pos, stop):
-                if n == 1 and w == 2:
+    for key, pos, stop in fields(data, 0, len(data)):
+        if key == Event.WALL_TIME:
+            layout.wall = Field(pos, 8, WALL_TIME_AT)
+        elif key == Event.STEP:
+            layout.step_field = Field(pos, stop - pos, STEP_AT, varint=True)
+        elif key == Event.SUMMARY:
+            for k, vpos, vstop in fields(data, pos, stop):
+                if k == Summary.VALUE:
                     slot = _parse_value(data, vpos, vstop)
                     if slot.tag:
                         layout.values.append(slot)
+        elif key == Event.FILE_VERSION:
+            layout.file_version_2 = _file_version(data[pos:stop].decode()) >= 2
+        elif key == Event.SESSION_LOG:
+            status = [varint(data, p)[0] for k, p, _ in fields(data, pos, stop) if k == SessionLog.STATUS]
+            layout.session_start = bool(status) and status[-1] == SessionStatus.START
     return layout
+
+
+def _file_version(text: str) -> float:
+    """The number in ``"brain.Event:2"``, read as TensorBoard reads it (-1 when it is none)."""
+    try:
+        return float(text.split("brain.Event:")[-1])
+    except ValueError:
+        return -1.0
+
+
+_VALUE_KINDS = {Value.IMAGE: "image", Value.HISTO: "histo", Value.AUDIO: "audio", Value.TENSOR: "tensor"}
 
 
 def _parse_value(data: bytes, start: int, end: int) -> ValueSlot:
     tag = node_name = ""
     plugin = None
     slot = ValueSlot("", None, "none")
-    for number, wire, pos, stop in fields(data, start, end):
-        if number == 1 and wire == 2:
+    for key, pos, stop in fields(data, start, end):
+        if key == Value.TAG:
             tag = data[pos:stop].decode()
-        elif number == 7 and wire == 2:
+        elif key == Value.NODE_NAME:
             node_name = data[pos:stop].decode()
-        elif number == 9 and wire == 2:
+        elif key == Value.METADATA:
             plugin = _plugin_name(data, pos, stop)
-        elif number == 2 and wire == 5:
-            slot.kind, slot.scalar = "simple_value", Field(pos, 4, "<f4")
-        elif number in (4, 5, 6, 8) and wire == 2:
-            slot.kind = {4: "image", 5: "histo", 6: "audio", 8: "tensor"}[number]
+        elif key == Value.SIMPLE_VALUE:
+            slot.kind, slot.scalar = "simple_value", Field(pos, 4, DataType.DT_FLOAT)
+        elif key in _VALUE_KINDS:
+            slot.kind = _VALUE_KINDS[key]
             slot.span = (pos, stop)
-            if number == 8:
+            slot.scalar = slot.tensor = None
+            if key == Value.TENSOR:
                 slot.tensor = _parse_tensor(data, pos, stop)
                 slot.scalar = _tensor_scalar(data, slot.tensor)
     slot.tag = tag or node_name  # TensorBoard falls back to node_name for old summaries
@@ -175,110 +259,104 @@ def _parse_value(data: bytes, start: int, end: int) -> ValueSlot:
 
 
 def _plugin_name(data: bytes, start: int, end: int) -> str:
-    for number, wire, pos, stop in fields(data, start, end):
-        if number == 1 and wire == 2:  # plugin_data
-            for n, w, p, s in fields(data, pos, stop):
-                if n == 1 and w == 2:
-                    return data[p:s].decode()
-    return ""
+    name = ""
+    for key, pos, stop in fields(data, start, end):
+        if key == Metadata.PLUGIN_DATA:
+            for k, p, s in fields(data, pos, stop):
+                if k == Metadata.PLUGIN_NAME:
+                    name = data[p:s].decode()
+    return name
 
 
 def _parse_tensor(data: bytes, start: int, end: int) -> TensorInfo:
     info = TensorInfo()
-    for number, wire, pos, stop in fields(data, start, end):
-        if number == 1 and wire == 0:
+    for key, pos, stop in fields(data, start, end):
+        if key == Tensor.DTYPE:
             info.dtype = varint(data, pos)[0]
-        elif number == 2 and wire == 2:
+        elif key == Tensor.SHAPE:
             dims = []
-            for n, w, p, s in fields(data, pos, stop):
-                if n == 2 and w == 2:
-                    size = [varint(data, q)[0] for m, ww, q, _ in fields(data, p, s) if m == 1 and ww == 0]
-                    dims.append(size[0] if size else 0)
+            for k, p, s in fields(data, pos, stop):
+                if k == Tensor.DIM:
+                    size = [varint(data, q)[0] for kk, q, _ in fields(data, p, s) if kk == Tensor.DIM_SIZE]
+                    dims.append(size[-1] if size else 0)
             info.shape = tuple(dims)
-        elif number == 4 and wire == 2:
+        elif key == Tensor.CONTENT:
             info.content = (pos, stop)
-        elif number in (5, 6, 7, 10, 11, 13, 16, 17):
-            info.typed.setdefault(number, []).append((pos, stop, wire))
+        elif key >> 3 in FIXED_TYPED_FIELDS or key >> 3 in TYPED_FIELD.values():
+            info.typed.setdefault(key >> 3, []).append((pos, stop, key & 7))
     return info
+
+
+def _numeric(dtype: int) -> DataType | None:
+    return DataType(dtype) if dtype in STORAGE else None
 
 
 def _tensor_scalar(data: bytes, t: TensorInfo) -> Field | None:
     """Where the single number of a one-element numeric tensor is, or None."""
-    fmt = DTYPES.get(t.dtype)
-    if fmt is None or any(d != 1 for d in t.shape):
+    dtype = _numeric(t.dtype)
+    if dtype is None or any(d != 1 for d in t.shape):
         return None
     if t.content is not None:
         pos, stop = t.content
-        return Field(pos, stop - pos, fmt) if stop - pos == _itemsize(fmt) else None
-    entries = t.typed.get(TYPED_FIELD[t.dtype])
+        return Field(pos, stop - pos, dtype) if stop - pos == np.dtype(STORAGE[dtype]).itemsize else None
+    number = TYPED_FIELD[dtype]
+    entries = t.typed.get(number)
     if not entries or len(entries) != 1:
         return None
     pos, stop, wire = entries[0]
-    number = TYPED_FIELD[t.dtype]
-    if number in _FIXED_WIRE:
-        size = _FIXED_WIRE[number][1]
-        return Field(pos, size, fmt) if stop - pos == size else None
-    if wire == 2 and (pos == stop or varint(data, pos)[1] != stop):  # packed: exactly one varint
+    if number in FIXED_TYPED_FIELDS:
+        size = FIXED_TYPED_FIELDS[number]
+        return Field(pos, size, dtype) if stop - pos == size else None
+    if wire == LENGTH and (pos == stop or varint(data, pos)[1] != stop):  # packed: exactly one varint
         return None
-    return Field(pos, stop - pos, f"varint:{fmt}")
+    return Field(pos, stop - pos, dtype, varint=True)
 
 
-def _itemsize(fmt: str) -> int:
-    return 2 if fmt == "bf16" else np.dtype(fmt).itemsize
-
-
-_STRUCT = {"<f4": "<f", "<f8": "<d", "<f2": "<e", "<i4": "<i", "u1": "<B", "<i2": "<h", "i1": "<b", "<i8": "<q",
-           "?": "<?", "<u2": "<H", "<u4": "<I", "<u8": "<Q"}
-
-
-def read_field(data: bytes, f: Field) -> float:
-    """The number in ``f`` as a Python float (or int for steps)."""
-    if not f.fmt.startswith("varint:"):
-        if f.fmt == "bf16":
-            return struct.unpack("<f", b"\0\0" + data[f.pos:f.pos + 2])[0]
-        return struct.unpack_from(_STRUCT[f.fmt], data, f.pos)[0]
-    raw, _ = varint(data, f.pos)
-    return convert_varint(raw, f.fmt[7:])
-
-
-def convert_varint(raw: int, fmt: str):
-    """A raw unsigned varint as protobuf reads it into a field of numpy dtype ``fmt``."""
-    if fmt in ("<f2", "bf16"):
-        bits = struct.pack("<H", raw & 0xFFFF)
-        return struct.unpack("<e", bits)[0] if fmt == "<f2" else struct.unpack("<f", b"\0\0" + bits)[0]
-    if fmt == "?":
-        return float(raw != 0)
-    bits = 64 if fmt in ("<i8", "<u8") else 32
-    raw &= (1 << bits) - 1
-    if fmt.startswith(("<i", "i")) and raw >= 1 << (bits - 1):
-        raw -= 1 << bits
-    return raw
+def read_field(data: bytes, f: Field) -> float | int:
+    """The number in ``f`` as a Python float (or int for integer types)."""
+    if f.varint:
+        raw = np.array([varint(data, f.pos)[0]], np.uint64)
+        return from_varints(raw, f.dtype)[0].item()
+    return from_fixed(np.frombuffer(data, STORAGE[f.dtype], 1, f.pos), f.dtype)[0].item()
 
 
 def tensor_array(data: bytes, t: TensorInfo) -> np.ndarray:
-    """The values of a numeric tensor as a float64 array of its shape (used for v2 histograms)."""
-    fmt = DTYPES.get(t.dtype)
-    if fmt is None:
+    """The values of a numeric tensor as a float64 array of its shape (used for v2 histograms).
+
+    Bounded by the bytes it reads: a shape that the stored values cannot fill is a
+    :class:`DecodeError`, never an allocation of its size.
+    """
+    dtype = _numeric(t.dtype)
+    if dtype is None:
         raise DecodeError(f"tensor of non-numeric dtype {t.dtype}")
-    count = int(np.prod(t.shape)) if t.shape else 1
+    count = 1
+    for d in t.shape:
+        count *= d
     if t.content is not None:
         raw = data[t.content[0]:t.content[1]]
-        flat = (np.frombuffer(raw, "<u2").astype("<u4") << 16).view("<f4") if fmt == "bf16" else np.frombuffer(raw, fmt)
+        itemsize = np.dtype(STORAGE[dtype]).itemsize
+        if len(raw) != count * itemsize:
+            raise DecodeError(f"tensor_content holds {len(raw)} bytes for shape {list(t.shape)} of {dtype.name}")
+        flat = from_fixed(np.frombuffer(raw, STORAGE[dtype]), dtype)
     else:
-        number = TYPED_FIELD[t.dtype]
-        items: list[float] = []
+        number = TYPED_FIELD[dtype]
+        parts = []
         for pos, stop, wire in t.typed.get(number, []):
-            if number in _FIXED_WIRE:
-                items.extend(np.frombuffer(data[pos:stop], fmt).tolist())
-            elif wire == 2:
+            if number in FIXED_TYPED_FIELDS:
+                parts.append(np.frombuffer(data[pos:stop], STORAGE[dtype]).astype(np.float64))
+            else:
+                raw_varints = []
                 p = pos
                 while p < stop:
-                    raw_v, p = varint(data, p)
-                    items.append(convert_varint(raw_v, fmt))
-            else:
-                items.append(convert_varint(varint(data, pos)[0], fmt))
-        flat = np.asarray(items, dtype=np.float64)
+                    value, p = varint(data, p)
+                    raw_varints.append(value)
+                    if wire != LENGTH:
+                        break
+                parts.append(from_varints(np.array(raw_varints, np.uint64), dtype).astype(np.float64))
+        flat = np.concatenate(parts) if parts else np.zeros(0)
         if len(flat) == 1 and count > 1:  # TensorFlow's fill convention: one value for all elements
+            if count > 8 * len(data):  # memory stays bounded by the bytes read
+                raise DecodeError(f"one value to fill a tensor of shape {list(t.shape)}")
             flat = np.full(count, flat[0])
     if flat.size != count:
         raise DecodeError(f"tensor holds {flat.size} values for shape {list(t.shape)}")
@@ -294,17 +372,34 @@ def histogram_v1(data: bytes, start: int, end: int) -> np.ndarray:
     lo = hi = 0.0
     limits: list[float] = []
     counts: list[float] = []
-    for number, wire, pos, stop in fields(data, start, end):
-        if number == 1 and wire == 1:
+    for key, pos, stop in fields(data, start, end):
+        if key == Histogram.MIN:
             lo = struct.unpack_from("<d", data, pos)[0]
-        elif number == 2 and wire == 1:
+        elif key == Histogram.MAX:
             hi = struct.unpack_from("<d", data, pos)[0]
-        elif number in (6, 7):
-            target = limits if number == 6 else counts
-            target.extend(struct.unpack_from(f"<{(stop - pos) // 8}d", data, pos) if wire in (1, 2) else ())
+        elif key >> 3 in (Histogram.BUCKET_LIMIT, Histogram.BUCKET) and key & 7 in (FIXED64, LENGTH):
+            target = limits if key >> 3 == Histogram.BUCKET_LIMIT else counts
+            target.extend(struct.unpack_from(f"<{(stop - pos) // 8}d", data, pos))
     nonzero = [i for i, c in enumerate(counts) if c > 0]
     if not nonzero:
         return np.zeros((0, 3))
     first, last = nonzero[0], nonzero[-1]
     inner = limits[first:last]
+    if len(inner) != last - first:
+        raise DecodeError(f"histogram has {len(counts)} buckets but {len(limits)} limits")
     return np.array([[lo, *inner], [*inner, hi], counts[first:last + 1]], dtype=np.float64).T.copy()
+
+
+def value_payload(data: bytes, v: ValueSlot, mode: ReadMode):
+    """What ``mode`` reads of value ``v`` of record ``data``: a float, a ``[k, 3]`` array, or None."""
+    if mode is ReadMode.SCALARS:
+        return v.number(data) if v.scalar else None
+    if mode is ReadMode.HISTOGRAMS:
+        try:
+            if v.kind == "histo":
+                return histogram_v1(data, *v.span)
+            if v.tensor is not None and len(v.tensor.shape) == 2 and v.tensor.shape[1] == 3:
+                return tensor_array(data, v.tensor)
+        except DecodeError:
+            return None
+    return None

@@ -11,16 +11,19 @@ from __future__ import annotations
 import math
 import struct
 
+from tbwriter.wire import Event, Summary, Value
+
 _F32 = struct.Struct("<f").pack
 _F64 = struct.Struct("<d").pack
-_WALL = struct.Struct("<Bd").pack  # Event.wall_time: key 0x09 (field 1, fixed64) and the double
+_WALL = struct.Struct("<Bd").pack  # Event.wall_time: its key and the double
 _SMALL = [bytes((i,)) for i in range(0x80)]
-_STEP_FIELD = [b""] + [b"\x10" + _SMALL[i] for i in range(1, 0x80)]  # Event.step for steps 0..127
+_STEP_TAG = Event.STEP.tag
+_STEP_FIELD = [b""] + [_STEP_TAG + _SMALL[i] for i in range(1, 0x80)]  # Event.step for steps 0..127
 _FLOAT32_MAX = 3.4028234663852886e38
-_STEP_TAG = b"\x10"  # Event.step, field 2, varint
-_SUMMARY_TAG = b"\x2a"  # Event.summary, field 5, length-delimited
-_VALUE_TAG = b"\x0a"  # Summary.value, field 1, length-delimited
-_SIMPLE_VALUE_TAG = b"\x15"  # Summary.Value.simple_value, field 2, fixed32
+_SUMMARY_TAG = Event.SUMMARY.tag
+_VALUE_TAG = Summary.VALUE.tag
+_SIMPLE_VALUE_TAG = Value.SIMPLE_VALUE.tag
+_WALL_KEY, _STEP_KEY = int(Event.WALL_TIME), int(Event.STEP)  # as plain ints for struct's B
 
 
 def varint(n: int) -> bytes:
@@ -56,7 +59,7 @@ def float32(value: float) -> bytes:
 
 def event_head(wall_time: float, step: int) -> bytes:
     """Event fields 1 and 2, each left out at its default as protobuf does: ``event_head(1.0, 3)``."""
-    head = _WALL(9, wall_time) if wall_time or math.copysign(1.0, wall_time) < 0 else b""
+    head = _WALL(Event.WALL_TIME, wall_time) if wall_time or math.copysign(1.0, wall_time) < 0 else b""
     return head + (_STEP_FIELD[step] if 0 <= step < 0x80 else _STEP_TAG + varint(step))
 
 
@@ -95,7 +98,7 @@ class ScalarEncoder:
         """``Summary.Value`` up to the float: tag field, then the simple_value key."""
         prefix = self._value_prefix.get(tag)
         if prefix is None:
-            tag_field = length_delimited(b"\x0a", tag.encode("utf-8"))
+            tag_field = length_delimited(Value.TAG.tag, tag.encode("utf-8"))
             prefix = _VALUE_TAG + varint(len(tag_field) + 5) + tag_field + _SIMPLE_VALUE_TAG
             if self._make_room(tag, self._value_prefix):
                 self._value_prefix[tag] = prefix
@@ -118,14 +121,14 @@ class ScalarEncoder:
         if wall_time:
             try:
                 if 0 < step < 0x80:
-                    return step1(9, wall_time, 0x10, step, middle, value)
+                    return step1(_WALL_KEY, wall_time, _STEP_KEY, step, middle, value)
                 if 0x80 <= step < 0x4000:
-                    return step2(9, wall_time, 0x10, (step & 0x7F) | 0x80, step >> 7, middle, value)
+                    return step2(_WALL_KEY, wall_time, _STEP_KEY, (step & 0x7F) | 0x80, step >> 7, middle, value)
                 if 0x4000 <= step < 0x200000:
-                    return step3(9, wall_time, 0x10, (step & 0x7F) | 0x80, ((step >> 7) & 0x7F) | 0x80,
+                    return step3(_WALL_KEY, wall_time, _STEP_KEY, (step & 0x7F) | 0x80, ((step >> 7) & 0x7F) | 0x80,
                                  step >> 14, middle, value)
                 if step == 0:
-                    return no_step(9, wall_time, middle, value)
+                    return no_step(_WALL_KEY, wall_time, middle, value)
             except OverflowError:  # a finite double beyond float32: the general path makes it inf
                 pass
         return event_head(wall_time, step) + middle + float32(value)

@@ -36,10 +36,10 @@ import threading
 import time
 import warnings
 
-from tbwriter import encode, record, storage
+from tbwriter import encode, record, storage, wire
 
 QUEUE_RECORDS = 4096
-_FILE_VERSION = encode.length_delimited(b"\x1a", b"brain.Event:2")  # Event.file_version, field 3
+_FILE_VERSION = encode.length_delimited(wire.Event.FILE_VERSION.tag, wire.FILE_VERSION)
 # Zero-padded in names: TensorBoard reads a run's files in name order and never goes back, so
 # a file opened later in the same second must sort later ("...10" would sort before "...9").
 _counter = itertools.count()

@@ -23,7 +23,7 @@ def smooth(values: np.ndarray, weight: float) -> np.ndarray:
     """TensorBoard's debiased exponential moving average: ``smooth(np.array([1., 0., 1., 0.]), 0.6)``.
 
     Non-finite values pass through and do not advance the debiasing count; a series whose finite values are all
-    equal is returned as is; a non-finite weight counts as 0 (FORMATS.md, "Smoothing as TensorBoard draws it").
+    equal is returned as is; a non-finite weight counts as 0 (docs/formats.md, "Smoothing as TensorBoard draws it").
     """
     values = np.asarray(values, dtype=np.float64)
     w = float(weight) if math.isfinite(weight) else 0.0

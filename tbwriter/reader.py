@@ -10,6 +10,12 @@ Runs are named as TensorBoard names them: the directory holding event files, rel
 are read in name order; both CRCs of every record are checked, and a torn or damaged record
 is reported as a :class:`~tbwriter.record.DamagedRecordWarning` (file, byte offset) while the
 other files are still read.  Every point is kept: no sampling, no cap.
+
+The read path, one module a stage (the mirror of the write path, see README "Architecture"):
+:mod:`tbwriter.reading.files` lists and loads the files, :mod:`tbwriter.reading.index` finds
+the records and checks their CRCs, :mod:`tbwriter.reading.shapes` splits them into shapes,
+decoded by :mod:`tbwriter.decode` (one record) and :mod:`tbwriter.reading.columns` (many),
+and :mod:`tbwriter.reading.collect` gathers the points of a run; this module joins them up.
 """
 from __future__ import annotations
 
@@ -18,12 +24,19 @@ import re
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
-from tbwriter import bulk, storage
-from tbwriter.decode import MIGRATED_PLUGIN
-from tbwriter.record import DamagedRecordWarning, RecordError
+from tbwriter.decode import MIGRATED_PLUGIN, ReadMode
+from tbwriter.reading.collect import Chunk, RunCollector, merge
+from tbwriter.reading.files import find_runs, list_runs, load_file
+from tbwriter.reading.index import Rows, groups, index_records
+from tbwriter.reading.shapes import GroupDecoder
+from tbwriter.record import DamagedRecordWarning, Damage, Problem, RecordError
+
+__all__ = ["HistogramSeries", "Histograms", "ScalarSeries", "Scalars", "Summaries", "TagSummary", "find_runs",
+           "read_histograms", "read_scalars", "summarize"]
 
 Progress = Callable[[int, int], None]
 KINDS = {"scalars": "scalar", "histograms": "histogram", "text": "text", "images": "image", "hparams": "hparams"}
@@ -68,6 +81,9 @@ class _Result(dict):
         self.damaged: list[RecordError] = []
 
 
+R = TypeVar("R", bound=_Result)
+
+
 class Scalars(_Result):
     """``read_scalars``'s result: ``data[(run, tag)]`` is a :class:`ScalarSeries`."""
 
@@ -101,20 +117,21 @@ def read_scalars(path: str | os.PathLike, runs: str | None = None, tags: str | N
     ``runs`` and ``tags`` are regular expressions (``re.search``); what they exclude is not decoded.
     ``progress(bytes_done, bytes_total)`` is called after each file.
     """
-    return _read(Scalars(), ScalarSeries, "scalars", path, runs, tags, progress)
+    return _read(Scalars(), ScalarSeries, ReadMode.SCALARS, path, runs, tags, progress)
 
 
 def read_histograms(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
                     progress: Progress | None = None) -> Histograms:
     """Every histogram under ``path``: ``read_histograms("runs")[(".", "weights")].buckets[0]``."""
-    return _read(Histograms(), HistogramSeries, "histograms", path, runs, tags, progress)
+    return _read(Histograms(), HistogramSeries, ReadMode.HISTOGRAMS, path, runs, tags, progress)
 
 
-def _read(out: _Result, series, plugin: str, path, runs: str | None, tags: str | None, progress):
-    for run, tag, tag_plugin, chunks in _scan(path, runs, tags, plugin, out.damaged, progress):
+def _read(out: R, series, mode: ReadMode, path, runs: str | None, tags: str | None,
+          progress: Progress | None) -> R:
+    for run, tag, tag_plugin, chunks in _scan(path, runs, tags, mode, out.damaged, progress):
         chunks = [c for c in chunks if c.payload is not None]
-        if tag_plugin == plugin and chunks:
-            _, step, wall, payload = _merge(chunks)
+        if tag_plugin == mode.value and chunks:
+            _, step, wall, payload = merge(chunks)
             out[(run, tag)] = series(step, wall, payload)
     return out
 
@@ -123,53 +140,33 @@ def summarize(path: str | os.PathLike, runs: str | None = None, tags: str | None
               progress: Progress | None = None) -> Summaries:
     """Kind, point count and step range of every tag: ``summarize("runs")[(".", "loss")].count``."""
     out = Summaries()
-    for run, tag, plugin, chunks in _scan(path, runs, tags, None, out.damaged, progress):
+    for run, tag, plugin, chunks in _scan(path, runs, tags, ReadMode.STEPS, out.damaged, progress):
         steps = np.concatenate([c.step for c in chunks])
-        out[(run, tag)] = TagSummary(KINDS.get(plugin, "other"), len(steps), int(steps.min()), int(steps.max()))
+        out[(run, tag)] = TagSummary(KINDS.get(plugin or "", "other"), len(steps), int(steps.min()), int(steps.max()))
     return out
 
 
-def find_runs(path: str | os.PathLike) -> dict[str, list[str]]:
-    """Run name -> its event files in reading order: ``find_runs("runs") == {".": [...], "a": [...]}``.
-
-    ``path`` may be a URL (``s3://bucket/runs``). Raises FileNotFoundError when ``path`` does not exist.
-    """
-    return {run: list(files) for run, files in _find_runs(path).items()}
-
-
-def _find_runs(path: str | os.PathLike) -> dict[str, dict[str, int]]:
-    """Run name -> ``{event file: size}`` in reading order, from one listing of ``path``."""
-    root = os.fspath(path)
-    listed = storage.list_files(root)
-    if list(listed) == [root]:
-        return {".": listed}
-    found: dict[str, dict[str, int]] = {}
-    for name, size in sorted(listed.items()):
-        directory, _, base = name[len(root):].replace(os.sep, "/").strip("/").rpartition("/")
-        if "tfevents" in base:
-            found.setdefault(directory or ".", {})[name] = size
-    return dict(sorted(found.items()))
-
-
-def _scan(path, runs: str | None, tags: str | None, decode: str | None, damaged: list[RecordError],
-          progress: Progress | None = None) -> Iterator[tuple]:
+def _scan(path, runs: str | None, tags: str | None, mode: ReadMode, damaged: list[RecordError],
+          progress: Progress | None = None) -> Iterator[tuple[str, str, str | None, list[Chunk]]]:
     """Yield ``(run, tag, plugin, chunks)`` for each tag kept by the filters."""
     run_re = re.compile(runs) if runs else None
     tag_re = re.compile(tags) if tags else None
     tag_ok = (lambda t: tag_re.search(t) is not None) if tag_re else None
-    chosen = {r: f for r, f in _find_runs(path).items() if run_re is None or run_re.search(r)}
-    total = sum(size for files in chosen.values() for size in files.values())
-    done = 0
+    found, skipped = list_runs(path)
+    for error in skipped:
+        _report(error, damaged)
+    chosen = {r: f for r, f in found.items() if run_re is None or run_re.search(r)}
+    sizes = {f: _size(f) for files in chosen.values() for f in files} if progress else {}
+    total, done = sum(sizes.values()), 0
     for run, files in chosen.items():
-        sink = bulk.Sink()
+        collector = RunCollector()
         for name in files:
-            for error in bulk.scan_file(name, sink, tag_ok, decode):
-                damaged.append(error)
-                warnings.warn(str(error), DamagedRecordWarning, stacklevel=3)
+            for error in read_file(name, collector, tag_ok, mode):
+                _report(error, damaged)
             if progress:
-                done += files[name]
+                done += sizes[name]
                 progress(done, total)
-        by_tag = sink.tags()
+        by_tag = collector.tags()
         firsts = {tag: min(chunks, key=lambda c: c.seq.min()) for tag, chunks in by_tag.items()}
         for tag, chunks in sorted(by_tag.items(), key=lambda item: firsts[item[0]].seq.min()):  # as logged
             first = firsts[tag]
@@ -177,18 +174,40 @@ def _scan(path, runs: str | None, tags: str | None, decode: str | None, damaged:
             yield run, tag, MIGRATED_PLUGIN.get(first.kind) or first.plugin, chunks
 
 
-def _merge(chunks: list[bulk.Chunk]) -> tuple:
-    """Concatenate a tag's chunks into arrays in file order."""
-    def join(arrays):
-        return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+def _size(name: str) -> int:
+    try:
+        return os.path.getsize(name)
+    except OSError:  # gone, or a dangling link: reported when read
+        return 0
 
-    seq, step, wall = (join([getattr(c, name) for c in chunks]) for name in ("seq", "step", "wall"))
-    if isinstance(chunks[0].payload, list):
-        payload = [b for c in chunks for b in c.payload]
-    else:
-        payload = join([c.payload for c in chunks])
-    if len(seq) > 1 and not (np.diff(seq) >= 0).all():
-        order = np.argsort(seq, kind="stable")
-        seq, step, wall = seq[order], step[order], wall[order]
-        payload = [payload[i] for i in order] if isinstance(payload, list) else payload[order]
-    return seq, step, wall, payload
+
+def _report(error: RecordError, damaged: list[RecordError]) -> None:
+    damaged.append(error)
+    warnings.warn(str(error), DamagedRecordWarning, stacklevel=4)
+
+
+def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode) -> list[RecordError]:
+    """Decode every sound record of file ``name`` into ``run``; return the damage found, in file order.
+
+    ``tag_ok(tag)`` filters tags (None keeps all); ``mode`` says what to decode.  Like
+    TensorBoard, reading stops at the first torn or damaged record; a record whose checksums
+    hold but which is no Event is skipped and reported too.
+    """
+    try:
+        padded, buf = load_file(name)
+    except RecordError as e:
+        return [e]
+    offsets, lengths, runs, problem = index_records(buf)
+    cutoff, malformed = len(offsets), []
+    for idx, length in groups(lengths, runs):  # one group at a time, so only its rows are in memory
+        group = Rows(buf, padded, offsets, idx, length)
+        bad = group.first_bad_crc()
+        if bad is not None and bad < cutoff:
+            cutoff = bad
+        malformed += GroupDecoder(group, run.records, run, tag_ok, mode).decode_before(cutoff)
+    if cutoff < len(offsets):
+        problem = Damage(int(offsets[cutoff]), Problem.DATA_CHECKSUM)
+        run.drop_from(run.records + cutoff)  # decoded by groups that came before the damage was found
+    run.records += cutoff
+    errors = [RecordError(name, offset, Problem.MALFORMED_EVENT) for offset in sorted(malformed)]
+    return errors + ([RecordError(name, *problem)] if problem else [])

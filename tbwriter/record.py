@@ -13,9 +13,12 @@ import os
 import struct
 import warnings
 from collections.abc import Iterator
+from enum import Enum
 from typing import NamedTuple
 
 from google_crc32c import value as crc32c
+
+from tbwriter.wire import mask_crc
 
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
@@ -25,8 +28,7 @@ FOOTER_SIZE = 4
 
 def masked_crc(data: bytes) -> int:
     """CRC-32C of ``data``, rotated and offset as TFRecord stores it: ``masked_crc(b"")``."""
-    c = crc32c(data)
-    return (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+    return mask_crc(crc32c(data))
 
 
 _header_cache: dict[int, bytes] = {}
@@ -59,21 +61,44 @@ def frame_many(events: list[bytes]) -> bytes:
 
     n = len(events)
     crcs = np.fromiter(map(crc32c, events), dtype=np.uint32, count=n)
-    masked = (((crcs >> 15) | (crcs << 17)) + np.uint32(0xA282EAD8)).astype("<u4").tobytes()
+    masked = mask_crc(crcs).astype("<u4").tobytes()
     cached = _header_cache.get
     heads = [cached(len(e)) or header(len(e)) for e in events]
     tails = [masked[i : i + 4] for i in range(0, 4 * n, 4)]
-    return b"".join(itertools.chain.from_iterable(zip(heads, events, tails)))
+    return b"".join(itertools.chain.from_iterable(zip(heads, events, tails, strict=True)))
+
+
+class Problem(Enum):
+    """What is wrong with a record (or with a file, which then has no offset)."""
+    TORN_HEADER = "torn record header"
+    LENGTH_CHECKSUM = "length checksum mismatch"
+    TORN_RECORD = "torn record"
+    DATA_CHECKSUM = "data checksum mismatch"
+    MALFORMED_EVENT = "malformed event (checksums hold, protobuf does not parse)"
+    NOT_A_FILE = "not a regular file, skipped"
+    UNREADABLE_FILE = "cannot be read, skipped"
+
+
+class Damage(NamedTuple):
+    """A problem found at some byte offset, and its particulars (``"5 of 12 bytes"``)."""
+    offset: int
+    problem: Problem
+    detail: str = ""
 
 
 class RecordError(ValueError):
-    """A damaged or torn record, with the file and byte offset where it starts."""
+    """A damaged or torn record, with the file and byte offset where it starts (None for a whole file).
 
-    def __init__(self, path: str, offset: int, problem: str):
-        super().__init__(f"{path}: {problem} at byte offset {offset}")
+        RecordError("run/events.out.tfevents.1.h", 21, Problem.DATA_CHECKSUM).problem is Problem.DATA_CHECKSUM
+    """
+
+    def __init__(self, path: str, offset: int | None, problem: Problem, detail: str = ""):
+        what = f"{problem.value} ({detail})" if detail else problem.value
+        super().__init__(f"{path}: {what}" + ("" if offset is None else f" at byte offset {offset}"))
         self.path = path
         self.offset = offset
         self.problem = problem
+        self.detail = detail
 
 
 class DamagedRecordWarning(UserWarning):
@@ -100,9 +125,9 @@ def iter_records(path: str | os.PathLike, strict: bool = False) -> Iterator[Reco
         buf = f.read()
     offset, end = 0, len(buf)
     while offset < end:
-        problem = record_problem(buf, offset)
-        if problem:
-            error = RecordError(name, offset, problem)
+        damage = record_problem(buf, offset)
+        if damage:
+            error = RecordError(name, *damage)
             if strict:
                 raise error
             warnings.warn(str(error), DamagedRecordWarning, stacklevel=2)
@@ -113,28 +138,28 @@ def iter_records(path: str | os.PathLike, strict: bool = False) -> Iterator[Reco
         offset = start + length + FOOTER_SIZE
 
 
-def record_problem(buf: bytes, offset: int) -> str:
-    """What is wrong with the record at ``offset`` in ``buf``, or ``""`` if it is sound."""
-    problem = header_problem(buf, offset)
-    if problem:
-        return problem
+def record_problem(buf: bytes | memoryview, offset: int) -> Damage | None:
+    """What is wrong with the record at ``offset`` in ``buf``, or None if it is sound."""
+    damage = header_problem(buf, offset)
+    if damage:
+        return damage
     (length,) = _U64.unpack_from(buf, offset)
     start = offset + HEADER_SIZE
     if masked_crc(bytes(buf[start : start + length])) != _U32.unpack_from(buf, start + length)[0]:
-        return "data checksum mismatch"
-    return ""
+        return Damage(offset, Problem.DATA_CHECKSUM)
+    return None
 
 
-def header_problem(buf: bytes, offset: int) -> str:
+def header_problem(buf: bytes | memoryview, offset: int) -> Damage | None:
     """Like :func:`record_problem` without the data CRC (a bulk reader checks those its own way)."""
     end = len(buf)
     if end - offset < HEADER_SIZE:
-        return f"torn record header ({end - offset} of {HEADER_SIZE} bytes)"
+        return Damage(offset, Problem.TORN_HEADER, f"{end - offset} of {HEADER_SIZE} bytes")
     size = bytes(buf[offset : offset + 8])
     if masked_crc(size) != _U32.unpack_from(buf, offset + 8)[0]:
-        return "length checksum mismatch"
+        return Damage(offset, Problem.LENGTH_CHECKSUM)
     (length,) = _U64.unpack(size)
     start = offset + HEADER_SIZE
     if end - start < length + FOOTER_SIZE:
-        return f"torn record ({end - start} of {length + FOOTER_SIZE} bytes after the header)"
-    return ""
+        return Damage(offset, Problem.TORN_RECORD, f"{end - start} of {length + FOOTER_SIZE} bytes after the header")
+    return None

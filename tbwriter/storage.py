@@ -3,7 +3,7 @@
     segments = Segments("s3://bucket/run", head=b"...", prefix="events.out.tfevents.")
     segments.write(b"records")       # buffered in memory
     segments.seal()                  # one put: head + buffered bytes, under a name after every earlier one
-    data = read_file("s3://bucket/run/events.out.tfevents.1700000000.host.1.000000")
+    data = read_file("s3://bucket/run/events.out.tfevents.1700000000.host.1.000000")  # one request
     sizes = list_files("s3://bucket")  # {url: size} of every file below
 
 Object stores cannot append, and rewriting a whole file on each flush costs bytes quadratic in its length.
@@ -20,7 +20,6 @@ naming the URL; a put on an asynchronous backend (S3, GCS, Azure) is cancelled a
 from __future__ import annotations
 
 import atexit
-import io
 import itertools
 import os
 import re
@@ -201,12 +200,10 @@ class Segments:
 
 
 def list_files(url: str, storage_options: dict[str, Any] | None = None) -> dict[str, int]:
-    """``{name: size}`` of every file at or below ``url``, a URL or a local path: ``list_files("s3://bucket/runs")``.
+    """``{url: size}`` of every file at or below ``url``: ``list_files("s3://bucket/runs")``.
 
     Raises FileNotFoundError when nothing is there, :class:`StorageError` when listing fails.
     """
-    if not is_url(url):
-        return _list_local(url)
     fs, path = filesystem(url, storage_options)
     root = url.rstrip("/")
     try:
@@ -225,28 +222,6 @@ def list_files(url: str, storage_options: dict[str, Any] | None = None) -> dict[
         rest = name.rstrip("/")[len(base):]
         files[root + rest] = int(info.get("size") or 0)
     return files
-
-
-def _list_local(root: str) -> dict[str, int]:
-    if os.path.isfile(root):
-        return {root: os.path.getsize(root)}
-    if not os.path.isdir(root):
-        raise FileNotFoundError(f"no such file or directory: {root}")
-    files = {}
-    for directory, subdirs, names in os.walk(root):
-        subdirs.sort()
-        for name in sorted(names):
-            path = os.path.join(directory, name)
-            try:
-                files[path] = os.path.getsize(path)
-            except FileNotFoundError:  # removed while we looked
-                pass
-    return files
-
-
-def open_file(name: str) -> io.BufferedIOBase:
-    """A local file opened for reading, or a remote one read whole in one request: ``with open_file(url) as f``."""
-    return io.BytesIO(read_file(name)) if is_url(name) else open(name, "rb")
 
 
 def read_file(url: str, storage_options: dict[str, Any] | None = None) -> bytes:

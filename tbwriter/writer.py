@@ -21,7 +21,7 @@ import weakref
 from collections.abc import Mapping
 from datetime import datetime
 
-from tbwriter import encode
+from tbwriter import encode, wire
 from tbwriter.eventfile import EventFile
 from tbwriter.summaries import scalar
 from tbwriter.values import (INT64_MAX, INT64_MIN, check_tag, to_float, to_seconds, to_step, to_walltime,
@@ -58,7 +58,9 @@ class SummaryWriter:
         if purge_step is not None:
             step = to_step(purge_step, "SummaryWriter", "purge_step")
             # SessionLog(status=START) at purge_step: TensorBoard drops older events at steps >= it.
-            first = (encode.event_head(_now(), step) + b"\x3a\x02\x08\x01",)
+            start = encode.length_delimited(wire.Event.SESSION_LOG.tag,
+                                            wire.SessionLog.STATUS.tag + encode.varint(wire.SessionStatus.START))
+            first = (encode.event_head(_now(), step) + start,)
         self.storage_options = storage_options
         self._file = EventFile(self.log_dir, self.flush_secs, filename_suffix, first, storage_options)
         # A writer nobody holds any more (made in a function, never closed) writes what it has and

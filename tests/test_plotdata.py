@@ -1,6 +1,6 @@
-"""The plotter's numbers: smoothing against FORMATS.md's reference values, decimation, groups, percentiles.
+"""The plotter's numbers: smoothing against docs/formats.md's reference values, decimation, groups, percentiles.
 
-Oracles: the reference values in FORMATS.md, TensorBoard's own distribution compressor, numpy's mean/std/histogram.
+Oracles: the reference values in docs/formats.md, TensorBoard's distribution compressor, numpy's mean/std/histogram.
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from tbwriter import plotdata
 # -- smoothing ------------------------------------------------------------------------------------------------------
 
 def test_smoothing_matches_formats_reference_values():
-    # FORMATS.md, "Smoothing as TensorBoard draws it": exact values, so compared exactly
+    # docs/formats.md, "Smoothing as TensorBoard draws it": exact values, so compared exactly
     assert plotdata.smooth(np.array([1.0, 0.0, 1.0, 0.0]), 0.6).tolist() == [1.0, 0.375, 0.6938775510204082, 0.375]
     out = plotdata.smooth(np.array([1.0, math.nan, 3.0]), 0.5)
     assert out[0] == 1.0 and math.isnan(out[1]) and out[2] == 2.3333333333333335
@@ -37,7 +37,7 @@ def test_smoothing_edge_rules():
 @given(st.lists(st.one_of(st.floats(-1e6, 1e6), st.just(math.nan), st.just(math.inf)), min_size=1, max_size=40),
        st.floats(0, 0.999))
 def test_smoothing_is_formats_loop(values, w):
-    """Bit for bit the loop FORMATS.md spells out, written here plainly as the spec reads."""
+    """Bit for bit the loop docs/formats.md spells out, written here plainly as the spec reads."""
     y = np.array(values)
     finite = [v for v in values if math.isfinite(v)]
     if finite and all(v == finite[0] for v in finite):

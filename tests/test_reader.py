@@ -169,10 +169,11 @@ def test_histograms_v1_as_tensorboard_converts_them(tmp_path):
 
 
 def test_v2_histogram_tensor(tmp_path):
-    from tbwriter.summaries.metadata import TENSOR, metadata, summary_value, tensor_proto
+    from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
+    from tbwriter.wire import DataClass
     from tbwriter.encode import summary_event
     rows = np.array([[0.0, 1.0, 3.0], [1.0, 2.5, 4.0]])
-    value = summary_value("h", metadata("histograms", data_class=TENSOR),
+    value = summary_value("h", metadata("histograms", data_class=DataClass.TENSOR),
                           tensor=tensor_proto(2, (2, 3), rows.astype("<f8").tobytes()))
     (tmp_path / "events.out.tfevents.1.x").write_bytes(
         frame(summary_event(1.0, 0, b"")) + frame(summary_event(5.0, 9, value)))

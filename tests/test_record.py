@@ -1,4 +1,4 @@
-"""TFRecord framing against the byte-exact vectors in FORMATS.md, and damage reporting."""
+"""TFRecord framing against the byte-exact vectors in docs/formats.md, and damage reporting."""
 import warnings
 
 import pytest

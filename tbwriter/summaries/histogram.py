@@ -19,11 +19,11 @@ import numpy as np
 
 from tbwriter.arrays import to_numpy
 from tbwriter.summaries.buckets import N_BUCKETS, TF_EDGES, count_tf_buckets
-from tbwriter.summaries.metadata import TENSOR, metadata, summary_value, tensor_proto
+from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
+from tbwriter.wire import DataClass, DataType
 
-DT_DOUBLE = 2
 STRATEGIES = ("auto", "fd", "doane", "scott", "stone", "rice", "sturges", "sqrt")  # numpy's bin estimators
-_METADATA = metadata("histograms", data_class=TENSOR)
+_METADATA = metadata("histograms", data_class=DataClass.TENSOR)
 _LEFTS = np.concatenate([[-math.inf], TF_EDGES])  # bucket i of count_tf_buckets is [_LEFTS[i], _RIGHTS[i])
 _RIGHTS = np.concatenate([TF_EDGES, [math.inf]])
 
@@ -31,7 +31,7 @@ _RIGHTS = np.concatenate([TF_EDGES, [math.inf]])
 def tensor_value(tag: str, rows: np.ndarray) -> bytes:
     """A ``Summary.Value`` holding ``rows`` (float64 [k, 3]) as a DT_DOUBLE tensor with histogram metadata."""
     content = np.ascontiguousarray(rows, dtype="<f8").tobytes()
-    return summary_value(tag, _METADATA, tensor=tensor_proto(DT_DOUBLE, (len(rows), 3), content))
+    return summary_value(tag, _METADATA, tensor=tensor_proto(DataType.DT_DOUBLE, (len(rows), 3), content))
 
 
 def as_array(values: object, method: str, tag: str) -> np.ndarray:

@@ -14,11 +14,11 @@ import math
 from collections.abc import Mapping
 
 from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
+from tbwriter.wire import DataType
 
 START_TAG, END_TAG = "_hparams_/session_start_info", "_hparams_/session_end_info"
 STATUSES = {"SUCCESS": 1, "FAILURE": 2}  # SessionEndInfo.Status values a session can end with
-_DT_FLOAT = 1
-_EMPTY_TENSOR = tensor_proto(_DT_FLOAT, (0,))  # what TensorBoard's own hparams summaries carry
+_EMPTY_TENSOR = tensor_proto(DataType.DT_FLOAT, (0,))  # what TensorBoard's own hparams summaries carry
 
 HParam = bool | str | float
 

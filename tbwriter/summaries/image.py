@@ -13,11 +13,11 @@ import sys
 import numpy as np
 
 from tbwriter.arrays import to_numpy
-from tbwriter.summaries.metadata import BLOB_SEQUENCE, metadata, summary_value, tensor_proto
+from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
 from tbwriter.summaries.png import encode_png
+from tbwriter.wire import DataClass, DataType
 
-DT_STRING = 7
-_IMAGES_METADATA = metadata("images", data_class=BLOB_SEQUENCE)
+_IMAGES_METADATA = metadata("images", data_class=DataClass.BLOB_SEQUENCE)
 _CHANNELS = (1, 3, 4)
 
 
@@ -85,7 +85,8 @@ def image_value(tag: str, batch: np.ndarray) -> bytes:
     """A ``Summary.Value`` holding each image of a uint8 ``(N, H, W, C)`` batch as a PNG."""
     _, height, width, _ = batch.shape
     pngs = [encode_png(image) for image in batch]
-    tensor = tensor_proto(DT_STRING, (2 + len(pngs),), string_val=[str(width).encode(), str(height).encode(), *pngs])
+    tensor = tensor_proto(DataType.DT_STRING, (2 + len(pngs),),
+                          string_val=[str(width).encode(), str(height).encode(), *pngs])
     return summary_value(tag, _IMAGES_METADATA, tensor=tensor)
 
 

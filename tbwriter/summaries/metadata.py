@@ -1,27 +1,26 @@
 """``SummaryMetadata`` and ``Summary.Value`` framing, built in one place for every plugin.
 
-    value_bytes = summary_value("loss", metadata("scalars", data_class=SCALAR), tensor=tensor_bytes)
+    value_bytes = summary_value("loss", metadata("scalars", data_class=DataClass.SCALAR), tensor=tensor_bytes)
 """
 from __future__ import annotations
 
 from tbwriter.encode import length_delimited, varint
-
-SCALAR, TENSOR, BLOB_SEQUENCE = 1, 2, 3  # SummaryMetadata.DataClass
+from tbwriter.wire import Metadata, Summary, Tensor, Value
 
 
 def metadata(plugin_name: str, content: bytes = b"", data_class: int = 0,
              display_name: str = "", description: str = "") -> bytes:
-    """Serialized ``SummaryMetadata``: ``metadata("text", data_class=TENSOR)``."""
-    plugin = length_delimited(b"\x0a", plugin_name.encode())
+    """Serialized ``SummaryMetadata``: ``metadata("text", data_class=DataClass.TENSOR)``."""
+    plugin = length_delimited(Metadata.PLUGIN_NAME.tag, plugin_name.encode())
     if content:
-        plugin += length_delimited(b"\x12", content)
-    out = length_delimited(b"\x0a", plugin)
+        plugin += length_delimited(Metadata.PLUGIN_CONTENT.tag, content)
+    out = length_delimited(Metadata.PLUGIN_DATA.tag, plugin)
     if display_name:
-        out += length_delimited(b"\x12", display_name.encode())
+        out += length_delimited(Metadata.DISPLAY_NAME.tag, display_name.encode())
     if description:
-        out += length_delimited(b"\x1a", description.encode())
+        out += length_delimited(Metadata.DESCRIPTION.tag, description.encode())
     if data_class:
-        out += b"\x20" + varint(data_class)
+        out += Metadata.DATA_CLASS.tag + varint(data_class)
     return out
 
 
@@ -31,25 +30,25 @@ def summary_value(tag: str, metadata_bytes: bytes = b"", *, tensor: bytes | None
 
         summary_value("weights", metadata("histograms"), histo=histogram_proto_bytes)
     """
-    body = length_delimited(b"\x0a", tag.encode("utf-8"))
+    body = length_delimited(Value.TAG.tag, tag.encode("utf-8"))
     if image is not None:
-        body += length_delimited(b"\x22", image)
+        body += length_delimited(Value.IMAGE.tag, image)
     if histo is not None:
-        body += length_delimited(b"\x2a", histo)
+        body += length_delimited(Value.HISTO.tag, histo)
     if tensor is not None:
-        body += length_delimited(b"\x42", tensor)
+        body += length_delimited(Value.TENSOR.tag, tensor)
     if metadata_bytes:
-        body += length_delimited(b"\x4a", metadata_bytes)
-    return length_delimited(b"\x0a", body)
+        body += length_delimited(Value.METADATA.tag, metadata_bytes)
+    return length_delimited(Summary.VALUE.tag, body)
 
 
 def tensor_proto(dtype: int, shape: tuple[int, ...] = (), content: bytes = b"",
                  string_val: list[bytes] | tuple[bytes, ...] = ()) -> bytes:
     """Serialized ``TensorProto``: ``tensor_proto(1, (), struct.pack("<f", 0.5))`` (DT_FLOAT, rank 0)."""
-    dims = b"".join(length_delimited(b"\x12", b"\x08" + varint(n) if n else b"") for n in shape)
-    out = b"\x08" + varint(dtype) + length_delimited(b"\x12", dims)
+    dims = b"".join(length_delimited(Tensor.DIM.tag, Tensor.DIM_SIZE.tag + varint(n) if n else b"") for n in shape)
+    out = Tensor.DTYPE.tag + varint(dtype) + length_delimited(Tensor.SHAPE.tag, dims)
     if content:
-        out += length_delimited(b"\x22", content)
+        out += length_delimited(Tensor.CONTENT.tag, content)
     for s in string_val:
-        out += length_delimited(b"\x42", s)
+        out += length_delimited(Tensor.STRING_VAL.tag, s)
     return out

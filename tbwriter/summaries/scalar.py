@@ -10,16 +10,16 @@ from __future__ import annotations
 import struct
 
 from tbwriter.encode import float32
-from tbwriter.summaries.metadata import SCALAR, metadata, summary_value, tensor_proto
+from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
+from tbwriter.wire import DataClass, DataType
 
-DT_FLOAT, DT_DOUBLE = 1, 2
-_SCALARS_METADATA = metadata("scalars", data_class=SCALAR)
+_SCALARS_METADATA = metadata("scalars", data_class=DataClass.SCALAR)
 
 
 def tensor_value(tag: str, value: float, double_precision: bool = False) -> bytes:
     """A ``Summary.Value`` holding ``value`` as a rank-0 DT_FLOAT (or DT_DOUBLE) tensor."""
     if double_precision:
-        tensor = tensor_proto(DT_DOUBLE, (), struct.pack("<d", value))
+        tensor = tensor_proto(DataType.DT_DOUBLE, (), struct.pack("<d", value))
     else:
-        tensor = tensor_proto(DT_FLOAT, (), float32(value))
+        tensor = tensor_proto(DataType.DT_FLOAT, (), float32(value))
     return summary_value(tag, _SCALARS_METADATA, tensor=tensor)

@@ -4,12 +4,13 @@
 """
 from __future__ import annotations
 
-from tbwriter.summaries.metadata import TENSOR, metadata, summary_value, tensor_proto
+from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
+from tbwriter.wire import DataClass, DataType
 
-DT_STRING = 7
-_TEXT_METADATA = metadata("text", data_class=TENSOR)
+_TEXT_METADATA = metadata("text", data_class=DataClass.TENSOR)
 
 
 def text_value(tag: str, text: str) -> bytes:
     """A ``Summary.Value`` holding ``text`` (UTF-8) under exactly ``tag``."""
-    return summary_value(tag, _TEXT_METADATA, tensor=tensor_proto(DT_STRING, (), string_val=[text.encode("utf-8")]))
+    tensor = tensor_proto(DataType.DT_STRING, (), string_val=[text.encode("utf-8")])
+    return summary_value(tag, _TEXT_METADATA, tensor=tensor)

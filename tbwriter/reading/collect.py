@@ -1,0 +1,140 @@
+"""Result collection: the points of one run, gathered chunk by chunk, then put back in file order.
+
+    run = RunCollector()
+    ... decoding adds Chunks (many records of one shape) and rows (odd records) ...
+    for tag, chunks in run.tags().items():
+        seq, step, wall, payload = merge(chunks)
+
+Records are decoded group by group, not in file order: every point carries ``seq``, the
+position of its record in the run, so that file order, a cut at a damaged record and
+TensorBoard's purge after a restart (a SessionLog START) can be applied afterwards.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Chunk:
+    """Points of one tag from records of one shape: parallel arrays, plus the decoded payload.
+
+    ``payload`` is a float64 array (scalars), a list of ``[k, 3]`` arrays (histograms), or
+    None when the values were not asked for or cannot be read as such.
+    """
+    tag: str
+    plugin: str | None
+    kind: str
+    seq: np.ndarray  # position of the record in the run, to restore file order across chunks
+    step: np.ndarray
+    wall: np.ndarray
+    payload: object = None
+
+    def where(self, keep: np.ndarray) -> Chunk:
+        """The points for which ``keep`` is True."""
+        payload = self.payload
+        if isinstance(payload, list):
+            payload = [p for p, k in zip(payload, keep.tolist(), strict=True) if k]
+        elif isinstance(payload, np.ndarray):
+            payload = payload[keep]
+        return Chunk(self.tag, self.plugin, self.kind, self.seq[keep], self.step[keep], self.wall[keep], payload)
+
+
+class RunCollector:
+    """Collects the chunks of one run, file after file."""
+
+    def __init__(self) -> None:
+        self.records = 0  # records seen in earlier files of the run
+        self._chunks: dict[str, list[Chunk]] = defaultdict(list)
+        self._rows: dict[tuple, list[list]] = {}
+        self._starts: list[tuple[int, int]] = []  # (seq, step) of each SessionLog START
+        self._first_v2 = -1  # seq of the first file_version "brain.Event:2" (or later) event, -1: none yet
+
+    def add(self, chunk: Chunk) -> None:
+        if len(chunk.seq):
+            self._chunks[chunk.tag].append(chunk)
+
+    def add_row(self, tag: str, plugin: str | None, kind: str, seq: int, step: int, wall: float,
+                payload: object) -> None:
+        key = (tag, plugin, kind, payload is None)
+        rows = self._rows.get(key)
+        if rows is None:
+            rows = self._rows[key] = [[], [], [], []]
+        rows[0].append(seq)
+        rows[1].append(step)
+        rows[2].append(wall)
+        rows[3].append(payload)
+
+    def add_session_start(self, seq: int, step: int) -> None:
+        """A SessionLog START at record ``seq``: points read before it at steps >= ``step`` go."""
+        self._starts.append((seq, step))
+
+    def add_file_version(self, seq: int) -> None:
+        """A file_version of 2 or later at record ``seq``: from there on, START events purge."""
+        if self._first_v2 < 0 or seq < self._first_v2:
+            self._first_v2 = seq
+
+    def drop_from(self, seq: int) -> None:
+        """Forget every point from record ``seq`` on (reading stops at a damaged record)."""
+        for chunks in self._chunks.values():
+            chunks[:] = [c if (c.seq < seq).all() else c.where(c.seq < seq) for c in chunks if c.seq.min() < seq]
+        for key, columns in list(self._rows.items()):
+            keep = [i for i, s in enumerate(columns[0]) if s < seq]
+            if keep:
+                self._rows[key] = [[column[i] for i in keep] for column in columns]
+            else:
+                del self._rows[key]
+        self._starts = [(s, step) for s, step in self._starts if s < seq]
+        if self._first_v2 >= seq:
+            self._first_v2 = -1
+
+    def tags(self) -> dict[str, list[Chunk]]:
+        """Tag -> its chunks (in no particular order; ``Chunk.seq`` gives the order), purged as TensorBoard does."""
+        for (tag, plugin, kind, missing), (seq, step, wall, values) in self._rows.items():
+            payload: object = values
+            if missing:
+                payload = None
+            elif not isinstance(values[0], np.ndarray):
+                payload = np.array(values, dtype=np.float64)
+            self.add(Chunk(tag, plugin, kind, np.array(seq, np.int64), np.array(step, np.int64),
+                           np.array(wall, np.float64), payload))
+        self._rows.clear()
+        starts = sorted((s, step) for s, step in self._starts if 0 <= self._first_v2 < s)
+        if starts:
+            self._purge(starts)
+        return {tag: chunks for tag, chunks in self._chunks.items() if chunks}
+
+    def _purge(self, starts: list[tuple[int, int]]) -> None:
+        """TensorBoard's EventAccumulator on a restart: each START at step S drops the points read
+        before it whose step is >= S, in every tag; a point goes if any later START's step is <= its own."""
+        seqs = np.array([s for s, _ in starts], np.int64)
+        # lowest START step from each START on: what a point read before that START must stay below
+        floor = np.minimum.accumulate(np.array([step for _, step in starts], np.int64)[::-1])[::-1]
+        floor = np.append(floor, np.iinfo(np.int64).max)
+        for chunks in self._chunks.values():
+            kept = []
+            for c in chunks:
+                keep = c.step < floor[np.searchsorted(seqs, c.seq, side="right")]
+                if keep.any():
+                    kept.append(c if keep.all() else c.where(keep))
+            chunks[:] = kept
+
+
+def merge(chunks: list[Chunk]) -> tuple:
+    """Concatenate a tag's chunks into arrays ``(seq, step, wall, payload)`` in file order."""
+    def join(arrays):
+        return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
+
+    seq, step, wall = (join([getattr(c, name) for c in chunks]) for name in ("seq", "step", "wall"))
+    payload: list | np.ndarray
+    if isinstance(chunks[0].payload, list):
+        payload = [b for c in chunks if isinstance(c.payload, list) for b in c.payload]
+    else:
+        payload = join([c.payload for c in chunks])
+    if len(seq) > 1 and not (np.diff(seq) >= 0).all():
+        order = np.argsort(seq, kind="stable")
+        seq, step, wall = seq[order], step[order], wall[order]
+        payload = [payload[i] for i in order] if isinstance(payload, list) else payload[order]
+    return seq, step, wall, payload

@@ -1,0 +1,152 @@
+"""Storage, read side: which event files a logdir holds, by run, and each file's bytes.
+
+    runs, skipped = list_runs("runs")          # {"." : [...], "lr0.1/seed0": [...]}, [RecordError, ...]
+    padded, buf = load_file(runs["."][0])      # the whole file, with room to read u64 words past its end
+
+The one place that lists and opens files: another storage (a URL scheme) plugs in here.
+As TensorBoard does, a file is an event file when its name contains ``tfevents``, a run is
+every directory holding one, named by its path relative to the logdir, and symlinked
+directories are followed (a link back to a directory being walked is not: a cycle).
+Entries named like event files that are no regular file (a FIFO, a dangling link) or that
+cannot be opened are skipped and reported, so that one bad entry does not stop the rest.
+A URL (``s3://bucket/runs``, any fsspec URL) is listed in one listing and each of its files
+read in one request, through :mod:`tbwriter.storage`.
+"""
+from __future__ import annotations
+
+import os
+import stat
+
+import numpy as np
+
+from tbwriter import storage
+from tbwriter.record import Problem, RecordError
+
+_PAD = 16  # bytes of zeros after the data: whole u64 words can be read past the last record
+
+
+def list_runs(path: str | os.PathLike) -> tuple[dict[str, list[str]], list[RecordError]]:
+    """Run name -> its event files in reading order, and the entries skipped (not files, unreadable).
+
+    Raises FileNotFoundError when ``path`` does not exist.
+    """
+    root = os.fspath(path)
+    if storage.is_url(root):
+        return _list_remote(root.rstrip("/")), []
+    if os.path.isfile(root):
+        return {".": [root]}, []
+    if not os.path.isdir(root):
+        raise FileNotFoundError(f"no such file or directory: {root}")
+    found: dict[str, list[str]] = {}
+    skipped: list[RecordError] = []
+    _walk(root, ".", {os.path.realpath(root)}, found, skipped)
+    return dict(sorted(found.items())), skipped
+
+
+def _list_remote(root: str) -> dict[str, list[str]]:
+    """The same runs, from one listing of object storage (which has neither links nor special files)."""
+    listed = storage.list_files(root)
+    if list(listed) == [root]:
+        return {".": [root]}
+    found: dict[str, list[str]] = {}
+    for name in sorted(listed):
+        directory, _, base = name[len(root):].strip("/").rpartition("/")
+        if "tfevents" in base:
+            found.setdefault(directory or ".", []).append(name)
+    return dict(sorted(found.items()))
+
+
+def _walk(directory: str, run: str, ancestors: set[str], found: dict[str, list[str]],
+          skipped: list[RecordError]) -> None:
+    try:
+        entries = sorted(os.scandir(directory), key=lambda e: e.name)
+    except OSError as e:
+        skipped.append(RecordError(directory, None, Problem.UNREADABLE_FILE, e.strerror or str(e)))
+        return
+    events = []
+    for entry in entries:
+        if _is_dir(entry):
+            real = os.path.realpath(entry.path)
+            if real not in ancestors:  # else a symlink back up the tree
+                _walk(entry.path, entry.name if run == "." else f"{run}/{entry.name}", ancestors | {real}, found,
+                      skipped)
+        elif "tfevents" in entry.name:
+            problem = _not_a_file(entry.path)
+            if problem:
+                skipped.append(problem)
+            else:
+                events.append(entry.path)
+    if events:
+        found[run] = events
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    try:
+        return entry.is_dir()  # follows symlinks
+    except OSError:
+        return False
+
+
+def _not_a_file(name: str) -> RecordError | None:
+    """Why ``name`` cannot be read as an event file, or None."""
+    try:
+        mode = os.stat(name).st_mode
+    except OSError as e:
+        detail = "a dangling symbolic link" if os.path.islink(name) else (e.strerror or str(e))
+        return RecordError(name, None, Problem.NOT_A_FILE if os.path.islink(name) else Problem.UNREADABLE_FILE,
+                           detail)
+    if not stat.S_ISREG(mode):
+        return RecordError(name, None, Problem.NOT_A_FILE, _file_kind(mode))
+    return None
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def find_runs(path: str | os.PathLike) -> dict[str, list[str]]:
+    """Run name -> its event files in reading order: ``find_runs("runs") == {".": [...], "a": [...]}``.
+
+    Entries that cannot be read are left out here; the readers report them.
+    Raises FileNotFoundError when ``path`` does not exist.
+    """
+    return list_runs(path)[0]
+
+
+def load_file(name: str) -> tuple[np.ndarray, memoryview]:
+    """The bytes of event file ``name``: a zero-padded numpy copy and a read-only view of the data in it.
+
+    Raises :class:`~tbwriter.record.RecordError` when the file cannot be opened or read, or
+    is no regular file (opened without blocking, so a FIFO put there meanwhile cannot hang us).
+    """
+    if storage.is_url(name):
+        return _load_remote(name)
+    try:
+        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        raise RecordError(name, None, Problem.UNREADABLE_FILE, e.strerror or str(e)) from None
+    with os.fdopen(fd, "rb") as f:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise RecordError(name, None, Problem.NOT_A_FILE, _file_kind(info.st_mode))
+        padded = np.zeros(info.st_size + _PAD, np.uint8)
+        whole = memoryview(padded.data)
+        try:
+            size = f.readinto(whole[:-_PAD])
+        except OSError as e:
+            raise RecordError(name, None, Problem.UNREADABLE_FILE, e.strerror or str(e)) from None
+    return padded, whole.toreadonly()[:size]
+
+
+def _load_remote(name: str) -> tuple[np.ndarray, memoryview]:
+    try:
+        data = storage.read_file(name)  # one request for the whole file
+    except OSError as e:
+        raise RecordError(name, None, Problem.UNREADABLE_FILE, str(e)) from None
+    padded = np.zeros(len(data) + _PAD, np.uint8)
+    padded[:len(data)] = np.frombuffer(data, np.uint8)
+    return padded, memoryview(padded.data).toreadonly()[:len(data)]
