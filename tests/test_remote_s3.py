@@ -66,8 +66,9 @@ def test_tensorboards_loader_reads_every_point(s3_server, bucket):  # noqa: F811
 
 @pytest.mark.slow
 def test_tensorboard_server_serves_every_point(s3_server, bucket):  # noqa: F811
-    log(f"s3://{bucket}/runs/exp", 200, flush_every=10)
-    with TensorBoardServer(f"s3://{bucket}/runs", load_fast=False) as tb:
+    log(f"s3://{bucket}/runs/exp", 200, flush_every=20)
+    # it loads before it serves, and its S3 code opens a client per request: give it time
+    with TensorBoardServer(f"s3://{bucket}/runs", load_fast=False, timeout=300) as tb:
         points = tb.scalars_when("exp", "loss", 200)
     assert [step for _, step, _ in points] == list(range(200))
 
@@ -99,6 +100,19 @@ def test_sigkill_after_flush_loses_nothing_flushed(s3_server, bucket):  # noqa: 
     data = read_scalars(f"s3://{bucket}/run")
     assert not data.damaged  # no torn record is ever visible
     assert data[(".", "loss")].step.tolist() == list(range(50))
+
+
+def test_what_is_pending_at_exit_is_sent(s3_server, bucket):  # noqa: F811
+    # neither flushed nor closed: sent on the way out, while the backend's thread pools still run
+    child = run_child(f"""
+        from tbwriter import SummaryWriter
+        w = SummaryWriter("s3://{bucket}/run")
+        for step in range(10):
+            w.add_scalar("loss", float(step), step)
+    """, s3_server.env)
+    out, err = child.communicate(timeout=180)
+    assert child.returncode == 0 and not err, err
+    assert read_scalars(f"s3://{bucket}/run")[(".", "loss")].step.tolist() == list(range(10))
 
 
 @pytest.mark.parametrize("case", ["unreachable", "missing bucket"])
@@ -138,3 +152,15 @@ def test_convert_writes_to_s3_not_a_local_folder(s3_server, bucket, tmp_path):  
     assert done.returncode == 0, done.stderr
     assert not os.path.exists(tmp_path / "s3:")
     assert read_scalars(f"s3://{bucket}/runs")[("train", "loss")].value.tolist() == [0.5, 0.25]
+
+
+def test_the_readmes_s3_example_runs(s3_server):  # noqa: F811
+    import pathlib
+    import re
+
+    readme = (pathlib.Path(ROOT) / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"^```python s3\n(.*?)^```", readme, flags=re.S | re.M)
+    if "my-bucket" not in [b["Name"] for b in s3_server.client().list_buckets()["Buckets"]]:
+        s3_server.make_bucket("my-bucket")
+    exec(compile(block, "README.md s3 block", "exec"), {"__name__": "__readme__"})
+    assert read_scalars("s3://my-bucket/runs")[("exp1", "loss")].step.tolist() == list(range(100))
