@@ -97,9 +97,13 @@ def _failed(action: str, url: str, error: BaseException) -> StorageError:
 def _call(fs, method: str, timeout: float, *args):
     """``fs.<method>(*args)``; on an asynchronous filesystem, cancelled after ``timeout`` seconds."""
     from fsspec.asyn import AsyncFileSystem, sync
+    from fsspec.exceptions import FSTimeoutError
 
     if isinstance(fs, AsyncFileSystem) and not fs.asynchronous:
-        return sync(fs.loop, getattr(fs, "_" + method), *args, timeout=timeout)
+        try:
+            return sync(fs.loop, getattr(fs, "_" + method), *args, timeout=timeout)
+        except FSTimeoutError:
+            raise TimeoutError(f"no answer within {timeout:g} s, the backend's retries included") from None
     return getattr(fs, method)(*args)
 
 

@@ -71,6 +71,7 @@ class S3Server:
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, int]] = []
+        self.throttle = False  # while set, every PUT is answered 503 SlowDown, as S3 throttles
         self._lock = threading.Lock()
 
     def __enter__(self) -> S3Server:
@@ -85,6 +86,11 @@ class S3Server:
             count = [0]
             environ["wsgi.input"] = _Counted(environ["wsgi.input"], count)
             try:
+                if self.throttle and environ["REQUEST_METHOD"] == "PUT":
+                    environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+                    start_response("503 Slow Down", [("Content-Type", "application/xml")])
+                    return [b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>SlowDown</Code>"
+                            b"<Message>Please reduce your request rate.</Message></Error>"]
                 return app(environ, start_response)
             finally:
                 with self._lock:

@@ -144,6 +144,26 @@ def test_a_failure_raises_naming_the_url_and_keeps_what_was_logged(s3_server, ca
         assert read_scalars(f"s3://{bucket}/run")[(".", "loss")].step.tolist() == [1, 2]
 
 
+def test_throttling_past_the_retries_raises_and_keeps_every_value(s3_server, bucket, monkeypatch):  # noqa: F811
+    from tbwriter import storage
+
+    monkeypatch.setattr(storage, "PUT_TIMEOUT", 5.0)  # the bound on one put, retries included
+    url = f"s3://{bucket}/run"
+    w = SummaryWriter(url)
+    w.add_scalar("loss", 0.0, 0)
+    w.flush()
+    s3_server.throttle = True
+    try:
+        w.add_scalar("loss", 1.0, 1)
+        with pytest.raises(OSError, match=f"could not write {url}/events"):
+            w.flush()
+    finally:
+        s3_server.throttle = False
+    w.add_scalar("loss", 2.0, 2)
+    w.close()
+    assert read_scalars(url)[(".", "loss")].step.tolist() == [0, 1, 2]
+
+
 def test_convert_writes_to_s3_not_a_local_folder(s3_server, bucket, tmp_path):  # noqa: F811
     csv = tmp_path / "train.csv"
     csv.write_text("step,loss\n0,0.5\n1,0.25\n")
