@@ -24,19 +24,27 @@ def check_tag(tag: object, method: str) -> str:
         raise TypeError(f"{method}: tag must be a str, got {type(tag).__name__} {tag!r}")
     if not tag:
         raise ValueError(f"{method}: tag must not be empty")
-    if not tag.isascii():
-        try:
-            tag.encode("utf-8")
-        except UnicodeEncodeError as e:
-            raise unencodable_tag(method, e) from None
+    check_utf8(tag, f"{method}(tag={tag!r})", "tag")
     return tag
 
 
+def check_utf8(text: str, where: str, what: str) -> None:
+    """ValueError unless UTF-8 can encode ``text``: a lone surrogate (``"\\udc80"``) cannot, so no event holds it."""
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise _not_utf8(where, what, e) from None
+
+
 def unencodable_tag(method: str, error: UnicodeEncodeError) -> ValueError:
-    """The ValueError for a tag holding a lone surrogate (``"\\udc80"``), which no event can store."""
-    return ValueError(f"{method}(tag={error.object!r}): tag must be valid Unicode text, but character "
-                      f"{error.object[error.start]!r} at position {error.start} is a lone surrogate, which "
-                      "UTF-8 cannot encode")
+    """The ValueError for the tag an encoder could not encode: ``raise unencodable_tag("add_scalar", e)``."""
+    return _not_utf8(f"{method}(tag={error.object!r})", "tag", error)
+
+
+def _not_utf8(where: str, what: str, error: UnicodeEncodeError) -> ValueError:
+    return ValueError(f"{where}: {what} must be valid Unicode text, but character {error.object[error.start]!r} "
+                      f"at position {error.start} is a lone surrogate, which UTF-8 cannot encode")
 
 
 def to_seconds(value: object, method: str, name: str) -> float:

@@ -24,8 +24,8 @@ from datetime import datetime
 from tbwriter import encode, wire
 from tbwriter.eventfile import EventFile
 from tbwriter.summaries import scalar
-from tbwriter.values import (INT64_MAX, INT64_MIN, check_tag, to_float, to_seconds, to_step, to_walltime,
-                             unencodable_tag)
+from tbwriter.values import (INT64_MAX, INT64_MIN, check_tag, check_utf8, to_float, to_seconds, to_step,
+                             to_walltime, unencodable_tag)
 
 _now = time.time
 
@@ -151,8 +151,7 @@ class SummaryWriter:
 
     def _sub_run(self, main_tag: str, key: object) -> str:
         """The sub-run of ``key`` in ``add_scalars``, refused if its path would leave ``log_dir``."""
-        check_tag(key, "add_scalars")
-        run = main_tag.replace("/", "_") + "_" + key  # type: ignore[operator]  # check_tag: a str
+        run = main_tag.replace("/", "_") + "_" + check_tag(key, "add_scalars")
         if "\0" in run or ".." in run.split("/"):  # it starts with main_tag, so it is never absolute
             raise ValueError(f"add_scalars(main_tag={main_tag!r}): key {key!r} would make the sub-run {run!r}, "
                              f"whose path leaves log_dir {self.log_dir!r} or is no path; use a key without "
@@ -213,14 +212,14 @@ class SummaryWriter:
         if existing is not None and existing._session_hparams not in (None, checked):
             raise ValueError(f"add_hparams: run {existing.log_dir!r} already holds a session with hparams "
                              f"{existing._session_hparams}; a run holds one session, pass run_name= for another")
+        for name, value in checked.items():
+            check_utf8(name, "add_hparams", f"hparam name {name!r}")
+            if isinstance(value, str):
+                check_utf8(value, "add_hparams", f"hparam {name!r} value {value!r}")
         start = None
-        if existing is None or existing._session_hparams is None:
+        if existing is None or existing._session_hparams is None:  # encoded before any state changes
             now = _now()
-            try:  # encoded before any state changes: a refused call leaves the writer as it was
-                start = encode.summary_event(now, 0, hparams.session_start_value(checked, now))
-            except UnicodeEncodeError as e:
-                raise ValueError(f"add_hparams: hparam names and str values must be valid Unicode text, but "
-                                 f"{e.object!r} holds a lone surrogate, which UTF-8 cannot encode") from None
+            start = encode.summary_event(now, 0, hparams.session_start_value(checked, now))
         target = self if run_name is None else self._sub_writer(run_name)
         if start is not None:
             target._session_hparams, target._session_open = checked, True

@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -134,6 +135,34 @@ def test_ctrl_c_while_a_batch_is_written_loses_nothing(tmp_path, where):
     assert returned >= 4000  # the interrupt came with the first batch write
     got = steps(tmp_path)
     assert got in (list(range(returned)), list(range(returned + 1)))  # + the call interrupted, if it queued
+
+
+def test_ctrl_c_at_any_moment_of_a_logging_loop_loses_nothing(tmp_path):
+    code = textwrap.dedent("""
+        import sys, tbwriter
+        w = tbwriter.SummaryWriter(sys.argv[1], flush_secs=3600)
+        print("logging", flush=True)
+        i = 0
+        try:
+            while True:
+                w.add_scalar("x", float(i), i)
+                i += 1
+        except KeyboardInterrupt:
+            w.close()
+        print(i)
+    """)
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    for trial in range(8):
+        run = tmp_path / f"trial{trial}"
+        proc = subprocess.Popen([sys.executable, "-c", code, str(run)], env=env, text=True, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        assert proc.stdout.readline() == "logging\n"
+        threading.Event().wait(0.02 + 0.01 * trial)  # a different moment of the loop each time
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        returned = int(out)
+        assert steps(run) in (list(range(returned)), list(range(returned + 1)))
 
 
 # -- 3. add_scalars from threads ---------------------------------------------------------------------
