@@ -23,12 +23,16 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tbwriter.wire import (FIXED32, FIXED64, FIXED_TYPED_FIELDS, LENGTH, TYPED_FIELD, VARINT, DataType, Event,
-                           Histogram, Metadata, SessionLog, SessionStatus, Summary, Tensor, Value)
+from tbwriter.wire import (END_GROUP, FIXED32, FIXED64, FIXED_TYPED_FIELDS, LENGTH, START_GROUP, TYPED_FIELD, VARINT,
+                           DataType, Event, Histogram, Metadata, SessionLog, SessionStatus, Summary, Tensor, Value)
 
 
 class DecodeError(ValueError):
     """The bytes are not a well-formed Event."""
+
+
+class BadValue(DecodeError):
+    """A value of a well-formed Event does not hold what its kind says (a histogram of mismatched sizes...)."""
 
 
 class ReadMode(Enum):
@@ -165,12 +169,24 @@ def fields(data: bytes, start: int, end: int):
         elif wire == LENGTH:
             size, pos = varint(data, pos)
             stop = pos + size
+        elif wire == START_GROUP:  # an old-style group, in an unknown field: skipped to its end as protobuf does
+            stop = _group_end(data, pos, end, key >> 3)
         else:
-            raise DecodeError(f"unsupported wire type {wire}")
+            raise DecodeError(f"wire type {wire} out of place")
         if stop > end:
             raise DecodeError("field runs past its message")
         yield key, pos, stop
         pos = stop
+
+
+def _group_end(data: bytes, pos: int, end: int, number: int) -> int:
+    """Where the group of field ``number`` that starts at ``pos`` ends (after its END_GROUP key)."""
+    while pos < end:
+        key, after = varint(data, pos)
+        if key == number << 3 | END_GROUP:
+            return after
+        _, _, pos = next(fields(data, pos, end))  # skip the field at pos (a stray END_GROUP raises)
+    raise DecodeError("group runs past its message")
 
 
 _protobuf_event = None
@@ -391,15 +407,19 @@ def histogram_v1(data: bytes, start: int, end: int) -> np.ndarray:
 
 
 def value_payload(data: bytes, v: ValueSlot, mode: ReadMode):
-    """What ``mode`` reads of value ``v`` of record ``data``: a float, a ``[k, 3]`` array, or None."""
+    """What ``mode`` reads of value ``v`` of record ``data``: a float, a ``[k, 3]`` array, or None
+    (not of that kind); :class:`BadValue` when it is of that kind but cannot be read."""
     if mode is ReadMode.SCALARS:
         return v.number(data) if v.scalar else None
     if mode is ReadMode.HISTOGRAMS:
         try:
             if v.kind == "histo":
                 return histogram_v1(data, *v.span)
-            if v.tensor is not None and len(v.tensor.shape) == 2 and v.tensor.shape[1] == 3:
-                return tensor_array(data, v.tensor)
-        except DecodeError:
-            return None
+            if v.tensor is not None and v.plugin in (None, "", "histograms"):  # later values may lack metadata
+                if len(v.tensor.shape) == 2 and v.tensor.shape[1] == 3:
+                    return tensor_array(data, v.tensor)
+                if v.plugin == "histograms":
+                    raise DecodeError(f"shape {list(v.tensor.shape)} is not [k, 3]")
+        except (DecodeError, struct.error) as e:
+            raise BadValue(f"histogram {v.tag!r}: {e}") from None
     return None

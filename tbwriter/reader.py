@@ -198,16 +198,17 @@ def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode) -> list[Reco
     except RecordError as e:
         return [e]
     offsets, lengths, runs, problem = index_records(buf)
-    cutoff, malformed = len(offsets), []
+    cutoff, damage = len(offsets), []
     for idx, length in groups(lengths, runs):  # one group at a time, so only its rows are in memory
         group = Rows(buf, padded, offsets, idx, length)
         bad = group.first_bad_crc()
         if bad is not None and bad < cutoff:
             cutoff = bad
-        malformed += GroupDecoder(group, run.records, run, tag_ok, mode).decode_before(cutoff)
+        damage += GroupDecoder(group, run.records, run, tag_ok, mode).decode_before(cutoff)
     if cutoff < len(offsets):
         problem = Damage(int(offsets[cutoff]), Problem.DATA_CHECKSUM)
         run.drop_from(run.records + cutoff)  # decoded by groups that came before the damage was found
     run.records += cutoff
-    errors = [RecordError(name, offset, Problem.MALFORMED_EVENT) for offset in sorted(malformed)]
+    end = int(offsets[cutoff]) if cutoff < len(offsets) else len(buf)  # nothing past the damage counts
+    errors = [RecordError(name, *d) for d in sorted(damage) if d.offset < end]
     return errors + ([RecordError(name, *problem)] if problem else [])

@@ -75,6 +75,7 @@ class Problem(Enum):
     TORN_RECORD = "torn record"
     DATA_CHECKSUM = "data checksum mismatch"
     MALFORMED_EVENT = "malformed event (checksums hold, protobuf does not parse)"
+    UNREADABLE_VALUE = "value that cannot be read as its kind, skipped"
     NOT_A_FILE = "not a regular file, skipped"
     UNREADABLE_FILE = "cannot be read, skipped"
 

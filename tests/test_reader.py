@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tbwriter import SummaryWriter, read_histograms, read_scalars
-from tbwriter.record import DamagedRecordWarning, frame
+from tbwriter.record import DamagedRecordWarning, Problem, frame
 from tests.test_record import TF2_FILE
 
 pea = pytest.importorskip("tensorboard.backend.event_processing.plugin_event_accumulator")
@@ -147,7 +147,8 @@ def test_damaged_files_are_reported_and_the_rest_read(tmp_path):
     assert data[("torn", "loss")].value.tolist() == list(range(99))
     # TensorBoard's Python loader stops at the bad record too
     assert data[("flipped", "loss")].step.tolist() == tensorboard_view(tmp_path / "flipped", "scalars")["loss"][0]
-    assert [e.path for e in data.damaged] == sorted([str(flipped), str(torn)])
+    assert [(e.path, e.problem) for e in data.damaged] == sorted([(str(flipped), Problem.DATA_CHECKSUM),
+                                                                  (str(torn), Problem.TORN_RECORD)])
 
 
 def test_histograms_v1_as_tensorboard_converts_them(tmp_path):
@@ -379,4 +380,4 @@ def test_sound_record_that_is_no_event_is_reported_not_silently_skipped(tmp_path
     assert [str(w.message) for w in caught] == [
         f"{path}: malformed event (checksums hold, protobuf does not parse) at byte offset {o}" for o in offsets]
     assert data[(".", "loss")].value.tolist() == [0.5] * copies
-    assert [e.offset for e in data.damaged] == offsets
+    assert [(e.offset, e.problem) for e in data.damaged] == [(o, Problem.MALFORMED_EVENT) for o in offsets]

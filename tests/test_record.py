@@ -47,17 +47,20 @@ def test_torn_tail_is_reported_with_name_and_offset(tmp_path):
         assert [r.data for r in record.iter_records(path)] == [b"first"]
     with pytest.raises(record.RecordError) as err:
         list(record.iter_records(path, strict=True))
-    assert err.value.offset == 21 and err.value.path == str(path)
+    assert err.value.offset == 21 and err.value.path == str(path) and err.value.problem is record.Problem.TORN_RECORD
 
 
-@pytest.mark.parametrize("flip, problem", [(3, "length checksum mismatch"), (14, "data checksum mismatch")])
+@pytest.mark.parametrize("flip, problem", [(3, record.Problem.LENGTH_CHECKSUM), (14, record.Problem.DATA_CHECKSUM)])
 def test_damaged_record_is_reported(tmp_path, flip, problem):
     path = _two_records(tmp_path)
     raw = bytearray(path.read_bytes())
     raw[21 + flip] ^= 0x40
     path.write_bytes(bytes(raw))
-    with pytest.warns(record.DamagedRecordWarning, match=f"{problem} at byte offset 21"):
+    with pytest.warns(record.DamagedRecordWarning, match=f"{problem.value} at byte offset 21"):
         assert [r.data for r in record.iter_records(path)] == [b"first"]
+    with pytest.raises(record.RecordError) as err:
+        list(record.iter_records(path, strict=True))
+    assert err.value.problem is problem and err.value.offset == 21
 
 
 def test_sound_file_gives_no_warning(tmp_path):

@@ -1,6 +1,6 @@
 """Shape grouping: the records of one length split into classes of one shape, each decoded whole.
 
-    malformed = GroupDecoder(rows, base, run, tag_ok, ReadMode.SCALARS).decode_before(cutoff)
+    damage = GroupDecoder(rows, base, run, tag_ok, ReadMode.SCALARS).decode_before(cutoff)
 
 A probe record's layout (:mod:`tbwriter.decode`) says which bytes every record of its shape
 shares; records keyed on those bytes fall into classes (one per tag, usually), and each
@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from tbwriter.decode import DecodeError, Field, Layout, ReadMode, parse_event, value_payload
+from tbwriter.decode import BadValue, DecodeError, Field, Layout, ReadMode, ValueSlot, parse_event, value_payload
 from tbwriter.reading.collect import Chunk, RunCollector
 from tbwriter.reading.columns import column
 from tbwriter.reading.index import Rows
-from tbwriter.record import HEADER_SIZE
+from tbwriter.record import HEADER_SIZE, Damage, Problem
 
 _MAX_TINY_LAYOUTS = 8  # shapes in a row matching one record each before a group is decoded one by one
 
@@ -29,19 +29,25 @@ class GroupDecoder:
 
     def __init__(self, group: Rows, base: int, run: RunCollector, tag_ok, mode: ReadMode):
         self.group, self.base, self.run, self.tag_ok, self.mode = group, base, run, tag_ok, mode
+        self.damage: list[Damage] = []
+        self._unreadable: set[int] = set()
 
-    def decode_before(self, cutoff: int) -> list[int]:
-        """Decode this group's records that come before record ``cutoff``; return the offsets of
-        those that are no Event."""
+    def decode_before(self, cutoff: int) -> list[Damage]:
+        """Decode this group's records that come before record ``cutoff``; return the damage found
+        (records that are no Event, values that cannot be read)."""
+        self.damage = []
         keep = np.flatnonzero(self.group.idx < cutoff)
         if self.group.bulk:
             keep = self._bulk_decode(keep)
-        malformed = []
         for i in keep.tolist():  # what bulk decoding left: few records share these shapes
             seq = self.base + int(self.group.idx[i])
-            if not decode_record(self.group.record(i), seq, self.run, self.tag_ok, self.mode):
-                malformed.append(int(self.group.starts[i]) - HEADER_SIZE)
-        return malformed
+            problem = decode_record(self.group.record(i), seq, self.run, self.tag_ok, self.mode)
+            if problem:
+                self.damage.append(Damage(self._offset(i), *problem))
+        return self.damage
+
+    def _offset(self, i: int) -> int:
+        return int(self.group.starts[i]) - HEADER_SIZE
 
     def _layout(self, row: int) -> Layout | None:
         """The layout of record ``row``, or None if it is not an Event."""
@@ -167,10 +173,26 @@ class GroupDecoder:
             if self.mode is ReadMode.SCALARS and v.scalar:
                 payload = self._field(v.scalar, rows, np.float64)
             elif self.mode is ReadMode.HISTOGRAMS:
-                length = self.group.length
-                arrays = [value_payload(self.group.rows[i, :length].tobytes(), v, self.mode) for i in rows.tolist()]
-                payload = None if any(a is None for a in arrays) else arrays
+                payload = self._histograms(rows, v)
+                if isinstance(payload, list) and len(payload) < len(rows):  # some could not be read
+                    fine = np.array([i not in self._unreadable for i in rows.tolist()])
+                    self.run.add(Chunk(v.tag, v.plugin, v.kind, seq[fine], step[fine], wall[fine], payload))
+                    continue
             self.run.add(Chunk(v.tag, v.plugin, v.kind, seq, step, wall, payload))
+
+
+    def _histograms(self, rows: np.ndarray, v: ValueSlot) -> list | None:
+        """The histograms of value ``v`` in records ``rows`` (None: not histograms); those that cannot
+        be read are reported and left out (their rows in ``self._unreadable``)."""
+        arrays = []
+        self._unreadable.clear()
+        for i in rows.tolist():
+            try:
+                arrays.append(value_payload(self.group.rows[i, :self.group.length].tobytes(), v, self.mode))
+            except BadValue as e:
+                self.damage.append(Damage(self._offset(i), Problem.UNREADABLE_VALUE, str(e)))
+                self._unreadable.add(i)
+        return None if any(a is None for a in arrays) else arrays
 
 
 def _note_session(run: RunCollector, layout: Layout, seqs: list[int], steps: list[int]) -> None:
@@ -182,19 +204,23 @@ def _note_session(run: RunCollector, layout: Layout, seqs: list[int], steps: lis
             run.add_session_start(seq, step)
 
 
-def decode_record(data: bytes, seq: int, run: RunCollector, tag_ok, mode: ReadMode) -> bool:
-    """Decode one record the slow, general way; False if it is not an Event."""
+def decode_record(data: bytes, seq: int, run: RunCollector, tag_ok, mode: ReadMode) -> tuple[Problem, str] | None:
+    """Decode one record the slow, general way; what is wrong with it, or None."""
     try:
         layout = parse_event(data)
     except DecodeError:
-        return False
+        return Problem.MALFORMED_EVENT, ""
     step = layout.step(data)
     if layout.session_start or layout.file_version_2:
         _note_session(run, layout, [seq], [step])
-    if not layout.values:
-        return True
     wall = layout.wall_time(data)
+    problem = None
     for v in layout.values:
         if tag_ok is None or tag_ok(v.tag):
-            run.add_row(v.tag, v.plugin, v.kind, seq, step, wall, value_payload(data, v, mode))
-    return True
+            try:
+                payload = value_payload(data, v, mode)
+            except BadValue as e:
+                problem = Problem.UNREADABLE_VALUE, str(e)
+                continue
+            run.add_row(v.tag, v.plugin, v.kind, seq, step, wall, payload)
+    return problem

@@ -1,0 +1,210 @@
+"""Damage logs at random and hold the reader to protobuf's own parser, record by record.
+
+Each example takes a small log (v1 and v2 scalars, several values in one event, v2 histograms, text; enough
+records of one shape for the bulk paths), damages it (bit flips, truncation, inserted garbage, inserted
+records whose CRCs hold but whose contents are hostile) and reads it. The reader must never raise, must
+return only points that were written, and must return exactly what an independent reference returns: the
+records framed by the format's rules, parsed by protobuf (``tbwriter._proto``), read up to the first damage
+in each file as TensorBoard reads them, records protobuf rejects skipped.
+"""
+import os
+import struct
+import tempfile
+import warnings
+
+import numpy as np
+import pytest
+from google_crc32c import value as crc32c
+
+from tbwriter._proto import event_pb2
+from tbwriter.encode import ScalarEncoder, summary_event
+from tbwriter.reader import read_histograms, read_scalars, summarize
+from tbwriter.record import DamagedRecordWarning
+from tbwriter.summaries import histogram, scalar, text
+from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
+from tbwriter.wire import DataClass, DataType
+
+hypothesis = pytest.importorskip("hypothesis")
+st = hypothesis.strategies
+tensor_util = pytest.importorskip("tensorboard.util.tensor_util")
+tb_tensor_pb2 = pytest.importorskip("tensorboard.compat.proto.tensor_pb2")
+
+MIGRATED = {"simple_value": "scalars", "histo": "histograms", "image": "images", "audio": "audio"}
+
+
+def masked(data: bytes) -> int:
+    c = crc32c(data)
+    return (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def framed(data: bytes) -> bytes:
+    head = struct.pack("<Q", len(data))
+    return head + struct.pack("<I", masked(head)) + data + struct.pack("<I", masked(data))
+
+
+def base_events() -> tuple[list[bytes], list[bytes]]:
+    """Two files' events: the first, to be damaged, and a second one of the same run, left intact."""
+    enc = ScalarEncoder()
+    first = [bytes.fromhex("0900000040fc54d941") + b"\x1a\x0dbrain.Event:2"]
+    for step in range(40):
+        first.append(enc.event(1000.0 + step, step, "loss", 1.0 / (step + 1)))
+        first.append(summary_event(1000.5 + step, step, scalar.tensor_value("acc", step / 40)))
+        first.append(enc.events_dict(1001.0 + step, step, {"m/a": step * 0.5, "m/bb": -step}))
+        if step % 8 == 0:
+            rows = np.array([[0.0, 1.0, step], [1.0, 2.5, 3.0]])
+            first.append(summary_event(1002.0 + step, step, histogram.tensor_value("w", rows)))
+            first.append(summary_event(1002.0 + step, step, text.text_value("notes", f"step {step}")))
+    second = [bytes.fromhex("0900000040fc54d941") + b"\x1a\x0dbrain.Event:2"]
+    second += [enc.event(2000.0 + step, step, "loss", -step) for step in range(40, 45)]
+    return first, second
+
+
+FIRST, SECOND = base_events()
+FIRST_BYTES = b"".join(map(framed, FIRST))
+
+
+def hostile_events() -> list[bytes]:
+    """Records a writer could have framed correctly around contents meant to hurt a reader."""
+    enc = ScalarEncoder()
+    hist = metadata("histograms", data_class=DataClass.TENSOR)
+    huge = event_pb2.TensorProto.FromString(tensor_proto(DataType.DT_DOUBLE, (2 ** 28, 3)))
+    huge.double_val.append(1.0)
+    ragged = event_pb2.Event(step=3)
+    value = ragged.summary.value.add(tag="w")
+    value.histo.bucket.extend([1.0, 2.0, 3.0])
+    value.histo.bucket_limit.append(1.0)
+    return [
+        summary_event(1.0, 5, summary_value("w", hist, tensor=huge.SerializeToString())),
+        ragged.SerializeToString(),
+        summary_event(1.0, 6, summary_value("w", hist, tensor=tensor_proto(DataType.DT_DOUBLE, (2, 3), b"\0" * 40))),
+        enc.event(1.0, 7, "loss", 0.5) + b"\x00\x00",  # field number 0
+        enc.event(1.0, 7, "loss", 0.5) + b"\x1a\x02\xc3\x28",  # invalid UTF-8 in a string
+        enc.event(1.0, 8, "loss", 0.5) + b"\x7b\x08\x01\x7c",  # an old-style group, unknown: protobuf skips it
+        summary_event(1.0, 9, summary_value("acc", tensor=tensor_proto(DataType.DT_BFLOAT16, (), b"\x80\x3f"))),
+        summary_event(1.0, 9, summary_value("", metadata("scalars"), tensor=tensor_proto(DataType.DT_FLOAT, ()))),
+        b"\x10" + b"\xff" * 9 + b"\x01",  # step -1, ten bytes
+        b"",
+    ]
+
+
+HOSTILE = hostile_events()
+
+
+def reference(files: list[bytes]):
+    """``{tag: [(step, wall, scalar or None)]}`` and each tag's plugin, as protobuf reads the records."""
+    points: dict[str, list] = {}
+    plugins: dict[str, str | None] = {}
+    for data in files:
+        pos = 0
+        while pos < len(data):
+            if len(data) - pos < 12:
+                break
+            (length,) = struct.unpack_from("<Q", data, pos)
+            if masked(data[pos:pos + 8]) != struct.unpack_from("<I", data, pos + 8)[0]:
+                break
+            end = pos + 12 + length
+            if end + 4 > len(data):
+                break
+            body = data[pos + 12:end]
+            if masked(body) != struct.unpack_from("<I", data, end)[0]:
+                break
+            pos = end + 4
+            try:
+                event = event_pb2.Event.FromString(body)
+            except Exception:
+                continue
+            for v in event.summary.value:
+                tag = v.tag or v.node_name
+                if not tag:
+                    continue
+                kind = v.WhichOneof("value")
+                if tag not in plugins:
+                    plugins[tag] = MIGRATED.get(kind) or (v.metadata.plugin_data.plugin_name
+                                                          if v.HasField("metadata") else None)
+                points.setdefault(tag, []).append((event.step, event.wall_time, scalar_of(v, kind)))
+    return points, plugins
+
+
+def scalar_of(v, kind):
+    """The one number of a value as TensorBoard's tensor_util reads it (bfloat16, which it cannot read,
+    from its 16 bits), or None."""
+    if kind == "simple_value":
+        return float(v.simple_value)
+    if kind != "tensor" or v.tensor.dtype == DataType.DT_STRING or any(d.size != 1 for d in v.tensor.tensor_shape.dim):
+        return None
+    if v.tensor.dtype == DataType.DT_BFLOAT16:
+        bits = v.tensor.tensor_content if v.tensor.tensor_content else (
+            struct.pack("<H", v.tensor.half_val[0] & 0xFFFF) if len(v.tensor.half_val) == 1 else b"")
+        return struct.unpack("<f", b"\0\0" + bits)[0] if len(bits) == 2 else None
+    try:
+        array = tensor_util.make_ndarray(tb_tensor_pb2.TensorProto.FromString(v.tensor.SerializeToString()))
+    except Exception:
+        return None
+    return float(array.reshape(-1)[0]) if array.size == 1 and array.dtype.kind in "biuf" else None
+
+
+damage = st.one_of(
+    st.tuples(st.just("flip"), st.integers(0, len(FIRST_BYTES) * 8 - 1)),
+    st.tuples(st.just("truncate"), st.integers(0, len(FIRST_BYTES))),
+    st.tuples(st.just("insert"), st.integers(0, len(FIRST_BYTES)), st.binary(min_size=1, max_size=40)),
+    st.tuples(st.just("record"), st.integers(0, len(FIRST)), st.sampled_from(range(len(HOSTILE)))),
+)
+
+
+def damaged(ops) -> bytes:
+    """The first file with ``ops`` applied in order (record insertions first, at record boundaries)."""
+    events = list(FIRST)
+    for op in ops:
+        if op[0] == "record":
+            events.insert(op[1], HOSTILE[op[2]])
+    data = bytearray(b"".join(map(framed, events)))
+    for op in ops:
+        if op[0] == "flip" and op[1] < 8 * len(data):
+            data[op[1] // 8] ^= 1 << (op[1] % 8)
+        elif op[0] == "truncate":
+            del data[op[1]:]
+        elif op[0] == "insert":
+            data[op[1]:op[1]] = op[2]
+    return bytes(data)
+
+
+WRITTEN = {(step, wall, value) for tag, pts in reference([b"".join(map(framed, FIRST + HOSTILE)),
+                                                          b"".join(map(framed, SECOND))])[0].items()
+           for step, wall, value in pts}
+
+
+@hypothesis.settings(max_examples=300, deadline=None, database=None, derandomize=True,
+                     suppress_health_check=list(hypothesis.HealthCheck))
+@hypothesis.given(st.lists(damage, min_size=1, max_size=4))
+def test_reader_agrees_with_protobuf_on_damaged_logs(ops):
+    first = damaged(ops)
+    second = b"".join(map(framed, SECOND))
+    with tempfile.TemporaryDirectory() as logdir:
+        for name, data in (("events.out.tfevents.1.a", first), ("events.out.tfevents.2.b", second)):
+            with open(os.path.join(logdir, name), "wb") as f:
+                f.write(data)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DamagedRecordWarning)
+            scalars = read_scalars(logdir)
+            histograms = read_histograms(logdir)
+            summary = summarize(logdir)
+    points, plugins = reference([first, second])
+    # every point of every tag, as protobuf reads the records
+    assert {tag for _, tag in summary} == set(points)
+    for tag, pts in points.items():
+        assert summary[(".", tag)].count == len(pts), tag
+        assert (summary[(".", tag)].first_step, summary[(".", tag)].last_step) == (min(p[0] for p in pts),
+                                                                                     max(p[0] for p in pts))
+    # scalars: the tags TensorBoard shows as scalars, with the values tensor_util gives
+    for (_, tag), s in scalars.items():
+        assert plugins[tag] == "scalars"
+        expected = [p for p in points[tag] if p[2] is not None]
+        assert list(zip(s.step.tolist(), s.wall_time.tolist(), s.value.tolist(), strict=True)) == expected, tag
+        assert all(p in WRITTEN for p in expected)  # nothing that was not written
+    for tag, plugin in plugins.items():
+        if plugin == "scalars" and any(p[2] is not None for p in points[tag]):
+            assert (".", tag) in scalars, tag
+    for (_, tag), h in histograms.items():
+        assert plugins[tag] == "histograms" and len(h) <= len(points[tag])
+        assert all(b.ndim == 2 and b.shape[1] == 3 for b in h.buckets)
+        assert set(h.step.tolist()) <= {p[0] for p in points[tag]}
