@@ -131,8 +131,6 @@ class Segments:
         self._buffer = bytearray()
         self._unsent: list[tuple[str, bytes]] = []  # sealed but not yet put: (name, content), in order
         self._last: str | None = None  # the name every new one must sort after; None: not listed yet
-        self.sent = 0  # bytes put so far
-        self.names: list[str] = []  # the names put so far, in order
 
     def write(self, data: bytes | memoryview) -> None:
         """Buffer ``data`` for the next segment (never fails: nothing is sent)."""
@@ -142,11 +140,6 @@ class Segments:
     def full(self) -> bool:
         """True once ``limit`` bytes wait: time to ``seal()``."""
         return len(self._buffer) >= self.limit
-
-    @property
-    def pending(self) -> int:
-        """Bytes written but not yet stored."""
-        return len(self._buffer) + sum(len(content) for _, content in self._unsent)
 
     def seal(self) -> None:
         """Put what is buffered as one new segment (nothing when nothing is), after any that failed before.
@@ -169,8 +162,6 @@ class Segments:
             except Exception as e:  # any backend error: kept, and raised naming the URL
                 raise _failed("write", url, e) from e
             self._unsent.pop(0)
-            self.sent += len(content)
-            self.names.append(name)
 
     def discard(self) -> None:
         """Forget what is buffered and unsent (a forked child leaves it to its parent)."""
