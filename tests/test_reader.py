@@ -1,5 +1,4 @@
 """read_scalars / read_histograms against TensorBoard's own Python loader, value by value."""
-import os
 import warnings
 
 import numpy as np
@@ -164,7 +163,7 @@ def test_histograms_v1_as_tensorboard_converts_them(tmp_path):
     steps, walls, arrays = tensorboard_view(tmp_path, "histograms")["weights"]
     h = ours[(".", "weights")]
     assert h.step.tolist() == steps and h.wall_time.tolist() == walls
-    for mine, theirs in zip(h.buckets, arrays):
+    for mine, theirs in zip(h.buckets, arrays, strict=True):
         assert mine.shape == theirs.shape and mine.dtype == np.float64
         np.testing.assert_allclose(mine, theirs, rtol=1e-6)
 
@@ -209,7 +208,7 @@ def _mixed_events(seed: int):
         "f16_val": lambda v: (_tensor_value(tensor_pb2, tensor_shape_pb2, 19,
                                             half_val=[int(np.float16(v).view(np.uint16))]), float(np.float16(v))),
     }
-    tags = {f"{'t' * n}/{style}": style for n, style in zip(rng.integers(1, 30, len(styles)), styles)}
+    tags = {f"{'t' * n}/{style}": style for n, style in zip(rng.integers(1, 30, len(styles)), styles, strict=True)}
     tags.update({f"same_{i}": "simple" for i in range(4)})  # equal name lengths, one shape
     names = list(tags)
     steps = [0, 5, 127, 128, 300, 16383, 16384, 2 ** 21, 2 ** 40, -1, -(2 ** 40)]
@@ -255,7 +254,7 @@ def test_every_shape_of_event_decodes_exactly(tmp_path, seed):
         assert s.wall_time.tolist() == [p[1] for p in points], tag
         assert s.value.tolist() == [p[2] for p in points], tag
     theirs = tensorboard_view(tmp_path, "scalars")  # and TensorBoard agrees on what the file holds
-    for tag, (steps, walls, values) in theirs.items():
+    for tag, (steps, _, values) in theirs.items():
         assert data[(".", tag)].step.tolist() == steps
         assert data[(".", tag)].value.tolist() == [float(v.item()) for v in values]
 
@@ -310,7 +309,7 @@ def test_damaged_histogram_in_a_group_of_many(tmp_path):
         h = read_histograms(damaged.parent)[(".", "weights")]
     steps, _, arrays = tensorboard_view(tmp_path / "clean", "histograms")["weights"]
     assert h.step.tolist() == steps[:20]
-    for mine, theirs in zip(h.buckets, arrays[:20]):
+    for mine, theirs in zip(h.buckets, arrays[:20], strict=True):
         np.testing.assert_allclose(mine, theirs, rtol=1e-6)
 
 
@@ -330,7 +329,7 @@ def test_one_off_records_before_the_common_shape(tmp_path):
         assert data[(".", f"hp_{i:02d}")].value.tolist() == [i]
     for tag, points in expected.items():
         s = data[(".", tag)]
-        assert list(zip(s.step.tolist(), s.value.tolist())) == points
+        assert list(zip(s.step.tolist(), s.value.tolist(), strict=True)) == points
 
 
 def test_irregular_logs_with_header_lookalikes_inside_records(tmp_path):
@@ -360,7 +359,7 @@ def test_irregular_logs_with_header_lookalikes_inside_records(tmp_path):
     assert sorted(t for _, t in data) == sorted(expected)
     for tag, points in expected.items():
         s = data[(".", tag)]
-        assert list(zip(s.step.tolist(), s.value.tolist())) == points
+        assert list(zip(s.step.tolist(), s.value.tolist(), strict=True)) == points
 
 
 @pytest.mark.parametrize("copies", [1, 40])  # alone, and in a group large enough to take the bulk path

@@ -180,7 +180,6 @@ class GroupDecoder:
                     continue
             self.run.add(Chunk(v.tag, v.plugin, v.kind, seq, step, wall, payload))
 
-
     def _histograms(self, rows: np.ndarray, v: ValueSlot) -> list | None:
         """The histograms of value ``v`` in records ``rows`` (None: not histograms); those that cannot
         be read are reported and left out (their rows in ``self._unreadable``)."""
