@@ -19,6 +19,10 @@ After each write the path is checked to still name the open file: if the file (o
 directory) was deleted or replaced, a warning names it and the writer continues in a new
 file holding that write's records. After ``os.fork()`` the child drops the parent's pending
 records (the parent writes them) and opens its own file if it logs.
+
+A ``log_dir`` that is a URL (``s3://``, ``gs://``, ``memory://``...) cannot be appended to: the
+records go to :class:`~tbwriter.storage.Segments`, each flush putting one sealed segment (a
+complete event file with its own header), and ``QUEUE_RECORDS`` only moves records into it.
 """
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ import threading
 import time
 import warnings
 
-from tbwriter import encode, record, wire
+from tbwriter import encode, record, storage, wire
 
 QUEUE_RECORDS = 4096
 _FILE_VERSION = encode.length_delimited(wire.Event.FILE_VERSION.tag, wire.FILE_VERSION)
@@ -48,8 +52,9 @@ class EventFile:
     """An append-only event file in ``log_dir``, created at once (as torch does) with its header."""
 
     def __init__(self, log_dir: str, flush_secs: float = 120, filename_suffix: str = "",
-                 first_events: tuple[bytes, ...] = ()):
+                 first_events: tuple[bytes, ...] = (), storage_options: dict | None = None):
         self.log_dir = os.fspath(log_dir)
+        self.storage_options = storage_options
         self.flush_secs = flush_secs
         self.filename_suffix = filename_suffix
         self.path: str | None = None
@@ -60,6 +65,7 @@ class EventFile:
         # store changes it: framed bytes, records not framed yet, and the file size where they start.
         self._pending: tuple[bytes, list[bytes], int] = (b"", [], 0)
         self._fd: int | None = None
+        self._segments: storage.Segments | None = None  # instead of _fd when log_dir is a URL
         self._error: BaseException | None = None
         self._last_flush = time.monotonic()
         self.closed = True
@@ -73,8 +79,15 @@ class EventFile:
 
     def _open_locked(self) -> None:
         _hook_multiprocessing_exit()
-        os.makedirs(self.log_dir, exist_ok=True)
         now = time.time()
+        head = [encode.event_head(now, 0) + _FILE_VERSION, *self._first_events]
+        if storage.is_url(self.log_dir):
+            self._segments = storage.Segments(self.log_dir, record.frame(head.pop(0)), "events.out.tfevents.",
+                                              self.filename_suffix, self.storage_options)
+            storage.call_before_shutdown(_close_all_at_exit)
+            self._open_done(self._segments.url, head)
+            return
+        os.makedirs(self.log_dir, exist_ok=True)
         while True:
             name = (f"events.out.tfevents.{int(now):010d}.{socket.gethostname()}."
                     f"{os.getpid()}.{next(_counter):06d}{self.filename_suffix}")
@@ -84,12 +97,15 @@ class EventFile:
                 break
             except FileExistsError:  # another host with our pid on a shared disk
                 continue
-        self._fd, self.path, self.closed, self._alarm = fd, path, False, False
+        self._fd = fd
+        self._open_done(path, head)
+
+    def _open_done(self, path: str, head: list[bytes]) -> None:
+        self.path, self.closed, self._alarm = path, False, False
         _live.add(self)  # until closed with nothing pending
         # The header goes first, ahead of anything queued while the file was closed.
         framed, taken, _ = self._pending
-        head = record.frame_many([encode.event_head(now, 0) + _FILE_VERSION, *self._first_events])
-        self._pending = (head + framed, taken, 0)
+        self._pending = (record.frame_many(head) + framed, taken, 0)
         _flusher.watch()
         self._write_locked()
 
@@ -106,7 +122,7 @@ class EventFile:
         queue = self._queue
         queue.append(data)
         if self._alarm or len(queue) >= QUEUE_RECORDS:
-            self.flush()
+            self._flush(seal=False)  # a full queue is no flush: remote records wait for a whole segment
 
     def flush(self) -> None:
         """Write every record appended so far; raise the write error if one happened.
@@ -114,10 +130,13 @@ class EventFile:
         Records left queued on a closed file (a logging thread racing ``close()``, or a reopen
         that failed) are written to a new file, as logging to a closed file does.
         """
+        self._flush(seal=True)
+
+    def _flush(self, seal: bool) -> None:
         with self._lock:
             if self.closed and self._has_pending_locked():
                 self._reopen_locked()
-            self._write_locked()
+            self._write_locked(seal)
             self._raise_error_locked()
 
     def close(self) -> None:
@@ -133,10 +152,11 @@ class EventFile:
             self._write_locked()
             if self._error is not None:
                 self._raise_error_locked()  # still open: the caller may free space and close again
-            fd, self._fd = self._fd, None
+            fd, self._fd, self._segments = self._fd, None, None
             self.closed = True
             _live.discard(self)
-            os.close(fd)  # type: ignore[arg-type]  # open: _open_locked set it
+            if fd is not None:  # None for a URL: nothing is open between puts
+                os.close(fd)
 
     def discard(self) -> None:
         """Drop what is pending and close the file, for a caller that deletes the file anyway.
@@ -180,16 +200,20 @@ class EventFile:
         if error is not None:
             raise error
 
-    def _write_locked(self) -> None:
+    def _write_locked(self, seal: bool = True) -> None:
+        """Write what is queued; with ``seal`` (a flush, not a full queue), remote records are put too."""
         self._last_flush = time.monotonic()
         fd = self._fd
-        if fd is None:
+        if fd is None and self._segments is None:
             return
         framed, taken, base = self._pending
         queue = self._queue
         if queue:  # one C call moves them: an exception from a signal handler lands before or after it
             taken.extend(itertools.starmap(queue.popleft, itertools.repeat((), len(queue))))
-        if not taken and not framed:
+        if self._segments is not None:
+            self._put_locked(self._segments, framed + record.frame_many(taken) if taken else framed, seal)
+            return
+        if fd is None or (not taken and not framed):
             return
         data = framed + record.frame_many(taken) if taken else framed
         written = 0
@@ -210,6 +234,16 @@ class EventFile:
             self._fd, self.closed, self._alarm = None, True, True  # should the new file fail: a closed file's values
             self._reopen_locked()
 
+    def _put_locked(self, segments: storage.Segments, data: bytes, seal: bool) -> None:
+        """For a URL: the records join the open segment (nothing can fail there); a flush puts it."""
+        segments.write(data)
+        self._pending = (b"", [], 0)
+        if seal or segments.full:
+            try:
+                segments.seal()  # what fails stays in segments, for the next try
+            except storage.StorageError as e:
+                self.keep_error(_kept(e, self.path))
+
     def _vanished_locked(self, fd: int) -> bool:
         """Whether ``self.path`` no longer names the open file (deleted, or replaced by another)."""
         try:
@@ -228,13 +262,20 @@ class EventFile:
         self._pending, self._error = (b"", [], 0), None
         if self._fd is not None:
             os.close(self._fd)
-        self._fd, self.closed, self._alarm = None, True, True
+        if self._segments is not None:
+            self._segments.discard()
+        self._fd, self._segments, self.closed, self._alarm = None, None, True, True
+
+
+_KEPT = ("every value logged so far is kept in memory and written by the next flush() or close() that succeeds: "
+         "do not log it again")
 
 
 def _kept(error: OSError, path: str | None) -> OSError:
     """``error`` (same type and errno) saying what a caller needs to know: the values are kept, not lost."""
-    return OSError(error.errno, f"{error.strerror}; every value logged so far is kept in memory and written by "
-                                "the next flush() or close() that succeeds: do not log it again", path)
+    if isinstance(error, storage.StorageError):  # it names the object's URL already
+        return storage.StorageError(f"{error}; {_KEPT}", error.filename)
+    return OSError(error.errno, f"{error.strerror}; {_KEPT}", path)
 
 
 class _Flusher:

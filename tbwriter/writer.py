@@ -83,14 +83,16 @@ class SummaryWriter:
     def __init__(self, log_dir: str | os.PathLike | None = None, comment: str = "",
                  purge_step: int | None = None, max_queue: int = 10, flush_secs: float = 120,
                  filename_suffix: str = "", *, ranks: str = "zero", logdir: str | os.PathLike | None = None,
-                 write_to_disk: bool = True):
+                 write_to_disk: bool = True, storage_options: dict | None = None):
         """Open a run: its event file is created at once (unless ``write_to_disk=False``).
 
             w = SummaryWriter("runs/exp1")
             w = SummaryWriter(comment="_lr0.1")               # runs/<date>_<host>_lr0.1
 
         Args:
-            log_dir: the run directory; None gives ``runs/<date>_<host><comment>`` as torch does.
+            log_dir: the run directory, a local path or an fsspec URL (``s3://bucket/runs/exp1``,
+                ``gs://...``, ``az://...``, ``memory://...``); None gives ``runs/<date>_<host><comment>``
+                as torch does.
             comment: appended to the default ``log_dir`` (ignored when ``log_dir`` is given).
             purge_step: when a crashed run restarts at this step, TensorBoard hides the earlier
                 events at steps >= it.
@@ -101,6 +103,7 @@ class SummaryWriter:
             logdir: tensorboardX's name for ``log_dir`` (give one of the two).
             write_to_disk: tensorboardX's switch: False checks every call as usual but writes
                 nothing and creates no file or directory.
+            storage_options: for a URL, options of its fsspec filesystem (credentials, endpoint...).
         """
         if logdir is not None:
             if log_dir is not None:
@@ -123,7 +126,9 @@ class SummaryWriter:
             start = encode.length_delimited(wire.Event.SESSION_LOG.tag,
                                             wire.SessionLog.STATUS.tag + encode.varint(wire.SessionStatus.START))
             first = (encode.event_head(_now(), step) + start,)
-        self._file: EventFile | _Discarded = (EventFile(self.log_dir, self.flush_secs, filename_suffix, first)
+        self.storage_options = storage_options
+        self._file: EventFile | _Discarded = (EventFile(self.log_dir, self.flush_secs, filename_suffix, first,
+                                                        storage_options)
                                               if self._writes else _Discarded())
         # A writer nobody holds any more (made in a function, never closed) writes what it has and
         # closes its file then; exit closes the files of writers still held.
@@ -272,7 +277,8 @@ class SummaryWriter:
                                                                  flush_secs=self.flush_secs,
                                                                  filename_suffix=self.filename_suffix,
                                                                  ranks="any" if self._writes else "zero",
-                                                                 write_to_disk=self.write_to_disk)
+                                                                 write_to_disk=self.write_to_disk,
+                                                                 storage_options=self.storage_options)
         return sub
 
     def _warn_double(self) -> None:

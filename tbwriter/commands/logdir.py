@@ -4,7 +4,6 @@
 """
 from __future__ import annotations
 
-import os
 import re
 import sys
 import warnings
@@ -23,9 +22,11 @@ def read_logdir(read, logdir: str, **filters):
             re.compile(pattern or "")
         except re.error as e:
             raise CommandError(f"bad regular expression for --{option.rstrip('s')} {pattern!r}: {e}") from None
-    if not os.path.exists(logdir):
-        raise CommandError(f"no such file or directory: {logdir}")
-    if not find_runs(logdir):
+    try:
+        runs = find_runs(logdir)  # a local path or a URL
+    except FileNotFoundError:
+        raise CommandError(f"no such file or directory: {logdir}") from None
+    if not runs:
         raise CommandError(f"no event files (names containing 'tfevents') under {logdir}")
     bar = progress_bar("reading")
     with warnings.catch_warnings():

@@ -133,14 +133,17 @@ def _read(function: str, paths: list[str]) -> dict:
     """
     import tbwriter
     from tbwriter.commands.logdir import read_logdir
+    from tbwriter.storage import is_url
 
     read = getattr(tbwriter, function)
     merged = {}
     for path in paths:
+        # a URL's path is already absolute, and normpath would fold its "//"
+        where = path.rstrip("/") if is_url(path) else os.path.normpath(os.path.abspath(path))
         for (run, tag), series in read_logdir(read, path).items():
             if len(paths) > 1:
-                run = os.path.normpath(os.path.join(path, run))
+                run = f"{path.rstrip('/')}/{run}" if is_url(path) else os.path.normpath(os.path.join(path, run))
             elif run == ".":
-                run = os.path.basename(os.path.normpath(os.path.abspath(path)))
+                run = os.path.basename(where)
             merged[(run, tag)] = series
     return merged

@@ -9,6 +9,8 @@ every directory holding one, named by its path relative to the logdir, and symli
 directories are followed (a link back to a directory being walked is not: a cycle).
 Entries named like event files that are no regular file (a FIFO, a dangling link) or that
 cannot be opened are skipped and reported, so that one bad entry does not stop the rest.
+A URL (``s3://bucket/runs``, any fsspec URL) is listed in one listing and each of its files
+read in one request, through :mod:`tbwriter.storage`.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import stat
 
 import numpy as np
 
+from tbwriter import storage
 from tbwriter.record import Problem, RecordError
 
 _PAD = 16  # bytes of zeros after the data: whole u64 words can be read past the last record
@@ -28,6 +31,8 @@ def list_runs(path: str | os.PathLike) -> tuple[dict[str, list[str]], list[Recor
     Raises FileNotFoundError when ``path`` does not exist.
     """
     root = os.fspath(path)
+    if storage.is_url(root):
+        return _list_remote(root.rstrip("/")), []
     if os.path.isfile(root):
         return {".": [root]}, []
     if not os.path.isdir(root):
@@ -36,6 +41,19 @@ def list_runs(path: str | os.PathLike) -> tuple[dict[str, list[str]], list[Recor
     skipped: list[RecordError] = []
     _walk(root, ".", {os.path.realpath(root)}, found, skipped)
     return dict(sorted(found.items())), skipped
+
+
+def _list_remote(root: str) -> dict[str, list[str]]:
+    """The same runs, from one listing of object storage (which has neither links nor special files)."""
+    listed = storage.list_files(root)
+    if list(listed) == [root]:
+        return {".": [root]}
+    found: dict[str, list[str]] = {}
+    for name in sorted(listed):
+        directory, _, base = name[len(root):].strip("/").rpartition("/")
+        if "tfevents" in base:
+            found.setdefault(directory or ".", []).append(name)
+    return dict(sorted(found.items()))
 
 
 def _walk(directory: str, run: str, ancestors: set[str], found: dict[str, list[str]],
@@ -106,6 +124,8 @@ def load_file(name: str, start: int = 0) -> tuple[np.ndarray, memoryview]:
     Raises :class:`~tbwriter.record.RecordError` when the file cannot be opened or read, or
     is no regular file (opened without blocking, so a FIFO put there meanwhile cannot hang us).
     """
+    if storage.is_url(name):
+        return _load_remote(name)
     try:
         fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as e:
@@ -122,3 +142,13 @@ def load_file(name: str, start: int = 0) -> tuple[np.ndarray, memoryview]:
         except OSError as e:
             raise RecordError(name, None, Problem.UNREADABLE_FILE, e.strerror or str(e)) from None
     return padded, whole.toreadonly()[:size]
+
+
+def _load_remote(name: str) -> tuple[np.ndarray, memoryview]:
+    try:
+        data = storage.read_file(name)  # one request for the whole file
+    except OSError as e:
+        raise RecordError(name, None, Problem.UNREADABLE_FILE, str(e)) from None
+    padded = np.zeros(len(data) + _PAD, np.uint8)
+    padded[:len(data)] = np.frombuffer(data, np.uint8)
+    return padded, memoryview(padded.data).toreadonly()[:len(data)]

@@ -1,0 +1,186 @@
+"""s3:// logdirs against moto's S3 server on 127.0.0.1, counting the bytes of every request.
+
+TensorBoard is the judge: its own loader and a real ``tensorboard --logdir s3://...`` server, both pointed
+at moto by ``S3_ENDPOINT``; the writer finds it through ``AWS_ENDPOINT_URL_S3`` (see tests/stores.py).
+"""
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import uuid
+
+import pytest
+
+pytest.importorskip("s3fs")
+from eventcheck import accumulated_scalars  # noqa: E402
+from stores import s3_server  # noqa: E402, F401  (the fixture)
+from tbserver import TensorBoardServer  # noqa: E402
+from tbwriter import SummaryWriter, read_scalars  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def bucket(s3_server):  # noqa: F811
+    name = f"logs-{uuid.uuid4().hex[:12]}"
+    s3_server.make_bucket(name)
+    s3_server.reset()
+    return name
+
+
+def log(url: str, steps: int, flush_every: int = 1) -> None:
+    with SummaryWriter(url) as w:
+        for step in range(steps):
+            w.add_scalar("loss", 1 / (step + 1), step)
+            if (step + 1) % flush_every == 0:
+                w.flush()
+
+
+@pytest.mark.parametrize("steps", [300, 600])
+def test_flush_every_step_sends_each_byte_once(s3_server, bucket, steps):  # noqa: F811
+    log(f"s3://{bucket}/run", steps)
+    stored = s3_server.stored_bytes(bucket)
+    assert s3_server.body_bytes() <= 1.05 * stored
+    assert s3_server.count("PUT") == steps  # one put per flush, nothing rewritten
+    assert len(s3_server.objects(bucket)) == steps
+    if steps == 300:  # what was put reads back (600 more GETs would tell nothing new)
+        data = read_scalars(f"s3://{bucket}/run")[(".", "loss")]
+        assert data.step.tolist() == list(range(steps))
+
+
+def test_reading_costs_one_request_per_file(s3_server, bucket):  # noqa: F811
+    log(f"s3://{bucket}/runs/a", 40, flush_every=4)
+    s3_server.reset()
+    assert read_scalars(f"s3://{bucket}/runs")[("a", "loss")].step.tolist() == list(range(40))
+    assert s3_server.count("GET") == 10 + 1  # ten files, one listing
+    assert s3_server.count() == 11
+
+
+@pytest.mark.slow
+def test_tensorboards_loader_reads_every_point(s3_server, bucket):  # noqa: F811
+    log(f"s3://{bucket}/run", 300, flush_every=30)  # ten files: its S3 code costs ~0.7 s a file
+    got = accumulated_scalars(f"s3://{bucket}/run")["loss"]
+    assert [(s, round(v, 6)) for s, v in got] == [(s, round(1 / (s + 1), 6)) for s in range(300)]
+
+
+@pytest.mark.slow
+def test_tensorboard_server_serves_every_point(s3_server, bucket):  # noqa: F811
+    log(f"s3://{bucket}/runs/exp", 200, flush_every=20)
+    # it loads before it serves, and its S3 code opens a client per request: give it time
+    with TensorBoardServer(f"s3://{bucket}/runs", load_fast=False, timeout=300) as tb:
+        points = tb.scalars_when("exp", "loss", 200)
+    assert [step for _, step, _ in points] == list(range(200))
+
+
+def run_child(code: str, env: dict, **kwargs) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=dict(os.environ, **env), cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+@pytest.mark.slow
+def test_sigkill_after_flush_loses_nothing_flushed(s3_server, bucket):  # noqa: F811
+    child = run_child(f"""
+        import time
+        from tbwriter import SummaryWriter
+        w = SummaryWriter("s3://{bucket}/run")
+        for step in range(50):
+            w.add_scalar("loss", float(step), step)
+            w.flush()
+        for step in range(50, 60):
+            w.add_scalar("loss", float(step), step)
+        print("flushed", flush=True)
+        time.sleep(120)
+    """, s3_server.env)
+    try:
+        assert child.stdout.readline() == "flushed\n", child.stderr.read()
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(30)
+    data = read_scalars(f"s3://{bucket}/run")
+    assert not data.damaged  # no torn record is ever visible
+    assert data[(".", "loss")].step.tolist() == list(range(50))
+
+
+def test_what_is_pending_at_exit_is_sent(s3_server, bucket):  # noqa: F811
+    # neither flushed nor closed: sent on the way out, while the backend's thread pools still run
+    child = run_child(f"""
+        from tbwriter import SummaryWriter
+        w = SummaryWriter("s3://{bucket}/run")
+        for step in range(10):
+            w.add_scalar("loss", float(step), step)
+    """, s3_server.env)
+    out, err = child.communicate(timeout=180)
+    assert child.returncode == 0 and not err, err
+    assert read_scalars(f"s3://{bucket}/run")[(".", "loss")].step.tolist() == list(range(10))
+
+
+@pytest.mark.parametrize("case", ["unreachable", "missing bucket"])
+def test_a_failure_raises_naming_the_url_and_keeps_what_was_logged(s3_server, case):  # noqa: F811
+    bucket = f"later-{uuid.uuid4().hex[:12]}"
+    endpoint = "http://127.0.0.1:9" if case == "unreachable" else s3_server.endpoint
+    child = run_child(f"""
+        import boto3
+        from tbwriter import SummaryWriter
+        w = SummaryWriter("s3://{bucket}/run", storage_options={{"endpoint_url": "{endpoint}"}})
+        w.add_scalar("loss", 1.0, 1)
+        try:
+            w.flush()
+        except OSError as e:
+            print("raised:", e)
+        w.add_scalar("loss", 2.0, 2)
+        if {case == "missing bucket"}:
+            boto3.client("s3", endpoint_url="{endpoint}").create_bucket(Bucket="{bucket}")
+            w.close()
+            print("closed")
+    """, s3_server.env)
+    out, err = child.communicate(timeout=180)  # bounded: never a hang
+    assert out.startswith("raised: could not ") and f"s3://{bucket}/run" in out.splitlines()[0]
+    if case == "unreachable":
+        # at exit the pending records are tried once more, and the failure said, never passed over
+        assert f"tbwriter: could not write s3://{bucket}/run" in err
+    else:
+        assert "closed" in out and not err
+        assert read_scalars(f"s3://{bucket}/run")[(".", "loss")].step.tolist() == [1, 2]
+
+
+def test_throttling_past_the_retries_raises_and_keeps_every_value(s3_server, bucket, monkeypatch):  # noqa: F811
+    from tbwriter import storage
+
+    monkeypatch.setattr(storage, "PUT_TIMEOUT", 5.0)  # the bound on one put, retries included
+    url = f"s3://{bucket}/run"
+    w = SummaryWriter(url)
+    w.add_scalar("loss", 0.0, 0)
+    w.flush()
+    s3_server.throttle = True
+    try:
+        w.add_scalar("loss", 1.0, 1)
+        with pytest.raises(OSError, match=f"could not write {url}/events"):
+            w.flush()
+    finally:
+        s3_server.throttle = False
+    w.add_scalar("loss", 2.0, 2)
+    w.close()
+    assert read_scalars(url)[(".", "loss")].step.tolist() == [0, 1, 2]
+
+
+def test_convert_writes_to_s3_not_a_local_folder(s3_server, bucket, tmp_path):  # noqa: F811
+    csv = tmp_path / "train.csv"
+    csv.write_text("step,loss\n0,0.5\n1,0.25\n")
+    done = subprocess.run([sys.executable, "-m", "tbwriter", "convert", str(csv), "--logdir", f"s3://{bucket}/runs"],
+                          cwd=tmp_path, env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert not os.path.exists(tmp_path / "s3:")
+    assert read_scalars(f"s3://{bucket}/runs")[("train", "loss")].value.tolist() == [0.5, 0.25]
+
+
+def test_the_readmes_s3_example_runs(s3_server):  # noqa: F811
+    import pathlib
+    import re
+
+    readme = (pathlib.Path(ROOT) / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"^```python s3\n(.*?)^```", readme, flags=re.S | re.M)
+    if "my-bucket" not in [b["Name"] for b in s3_server.client().list_buckets()["Buckets"]]:
+        s3_server.make_bucket("my-bucket")
+    exec(compile(block, "README.md s3 block", "exec"), {"__name__": "__readme__"})
+    assert read_scalars("s3://my-bucket/runs")[("exp1", "loss")].step.tolist() == list(range(100))
