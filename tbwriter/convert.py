@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from tbwriter import storage
 from tbwriter.writer import SummaryWriter
 
 STEP_COLUMNS = ("step", "epoch")
@@ -116,6 +117,8 @@ def convert_csvs(csv_paths: Sequence[str | os.PathLike[str]], logdir: str | os.P
             raise ValueError(f"convert_csv: {run_dir} already holds event files: converting into it again would "
                              "repeat every point; choose another run, or pass if_exists='overwrite' or 'append' "
                              "(tbwriter convert --overwrite or --append)")
+    if storage.is_url(root):
+        return _convert_to_url(tables, run_dirs, if_exists, progress)
     os.makedirs(root, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".tbwriter-convert-", dir=root)
     try:
@@ -135,6 +138,24 @@ def convert_csvs(csv_paths: Sequence[str | os.PathLike[str]], logdir: str | os.P
     return [ConvertReport(table.csv_path, run_dir, table.tags, points, table.rows, table.skipped, table.step_column,
                           table.wall_time_column)
             for table, run_dir, (_, points) in zip(tables, run_dirs, written, strict=True)]
+
+
+def _convert_to_url(tables: list[_Table], run_dirs: list[str], if_exists: str,
+                    progress: Callable[[int, int], None] | None) -> list[ConvertReport]:
+    """Object storage has no rename: each run's file is written in place, where every put is atomic (a reader
+    never sees a torn record), and the files it replaces are deleted only once it is complete."""
+    reports = []
+    for i, (table, run_dir) in enumerate(zip(tables, run_dirs, strict=True)):
+        old = _event_files(run_dir) if if_exists == "overwrite" else []
+        _, points = _write(table, run_dir)
+        if old:
+            fs, _ = storage.filesystem(run_dir)
+            fs.rm([storage.filesystem(path)[1] for path in old])
+        reports.append(ConvertReport(table.csv_path, run_dir, table.tags, points, table.rows, table.skipped,
+                                     table.step_column, table.wall_time_column))
+        if progress:
+            progress(i + 1, len(tables))
+    return reports
 
 
 @dataclass
@@ -183,6 +204,7 @@ def _write(table: _Table, directory: str) -> tuple[str, int]:
     """Writes the table's points as one event file in ``directory``; returns the file and the point count."""
     points = 0
     now = time.time()
+    before = set(_event_files(directory))
     writer = SummaryWriter(directory, ranks="any")  # a conversion writes wherever it runs, even under torchrun
     try:
         for step, wall, values in table.points:
@@ -195,8 +217,8 @@ def _write(table: _Table, directory: str) -> tuple[str, int]:
         # user hears of the CSV, not of a hidden temporary path.
         writer._file.discard()
         raise OSError(e.errno, os.strerror(e.errno) if e.errno else str(e), table.csv_path) from None
-    event_file, = _event_files(directory)
-    return event_file, points
+    new = [path for path in _event_files(directory) if path not in before]
+    return new[-1], points
 
 
 def _stem(csv_path: str) -> str:
@@ -209,11 +231,20 @@ def _run_dir(logdir: str, run: str) -> str:
     if not run or os.path.isabs(run) or ".." in parts or "\0" in run:
         raise ValueError(f"convert_csv: run {run!r} must be a relative name inside the logdir {logdir} "
                          "(no absolute path, no '..')")
+    if storage.is_url(logdir):  # normpath would fold the '//' of the URL
+        return logdir.rstrip("/") + "/" + "/".join(part for part in parts if part not in ("", "."))
     return os.path.normpath(os.path.join(logdir, run))
 
 
 def _event_files(directory: str) -> list[str]:
     """The run's own event files (names containing ``tfevents``, as TensorBoard finds them); none if no directory."""
+    if storage.is_url(directory):
+        try:
+            files = storage.list_files(directory)
+        except FileNotFoundError:
+            return []
+        prefix = directory.rstrip("/") + "/"
+        return sorted(url for url in files if "/" not in url[len(prefix):] and "tfevents" in url[len(prefix):])
     try:
         entries = list(os.scandir(directory))
     except (FileNotFoundError, NotADirectoryError):

@@ -204,7 +204,7 @@ def _protobuf_accepts(data: bytes) -> bool:
     if _protobuf_event is None:
         from tbwriter._proto import event_pb2  # protobuf: a required dependency, loaded when first reading
 
-        _protobuf_event = event_pb2.Event.FromString  # type: ignore[attr-defined]  # generated at run time
+        _protobuf_event = event_pb2.Event.FromString
     try:
         _protobuf_event(data)
     except Exception:  # google.protobuf.message.DecodeError, or RecursionError on deep nesting

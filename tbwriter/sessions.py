@@ -135,7 +135,7 @@ def build_table(contents: Mapping[str, Mapping[str, bytes | None]],
     from tbwriter._proto import hparams_pb2  # protobuf parses the plugin's payloads
 
     def parse(content: bytes | None):
-        return hparams_pb2.HParamsPluginData.FromString(content or b"")  # type: ignore[attr-defined]  # generated
+        return hparams_pb2.HParamsPluginData.FromString(content or b"")
 
     experiments = [parse(tags[EXPERIMENT_TAG]).experiment for tags in contents.values() if EXPERIMENT_TAG in tags]
     starts = {run: parse(tags[START_TAG]).session_start_info for run, tags in contents.items() if START_TAG in tags}

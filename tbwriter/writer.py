@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tbwriter import distributed, encode, wire
+from tbwriter import distributed, encode, storage, wire
 from tbwriter.eventfile import EventFile
 from tbwriter.summaries import scalar
 from tbwriter.values import (INT64_MAX, INT64_MIN, check_tag, check_utf8, to_float, to_seconds, to_step,
@@ -660,6 +660,9 @@ class SummaryWriter:
         from tbwriter.summaries import embedding
 
         check_tag(tag, "add_embedding")
+        if storage.is_url(self.log_dir):  # the projector reads plain files beside the run, not event records
+            raise ValueError(f"add_embedding(tag={tag!r}): the projector files can only be written to a local "
+                             f"log_dir, not to {self.log_dir}")
         step = to_step(global_step, "add_embedding", tag)
         files, single_image = embedding.embedding_files(mat, metadata, label_img, metadata_header, "add_embedding")
         subdir = embedding.embedding_subdir(tag, step)

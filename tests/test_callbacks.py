@@ -167,7 +167,7 @@ def test_base_logger_turns_batch_logs_into_size_weighted_epoch_means():
     logs = {"acc": 0.9}
     cbs = cb.CallbackList([cb.BaseLogger(stateful_metrics=["seen"])])
     cbs.on_epoch_begin(0)
-    for batch, (loss, size) in enumerate(zip(losses, sizes)):
+    for batch, (loss, size) in enumerate(zip(losses, sizes, strict=True)):
         cbs.on_train_batch_end(batch, {"loss": loss, "acc": 0.1, "seen": batch, "size": size})
     cbs.on_epoch_end(0, logs)
     assert logs["loss"] == pytest.approx(np.average(losses, weights=sizes))

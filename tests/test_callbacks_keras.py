@@ -150,7 +150,7 @@ def test_model_checkpoint_same_saved_files(seed):
     weights_only = rng.random() < 0.3
     save_freq = rng.choice(["epoch", "epoch", 2, 3, 5])
     if save_freq == "epoch":
-        name = "m-{epoch:02d}-{%s:.3f}" % monitor if rng.random() < 0.5 else "m-{epoch}"
+        name = "m-{epoch:02d}-{" + monitor + ":.3f}" if rng.random() < 0.5 else "m-{epoch}"
     else:
         name = "m-{epoch}-{batch}-{loss:.3f}"
     filepath = name + (".weights.h5" if weights_only else ".keras")
@@ -302,15 +302,16 @@ def test_terminate_on_nan_stops_at_the_same_batch(bad):
 
 
 def test_lambda_callback_calls_like_keras():
-    calls = {}
+    calls: dict[str, list] = {}
     for module in (keras.callbacks, ours):
         record = calls.setdefault(module.__name__, [])
-        cb = module.LambdaCallback(on_epoch_begin=lambda e, logs: record.append(("eb", e)),
-                                   on_epoch_end=lambda e, logs: record.append(("ee", e, logs["loss"])),
-                                   on_train_begin=lambda logs: record.append("tb"),
-                                   on_train_end=lambda logs: record.append("te"),
-                                   on_train_batch_begin=lambda b, logs: record.append(("bb", b)),
-                                   on_train_batch_end=lambda b, logs: record.append(("be", b)))
+        add = record.append  # bound now: each module's hooks append to its own list
+        cb = module.LambdaCallback(on_epoch_begin=lambda e, logs, add=add: add(("eb", e)),
+                                   on_epoch_end=lambda e, logs, add=add: add(("ee", e, logs["loss"])),
+                                   on_train_begin=lambda logs, add=add: add("tb"),
+                                   on_train_end=lambda logs, add=add: add("te"),
+                                   on_train_batch_begin=lambda b, logs, add=add: add(("bb", b)),
+                                   on_train_batch_end=lambda b, logs, add=add: add(("be", b)))
         run_epochs(cb, FakeModel(), [{"loss": 1.0}, {"loss": 0.5}], steps=2)
     assert calls["tbwriter.callbacks"] == calls["keras.callbacks"]
 

@@ -10,7 +10,8 @@ from tbwriter._proto import event_pb2
 from tbwriter.summaries import scalar
 
 tags = st.text(min_size=1, max_size=40)
-steps = st.one_of(st.integers(-(2**63), 2**63 - 1), st.integers(0, 3_000_000), st.sampled_from([0, 127, 128, 16383, 16384, 2**21 - 1, 2**21]))
+steps = st.one_of(st.integers(-(2**63), 2**63 - 1), st.integers(0, 3_000_000),
+                  st.sampled_from([0, 127, 128, 16383, 16384, 2**21 - 1, 2**21]))
 walls = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.sampled_from([0.0, -0.0, 1.7e9]))
 values = st.one_of(st.floats(), st.floats(width=32), st.sampled_from([1e39, -1e300, 3.4028235e38, -0.0]))
 

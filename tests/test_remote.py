@@ -6,6 +6,7 @@ import os
 import time
 import uuid
 
+import numpy as np
 import pytest
 
 fsspec = pytest.importorskip("fsspec")
@@ -213,3 +214,12 @@ def test_unknown_scheme_is_refused_naming_the_url():
 def test_local_paths_and_file_urls_stay_local():
     assert not storage.is_url("runs/a") and not storage.is_url("/tmp/x") and not storage.is_url("C:\\x")
     assert storage.is_url("s3://b/a") and storage.is_url("memory://x") and storage.is_url("az://c/r")
+
+
+def test_add_embedding_to_a_url_is_refused_and_the_writer_stays_usable():
+    with SummaryWriter("memory://emb-test/run") as w:
+        with pytest.raises(ValueError, match=r"add_embedding\(tag='default'\): .*local log_dir"):
+            w.add_embedding(np.zeros((3, 2)))
+        w.add_scalar("loss", 0.5, 0)
+    assert len(read_scalars("memory://emb-test/run")[(".", "loss")]) == 1
+    assert not os.path.exists("memory:")  # and no local folder named after the URL

@@ -15,7 +15,7 @@ VALUES = [0.1, -2.5, 1e-30, 3.3e38, 123456.789, -0.0, 7.0]
 def logdir(tmp_path_factory):
     root = tmp_path_factory.mktemp("scalars")
     with SummaryWriter(root / "run") as w:
-        for s, v in zip(STEPS, VALUES):
+        for s, v in zip(STEPS, VALUES, strict=True):
             w.add_scalar("plain", v, s, walltime=1.7e9 + s % 1000)
             w.add_scalar("new_style", v, s, new_style=True)
         for s in range(50):

@@ -31,7 +31,7 @@ def test_first_record_is_file_version_and_name_is_unique_pattern(tmp_path):
     with SummaryWriter(tmp_path, filename_suffix=".v2") as w:
         w.add_scalar("a", 1.0, 1)
     (path,) = event_files(tmp_path)
-    assert re.fullmatch(r"events\.out\.tfevents\.\d{10}\.[^.]+(\.[^.]+)*\.%d\.\d+\.v2" % os.getpid(),
+    assert re.fullmatch(rf"events\.out\.tfevents\.\d{{10}}\.[^.]+(\.[^.]+)*\.{os.getpid()}\.\d+\.v2",
                         os.path.basename(path))
     first = raw_events(tmp_path)[0]
     assert first.file_version == "brain.Event:2" and first.wall_time > 1.6e9
@@ -56,7 +56,8 @@ def test_tags_written_exactly_as_given(tmp_path):
 def test_accepts_python_numpy_and_torch_numbers(tmp_path):
     torch = pytest.importorskip("torch")
     inputs = [1, True, 2.5, np.float16(0.5), np.float32(1.25), np.float64(2.0), np.int64(7), np.uint8(3),
-              np.array(4.5), np.array([5.5]), np.bool_(False), torch.tensor(6.5), torch.tensor([7.5], requires_grad=True),
+              np.array(4.5), np.array([5.5]), np.bool_(False), torch.tensor(6.5),
+              torch.tensor([7.5], requires_grad=True),
               torch.tensor(3, dtype=torch.int32), torch.tensor(1.5, dtype=torch.bfloat16)]
     with SummaryWriter(tmp_path) as w:
         for i, v in enumerate(inputs):
@@ -68,7 +69,8 @@ def test_accepts_python_numpy_and_torch_numbers(tmp_path):
 
 
 @pytest.mark.parametrize("call, error, message", [
-    (lambda w: w.add_scalar("bad", "0.5", 1), TypeError, r"add_scalar\(tag='bad'\): scalar_value must be a real number.*str"),
+    (lambda w: w.add_scalar("bad", "0.5", 1), TypeError,
+     r"add_scalar\(tag='bad'\): scalar_value must be a real number.*str"),
     (lambda w: w.add_scalar("bad", None, 1), TypeError, "NoneType"),
     (lambda w: w.add_scalar("bad", 1 + 2j, 1), TypeError, "complex"),
     (lambda w: w.add_scalar("bad", [1.0], 1), TypeError, "list"),

@@ -176,6 +176,7 @@ def bench_tail(root: Path, sweep: Path, interval: float) -> None:
     writer = subprocess.Popen([sys.executable, "-c", TAIL_WRITER, str(live / "run")], stdin=subprocess.PIPE,
                               stdout=subprocess.PIPE, text=True, env=env)
     latencies = []
+    assert tail.stdout and writer.stdin and writer.stdout  # all three are pipes
     try:
         tail.stdout.readline()  # the header: the first look is done
         for step in range(10):
@@ -192,6 +193,7 @@ def bench_tail(root: Path, sweep: Path, interval: float) -> None:
         tail.wait()
     idle = subprocess.Popen([sys.executable, "-m", "tbwriter", "tail", str(sweep), "--interval", str(interval),
                              "--format", "csv"], stdout=subprocess.PIPE, env=env)
+    assert idle.stdout
     idle.stdout.readline()  # the header: start-up and the first read of everything are done
     time.sleep(2 * interval)
     with open(f"/proc/{idle.pid}/stat") as f:

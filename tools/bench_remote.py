@@ -25,7 +25,7 @@ def peers() -> dict:
     """Name -> SummaryWriter class, for tbwriter and whichever peers are installed."""
     import tbwriter
 
-    found = {"tbwriter": tbwriter.SummaryWriter}
+    found: dict[str, type] = {"tbwriter": tbwriter.SummaryWriter}
     try:
         from torch.utils.tensorboard import SummaryWriter
         found["torch"] = SummaryWriter
