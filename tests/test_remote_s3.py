@@ -184,3 +184,36 @@ def test_the_readmes_s3_example_runs(s3_server):  # noqa: F811
         s3_server.make_bucket("my-bucket")
     exec(compile(block, "README.md s3 block", "exec"), {"__name__": "__readme__"})
     assert read_scalars("s3://my-bucket/runs")[("exp1", "loss")].step.tolist() == list(range(100))
+
+
+def test_wrong_credentials_raise_naming_the_url_and_keep_every_value(s3_server, bucket):  # noqa: F811
+    # moto checks signatures against its IAM only while authentication is on: in here, off again after
+    import boto3
+    from moto.core.authorization import enable_iam_authentication
+
+    iam = boto3.client("iam", endpoint_url=s3_server.endpoint, region_name="us-east-1",
+                       aws_access_key_id="testing", aws_secret_access_key="testing")
+    user = f"writer-{uuid.uuid4().hex[:8]}"
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="s3", PolicyDocument='{"Version": "2012-10-17", "Statement": '
+                        '[{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}')
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    url = f"s3://{bucket}/run"
+    refused = rf"could not \w+ {url}\b.*(AccessKeyId|Access Key Id|InvalidAccessKeyId|[Ff]orbidden|Permission)"
+    with enable_iam_authentication():
+        w = SummaryWriter(url, storage_options={"key": "wrong", "secret": "wrong", "token": None})
+        for step in range(3):
+            w.add_scalar("loss", float(step), step)
+        with pytest.raises(OSError, match=refused):
+            w.flush()  # and returns: a refused key is not retried until a timeout
+        w.add_scalar("loss", 3.0, 3)
+        with pytest.raises(OSError, match=refused):
+            w.flush()  # still pending, never silently passed over
+        right = {"key": key["AccessKeyId"], "secret": key["SecretAccessKey"], "token": None}
+        good = SummaryWriter(f"{url}-good", storage_options=right)
+        good.add_scalar("other", 1.0, 0)
+        good.close()  # the right credentials do get in
+    assert s3_server.objects(bucket, "run/") == {}  # the wrong ones got nothing in
+    w.close()  # the server lets anyone in again: every value the refused writer kept is written now
+    assert read_scalars(url)[(".", "loss")].step.tolist() == [0, 1, 2, 3]
+    assert read_scalars(f"{url}-good")[(".", "other")].step.tolist() == [0]
