@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
+from tbwriter.wire import DataType
 
 TAG = "custom_scalars__config__"  # the tag TensorBoard reads a run's layout from
-DT_STRING = 7
 _METADATA = metadata("custom_scalars")
 KINDS = ("Multiline", "Margin")
 
@@ -46,5 +46,5 @@ def layout_value(layout: object, method: str) -> bytes:
                 chart.multiline.tag.extend(tags)
             else:
                 raise ValueError(f"{where}: kind must be 'Multiline' or 'Margin', got {kind!r}")
-    tensor = tensor_proto(DT_STRING, (), string_val=[message.SerializeToString()])
+    tensor = tensor_proto(DataType.DT_STRING, (), string_val=[message.SerializeToString()])
     return summary_value(TAG, _METADATA, tensor=tensor)

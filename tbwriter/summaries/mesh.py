@@ -13,8 +13,8 @@ import numpy as np
 
 from tbwriter.arrays import array_argument
 from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
+from tbwriter.wire import DataType
 
-DT_FLOAT = 1
 _PARTS = (("vertices", 1, "VERTEX"), ("faces", 2, "FACE"), ("colors", 3, "COLOR"))  # MeshPluginData.ContentType
 
 
@@ -46,5 +46,5 @@ def mesh_values(tag: str, vertices: object, colors: object, faces: object, confi
         data = plugins_pb2.MeshPluginData(version=0, name=tag, content_type=label, components=components,
                                           shape=array.shape, json_config=config)
         out += summary_value(f"{tag}_{label}", metadata("mesh", data.SerializeToString()),
-                             tensor=tensor_proto(DT_FLOAT, array.shape, array.tobytes()))
+                             tensor=tensor_proto(DataType.DT_FLOAT, array.shape, array.tobytes()))
     return out

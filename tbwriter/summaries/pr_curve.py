@@ -14,8 +14,8 @@ import numpy as np
 
 from tbwriter.arrays import array_argument
 from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
+from tbwriter.wire import DataType
 
-DT_FLOAT = 1
 MAX_THRESHOLDS = 127  # torch caps num_thresholds here
 _MINIMUM_COUNT = 1e-7  # torch's and TensorBoard's floor of the precision and recall denominators
 
@@ -107,5 +107,5 @@ def pr_curve_value(tag: str, curve: np.ndarray, num_thresholds: int) -> bytes:
     from tbwriter._proto import plugins_pb2
 
     content = plugins_pb2.PrCurvePluginData(version=0, num_thresholds=num_thresholds).SerializeToString()
-    tensor = tensor_proto(DT_FLOAT, curve.shape, curve.astype("<f4").tobytes())
+    tensor = tensor_proto(DataType.DT_FLOAT, curve.shape, curve.astype("<f4").tobytes())
     return summary_value(tag, metadata("pr_curves", content), tensor=tensor)
