@@ -42,6 +42,13 @@ class ReadMode(Enum):
     SCALARS = "scalars"  # the number of one-number values
     HISTOGRAMS = "histograms"  # the ``[k, 3]`` buckets of histograms
     TENSORS = "tensors"  # any value's data as a tensor, and its plugin's metadata content
+    HPARAMS = "hparams"  # SCALARS, and TENSORS of the hparams plugin's values: the HPARAMS table in one pass
+
+    def of(self, plugin: str | None) -> ReadMode:
+        """The mode in which a value of ``plugin`` is read."""
+        if self is ReadMode.HPARAMS:
+            return ReadMode.TENSORS if plugin == "hparams" else ReadMode.SCALARS
+        return self
 
 
 class Field(NamedTuple):
@@ -460,6 +467,7 @@ class TensorPoint(NamedTuple):
 def value_payload(data: bytes, v: ValueSlot, mode: ReadMode):
     """What ``mode`` reads of value ``v`` of record ``data``: a float, a ``[k, 3]`` array, a
     :class:`TensorPoint`, or None (not of that kind); :class:`BadValue` when it is of that kind but cannot be read."""
+    mode = mode.of(v.plugin)
     if mode is ReadMode.SCALARS:
         return v.number(data) if v.scalar else None
     if mode is ReadMode.TENSORS:

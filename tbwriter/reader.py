@@ -229,6 +229,34 @@ def read_tensors(path: str | os.PathLike, plugin: str, runs: str | None = None, 
     return out
 
 
+class SessionInputs(NamedTuple):
+    """What the HPARAMS table is made of (:func:`tbwriter.sessions.read_hparams`): per run, the plugin
+    content of each ``_hparams_/`` summary; the last value of every scalar tag; the damage found."""
+    contents: dict[str, dict[str, bytes | None]]
+    last_scalars: dict[tuple[str, str], float]
+    damaged: list[RecordError]
+
+
+def read_session_inputs(path: str | os.PathLike, runs: str | None = None, *,
+                        progress: Progress | None = None) -> SessionInputs:
+    """The sessions' summaries and every tag's last scalar under ``path``, in one pass over the files.
+
+    ``runs`` is a regular expression searched in run names; ``progress(bytes_done, bytes_total)`` is
+    called after each file.
+    """
+    inputs = SessionInputs({}, {}, [])
+    for run, tag, tag_plugin, chunks in _scan(path, runs, None, ReadMode.HPARAMS, inputs.damaged, progress):
+        if tag_plugin == "hparams" and tag.startswith("_hparams_/"):
+            points = [c for c in chunks if isinstance(c.payload, list)]
+            if points:
+                inputs.contents.setdefault(run, {})[tag] = merge(points)[3][0].content
+        elif tag_plugin == "scalars":
+            numbers = [c for c in chunks if isinstance(c.payload, np.ndarray)]
+            if numbers:
+                inputs.last_scalars[(run, tag)] = float(merge(numbers)[3][-1])
+    return inputs
+
+
 def read_text(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
               progress: Progress | None = None) -> Texts:
     """Every text summary under ``path``: ``read_text("runs")[(".", "notes")].text[0]`` is a str.
@@ -366,18 +394,20 @@ def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int =
         padded, buf = load_file(name, start)
     except RecordError as e:
         return FileScan([e], start, False)
-    offsets, lengths, runs, problem = index_records(buf)
+    offsets, lengths, runs, problem, checked = index_records(buf)
     skip = unwanted(padded, offsets, lengths, mode, tag_ok)
     cutoff, damage = len(offsets), []
     for idx, length in groups(lengths, runs):  # one group at a time, so only its rows are in memory
-        group = Rows(buf, padded, offsets, idx, length)
-        bad = group.first_bad_crc()  # of the skipped records too: damage ends the file, as in TensorBoard
-        if bad is not None and bad < cutoff:
-            cutoff = bad
+        group = None
+        if not checked:
+            group = Rows(buf, padded, offsets, idx, length)
+            bad = group.first_bad_crc()  # of the skipped records too: damage ends the file, as in TensorBoard
+            if bad is not None and bad < cutoff:
+                cutoff = bad
         wanted = ~skip[idx]
-        if not wanted.all():
-            if not wanted.any():
-                continue
+        if not wanted.any():
+            continue
+        if group is None or not wanted.all():
             group = Rows(buf, padded, offsets, idx[wanted], length)
         damage += GroupDecoder(group, run.records, run, tag_ok, mode).decode_before(cutoff)
     torn = problem is not None and problem.problem in (Problem.TORN_HEADER, Problem.TORN_RECORD)

@@ -108,23 +108,11 @@ def read_hparams(path: str | os.PathLike, runs: str | None = None, *,
         runs: a regular expression searched in run names; sessions and metric runs it excludes are left out.
         progress: called as ``progress(bytes_done, bytes_total)`` after each file.
     """
-    import warnings
+    from tbwriter.reader import read_session_inputs
 
-    from tbwriter import reader
-    from tbwriter.record import DamagedRecordWarning
-
-    # two passes, each reported as half of the progress: the plugin's summaries, then the scalars
-    first = (lambda done, total: progress(done, 2 * total)) if progress else None
-    second = (lambda done, total: progress(total + done, 2 * total)) if progress else None
-    tensors = reader.read_tensors(path, "hparams", runs, tags="^_hparams_/", progress=first)
-    contents: dict[str, dict[str, bytes | None]] = {}
-    for (run, tag), series in tensors.items():
-        contents.setdefault(run, {})[tag] = series.content
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DamagedRecordWarning)  # the same files: the first pass warned once
-        scalars = reader.read_scalars(path, runs, progress=second)
-    table = build_table(contents, {key: float(s.value[-1]) for key, s in scalars.items() if len(s)})
-    table.damaged = tensors.damaged
+    inputs = read_session_inputs(path, runs, progress=progress)
+    table = build_table(inputs.contents, inputs.last_scalars)
+    table.damaged = inputs.damaged
     return table
 
 

@@ -1,4 +1,25 @@
+import functools
 import os
+
+import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(params=["kernel", "kernel-table", "numpy"])
+def framing(request, monkeypatch):
+    """Read with each way of finding records and checking their CRCs: the C scan with the CRC instruction
+    and with its table, and numpy (what runs without a compiler)."""
+    from tbwriter import reader
+    from tbwriter.reading import index
+
+    if request.param == "numpy":
+        monkeypatch.setattr(reader, "index_records", index.index_with_numpy)
+    elif index.KERNEL is None:
+        pytest.skip("the C scan was not built (no compiler at install)")
+    elif request.param == "kernel-table":
+        monkeypatch.setattr(reader, "index_records", functools.partial(index.index_with_kernel, hardware=False))
+    elif not index.KERNEL.HARDWARE:
+        pytest.skip("this CPU has no CRC-32C instruction")
+    return request.param

@@ -41,7 +41,7 @@ def only_file(directory):
     return os.path.join(directory, name)
 
 
-def test_damage_found_after_a_later_tag_was_decoded_keeps_what_tensorboard_reads(tmp_path):
+def test_damage_found_after_a_later_tag_was_decoded_keeps_what_tensorboard_reads(framing, tmp_path):
     # The short "v" records are decoded (as their own group) before the damage in the longer "loss..." records
     # is found; all of "v" comes after it. This once raised `min() arg is an empty sequence` (issue 14, item 7).
     with SummaryWriter(tmp_path) as w:
@@ -87,7 +87,7 @@ def v2_histogram_value(tag, shape, content=b"", double_val=()):
     return summary_value(tag, metadata("histograms", data_class=DataClass.TENSOR), tensor=tensor)
 
 
-def test_odd_and_hostile_histograms_are_reported_and_the_rest_read(tmp_path):
+def test_odd_and_hostile_histograms_are_reported_and_the_rest_read(framing, tmp_path):
     # issue 14, item 8: these raised IndexError/ValueError, and the last one allocated 6 GiB
     good = np.array([[0.0, 1.0, 2.0], [1.0, 3.0, 5.0]])
     records = [
@@ -141,7 +141,7 @@ def test_entries_that_are_no_event_files_are_skipped_with_a_warning(tmp_path):
         assert done.returncode == 0 and "a FIFO" in done.stderr and "Traceback" not in done.stderr
 
 
-def test_a_resumed_run_is_purged_as_tensorboard_purges_it(tmp_path):
+def test_a_resumed_run_is_purged_as_tensorboard_purges_it(framing, tmp_path):
     # issue 14, item 14: a START at purge_step drops the points read before it at later steps
     with SummaryWriter(tmp_path, filename_suffix=".a") as w:
         for i in range(100):
@@ -178,7 +178,7 @@ def test_runs_behind_symlinked_directories_are_read_and_cycles_are_not_followed(
 
 @pytest.mark.parametrize("extra", [b"\x00\x00", b"\x07", b"\x0c", b"\x1a\x01\xff", b"\x2a\x03\x0a\x01\xff"],
                          ids=["field 0", "wire type 7", "stray end-group", "bad utf-8", "bad utf-8 in a tag"])
-def test_records_protobuf_rejects_are_reported_with_file_and_offset(tmp_path, extra):
+def test_records_protobuf_rejects_are_reported_with_file_and_offset(framing, tmp_path, extra):
     # issue 14, item 20: the hand decoder accepted CRC-valid records that protobuf and TensorBoard reject
     enc = ScalarEncoder()
     bad = enc.event(1.0, 1, "loss", 0.5) + extra

@@ -176,7 +176,7 @@ WRITTEN = {(step, wall, value) for tag, pts in reference([b"".join(map(framed, F
 @hypothesis.settings(max_examples=300, deadline=None, database=None, derandomize=True,
                      suppress_health_check=list(hypothesis.HealthCheck))
 @hypothesis.given(st.lists(damage, min_size=1, max_size=4))
-def test_reader_agrees_with_protobuf_on_damaged_logs(ops):
+def test_reader_agrees_with_protobuf_on_damaged_logs(framing, ops):
     first = damaged(ops)
     second = b"".join(map(framed, SECOND))
     with tempfile.TemporaryDirectory() as logdir:

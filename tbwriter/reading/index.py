@@ -17,19 +17,29 @@ length, same tag, same fields), and only a few bytes differ (wall time, step, va
 3. The data CRCs of a group are computed from its differing byte columns only (CRC-32C is
    affine, so a table per byte position suffices), or record by record when many differ.
 
+With the C scan (``_frames.c``, built at install when a compiler is at hand) framing and every
+CRC take one pass at memory speed instead: steps 1 and 3 are then this module's fallback.
+
 One record's framing (and the writer's) is :mod:`tbwriter.record`; docs/formats.md has the format.
 """
 from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
+from types import ModuleType
 from typing import NamedTuple
 
 import numpy as np
 from google_crc32c import value as crc32c
 
-from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, Damage, header_problem
+from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, Damage, Problem, header_problem
 from tbwriter.wire import CRC32C_REFLECTED, mask_crc
+
+KERNEL: ModuleType | None
+try:
+    from tbwriter.reading import _frames as KERNEL  # the C scan, built at install when a compiler is at hand
+except ImportError:
+    KERNEL = None
 
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
@@ -43,14 +53,40 @@ _MAX_BULK_LENGTH = 4096  # longer records (images...) are few; the byte-column w
 
 class RecordIndex(NamedTuple):
     """Where the records of a file are: ``offsets``/``lengths`` arrays, the periodic ``runs``
-    found, as ``(first record, period, repeats)``, and the damage that ended it (None: the end of the file)."""
+    found, as ``(first record, period, repeats)``, the damage that ended it (None: the end of the file),
+    and whether the data CRCs are ``checked`` already (else :meth:`Rows.first_bad_crc` checks them)."""
     offsets: np.ndarray
     lengths: np.ndarray
     runs: list[tuple[int, int, int]]
     problem: Damage | None
+    checked: bool
 
 
 def index_records(buf: memoryview) -> RecordIndex:
+    """Find the records in ``buf`` that are sound, up to the first problem: by the C scan, else by
+    :func:`index_with_numpy` (whose data CRCs are left to the groups)."""
+    return index_with_numpy(buf) if KERNEL is None else index_with_kernel(buf)
+
+
+def index_with_kernel(buf: memoryview, hardware: bool | None = None) -> RecordIndex:
+    """:func:`index_records` by the C scan: every CRC checked. ``hardware``: take the CRC
+    instruction (default: when the CPU has it) or the table (False)."""
+    kernel = KERNEL
+    if kernel is None:
+        raise RuntimeError("index_with_kernel: the C scan (tbwriter/reading/_frames.c) is not built; "
+                           "reinstall with a C compiler at hand, or use index_with_numpy")
+    room = len(buf) // (HEADER_SIZE + FOOTER_SIZE) + 1
+    offsets, lengths = np.empty(room, np.int64), np.empty(room, np.int64)  # pages past the last record stay untouched
+    count, status, stop = kernel.scan(buf, offsets, lengths, kernel.HARDWARE if hardware is None else hardware)
+    problem = None
+    if status == kernel.DATA:
+        problem = Damage(stop, Problem.DATA_CHECKSUM)
+    elif status == kernel.HEADER:
+        problem = header_problem(buf, stop)
+    return RecordIndex(offsets[:count].copy(), lengths[:count].copy(), [], problem, True)
+
+
+def index_with_numpy(buf: memoryview) -> RecordIndex:
     """Find the records in ``buf`` whose headers are sound, up to the first problem.
 
     Walks a few records at a time; when their lengths repeat with some period (one event
@@ -110,7 +146,7 @@ def index_records(buf: memoryview) -> RecordIndex:
         # after a long run, walk just enough to see its period again past an irregular spot;
         # after none or a short one (many tags), look further
         window = 3 * period + _WALK if period and repeats >= 64 else 6 * _WALK
-    return RecordIndex(_flat(offs), _flat(lens), runs, problem)
+    return RecordIndex(_flat(offs), _flat(lens), runs, problem, False)
 
 
 def _chain(buf: memoryview, pos: int, known: dict[bytes, int], span: int) -> tuple[np.ndarray, np.ndarray]:

@@ -170,17 +170,18 @@ class GroupDecoder:
         wall = self._field(layout.wall, rows, np.float64)
         for v in slots:
             payload: object = None
-            if self.mode is ReadMode.SCALARS and v.scalar:
+            mode = self.mode.of(v.plugin)
+            if mode is ReadMode.SCALARS and v.scalar:
                 payload = self._field(v.scalar, rows, np.float64)
-            elif self.mode is ReadMode.HISTOGRAMS:
+            elif mode is ReadMode.HISTOGRAMS:
                 payload = self._histograms(rows, v)
                 if isinstance(payload, list) and len(payload) < len(rows):  # some could not be read
                     fine = np.array([i not in self._unreadable for i in rows.tolist()])
                     self.run.add(Chunk(v.tag, v.plugin, v.kind, seq[fine], step[fine], wall[fine], payload))
                     continue
-            elif self.mode is ReadMode.TENSORS:
+            elif mode is ReadMode.TENSORS:
                 length = self.group.length
-                payload = [value_payload(self.group.rows[i, :length].tobytes(), v, self.mode) for i in rows.tolist()]
+                payload = [value_payload(self.group.rows[i, :length].tobytes(), v, mode) for i in rows.tolist()]
             self.run.add(Chunk(v.tag, v.plugin, v.kind, seq, step, wall, payload))
 
     def _histograms(self, rows: np.ndarray, v: ValueSlot) -> list | None:

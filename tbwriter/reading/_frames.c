@@ -1,0 +1,284 @@
+/* One pass over the records of an event file: where each one is, and both of its CRCs checked;
+   and the first fields of each record, for reading/skim.py.
+
+       count, status, stop = _frames.scan(buf, offsets, lengths, hardware)
+       _frames.layouts(buf, offsets, lengths, out)
+
+   The optional C half of reading/index.py (which falls back to numpy without it):
+   - buf:      the file's bytes (any read-only buffer);
+   - offsets, lengths: writable int64 buffers with room for len(buf) // 16 + 1 records; record i
+               starts at offsets[i] and holds lengths[i] bytes of data;
+   - hardware: compute CRC-32C with the SSE4.2 instruction (pass HARDWARE; False takes the table).
+   Returns how many sound records were found from the start, and why the scan ended at byte `stop`:
+   END (the buffer ends there), HEADER (the header there is torn, fails its CRC, or announces more
+   bytes than are left: index.py says which) or DATA (the record there fails its data CRC).
+   Like TensorBoard's readers, nothing after the first problem is looked at.
+
+   layouts: for each record found (offsets, lengths as scan gives them), 4 int64 in `out`
+   (len(offsets) x 4): see one_value below; skim.py reads the same with numpy when this is not built.
+
+   Why C: framing is sequential (each header says where the next one is), so numpy can only find
+   records by searching every byte offset for known headers; a training log's bytes are mostly
+   histograms, and that search, not the scalars, was the read's cost. Here a record costs a few
+   nanoseconds plus its CRC at memory speed, and the GIL is released while the scan runs. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the records are read as little-endian words: without this module, index.py frames them with numpy"
+#endif
+
+#define HEADER_SIZE 12
+#define FOOTER_SIZE 4
+#define POLY 0x82F63B78u /* CRC-32C (Castagnoli), bit-reversed */
+
+enum { END = 0, HEADER = 1, DATA = 2 };
+
+static uint32_t table[8][256]; /* slicing-by-8: table[k][b] = CRC of byte b followed by k zero bytes */
+
+static void build_table(void)
+{
+    for (uint32_t b = 0; b < 256; b++) {
+        uint32_t crc = b;
+        for (int bit = 0; bit < 8; bit++)
+            crc = (crc >> 1) ^ (POLY & (0u - (crc & 1)));
+        table[0][b] = crc;
+    }
+    for (int k = 1; k < 8; k++)
+        for (int b = 0; b < 256; b++)
+            table[k][b] = (table[k - 1][b] >> 8) ^ table[0][table[k - 1][b] & 0xFF];
+}
+
+static uint64_t load64(const unsigned char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8); /* unaligned-safe; the format is little-endian, as are the machines we build for */
+    return v;
+}
+
+static uint32_t load32(const unsigned char *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+static uint32_t crc_by_table(const unsigned char *p, size_t n)
+{
+    uint32_t crc = 0xFFFFFFFFu;
+    for (; n >= 8; n -= 8, p += 8) {
+        uint64_t w = load64(p) ^ crc;
+        crc = table[7][w & 0xFF] ^ table[6][(w >> 8) & 0xFF] ^ table[5][(w >> 16) & 0xFF] ^
+              table[4][(w >> 24) & 0xFF] ^ table[3][(w >> 32) & 0xFF] ^ table[2][(w >> 40) & 0xFF] ^
+              table[1][(w >> 48) & 0xFF] ^ table[0][w >> 56];
+    }
+    for (; n; n--, p++)
+        crc = (crc >> 8) ^ table[0][(crc ^ *p) & 0xFF];
+    return ~crc;
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define HAVE_SSE42_PATH 1
+__attribute__((target("sse4.2"))) static uint32_t crc_by_instruction(const unsigned char *p, size_t n)
+{
+    uint64_t crc = 0xFFFFFFFFu;
+    for (; n >= 8; n -= 8, p += 8)
+        crc = __builtin_ia32_crc32di(crc, load64(p));
+    uint32_t c = (uint32_t)crc;
+    for (; n; n--, p++)
+        c = __builtin_ia32_crc32qi(c, *p);
+    return ~c;
+}
+#endif
+
+static uint32_t masked(uint32_t crc) /* TFRecord's mask: rotate right by 15, add a constant */
+{
+    return ((crc >> 15) | (crc << 17)) + 0xA282EAD8u;
+}
+
+typedef uint32_t (*crc_fn)(const unsigned char *, size_t);
+
+static PyObject *scan(PyObject *self, PyObject *args)
+{
+    Py_buffer buf, offsets, lengths;
+    int hardware;
+    if (!PyArg_ParseTuple(args, "y*w*w*p", &buf, &offsets, &lengths, &hardware))
+        return NULL;
+    PyObject *result = NULL;
+    const Py_ssize_t room = buf.len / (HEADER_SIZE + FOOTER_SIZE) + 1;
+    if (offsets.len < room * 8 || lengths.len < room * 8) {
+        PyErr_Format(PyExc_ValueError, "scan: offsets and lengths need room for %zd int64 each", room);
+        goto done;
+    }
+    crc_fn crc = crc_by_table;
+#ifdef HAVE_SSE42_PATH
+    if (hardware)
+        crc = crc_by_instruction;
+#else
+    if (hardware) {
+        PyErr_SetString(PyExc_ValueError, "scan: this build has no CRC instruction (HARDWARE is False)");
+        goto done;
+    }
+#endif
+    const unsigned char *data = buf.buf;
+    int64_t *offs = offsets.buf, *lens = lengths.buf;
+    const uint64_t end = (uint64_t)buf.len;
+    uint64_t pos = 0;
+    Py_ssize_t count = 0;
+    int status = END;
+    Py_BEGIN_ALLOW_THREADS
+    while (pos < end) {
+        const unsigned char *head = data + pos;
+        if (end - pos < HEADER_SIZE || masked(crc(head, 8)) != load32(head + 8)) {
+            status = HEADER;
+            break;
+        }
+        const uint64_t length = load64(head);
+        if (end - pos - HEADER_SIZE < FOOTER_SIZE || end - pos - HEADER_SIZE - FOOTER_SIZE < length) {
+            status = HEADER; /* torn: more bytes announced than are left */
+            break;
+        }
+        if (masked(crc(head + HEADER_SIZE, length)) != load32(head + HEADER_SIZE + length)) {
+            status = DATA;
+            break;
+        }
+        offs[count] = (int64_t)pos;
+        lens[count] = (int64_t)length;
+        count++;
+        pos += HEADER_SIZE + length + FOOTER_SIZE;
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_BuildValue("nin", count, status, (Py_ssize_t)pos);
+done:
+    PyBuffer_Release(&buf);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&lengths);
+    return result;
+}
+
+/* The varint at p (up to 10 bytes, all before end); 0 if it runs on past them. */
+static int read_varint(const unsigned char **p, const unsigned char *end, uint64_t *value)
+{
+    uint64_t v = 0;
+    for (int k = 0; k < 10 && *p + k < end; k++) {
+        const unsigned char b = (*p)[k];
+        v |= (uint64_t)(b & 0x7F) << (7 * k);
+        if (b < 0x80) {
+            *p += k + 1;
+            *value = v;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The length-delimited field `key` at p (all of it before end): its payload is [*p, *stop). */
+static int read_field(const unsigned char **p, const unsigned char *end, unsigned char key, const unsigned char **stop)
+{
+    uint64_t size;
+    if (*p >= end || **p != key)
+        return 0;
+    ++*p;
+    if (!read_varint(p, end, &size) || size > (uint64_t)(end - *p))
+        return 0;
+    *stop = *p + size;
+    return 1;
+}
+
+/* Event keys: wall_time (1, fixed64), step (2, varint), summary (5, bytes); Summary.value (1, bytes);
+   Value.tag (1, bytes). */
+enum { WALL_TIME = 0x09, STEP = 0x10, SUMMARY = 0x2A, VALUE = 0x0A, TAG = 0x0A };
+
+/* One record's layout as skim.py reads it, at [p, end) of a buffer that starts at base: out[0] is -1
+   unless the record is an Event whose last field is a summary of one value, else the byte after that
+   value's tag (the key of its kind); out[1], out[2]: where the tag's bytes start and end; out[3]: the
+   varint after the kind's key (a tensor's length), -1 if there is none. */
+static void one_value(const unsigned char *base, const unsigned char *p, const unsigned char *end, int64_t *out)
+{
+    const unsigned char *summary_end, *value_end, *tag_end;
+    uint64_t number;
+    out[0] = -1;
+    if (p < end && *p == WALL_TIME)
+        p += 9;
+    if (p < end && *p == STEP) {
+        p++;
+        if (!read_varint(&p, end, &number))
+            return;
+    }
+    if (!read_field(&p, end, SUMMARY, &summary_end) || summary_end != end)
+        return;
+    if (!read_field(&p, end, VALUE, &value_end) || value_end != summary_end)
+        return;
+    if (!read_field(&p, end, TAG, &tag_end) || tag_end >= value_end)
+        return;
+    out[0] = *tag_end;
+    out[1] = p - base;
+    out[2] = tag_end - base;
+    const unsigned char *after = tag_end + 1;
+    out[3] = read_varint(&after, end, &number) && number < INT64_MAX ? (int64_t)number : -1;
+}
+
+static PyObject *layouts(PyObject *self, PyObject *args)
+{
+    Py_buffer buf, offsets, lengths, out;
+    if (!PyArg_ParseTuple(args, "y*y*y*w*", &buf, &offsets, &lengths, &out))
+        return NULL;
+    PyObject *result = NULL;
+    const Py_ssize_t n = offsets.len / 8;
+    if (lengths.len != offsets.len || out.len < 4 * offsets.len) {
+        PyErr_SetString(PyExc_ValueError, "layouts: lengths must match offsets, and out have 4 int64 per record");
+        goto done;
+    }
+    const unsigned char *data = buf.buf;
+    const int64_t *offs = offsets.buf, *lens = lengths.buf;
+    int64_t *o = out.buf;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (offs[i] < 0 || lens[i] < 0 || offs[i] > buf.len - HEADER_SIZE || lens[i] > buf.len - HEADER_SIZE - offs[i]) {
+            PyErr_Format(PyExc_ValueError, "layouts: record %zd lies outside the buffer", i);
+            goto done;
+        }
+    }
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const unsigned char *start = data + offs[i] + HEADER_SIZE;
+        one_value(data, start, start + lens[i], o + 4 * i);
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    PyBuffer_Release(&buf);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&lengths);
+    PyBuffer_Release(&out);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"scan", scan, METH_VARARGS, "scan(buf, offsets, lengths, hardware) -> (count, status, stop)"},
+    {"layouts", layouts, METH_VARARGS, "layouts(buf, offsets, lengths, out): the one-value layout of each record"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_frames", NULL, -1, methods};
+
+PyMODINIT_FUNC PyInit__frames(void)
+{
+    build_table();
+    PyObject *m = PyModule_Create(&module);
+    if (m == NULL)
+        return NULL;
+    int hardware = 0;
+#ifdef HAVE_SSE42_PATH
+    __builtin_cpu_init();
+    hardware = __builtin_cpu_supports("sse4.2");
+#endif
+    if (PyModule_AddIntConstant(m, "END", END) || PyModule_AddIntConstant(m, "HEADER", HEADER) ||
+        PyModule_AddIntConstant(m, "DATA", DATA) || PyModule_AddObjectRef(m, "HARDWARE", hardware ? Py_True : Py_False)) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

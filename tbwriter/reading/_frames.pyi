@@ -1,0 +1,13 @@
+"""Type stub of the optional C loops built from _frames.c (mypy cannot read a compiled module)."""
+import numpy as np
+
+END: int
+HEADER: int
+DATA: int
+HARDWARE: bool
+
+def scan(buf: memoryview | bytes, offsets: np.ndarray, lengths: np.ndarray, hardware: bool, /) -> tuple[int, int, int]:
+    """Finds the sound records from the start of ``buf``: ``(count, status, stop)``, status END, HEADER or DATA."""
+
+def layouts(buf: memoryview | bytes | np.ndarray, offsets: np.ndarray, lengths: np.ndarray, out: np.ndarray, /) -> None:
+    """Writes the one-value layout of each record (4 int64 a record) into ``out``."""
