@@ -10,55 +10,13 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("lightning")
-import torch  # noqa: E402
 import yaml  # noqa: E402
 from eventcheck import accumulated_scalars, accumulator, hparams_session  # noqa: E402
-from lightning.pytorch import LightningModule, Trainer, seed_everything  # noqa: E402
 from lightning.pytorch.loggers import TensorBoardLogger as LightningLogger  # noqa: E402
+from lightning_run import HPARAMS, fit  # noqa: E402
 from tbserver import TensorBoardServer  # noqa: E402
 
 from tbwriter.integrations.lightning import TensorBoardLogger  # noqa: E402
-
-HPARAMS = {"lr": 0.1, "hidden": 8, "act": "tanh"}
-
-
-class Tiny(LightningModule):
-    def __init__(self, lr: float = 0.1, hidden: int = 8, act: str = "tanh", fail_at_step: int | None = None):
-        super().__init__()
-        self.save_hyperparameters(ignore=["fail_at_step"])
-        self.net = torch.nn.Sequential(torch.nn.Linear(4, hidden), torch.nn.Tanh(), torch.nn.Linear(hidden, 1))
-        self.example_input_array = torch.zeros(2, 4)
-        self.fail_at_step = fail_at_step
-
-    def forward(self, x):
-        return self.net(x)
-
-    def training_step(self, batch, batch_idx):
-        if self.global_step == self.fail_at_step:
-            raise FloatingPointError("loss is NaN")
-        loss = torch.nn.functional.mse_loss(self(batch[0]), batch[1])
-        self.log("train_loss", loss)
-        return loss
-
-    def validation_step(self, batch, batch_idx):
-        self.log("val_loss", torch.nn.functional.mse_loss(self(batch[0]), batch[1]))
-
-    def configure_optimizers(self):
-        return torch.optim.SGD(self.parameters(), lr=self.hparams.lr)
-
-
-def loader(seed: int):
-    g = torch.Generator().manual_seed(seed)
-    data = torch.utils.data.TensorDataset(torch.randn(40, 4, generator=g), torch.randn(40, 1, generator=g))
-    return torch.utils.data.DataLoader(data, batch_size=4)
-
-
-def fit(logger, fail_at_step: int | None = None) -> None:
-    seed_everything(0, verbose=False)
-    trainer = Trainer(max_epochs=2, logger=logger, log_every_n_steps=3, accelerator="cpu", devices=1,
-                      enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False)
-    trainer.fit(Tiny(**HPARAMS, fail_at_step=fail_at_step), loader(1), loader(2))
-
 
 def graph_ops(run_dir) -> list[str]:
     return sorted(node.op for node in accumulator(run_dir).Graph().node)

@@ -8,30 +8,12 @@ steps; ours also holds the hparams session HF's lacks and the final evaluate() i
 from __future__ import annotations
 
 import glob
-import json
-import os
-import pathlib
-import subprocess
-import sys
 
 import pytest
 
 pytest.importorskip("transformers")
 from eventcheck import accumulated_scalars, accumulator, hparams_session  # noqa: E402
-
-HERE = pathlib.Path(__file__).resolve().parent
-
-
-def run_trainer(kind: str, root: pathlib.Path) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(HERE.parent), "TOKENIZERS_PARALLELISM": "false"}
-    return subprocess.Popen([sys.executable, str(HERE / "hf_run.py"), kind, str(root / "log"), str(root / "out")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=root)
-
-
-def finished(proc: subprocess.Popen) -> dict:
-    out, err = proc.communicate(timeout=300)
-    assert proc.returncode == 0, err[-3000:]
-    return json.loads(out.strip().splitlines()[-1])
+from hf_run import finished, run_trainer  # noqa: E402
 
 
 def steps_by_tag(run_dirs) -> dict[str, list[int]]:
@@ -44,8 +26,6 @@ def steps_by_tag(run_dirs) -> dict[str, list[int]]:
 
 @pytest.mark.slow
 def test_same_tags_and_steps_as_huggingfaces_callback_without_tensorboard(tmp_path):
-    (tmp_path / "theirs").mkdir()
-    (tmp_path / "ours").mkdir()
     procs = {kind: run_trainer(kind, tmp_path / kind) for kind in ("theirs", "ours")}  # both at once
     results = {kind: finished(proc) for kind, proc in procs.items()}
     assert results["ours"]["tensorboard_importable"] is False

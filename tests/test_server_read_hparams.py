@@ -1,18 +1,25 @@
 """read_hparams gives the table TensorBoard's own hparams plugin serves (POST session_groups), in both
 loader modes, for sweeps written by tbwriter, by torch and tensorboardX (a sub-run and an experiment
-summary per add_hparams call), in Keras's layout (train/validation sub-runs), and a logdir that is
-itself the session."""
+summary per add_hparams call), in Keras's layout (train/validation sub-runs), a logdir that is
+itself the session, and the real Lightning and HuggingFace Trainers logging through tbwriter.integrations
+(HF's hyperparameter search too): the same sessions, statuses, hparam values and types, metric columns and
+last values."""
 import os
 import shutil
 
 import numpy as np
+import pandas as pd
 import pytest
 
+from eventcheck import accumulated_scalars
 from tbserver import TensorBoardServer
 from tbwriter import SummaryWriter, read_hparams
 from tbwriter.callbacks import CallbackList, TensorBoard
 
 STATUSES = ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"]
+# a hparam's pandas dtypes by TensorBoard's data type: [when every session has it, when some lack it]
+DTYPES = {"DATA_TYPE_BOOL": [{"bool"}, {"boolean"}], "DATA_TYPE_FLOAT64": [{"float64"}] * 2,
+          "DATA_TYPE_STRING": [{"object", "str"}] * 2}  # pandas 3 stores strings as "str"
 GROUPS_BODY = {"experimentName": "", "allowedStatuses": STATUSES, "colParams": [], "startIndex": 0,
                "sliceSize": 1000, "includeMetrics": True}
 
@@ -74,16 +81,78 @@ def root_session(root):
         w.add_scalar("loss", 0.5, 1)
 
 
+def lightning_fits(root) -> dict[str, float]:
+    """Lightning's Trainer through our TensorBoardLogger (tests/lightning_run.py): two fits with other
+    hparams (tiny/version_0, tiny/version_1) and one that raises (tiny/crashed). Returns each fit's last
+    val_loss as the Trainer has it."""
+    pytest.importorskip("lightning")
+    from lightning_run import fit
+
+    from tbwriter.integrations.lightning import TensorBoardLogger
+
+    trainers = {"tiny/version_0": fit(TensorBoardLogger(root, name="tiny")),
+                "tiny/version_1": fit(TensorBoardLogger(root, name="tiny"),
+                                      hparams={"lr": 0.05, "hidden": 4, "act": "tanh"})}
+    with pytest.raises(FloatingPointError):
+        fit(TensorBoardLogger(root, name="tiny", version="crashed"), fail_at_step=5)
+    return {run: float(trainer.callback_metrics["val_loss"]) for run, trainer in trainers.items()}
+
+
+def huggingface_runs(root) -> dict[str, dict]:
+    """HuggingFace's Trainer through our TensorBoardCallback (tests/hf_run.py, a process each, both at once):
+    a training run with a final evaluate() (trainer/log) and a two-trial optuna search, each trial a
+    sub-run (search/log/trial_0, trial_1). Returns what each process printed."""
+    pytest.importorskip("transformers")
+    pytest.importorskip("optuna")
+    from hf_run import finished, run_trainer
+
+    procs = {kind: run_trainer(kind, root / name) for kind, name in (("ours", "trainer"), ("search", "search"))}
+    return {kind: finished(proc) for kind, proc in procs.items()}
+
+
 LAYOUTS = {"tbwriter+keras": tbwriter_sweep, "torch+tensorboardX": torch_sweep, "root": root_session}
+FRAMEWORKS = {"lightning": "lightning_logs", "huggingface": "huggingface_logs"}  # layout: its fixture
 
 
-@pytest.fixture(scope="module", params=list(LAYOUTS))
+@pytest.fixture(scope="module")
+def lightning_logs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lightning")
+    return root, lightning_fits(root)
+
+
+@pytest.fixture(scope="module")
+def huggingface_logs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("huggingface")
+    return root, huggingface_runs(root)
+
+
+@pytest.fixture(scope="module", params=[*LAYOUTS, *(pytest.param(name, marks=pytest.mark.slow) for name in FRAMEWORKS)])
 def logdir(request, tmp_path_factory):
+    if request.param in FRAMEWORKS:  # built once for this module's other tests too
+        yield request.getfixturevalue(FRAMEWORKS[request.param])[0]
+        return
     root = tmp_path_factory.mktemp(request.param.replace("+", "_"))
     keep = LAYOUTS[request.param](root)
     yield root
     if keep is not None:
         keep.close()
+
+
+def data_type(value) -> str:
+    """TensorBoard's data type of a hparam value as served (JSON)."""
+    if isinstance(value, bool):
+        return "DATA_TYPE_BOOL"
+    return "DATA_TYPE_STRING" if isinstance(value, str) else "DATA_TYPE_FLOAT64"
+
+
+def served_columns(tb):
+    """The HPARAMS tab's columns: ``{hparam: its data type, "DATA_TYPE_BOOL"...}``, ``{(group, tag): metric title}``."""
+    experiment = tb.post("/data/plugin/hparams/experiment", {"experimentName": "", "includeMetrics": True})
+    hparams = {h["name"]: h.get("type", "DATA_TYPE_UNSET") for h in experiment.get("hparamInfos", [])}
+    metrics = {(m["name"].get("group", ""), m["name"]["tag"]): m.get("displayName") or
+               (m["name"]["tag"] if m["name"].get("group", "") in ("", ".") else
+                f"{m['name']['group']}.{m['name']['tag']}") for m in experiment.get("metricInfos", [])}
+    return hparams, metrics
 
 
 def served_table(tb):
@@ -96,10 +165,7 @@ def served_table(tb):
         return first if first and first == groups() else None
 
     found = tb.wait_for(stable)
-    experiment = tb.post("/data/plugin/hparams/experiment", {"experimentName": "", "includeMetrics": True})
-    columns = {(m["name"].get("group", ""), m["name"]["tag"]): m.get("displayName") or
-               (m["name"]["tag"] if m["name"].get("group", "") in ("", ".") else
-                f"{m['name']['group']}.{m['name']['tag']}") for m in experiment.get("metricInfos", [])}
+    _, columns = served_columns(tb)
     table = {}
     for group in found:
         for session in group["sessions"]:
@@ -115,10 +181,63 @@ def test_read_hparams_equals_tensorboard(logdir, load_fast):
     mine = {s.run: (s.status, s.hparams, s.metrics) for s in ours.sessions}
     with TensorBoardServer(logdir, load_fast=load_fast) as tb:
         served = served_table(tb)
+        hparam_types, metric_columns = served_columns(tb)
     assert mine.keys() == served.keys()
     for run in served:
         assert mine[run][:2] == served[run][:2], run
         assert mine[run][2] == pytest.approx(served[run][2], nan_ok=True), run
+    # the DataFrame: TensorBoard's columns, each hparam of the type TensorBoard gives it, the served values
+    df = ours.to_pandas().set_index("run")
+    assert set(df.columns) == {"status", *hparam_types, *metric_columns.values()}
+    for name, declared in hparam_types.items():
+        kinds = {data_type(h[name]) for _, h, _ in served.values() if name in h}
+        # torch writes a bool as a number, tensorboardX as a bool: such mixed values make an object column
+        allowed = DTYPES[declared][int(df[name].isna().any())] if kinds == {declared} else {"object"}
+        assert str(df[name].dtype) in allowed, (name, declared, kinds)
+    for run, (status, hparams, metrics) in served.items():
+        row = df.loc[run]
+        assert row["status"] == status, run
+        assert {name: row[name] for name in hparam_types if not pd.isna(row[name])} == hparams, run
+        assert {name: row[name] for name in metric_columns.values()} == pytest.approx(
+            {name: metrics.get(name, np.nan) for name in metric_columns.values()}, nan_ok=True), run
+
+
+@pytest.mark.slow
+def test_lightning_sessions_keep_hparam_types_and_the_last_logged_metrics(lightning_logs):
+    root, last_val_loss = lightning_logs
+    df = read_hparams(root).to_pandas().set_index("run")
+    assert df["status"].to_dict() == {"tiny/crashed": "FAILURE", "tiny/version_0": "SUCCESS",
+                                      "tiny/version_1": "SUCCESS"}
+    # save_hyperparameters' values: numbers float64, the str stays str
+    assert df["lr"].dtype == np.float64 and df["lr"].to_dict() == {"tiny/crashed": 0.1, "tiny/version_0": 0.1,
+                                                                   "tiny/version_1": 0.05}
+    assert df.loc["tiny/version_1", "hidden"] == 4.0 and set(df["act"]) == {"tanh"}
+    for run, val_loss in last_val_loss.items():  # the fit's last validation, as its Trainer holds it
+        assert df.loc[run, "val_loss"] == pytest.approx(val_loss, rel=1e-6), run
+    assert df.loc["tiny/version_0", "epoch"] == 1.0 and (df["hp_metric"] == -1.0).all()
+    assert np.isnan(df.loc["tiny/crashed", "val_loss"])  # it raised before its first validation
+    (step, train_loss), = accumulated_scalars(root / "tiny/crashed")["train_loss"]  # TensorBoard's loader
+    assert step == 2 and df.loc["tiny/crashed", "train_loss"] == train_loss
+
+
+@pytest.mark.slow
+def test_huggingface_sessions_hold_the_training_arguments_and_eval_metrics(huggingface_logs):
+    from hf_run import SEARCHED_LEARNING_RATES
+
+    root, printed = huggingface_logs
+    df = read_hparams(root).to_pandas().set_index("run")
+    trials = ["search/log/trial_0", "search/log/trial_1"]
+    assert sorted(df.index) == [*trials, "trainer/log"] and set(df["status"]) == {"SUCCESS"}
+    assert df["learning_rate"].dtype == np.float64 and df.loc["trainer/log", "learning_rate"] == 5e-05
+    assert sorted(df.loc[trials, "learning_rate"]) == SEARCHED_LEARNING_RATES
+    assert df.loc["trainer/log", "max_steps"] == 12.0 and df["use_cpu"].dtype == bool
+    assert {"eval/loss", "eval/runtime", "train/loss", "train/learning_rate"} <= set(df.columns)
+    # the last eval/loss is the final evaluate()'s; the search's best trial has the lowest
+    assert df.loc["trainer/log", "eval/loss"] == pytest.approx(printed["ours"]["evaluate"]["eval_loss"], rel=1e-6)
+    best = printed["search"]["best_run"]
+    assert df.loc[trials, "eval/loss"].idxmin() == f"search/log/trial_{best['run_id']}"
+    assert df.loc[f"search/log/trial_{best['run_id']}", "eval/loss"] == pytest.approx(best["objective"], rel=1e-6)
+    assert df.loc[f"search/log/trial_{best['run_id']}", "learning_rate"] == best["hyperparameters"]["learning_rate"]
 
 
 def test_table_types_and_columns(tmp_path):
