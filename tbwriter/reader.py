@@ -35,6 +35,7 @@ from tbwriter.decode import MIGRATED_PLUGIN, ReadMode
 from tbwriter.reading.collect import Chunk, RunCollector, merge
 from tbwriter.reading.files import find_runs, list_runs, load_file
 from tbwriter.reading.index import Rows, groups, index_records
+from tbwriter.reading.plain import decode_plain
 from tbwriter.reading.shapes import GroupDecoder
 from tbwriter.reading.skim import unwanted
 from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, DamagedRecordWarning, Damage, Problem, RecordError
@@ -396,6 +397,8 @@ def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int =
         return FileScan([e], start, False)
     offsets, lengths, runs, problem, checked = index_records(buf)
     skip = unwanted(padded, offsets, lengths, mode, tag_ok)
+    if checked:  # every record before the problem is sound, so none of these points is cut later
+        skip |= decode_plain(padded, offsets, lengths, run, run.records, tag_ok, mode)
     cutoff, damage = len(offsets), []
     for idx, length in groups(lengths, runs):  # one group at a time, so only its rows are in memory
         group = None

@@ -111,3 +111,55 @@ def test_the_scan_refuses_output_buffers_too_small_for_the_worst_case():
     small = np.empty(3, np.int64)
     with pytest.raises(ValueError, match="room for 11"):
         index.KERNEL.scan(buf, small, small, False)
+
+
+def plain_log(path):
+    """Events the C scan decodes outright beside ones it leaves to the decoders."""
+    from tbwriter.encode import ScalarEncoder
+
+    enc = ScalarEncoder()
+    events = []
+    for step in range(-3, 300):
+        events.append(enc.event(1000.0 + step, step, "loss", 1.0 / (step + 4)))  # the first carries metadata
+        events.append(enc.events_dict(1000.5 + step, step, {"m/a": step * 0.5, "m/bb": -step, "loss": 2.0}))
+        if step % 7 == 0:
+            events.append(enc.event(1001.0 + step, 2**40 + step, "big/step", float(step)))
+    value = b"\x0a\x02\xff\xfe\x15" + struct.pack("<f", 1.5)  # a tag that is not UTF-8
+    events.append(b"\x10\x05\x2a" + bytes([len(value) + 2, 0x0a, len(value)]) + value)
+    dup = b"\x0a\x03dup\x15" + struct.pack("<f", 2.5)
+    events.append(b"\x10\x08\x2a" + bytes([2 * (len(dup) + 2)]) + (bytes([0x0a, len(dup)]) + dup) * 2)  # one tag twice
+    with open(path / "events.out.tfevents.1.plain", "wb") as f:
+        f.write(b"".join(frame(e) for e in events))
+
+
+@needs_kernel
+@pytest.mark.parametrize("mode", ["scalars", "steps"])
+def test_plain_scalar_events_decoded_in_c_equal_what_the_decoders_read(tmp_path, monkeypatch, mode):
+    import warnings
+
+    from tbwriter import reader
+
+    plain_log(tmp_path)
+
+    def read():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if mode == "steps":
+                return reader.summarize(tmp_path), [str(w.message) for w in caught]
+            data = reader.read_scalars(tmp_path)
+        return {k: (s.step.tolist(), s.wall_time.tolist(), s.value.tolist()) for k, s in data.items()}, \
+            [str(w.message) for w in caught]
+
+    found, warned = read()
+    handled = []
+    real = reader.decode_plain
+    monkeypatch.setattr(reader, "decode_plain", lambda *a: handled.append(real(*a)) or handled[-1])
+    assert read() == (found, warned)
+    assert handled[-1].sum() > 500  # the C path did the work...
+    monkeypatch.setattr(reader, "decode_plain", lambda padded, offsets, *a: np.zeros(len(offsets), bool))
+    assert read() == (found, warned)  # ...and the decoders, alone, read the same
+    assert any("malformed" in w for w in warned)  # the tag that is not UTF-8 is reported, not dropped
+    if mode == "scalars":
+        assert found[(".", "dup")] == ([8, 8], [0.0, 0.0], [2.5, 2.5])
+        assert found[(".", "big/step")][0][:2] == [2**40, 2**40 + 7]
+        assert found[(".", "loss")][0][:4] == [-3, -3, -2, -2]  # add_scalar's and log_metrics' values, in file order

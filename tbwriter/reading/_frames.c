@@ -3,6 +3,7 @@
 
        count, status, stop = _frames.scan(buf, offsets, lengths, hardware)
        _frames.layouts(buf, offsets, lengths, out)
+       values, tags = _frames.plain_scalars(buf, offsets, lengths, plain, ints, floats)
 
    The optional C half of reading/index.py (which falls back to numpy without it):
    - buf:      the file's bytes (any read-only buffer);
@@ -17,6 +18,10 @@
    layouts: for each record found (offsets, lengths as scan gives them), 4 int64 in `out`
    (len(offsets) x 4): see one_value below; skim.py reads the same with numpy when this is not built.
 
+   plain_scalars: the events that hold nothing but scalars (tag and simple_value) decoded outright,
+   which is most of a training log after each tag's first value (which carries its metadata);
+   reading/plain.py turns them into columns and leaves every other record to the decoders.
+
    Why C: framing is sequential (each header says where the next one is), so numpy can only find
    records by searching every byte offset for known headers; a training log's bytes are mostly
    histograms, and that search, not the scalars, was the read's cost. Here a record costs a few
@@ -24,6 +29,7 @@
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -220,6 +226,19 @@ static void one_value(const unsigned char *base, const unsigned char *p, const u
     out[3] = read_varint(&after, end, &number) && number < INT64_MAX ? (int64_t)number : -1;
 }
 
+/* Whether every record (offsets, lengths as scan gives them) lies inside buf; else a ValueError from `caller`. */
+static int records_inside(const Py_buffer *buf, const int64_t *offs, const int64_t *lens, Py_ssize_t n,
+                          const char *caller)
+{
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (offs[i] < 0 || lens[i] < 0 || offs[i] > buf->len - HEADER_SIZE || lens[i] > buf->len - HEADER_SIZE - offs[i]) {
+            PyErr_Format(PyExc_ValueError, "%s: record %zd lies outside the buffer", caller, i);
+            return 0;
+        }
+    }
+    return 1;
+}
+
 static PyObject *layouts(PyObject *self, PyObject *args)
 {
     Py_buffer buf, offsets, lengths, out;
@@ -234,12 +253,8 @@ static PyObject *layouts(PyObject *self, PyObject *args)
     const unsigned char *data = buf.buf;
     const int64_t *offs = offsets.buf, *lens = lengths.buf;
     int64_t *o = out.buf;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        if (offs[i] < 0 || lens[i] < 0 || offs[i] > buf.len - HEADER_SIZE || lens[i] > buf.len - HEADER_SIZE - offs[i]) {
-            PyErr_Format(PyExc_ValueError, "layouts: record %zd lies outside the buffer", i);
-            goto done;
-        }
-    }
+    if (!records_inside(&buf, offs, lens, n, "layouts"))
+        goto done;
     Py_BEGIN_ALLOW_THREADS
     for (Py_ssize_t i = 0; i < n; i++) {
         const unsigned char *start = data + offs[i] + HEADER_SIZE;
@@ -256,9 +271,200 @@ done:
     return result;
 }
 
+enum { SIMPLE_VALUE = 0x15 };
+
+/* The distinct tags of a file, each given an id in order of first appearance: an open-addressing
+   index over (hash, bytes), grown as tags arrive. */
+typedef struct {
+    const unsigned char *base;
+    int64_t *start, *size;   /* per tag id: where its bytes are (from base), how many */
+    uint64_t *hash;
+    Py_ssize_t count, room;  /* tag ids given, and room in start/size/hash */
+    Py_ssize_t *slots;       /* index: a tag id + 1 per slot, 0 when empty; a power of two of them */
+    size_t mask;
+} Tags;
+
+static int tags_grow(Tags *t)
+{
+    Py_ssize_t room = t->room ? 2 * t->room : 64;
+    int64_t *start = realloc(t->start, room * sizeof *start), *size = start ? realloc(t->size, room * sizeof *size) : NULL;
+    if (start)
+        t->start = start;
+    if (size)
+        t->size = size;
+    uint64_t *hash = size ? realloc(t->hash, room * sizeof *hash) : NULL;
+    if (hash)
+        t->hash = hash;
+    Py_ssize_t *slots = hash ? calloc(2 * room, sizeof *slots) : NULL;
+    if (!slots)
+        return 0;
+    free(t->slots);
+    t->slots = slots;
+    t->mask = 2 * room - 1;
+    t->room = room;
+    for (Py_ssize_t id = 0; id < t->count; id++) { /* re-index what is known */
+        size_t at = t->hash[id] & t->mask;
+        while (t->slots[at])
+            at = (at + 1) & t->mask;
+        t->slots[at] = id + 1;
+    }
+    return 1;
+}
+
+/* The id of the tag [p, p + size), given a new one if it was not seen; -1 when out of memory. */
+static Py_ssize_t tag_id(Tags *t, const unsigned char *p, int64_t size)
+{
+    uint64_t hash = 0xCBF29CE484222325u; /* FNV-1a */
+    for (int64_t i = 0; i < size; i++)
+        hash = (hash ^ p[i]) * 0x100000001B3u;
+    size_t at = hash & t->mask;
+    for (Py_ssize_t id; t->room && (id = t->slots[at]); at = (at + 1) & t->mask) {
+        id--;
+        if (t->hash[id] == hash && t->size[id] == size && memcmp(t->base + t->start[id], p, size) == 0)
+            return id;
+    }
+    if (t->count == t->room) {
+        if (!tags_grow(t))
+            return -1;
+        at = hash & t->mask;
+        while (t->slots[at])
+            at = (at + 1) & t->mask;
+    }
+    Py_ssize_t id = t->count++;
+    t->start[id] = p - t->base;
+    t->size[id] = size;
+    t->hash[id] = hash;
+    t->slots[at] = id + 1;
+    return id;
+}
+
+/* Columns of the values of plain scalar events: record, tag id and step (int64); wall time and number. */
+typedef struct {
+    int64_t *record, *tag, *step;
+    double *wall, *number;
+} Columns;
+
+/* The values of the record at [p, end) if it is a plain scalar event, with nothing but an optional
+   wall_time and step and a summary of values that hold only a tag (not empty) and a simple_value, in
+   that order: how many values (0 when it is not such an event; -1 when out of memory). They are written
+   into the columns at row `at` on when all of them fit below `room`. Anything else (metadata, tensors, other fields or orders) is left
+   to the decoders. */
+static Py_ssize_t plain_values(const unsigned char *p, const unsigned char *end, int64_t record, Tags *tags,
+                               Columns *out, Py_ssize_t at, Py_ssize_t room)
+{
+    double wall = 0.0;
+    uint64_t step = 0;
+    const unsigned char *summary_end;
+    if (p < end && *p == WALL_TIME) {
+        if (end - p < 9)
+            return 0;
+        memcpy(&wall, p + 1, 8);
+        p += 9;
+    }
+    if (p < end && *p == STEP) {
+        p++;
+        if (!read_varint(&p, end, &step))
+            return 0;
+    }
+    if (!read_field(&p, end, SUMMARY, &summary_end) || summary_end != end)
+        return 0;
+    Py_ssize_t count = 0;
+    for (const unsigned char *q = p; q < end; count++) { /* first make sure that every value is plain */
+        const unsigned char *value_end = end, *tag_end = end;
+        if (!read_field(&q, end, VALUE, &value_end) || !read_field(&q, value_end, TAG, &tag_end) || tag_end == q)
+            return 0;
+        if (value_end - tag_end != 5 || *tag_end != SIMPLE_VALUE)
+            return 0;
+        q = value_end;
+    }
+    for (Py_ssize_t i = 0; at + count <= room && i < count; i++) {
+        const unsigned char *value_end = end, *tag_end = end; /* both set: the loop above read these fields */
+        read_field(&p, end, VALUE, &value_end);
+        read_field(&p, value_end, TAG, &tag_end);
+        Py_ssize_t id = tag_id(tags, p, tag_end - p);
+        if (id < 0)
+            return -1;
+        float number;
+        memcpy(&number, tag_end + 1, 4);
+        out->record[at + i] = record;
+        out->tag[at + i] = id;
+        out->step[at + i] = (int64_t)step; /* a negative step is a 10-byte varint: two's complement, as protobuf reads it */
+        out->wall[at + i] = wall;
+        out->number[at + i] = number;
+        p = value_end;
+    }
+    return count;
+}
+
+/* Mark each plain scalar event in `plain` (one byte a record) and return how many values they hold and
+   the (start, size) of each distinct tag; the values go into ints (3 x room: record, tag id, step) and
+   floats (2 x room: wall time, number) while there is room (a count above it: call again with that room). */
+static PyObject *plain_scalars(PyObject *self, PyObject *args)
+{
+    Py_buffer buf, offsets, lengths, plain, ints, floats;
+    if (!PyArg_ParseTuple(args, "y*y*y*w*w*w*", &buf, &offsets, &lengths, &plain, &ints, &floats))
+        return NULL;
+    PyObject *result = NULL;
+    Tags tags = {.base = buf.buf};
+    const Py_ssize_t n = offsets.len / 8, room = ints.len / (3 * 8);
+    const unsigned char *data = buf.buf;
+    const int64_t *offs = offsets.buf, *lens = lengths.buf;
+    if (lengths.len != offsets.len || plain.len < n || floats.len / (2 * 8) != room) {
+        PyErr_SetString(PyExc_ValueError, "plain_scalars: lengths must match offsets, plain have a byte a record, "
+                                          "ints 3 and floats 2 rows of one length");
+        goto done;
+    }
+    if (!records_inside(&buf, offs, lens, n, "plain_scalars"))
+        goto done;
+    int64_t *i64 = ints.buf;
+    double *f64 = floats.buf;
+    Columns out = {i64, i64 + room, i64 + 2 * room, f64, f64 + room};
+    unsigned char *marks = plain.buf;
+    Py_ssize_t count = 0, found = 0;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const unsigned char *start = data + offs[i] + HEADER_SIZE;
+        found = plain_values(start, start + lens[i], i, &tags, &out, count, room);
+        if (found < 0)
+            break;
+        marks[i] = found > 0;
+        count += found;
+    }
+    Py_END_ALLOW_THREADS
+    if (found < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    PyObject *spans = PyList_New(tags.count);
+    for (Py_ssize_t id = 0; spans && id < tags.count; id++) {
+        PyObject *span = Py_BuildValue("(LL)", (long long)tags.start[id], (long long)tags.size[id]);
+        if (!span) {
+            Py_CLEAR(spans);
+            break;
+        }
+        PyList_SET_ITEM(spans, id, span);
+    }
+    if (spans)
+        result = Py_BuildValue("(nN)", count, spans); /* N: the tuple takes the list over */
+done:
+    free(tags.start);
+    free(tags.size);
+    free(tags.hash);
+    free(tags.slots);
+    PyBuffer_Release(&buf);
+    PyBuffer_Release(&offsets);
+    PyBuffer_Release(&lengths);
+    PyBuffer_Release(&plain);
+    PyBuffer_Release(&ints);
+    PyBuffer_Release(&floats);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS, "scan(buf, offsets, lengths, hardware) -> (count, status, stop)"},
     {"layouts", layouts, METH_VARARGS, "layouts(buf, offsets, lengths, out): the one-value layout of each record"},
+    {"plain_scalars", plain_scalars, METH_VARARGS,
+     "plain_scalars(buf, offsets, lengths, plain, ints, floats) -> (values, tags): the plain scalar events"},
     {NULL, NULL, 0, NULL},
 };
 
