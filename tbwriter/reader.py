@@ -400,7 +400,8 @@ def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int =
     if checked:  # every record before the problem is sound, so none of these points is cut later
         skip |= decode_plain(padded, offsets, lengths, run, run.records, tag_ok, mode)
     cutoff, damage = len(offsets), []
-    for idx, length in groups(lengths, runs):  # one group at a time, so only its rows are in memory
+    # one group at a time, so only its rows are in memory; with the CRCs checked, only wanted records count
+    for idx, length in groups(lengths, runs, ~skip if checked else None):
         group = None
         if not checked:
             group = Rows(buf, padded, offsets, idx, length)

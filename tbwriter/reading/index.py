@@ -249,13 +249,15 @@ def _by_length(lengths: np.ndarray) -> Iterator[tuple[int, np.ndarray]]:
         yield int(lengths[part[0]]), part
 
 
-def groups(lengths: np.ndarray, runs: list[tuple[int, int, int]]) -> Iterator[tuple[np.ndarray, int]]:
-    """Yield ``(record indices, length)`` of the groups to decode together.
+def groups(lengths: np.ndarray, runs: list[tuple[int, int, int]],
+           among: np.ndarray | None = None) -> Iterator[tuple[np.ndarray, int]]:
+    """Yield ``(record indices, length)`` of the groups to decode together (of the records where
+    the bool array ``among`` is True, when given: ``runs`` must then be empty).
 
     The records at one position of a long periodic run (one tag, every step) are evenly
     spaced and read in place; all other records are grouped by length and gathered.
     """
-    rest = np.ones(len(lengths), bool)
+    rest = np.ones(len(lengths), bool) if among is None else among
     for first, period, repeats in runs:
         if repeats >= _OWN_GROUP:
             rest[first:first + period * repeats] = False
