@@ -83,7 +83,7 @@ def index_with_kernel(buf: memoryview, hardware: bool | None = None) -> RecordIn
         problem = Damage(stop, Problem.DATA_CHECKSUM)
     elif status == kernel.HEADER:
         problem = header_problem(buf, stop)
-    return RecordIndex(offsets[:count].copy(), lengths[:count].copy(), [], problem, True)
+    return RecordIndex(offsets[:count], lengths[:count], [], problem, True)  # the pages past count stay unused
 
 
 def index_with_numpy(buf: memoryview) -> RecordIndex:
