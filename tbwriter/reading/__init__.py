@@ -3,7 +3,9 @@
 - :mod:`~tbwriter.reading.files`: list a logdir's runs and event files, load a file's bytes (storage)
 - :mod:`~tbwriter.reading.index`: where the records of a file are, and whether their CRCs hold (framing;
   by the C scan of ``_frames.c`` when it was built at install, else with numpy)
+- :mod:`~tbwriter.reading.memory`: large arrays in huge pages (a file's bytes, decoded columns)
 - :mod:`~tbwriter.reading.skim`: which records a read can leave unparsed (their kind or tag is not wanted)
+- :mod:`~tbwriter.reading.plain`: the events of nothing but scalars, decoded by the C scan (most of a log)
 - :mod:`~tbwriter.reading.shapes`: split a group of records into shapes, decode each shape whole
 - :mod:`tbwriter.decode`: one record's layout and values (the mirror of :mod:`tbwriter.encode`)
 - :mod:`~tbwriter.reading.columns`: one field of many records as a numpy column

@@ -14,17 +14,16 @@ read in one request, through :mod:`tbwriter.storage`.
 """
 from __future__ import annotations
 
-import mmap
 import os
 import stat
 
 import numpy as np
 
 from tbwriter import storage
+from tbwriter.reading import memory
 from tbwriter.record import Problem, RecordError
 
 _PAD = 16  # bytes of zeros after the data: whole u64 words can be read past the last record
-_HUGE = 8 << 20  # bytes from which a file is read into huge pages (see _zeroed)
 
 
 def list_runs(path: str | os.PathLike) -> tuple[dict[str, list[str]], list[RecordError]]:
@@ -136,7 +135,7 @@ def load_file(name: str, start: int = 0) -> tuple[np.ndarray, memoryview]:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise RecordError(name, None, Problem.NOT_A_FILE, _file_kind(info.st_mode))
-        padded = _zeroed(max(info.st_size - start, 0) + _PAD)
+        padded = memory.zeros(max(info.st_size - start, 0) + _PAD)
         whole = memoryview(padded.data)
         try:
             f.seek(start)
@@ -144,17 +143,6 @@ def load_file(name: str, start: int = 0) -> tuple[np.ndarray, memoryview]:
         except OSError as e:
             raise RecordError(name, None, Problem.UNREADABLE_FILE, e.strerror or str(e)) from None
     return padded, whole.toreadonly()[:size]
-
-
-def _zeroed(size: int) -> np.ndarray:
-    """``size`` zero bytes to read a file into. Large ones are asked for in huge pages, where Linux has
-    them: faulting in 4 KiB pages was most of the time of reading a 61 MB file from the page cache
-    (28 ms against 11 ms, measured), more than finding and checking all its records."""
-    if size < _HUGE or not hasattr(mmap, "MADV_HUGEPAGE"):
-        return np.zeros(size, np.uint8)
-    memory = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)  # zeroed; kept alive by the array
-    memory.madvise(mmap.MADV_HUGEPAGE)
-    return np.frombuffer(memory, np.uint8)
 
 
 def _load_remote(name: str) -> tuple[np.ndarray, memoryview]:

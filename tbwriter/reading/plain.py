@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from tbwriter.decode import ReadMode
-from tbwriter.reading import index
+from tbwriter.reading import index, memory
 from tbwriter.reading.collect import Chunk, RunCollector
 
 _MODES = (ReadMode.SCALARS, ReadMode.HPARAMS, ReadMode.STEPS)  # the reads a plain scalar matters to
@@ -35,7 +35,7 @@ def decode_plain(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, r
     offsets, lengths = np.ascontiguousarray(offsets, np.int64), np.ascontiguousarray(lengths, np.int64)
     room = len(offsets)  # a value a record: one pass for add_scalar logs, two for log_metrics ones
     while True:
-        ints, floats = np.empty((3, room), np.int64), np.empty((2, room), np.float64)
+        ints, floats = memory.empty((3, room), np.int64), memory.empty((2, room), np.float64)
         count, spans = kernel.plain_scalars(padded, offsets, lengths, handled, ints, floats)
         if count <= room:
             break
