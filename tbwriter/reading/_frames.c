@@ -346,20 +346,33 @@ static int tags_grow(Tags *t)
     return 1;
 }
 
-/* The id of the tag [p, p + size), given a new one if it was not seen; -1 when out of memory. */
+/* The 8 bytes of a tag from byte i on, those past its end zeroed. A tag of a plain value is followed by
+   the value's 5 bytes and at least the record's 4-byte CRC, so a whole word can always be loaded (loading
+   it whole, not copying the tag's last bytes into a zeroed word, also spares a store-forwarding stall). */
+static uint64_t tag_word(const unsigned char *p, int64_t size, int64_t i)
+{
+    const uint64_t word = load64(p + i);
+    return size - i >= 8 ? word : word & ((UINT64_C(1) << (8 * (size - i))) - 1);
+}
+
+/* The id of the tag [p, p + size) of a plain value, given a new one if it was not seen; -1 when out of memory. */
 static Py_ssize_t tag_id(Tags *t, const unsigned char *p, int64_t size)
 {
     uint64_t hash = 0x9E3779B97F4A7C15u ^ (uint64_t)size; /* 8 bytes a step: a tag is hashed once a value */
     for (int64_t i = 0; i < size; i += 8) {
-        uint64_t word = 0;
-        memcpy(&word, p + i, size - i < 8 ? (size_t)(size - i) : 8);
-        hash = (hash ^ word) * 0xFF51AFD7ED558CCDu;
+        hash = (hash ^ tag_word(p, size, i)) * 0xFF51AFD7ED558CCDu;
         hash ^= hash >> 32;
     }
     size_t at = hash & t->mask;
     for (Py_ssize_t id; t->room && (id = t->slots[at]); at = (at + 1) & t->mask) {
         id--;
-        if (t->hash[id] == hash && t->size[id] == size && memcmp(t->base + t->start[id], p, size) == 0)
+        if (t->hash[id] != hash || t->size[id] != size)
+            continue;
+        const unsigned char *known = t->base + t->start[id];
+        int64_t i = 0;
+        while (i < size && tag_word(known, size, i) == tag_word(p, size, i))
+            i += 8;
+        if (i >= size)
             return id;
     }
     if (t->count == t->room) {

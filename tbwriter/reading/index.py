@@ -32,6 +32,7 @@ from typing import NamedTuple
 import numpy as np
 from google_crc32c import value as crc32c
 
+from tbwriter.reading import memory
 from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, Damage, Problem, header_problem
 from tbwriter.wire import CRC32C_REFLECTED, mask_crc
 
@@ -76,7 +77,7 @@ def index_with_kernel(buf: memoryview, hardware: bool | None = None) -> RecordIn
         raise RuntimeError("index_with_kernel: the C scan (tbwriter/reading/_frames.c) is not built; "
                            "reinstall with a C compiler at hand, or use index_with_numpy")
     room = len(buf) // (HEADER_SIZE + FOOTER_SIZE) + 1
-    offsets, lengths = np.empty(room, np.int64), np.empty(room, np.int64)  # pages past the last record stay untouched
+    offsets, lengths = memory.empty((room,), np.int64), memory.empty((room,), np.int64)  # pages past the end: untouched
     count, status, stop = kernel.scan(buf, offsets, lengths, kernel.HARDWARE if hardware is None else hardware)
     problem = None
     if status == kernel.DATA:
