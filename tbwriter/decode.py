@@ -50,6 +50,11 @@ class ReadMode(Enum):
             return ReadMode.TENSORS if plugin == "hparams" else ReadMode.SCALARS
         return self
 
+    @property
+    def scalars(self) -> bool:
+        """Whether values without a plugin (``simple_value``, one-number tensors) are read as scalars."""
+        return self.of(None) is ReadMode.SCALARS
+
 
 class Field(NamedTuple):
     """A number of type ``dtype`` stored at ``data[pos:pos+width]``, as a varint or little-endian fixed bytes."""

@@ -396,9 +396,10 @@ def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int =
     except RecordError as e:
         return FileScan([e], start, False)
     offsets, lengths, runs, problem, checked = index_records(buf)
-    skip = unwanted(padded, offsets, lengths, mode, tag_ok)
-    if checked:  # every record before the problem is sound, so none of these points is cut later
-        skip |= decode_plain(padded, offsets, lengths, run, run.records, tag_ok, mode)
+    # with every CRC checked, no point of a record before the problem is cut later: plain scalars are read now
+    skip = decode_plain(padded, offsets, lengths, run, run.records, tag_ok, mode) if checked \
+        else np.zeros(len(offsets), bool)
+    skip |= unwanted(padded, offsets, lengths, mode, tag_ok, among=~skip)
     cutoff, damage = len(offsets), []
     # one group at a time, so only its rows are in memory; with the CRCs checked, only wanted records count
     for idx, length in groups(lengths, runs, ~skip if checked else None):

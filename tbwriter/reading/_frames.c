@@ -228,25 +228,41 @@ static int read_field(const unsigned char **p, const unsigned char *end, unsigne
    Value.tag (1, bytes). */
 enum { WALL_TIME = 0x09, STEP = 0x10, SUMMARY = 0x2A, VALUE = 0x0A, TAG = 0x0A };
 
+/* The Event at [*p, end) if it holds an optional wall_time and step, then a summary, and nothing after:
+   its wall time and step (0 when absent), *p left at the summary's first value; 0 if it is laid out
+   otherwise (the decoders then read it). */
+static int event_summary(const unsigned char **p, const unsigned char *end, double *wall, uint64_t *step)
+{
+    const unsigned char *summary_end;
+    *wall = 0.0;
+    *step = 0;
+    if (*p < end && **p == WALL_TIME) {
+        if (end - *p < 9)
+            return 0;
+        memcpy(wall, *p + 1, 8);
+        *p += 9;
+    }
+    if (*p < end && **p == STEP) {
+        ++*p;
+        if (!read_varint(p, end, step))
+            return 0;
+    }
+    return read_field(p, end, SUMMARY, &summary_end) && summary_end == end;
+}
+
 /* One record's layout as skim.py reads it, at [p, end) of a buffer that starts at base: out[0] is -1
    unless the record is an Event whose last field is a summary of one value, else the byte after that
    value's tag (the key of its kind); out[1], out[2]: where the tag's bytes start and end; out[3]: the
    varint after the kind's key (a tensor's length), -1 if there is none. */
 static void one_value(const unsigned char *base, const unsigned char *p, const unsigned char *end, int64_t *out)
 {
-    const unsigned char *summary_end, *value_end, *tag_end;
+    const unsigned char *value_end, *tag_end;
+    double wall;
     uint64_t number;
     out[0] = -1;
-    if (p < end && *p == WALL_TIME)
-        p += 9;
-    if (p < end && *p == STEP) {
-        p++;
-        if (!read_varint(&p, end, &number))
-            return;
-    }
-    if (!read_field(&p, end, SUMMARY, &summary_end) || summary_end != end)
+    if (!event_summary(&p, end, &wall, &number))
         return;
-    if (!read_field(&p, end, VALUE, &value_end) || value_end != summary_end)
+    if (!read_field(&p, end, VALUE, &value_end) || value_end != end)
         return;
     if (!read_field(&p, end, TAG, &tag_end) || tag_end >= value_end)
         return;
@@ -404,21 +420,9 @@ typedef struct {
 static Py_ssize_t plain_values(const unsigned char *p, const unsigned char *end, int64_t record, Tags *tags,
                                Columns *out, Py_ssize_t at, Py_ssize_t room)
 {
-    double wall = 0.0;
-    uint64_t step = 0;
-    const unsigned char *summary_end;
-    if (p < end && *p == WALL_TIME) {
-        if (end - p < 9)
-            return 0;
-        memcpy(&wall, p + 1, 8);
-        p += 9;
-    }
-    if (p < end && *p == STEP) {
-        p++;
-        if (!read_varint(&p, end, &step))
-            return 0;
-    }
-    if (!read_field(&p, end, SUMMARY, &summary_end) || summary_end != end)
+    double wall;
+    uint64_t step;
+    if (!event_summary(&p, end, &wall, &step))
         return 0;
     Py_ssize_t count = 0;
     for (const unsigned char *q = p; q < end; count++) { /* first make sure that every value is plain */

@@ -150,6 +150,6 @@ def _load_remote(name: str) -> tuple[np.ndarray, memoryview]:
         data = storage.read_file(name)  # one request for the whole file
     except OSError as e:
         raise RecordError(name, None, Problem.UNREADABLE_FILE, str(e)) from None
-    padded = np.zeros(len(data) + _PAD, np.uint8)
+    padded = memory.zeros(len(data) + _PAD)
     padded[:len(data)] = np.frombuffer(data, np.uint8)
     return padded, memoryview(padded.data).toreadonly()[:len(data)]

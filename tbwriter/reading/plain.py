@@ -18,7 +18,6 @@ from tbwriter.decode import ReadMode
 from tbwriter.reading import index, memory
 from tbwriter.reading.collect import Chunk, RunCollector
 
-_MODES = (ReadMode.SCALARS, ReadMode.HPARAMS, ReadMode.STEPS)  # the reads a plain scalar matters to
 
 
 def decode_plain(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, run: RunCollector, base: int,
@@ -30,7 +29,7 @@ def decode_plain(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, r
     """
     kernel = index.KERNEL
     handled = np.zeros(len(offsets), np.uint8)
-    if kernel is None or mode not in _MODES or not len(offsets):
+    if kernel is None or not (mode.scalars or mode is ReadMode.STEPS) or not len(offsets):
         return handled.view(bool)
     offsets, lengths = np.ascontiguousarray(offsets, np.int64), np.ascontiguousarray(lengths, np.int64)
     room = len(offsets)  # a value a record: one pass for add_scalar logs, two for log_metrics ones

@@ -25,22 +25,25 @@ _LARGEST_SCALAR_TENSOR = 64  # bytes: a one-number TensorProto (dtype, shape, 1-
 # kinds of value each read mode never wants (the tensor rule for scalars is by size, below)
 _NOT_WANTED = {
     ReadMode.SCALARS: (Value.HISTO, Value.IMAGE, Value.AUDIO),
-    ReadMode.HPARAMS: (Value.HISTO, Value.IMAGE, Value.AUDIO),  # hparams values have metadata: never skipped
     ReadMode.HISTOGRAMS: (Value.SIMPLE_VALUE, Value.IMAGE, Value.AUDIO),
     ReadMode.TENSORS: (Value.SIMPLE_VALUE, Value.HISTO),
     ReadMode.STEPS: (),
 }
+_NOT_WANTED[ReadMode.HPARAMS] = _NOT_WANTED[ReadMode.SCALARS]  # hparams values carry metadata: never skipped
 
 
-def unwanted(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, mode: ReadMode, tag_ok) -> np.ndarray:
+def unwanted(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, mode: ReadMode, tag_ok,
+             among: np.ndarray | None = None) -> np.ndarray:
     """Per record (at ``offsets``, data ``lengths`` long, in the zero-padded file bytes ``padded``):
-    True when it is one value that a read in ``mode`` with tag filter ``tag_ok`` does not want."""
+    True when it is one value that a read in ``mode`` with tag filter ``tag_ok`` does not want.
+    Only the records where the bool array ``among`` is True are looked at (all when None)."""
     skip = np.zeros(len(offsets), bool)
     if mode is ReadMode.STEPS and tag_ok is None:
         return skip
-    # without a tag filter a scalar read only gains from skipping long records (histograms, images)
-    scalars = mode in (ReadMode.SCALARS, ReadMode.HPARAMS) and tag_ok is None
-    candidates = np.flatnonzero(lengths > _LARGEST_SCALAR_TENSOR) if scalars else np.arange(len(offsets))
+    look = np.ones(len(offsets), bool) if among is None else among.copy()
+    if mode.scalars and tag_ok is None:  # a scalar read without a tag filter gains only from long records
+        look &= lengths > _LARGEST_SCALAR_TENSOR
+    candidates = np.flatnonzero(look)
     if len(candidates):
         skip[candidates] = _unwanted(padded, offsets[candidates], lengths[candidates], mode, tag_ok)
     return skip
@@ -53,7 +56,7 @@ def _unwanted(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, mode
     skip = np.zeros(len(kind), bool)
     for key in _NOT_WANTED[mode]:  # a few keys: cheaper than np.isin on a file's worth of records
         skip |= kind == key
-    if mode in (ReadMode.SCALARS, ReadMode.HPARAMS):
+    if mode.scalars:
         skip |= one_value & (kind == Value.TENSOR) & (tensor_length > _LARGEST_SCALAR_TENSOR)
     if tag_ok is not None:
         skip |= one_value & ~_tags_pass(padded, tag_start, tag_end - tag_start, one_value & ~skip, tag_ok)
