@@ -35,7 +35,7 @@ from tbwriter.decode import MIGRATED_PLUGIN, ReadMode
 from tbwriter.reading.collect import Chunk, RunCollector, merge
 from tbwriter.reading.files import find_runs, list_runs, load_file
 from tbwriter.reading.index import Rows, groups, index_records
-from tbwriter.reading.plain import decode_plain
+from tbwriter.reading.plain import decode_plain, reads_plain
 from tbwriter.reading.shapes import GroupDecoder
 from tbwriter.reading.skim import unwanted
 from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, DamagedRecordWarning, Damage, Problem, RecordError
@@ -395,10 +395,10 @@ def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int =
         padded, buf = load_file(name, start)
     except RecordError as e:
         return FileScan([e], start, False)
-    offsets, lengths, runs, problem, checked = index_records(buf)
-    # with every CRC checked, no point of a record before the problem is cut later: plain scalars are read now
-    skip = decode_plain(padded, offsets, lengths, run, run.records, tag_ok, mode) if checked \
-        else np.zeros(len(offsets), bool)
+    index = index_records(buf, plain=reads_plain(mode))
+    offsets, lengths, runs, problem, checked = index[:5]
+    # the scan checked every CRC up to the problem: no point of a plain record is cut later
+    skip = decode_plain(buf, index, run, run.records, tag_ok, mode)
     skip |= unwanted(padded, offsets, lengths, mode, tag_ok, among=~skip)
     cutoff, damage = len(offsets), []
     # one group at a time, so only its rows are in memory; with the CRCs checked, only wanted records count

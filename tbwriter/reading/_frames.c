@@ -1,9 +1,9 @@
-/* One pass over the records of an event file: where each one is, and both of its CRCs checked;
-   and the first fields of each record, for reading/skim.py.
+/* One pass over the records of an event file: where each one is, both of its CRCs checked, and the
+   plain scalar events decoded on the way; and the first fields of each record, for reading/skim.py.
 
        count, status, stop = _frames.scan(buf, offsets, lengths, hardware)
+       count, status, stop, values, tags = _frames.scan(buf, offsets, lengths, hardware, marks, points, columns)
        _frames.layouts(buf, offsets, lengths, out)
-       values, tags = _frames.plain_scalars(buf, offsets, lengths, plain, ints, floats)
 
    The optional C half of reading/index.py (which falls back to numpy without it):
    - buf:      the file's bytes (any read-only buffer);
@@ -15,17 +15,24 @@
    bytes than are left: index.py says which) or DATA (the record there fails its data CRC).
    Like TensorBoard's readers, nothing after the first problem is looked at.
 
+   With `marks` (a writable byte a record, room as offsets), the events that hold nothing but scalars
+   (tags and simple_values) are decoded too: most of a training log after each tag's first value (which
+   carries its metadata). marks[i] is 1 for such a record. Their `values` go first into `points`
+   (scratch, 32 bytes a value), then grouped by tag into `columns` (as large): four columns of `values`
+   one after the other, record and step as int64, wall time and number as float64. `tags` gives
+   (start, size, values) of each tag's bytes in buf, in the columns' order. A plain value takes at least
+   10 bytes of buf, so len(buf) // 10 + 1 values are always room enough; with less, the records past it
+   are left unmarked. reading/plain.py turns the columns into the run's and leaves every other record to
+   the decoders.
+
    layouts: for each record found (offsets, lengths as scan gives them), 4 int64 in `out`
    (len(offsets) x 4): see one_value below; skim.py reads the same with numpy when this is not built.
-
-   plain_scalars: the events that hold nothing but scalars (tag and simple_value) decoded outright,
-   which is most of a training log after each tag's first value (which carries its metadata);
-   reading/plain.py turns them into columns and leaves every other record to the decoders.
 
    Why C: framing is sequential (each header says where the next one is), so numpy can only find
    records by searching every byte offset for known headers; a training log's bytes are mostly
    histograms, and that search, not the scalars, was the read's cost. Here a record costs a few
-   nanoseconds plus its CRC at memory speed, and the GIL is released while the scan runs. */
+   nanoseconds plus its CRC at memory speed, a plain event is decoded while its bytes are still in
+   cache from its CRC, and the GIL is released while the scan runs. */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <stdint.h>
@@ -136,64 +143,6 @@ static uint32_t masked(uint32_t crc) /* TFRecord's mask: rotate right by 15, add
 }
 
 typedef uint32_t (*crc_fn)(const unsigned char *, size_t);
-
-static PyObject *scan(PyObject *self, PyObject *args)
-{
-    Py_buffer buf, offsets, lengths;
-    int hardware;
-    if (!PyArg_ParseTuple(args, "y*w*w*p", &buf, &offsets, &lengths, &hardware))
-        return NULL;
-    PyObject *result = NULL;
-    const Py_ssize_t room = buf.len / (HEADER_SIZE + FOOTER_SIZE) + 1;
-    if (offsets.len < room * 8 || lengths.len < room * 8) {
-        PyErr_Format(PyExc_ValueError, "scan: offsets and lengths need room for %zd int64 each", room);
-        goto done;
-    }
-    crc_fn crc = crc_by_table;
-#ifdef HAVE_SSE42_PATH
-    if (hardware)
-        crc = crc_by_instruction;
-#else
-    if (hardware) {
-        PyErr_SetString(PyExc_ValueError, "scan: this build has no CRC instruction (HARDWARE is False)");
-        goto done;
-    }
-#endif
-    const unsigned char *data = buf.buf;
-    int64_t *offs = offsets.buf, *lens = lengths.buf;
-    const uint64_t end = (uint64_t)buf.len;
-    uint64_t pos = 0;
-    Py_ssize_t count = 0;
-    int status = END;
-    Py_BEGIN_ALLOW_THREADS
-    while (pos < end) {
-        const unsigned char *head = data + pos;
-        if (end - pos < HEADER_SIZE || masked(crc(head, 8)) != load32(head + 8)) {
-            status = HEADER;
-            break;
-        }
-        const uint64_t length = load64(head);
-        if (end - pos - HEADER_SIZE < FOOTER_SIZE || end - pos - HEADER_SIZE - FOOTER_SIZE < length) {
-            status = HEADER; /* torn: more bytes announced than are left */
-            break;
-        }
-        if (masked(crc(head + HEADER_SIZE, length)) != load32(head + HEADER_SIZE + length)) {
-            status = DATA;
-            break;
-        }
-        offs[count] = (int64_t)pos;
-        lens[count] = (int64_t)length;
-        count++;
-        pos += HEADER_SIZE + length + FOOTER_SIZE;
-    }
-    Py_END_ALLOW_THREADS
-    result = Py_BuildValue("nin", count, status, (Py_ssize_t)pos);
-done:
-    PyBuffer_Release(&buf);
-    PyBuffer_Release(&offsets);
-    PyBuffer_Release(&lengths);
-    return result;
-}
 
 /* The varint at p (up to 10 bytes, all before end); 0 if it runs on past them. */
 static int read_varint(const unsigned char **p, const unsigned char *end, uint64_t *value)
@@ -306,7 +255,7 @@ static PyObject *layouts(PyObject *self, PyObject *args)
     for (Py_ssize_t i = 0; i < n; i++) {
         const unsigned char *start = data + offs[i] + HEADER_SIZE;
 #if defined(__GNUC__) || defined(__clang__)
-        if (i + 8 < n) /* as in plain_scalars */
+        if (i + 8 < n) /* records lie far apart between histograms: ask for one ahead of its turn */
             __builtin_prefetch(data + offs[i + 8] + HEADER_SIZE);
 #endif
         one_value(data, start, start + lens[i], o + 4 * i);
@@ -329,24 +278,29 @@ enum { SIMPLE_VALUE = 0x15 };
 typedef struct {
     const unsigned char *base;
     int64_t *start, *size;   /* per tag id: where its bytes are (from base), how many */
+    int64_t *values;         /* per tag id: how many plain values it has */
     uint64_t *hash;
-    Py_ssize_t count, room;  /* tag ids given, and room in start/size/hash */
+    Py_ssize_t count, room;  /* tag ids given, and room in start/size/values/hash */
     Py_ssize_t *slots;       /* index: a tag id + 1 per slot, 0 when empty; a power of two of them */
     size_t mask;
 } Tags;
 
+/* realloc that keeps *p when it fails */
+static int grow(void *p, size_t bytes)
+{
+    void *q = realloc(*(void **)p, bytes);
+    if (q)
+        *(void **)p = q;
+    return q != NULL;
+}
+
 static int tags_grow(Tags *t)
 {
     Py_ssize_t room = t->room ? 2 * t->room : 64;
-    int64_t *start = realloc(t->start, room * sizeof *start), *size = start ? realloc(t->size, room * sizeof *size) : NULL;
-    if (start)
-        t->start = start;
-    if (size)
-        t->size = size;
-    uint64_t *hash = size ? realloc(t->hash, room * sizeof *hash) : NULL;
-    if (hash)
-        t->hash = hash;
-    Py_ssize_t *slots = hash ? calloc(2 * room, sizeof *slots) : NULL;
+    if (!grow(&t->start, room * sizeof *t->start) || !grow(&t->size, room * sizeof *t->size) ||
+        !grow(&t->values, room * sizeof *t->values) || !grow(&t->hash, room * sizeof *t->hash))
+        return 0;
+    Py_ssize_t *slots = calloc(2 * room, sizeof *slots);
     if (!slots)
         return 0;
     free(t->slots);
@@ -401,130 +355,210 @@ static Py_ssize_t tag_id(Tags *t, const unsigned char *p, int64_t size)
     Py_ssize_t id = t->count++;
     t->start[id] = p - t->base;
     t->size[id] = size;
+    t->values[id] = 0;
     t->hash[id] = hash;
     t->slots[at] = id + 1;
     return id;
 }
 
-/* Columns of the values of plain scalar events: record, tag id and step (int64); wall time and number. */
+/* One value of a plain scalar event, in file order until they are grouped by tag. */
 typedef struct {
-    int64_t *record, *tag, *step;
-    double *wall, *number;
-} Columns;
+    int64_t record, step;
+    double wall;
+    float number;
+    int32_t tag;
+} Point;
 
-/* The values of the record at [p, end) if it is a plain scalar event, with nothing but an optional
-   wall_time and step and a summary of values that hold only a tag (not empty) and a simple_value, in
-   that order: how many values (0 when it is not such an event; -1 when out of memory). They are written
-   into the columns at row `at` on when all of them fit below `room`. Anything else (metadata, tensors, other fields or orders) is left
-   to the decoders. */
-static Py_ssize_t plain_values(const unsigned char *p, const unsigned char *end, int64_t record, Tags *tags,
-                               Columns *out, Py_ssize_t at, Py_ssize_t room)
+/* What the scan collects of the plain scalar events: their values, their tags, and a mark a record. */
+typedef struct {
+    Tags tags;
+    Point *points;
+    Py_ssize_t count, room; /* points written, and room for them */
+    unsigned char *marks;   /* one byte a record: 1 when it is a plain scalar event */
+} Plain;
+
+/* The record at [p, end) if it is a plain scalar event, with nothing but an optional wall_time and step
+   and a summary of values that hold only a tag (not empty) and a simple_value, in that order: its values
+   appended to `plain` and how many (0 when it is not such an event, or there is no room for its values;
+   -1 when out of memory). Anything else (metadata, tensors, other fields or orders) is left to the
+   decoders. A tag seen in a record that turns out not to be plain keeps its id, with no values. */
+static Py_ssize_t plain_values(const unsigned char *p, const unsigned char *end, int64_t record, Plain *plain)
 {
     double wall;
     uint64_t step;
     if (!event_summary(&p, end, &wall, &step))
         return 0;
-    Py_ssize_t count = 0;
-    for (const unsigned char *q = p; q < end; count++) { /* first make sure that every value is plain */
+    Point *const first = plain->points + plain->count, *const last = plain->points + plain->room;
+    Point *point = first;
+    while (p < end) {
         const unsigned char *value_end = end, *tag_end = end;
-        if (!read_field(&q, end, VALUE, &value_end) || !read_field(&q, value_end, TAG, &tag_end) || tag_end == q)
+        if (point == last || !read_field(&p, end, VALUE, &value_end) || !read_field(&p, value_end, TAG, &tag_end) ||
+            tag_end == p || value_end - tag_end != 5 || *tag_end != SIMPLE_VALUE)
             return 0;
-        if (value_end - tag_end != 5 || *tag_end != SIMPLE_VALUE)
-            return 0;
-        q = value_end;
-    }
-    for (Py_ssize_t i = 0; at + count <= room && i < count; i++) {
-        const unsigned char *value_end = end, *tag_end = end; /* both set: the loop above read these fields */
-        read_field(&p, end, VALUE, &value_end);
-        read_field(&p, value_end, TAG, &tag_end);
-        Py_ssize_t id = tag_id(tags, p, tag_end - p);
+        Py_ssize_t id = tag_id(&plain->tags, p, tag_end - p);
         if (id < 0)
             return -1;
-        float number;
-        memcpy(&number, tag_end + 1, 4);
-        out->record[at + i] = record;
-        out->tag[at + i] = id;
-        out->step[at + i] = (int64_t)step; /* a negative step is a 10-byte varint: two's complement, as protobuf reads it */
-        out->wall[at + i] = wall;
-        out->number[at + i] = number;
+        point->record = record;
+        point->step = (int64_t)step; /* a negative step is a 10-byte varint: two's complement, as protobuf reads it */
+        point->wall = wall;
+        memcpy(&point->number, tag_end + 1, 4);
+        point->tag = (int32_t)id;
+        point++;
         p = value_end;
     }
-    return count;
+    for (Point *q = first; q < point; q++) /* the record is plain: its values count */
+        plain->tags.values[q->tag]++;
+    plain->count += point - first;
+    return point - first;
 }
 
-/* Mark each plain scalar event in `plain` (one byte a record) and return how many values they hold and
-   the (start, size) of each distinct tag; the values go into ints (3 x room: record, tag id, step) and
-   floats (2 x room: wall time, number) while there is room (a count above it: call again with that room). */
-static PyObject *plain_scalars(PyObject *self, PyObject *args)
+/* The points grouped by tag (in order of tag id; file order within one) into `columns`, four columns of
+   plain->count one after the other: record and step (int64), wall time and number (float64). */
+static void by_tag(const Plain *plain, unsigned char *columns, int64_t *next)
 {
-    Py_buffer buf, offsets, lengths, plain, ints, floats;
-    if (!PyArg_ParseTuple(args, "y*y*y*w*w*w*", &buf, &offsets, &lengths, &plain, &ints, &floats))
-        return NULL;
-    PyObject *result = NULL;
-    Tags tags = {.base = buf.buf};
-    const Py_ssize_t n = offsets.len / 8, room = ints.len / (3 * 8);
-    const unsigned char *data = buf.buf;
-    const int64_t *offs = offsets.buf, *lens = lengths.buf;
-    if (lengths.len != offsets.len || plain.len < n || floats.len / (2 * 8) != room) {
-        PyErr_SetString(PyExc_ValueError, "plain_scalars: lengths must match offsets, plain have a byte a record, "
-                                          "ints 3 and floats 2 rows of one length");
-        goto done;
-    }
-    if (!records_inside(&buf, offs, lens, n, "plain_scalars"))
-        goto done;
-    int64_t *i64 = ints.buf;
-    double *f64 = floats.buf;
-    Columns out = {i64, i64 + room, i64 + 2 * room, f64, f64 + room};
-    unsigned char *marks = plain.buf;
-    Py_ssize_t count = 0, found = 0;
-    Py_BEGIN_ALLOW_THREADS
+    const Py_ssize_t n = plain->count;
+    int64_t *record = (int64_t *)columns, *step = record + n;
+    double *wall = (double *)(step + n), *number = wall + n;
+    for (Py_ssize_t id = 0, row = 0; id < plain->tags.count; row += plain->tags.values[id++])
+        next[id] = row; /* the row the tag's next point goes to */
     for (Py_ssize_t i = 0; i < n; i++) {
-        const unsigned char *start = data + offs[i] + HEADER_SIZE;
-#if defined(__GNUC__) || defined(__clang__)
-        if (i + 8 < n) /* records lie far apart between histograms: ask for one ahead of its turn */
-            __builtin_prefetch(data + offs[i + 8] + HEADER_SIZE);
-#endif
-        found = plain_values(start, start + lens[i], i, &tags, &out, count, room);
-        if (found < 0)
-            break;
-        marks[i] = found > 0;
-        count += found;
+        const Point *point = plain->points + i;
+        const int64_t row = next[point->tag]++;
+        record[row] = point->record;
+        step[row] = point->step;
+        wall[row] = point->wall;
+        number[row] = point->number;
     }
-    Py_END_ALLOW_THREADS
-    if (found < 0) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    PyObject *spans = PyList_New(tags.count);
-    for (Py_ssize_t id = 0; spans && id < tags.count; id++) {
-        PyObject *span = Py_BuildValue("(LL)", (long long)tags.start[id], (long long)tags.size[id]);
+}
+
+/* ((start, size, values) of each tag, in id order): where its bytes are in buf and how many values it has. */
+static PyObject *tag_list(const Tags *tags)
+{
+    PyObject *spans = PyList_New(tags->count);
+    for (Py_ssize_t id = 0; spans && id < tags->count; id++) {
+        PyObject *span = Py_BuildValue("(LLL)", (long long)tags->start[id], (long long)tags->size[id],
+                                       (long long)tags->values[id]);
         if (!span) {
             Py_CLEAR(spans);
             break;
         }
         PyList_SET_ITEM(spans, id, span);
     }
+    return spans;
+}
+
+static void tags_free(Tags *tags)
+{
+    free(tags->start);
+    free(tags->size);
+    free(tags->values);
+    free(tags->hash);
+    free(tags->slots);
+}
+
+static PyObject *scan(PyObject *self, PyObject *args)
+{
+    Py_buffer buf, offsets, lengths, marks = {.obj = NULL}, points = {.obj = NULL}, columns = {.obj = NULL};
+    int hardware;
+    if (!PyArg_ParseTuple(args, "y*w*w*p|w*w*w*", &buf, &offsets, &lengths, &hardware, &marks, &points, &columns))
+        return NULL;
+    PyObject *result = NULL;
+    Plain plain = {.tags = {.base = buf.buf}};
+    int64_t *next = NULL;
+    const Py_ssize_t room = buf.len / (HEADER_SIZE + FOOTER_SIZE) + 1;
+    if (offsets.len < room * 8 || lengths.len < room * 8) {
+        PyErr_Format(PyExc_ValueError, "scan: offsets and lengths need room for %zd int64 each", room);
+        goto done;
+    }
+    if (marks.obj) {
+        if (!columns.obj || marks.len < room || columns.len != points.len || points.len % sizeof(Point)) {
+            PyErr_Format(PyExc_ValueError, "scan: marks need room for %zd bytes, and points and columns the "
+                                           "same room for %zd-byte values", room, sizeof(Point));
+            goto done;
+        }
+        plain.marks = marks.buf;
+        plain.points = points.buf;
+        plain.room = points.len / sizeof(Point);
+    }
+    crc_fn crc = crc_by_table;
+#ifdef HAVE_SSE42_PATH
+    if (hardware)
+        crc = crc_by_instruction;
+#else
+    if (hardware) {
+        PyErr_SetString(PyExc_ValueError, "scan: this build has no CRC instruction (HARDWARE is False)");
+        goto done;
+    }
+#endif
+    const unsigned char *data = buf.buf;
+    int64_t *offs = offsets.buf, *lens = lengths.buf;
+    const uint64_t end = (uint64_t)buf.len;
+    uint64_t pos = 0;
+    Py_ssize_t count = 0, found = 0;
+    int status = END;
+    Py_BEGIN_ALLOW_THREADS
+    while (pos < end) {
+        const unsigned char *head = data + pos;
+        if (end - pos < HEADER_SIZE || masked(crc(head, 8)) != load32(head + 8)) {
+            status = HEADER;
+            break;
+        }
+        const uint64_t length = load64(head);
+        if (end - pos - HEADER_SIZE < FOOTER_SIZE || end - pos - HEADER_SIZE - FOOTER_SIZE < length) {
+            status = HEADER; /* torn: more bytes announced than are left */
+            break;
+        }
+        if (masked(crc(head + HEADER_SIZE, length)) != load32(head + HEADER_SIZE + length)) {
+            status = DATA;
+            break;
+        }
+        if (plain.marks) { /* decoded now, while the record's bytes are in cache from its CRC */
+            found = plain_values(head + HEADER_SIZE, head + HEADER_SIZE + length, count, &plain);
+            if (found < 0)
+                break;
+            plain.marks[count] = found > 0;
+        }
+        offs[count] = (int64_t)pos;
+        lens[count] = (int64_t)length;
+        count++;
+        pos += HEADER_SIZE + length + FOOTER_SIZE;
+    }
+    Py_END_ALLOW_THREADS
+    if (found < 0) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (!plain.marks) {
+        result = Py_BuildValue("nin", count, status, (Py_ssize_t)pos);
+        goto done;
+    }
+    next = malloc((plain.tags.count + 1) * sizeof *next);
+    if (!next) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    by_tag(&plain, columns.buf, next);
+    PyObject *spans = tag_list(&plain.tags);
     if (spans)
-        result = Py_BuildValue("(nN)", count, spans); /* N: the tuple takes the list over */
+        result = Py_BuildValue("ninnN", count, status, (Py_ssize_t)pos, plain.count, spans); /* N: taken over */
 done:
-    free(tags.start);
-    free(tags.size);
-    free(tags.hash);
-    free(tags.slots);
+    free(next);
+    tags_free(&plain.tags);
     PyBuffer_Release(&buf);
     PyBuffer_Release(&offsets);
     PyBuffer_Release(&lengths);
-    PyBuffer_Release(&plain);
-    PyBuffer_Release(&ints);
-    PyBuffer_Release(&floats);
+    if (marks.obj) {
+        PyBuffer_Release(&marks);
+        PyBuffer_Release(&points);
+        PyBuffer_Release(&columns);
+    }
     return result;
 }
 
 static PyMethodDef methods[] = {
-    {"scan", scan, METH_VARARGS, "scan(buf, offsets, lengths, hardware) -> (count, status, stop)"},
+    {"scan", scan, METH_VARARGS,
+     "scan(buf, offsets, lengths, hardware, marks=None) -> (count, status, stop[, columns, tags])"},
     {"layouts", layouts, METH_VARARGS, "layouts(buf, offsets, lengths, out): the one-value layout of each record"},
-    {"plain_scalars", plain_scalars, METH_VARARGS,
-     "plain_scalars(buf, offsets, lengths, plain, ints, floats) -> (values, tags): the plain scalar events"},
     {NULL, NULL, 0, NULL},
 };
 

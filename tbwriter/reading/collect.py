@@ -128,6 +128,9 @@ def merge(chunks: list[Chunk]) -> tuple:
     def join(arrays):
         return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
+    # each chunk is in file order; in order of their first records they are usually all of it (a tag's first
+    # value, which carries its metadata, is decoded apart from the rest), so only overlaps need a sort
+    chunks = sorted(chunks, key=lambda c: int(c.seq[0]))
     seq, step, wall = (join([getattr(c, name) for c in chunks]) for name in ("seq", "step", "wall"))
     payload: list | np.ndarray
     if isinstance(chunks[0].payload, list):

@@ -50,26 +50,41 @@ _MIN_BULK = 24  # records of one length below which decoding them one by one is 
 _CHAIN_BYTES = 1 << 21  # most bytes searched at once for known headers (no period found)
 _OWN_GROUP = 1024  # repeats of a periodic run from which each position is its own group, read in place
 _MAX_BULK_LENGTH = 4096  # longer records (images...) are few; the byte-column work would not pay
+_PLAIN_VALUE_SIZE = 10  # fewest bytes of a plain scalar value: keys and lengths of value and tag, 1-byte tag, float
+
+
+class PlainEvents(NamedTuple):
+    """The plain scalar events (nothing but tags and ``simple_value``s) that the C scan decoded on its way:
+    ``marks`` says which records they are (bool a record), ``ints`` holds the record and step of each of
+    their values and ``floats`` its wall time and number (2 rows each), grouped by tag; ``tags`` gives
+    each tag's ``(start, size, values)``: where its bytes are in the buffer and how many values it has."""
+    marks: np.ndarray
+    ints: np.ndarray
+    floats: np.ndarray
+    tags: list[tuple[int, int, int]]
 
 
 class RecordIndex(NamedTuple):
     """Where the records of a file are: ``offsets``/``lengths`` arrays, the periodic ``runs``
     found, as ``(first record, period, repeats)``, the damage that ended it (None: the end of the file),
-    and whether the data CRCs are ``checked`` already (else :meth:`Rows.first_bad_crc` checks them)."""
+    whether the data CRCs are ``checked`` already (else :meth:`Rows.first_bad_crc` checks them), and the
+    ``plain`` scalar events decoded on the way (None when not asked for, or without the C scan)."""
     offsets: np.ndarray
     lengths: np.ndarray
     runs: list[tuple[int, int, int]]
     problem: Damage | None
     checked: bool
+    plain: PlainEvents | None = None
 
 
-def index_records(buf: memoryview) -> RecordIndex:
+def index_records(buf: memoryview, plain: bool = False) -> RecordIndex:
     """Find the records in ``buf`` that are sound, up to the first problem: by the C scan, else by
-    :func:`index_with_numpy` (whose data CRCs are left to the groups)."""
-    return index_with_numpy(buf) if KERNEL is None else index_with_kernel(buf)
+    :func:`index_with_numpy` (whose data CRCs are left to the groups). ``plain``: decode the plain
+    scalar events too, when the C scan is there."""
+    return index_with_numpy(buf) if KERNEL is None else index_with_kernel(buf, plain=plain)
 
 
-def index_with_kernel(buf: memoryview, hardware: bool | None = None) -> RecordIndex:
+def index_with_kernel(buf: memoryview, hardware: bool | None = None, plain: bool = False) -> RecordIndex:
     """:func:`index_records` by the C scan: every CRC checked. ``hardware``: take the CRC
     instruction (default: when the CPU has it) or the table (False)."""
     kernel = KERNEL
@@ -78,13 +93,23 @@ def index_with_kernel(buf: memoryview, hardware: bool | None = None) -> RecordIn
                            "reinstall with a C compiler at hand, or use index_with_numpy")
     room = len(buf) // (HEADER_SIZE + FOOTER_SIZE) + 1
     offsets, lengths = memory.empty((room,), np.int64), memory.empty((room,), np.int64)  # pages past the end: untouched
-    count, status, stop = kernel.scan(buf, offsets, lengths, kernel.HARDWARE if hardware is None else hardware)
+    hardware = kernel.HARDWARE if hardware is None else hardware
+    events = None
+    if plain:
+        marks, room_values = memory.zeros(room), len(buf) // _PLAIN_VALUE_SIZE + 1
+        points, columns = memory.empty((room_values, 32), np.uint8), memory.empty((room_values * 32,), np.uint8)
+        count, status, stop, values, tags = kernel.scan(buf, offsets, lengths, hardware, marks, points, columns)
+        ints = columns[:16 * values].view(np.int64).reshape(2, values)
+        floats = columns[16 * values:32 * values].view(np.float64).reshape(2, values)
+        events = PlainEvents(marks[:count].view(bool), ints, floats, tags)
+    else:
+        count, status, stop = kernel.scan(buf, offsets, lengths, hardware)
     problem = None
     if status == kernel.DATA:
         problem = Damage(stop, Problem.DATA_CHECKSUM)
     elif status == kernel.HEADER:
         problem = header_problem(buf, stop)
-    return RecordIndex(offsets[:count], lengths[:count], [], problem, True)  # the pages past count stay unused
+    return RecordIndex(offsets[:count], lengths[:count], [], problem, True, events)  # the pages past count stay unused
 
 
 def index_with_numpy(buf: memoryview) -> RecordIndex:
