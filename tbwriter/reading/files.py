@@ -135,13 +135,14 @@ def load_file(name: str, start: int = 0) -> tuple[np.ndarray, memoryview]:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise RecordError(name, None, Problem.NOT_A_FILE, _file_kind(info.st_mode))
-        padded = memory.zeros(max(info.st_size - start, 0) + _PAD)
+        padded = memory.empty((max(info.st_size - start, 0) + _PAD,), np.uint8)
         whole = memoryview(padded.data)
         try:
             f.seek(start)
             size = f.readinto(whole[:-_PAD])
         except OSError as e:
             raise RecordError(name, None, Problem.UNREADABLE_FILE, e.strerror or str(e)) from None
+    padded[size:] = 0  # the padding, and what a file that shrank meanwhile did not fill
     return padded, whole.toreadonly()[:size]
 
 
@@ -150,6 +151,7 @@ def _load_remote(name: str) -> tuple[np.ndarray, memoryview]:
         data = storage.read_file(name)  # one request for the whole file
     except OSError as e:
         raise RecordError(name, None, Problem.UNREADABLE_FILE, str(e)) from None
-    padded = memory.zeros(len(data) + _PAD)
+    padded = memory.empty((len(data) + _PAD,), np.uint8)
     padded[:len(data)] = np.frombuffer(data, np.uint8)
+    padded[len(data):] = 0
     return padded, memoryview(padded.data).toreadonly()[:len(data)]

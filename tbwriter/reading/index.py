@@ -96,7 +96,7 @@ def index_with_kernel(buf: memoryview, hardware: bool | None = None, plain: bool
     hardware = kernel.HARDWARE if hardware is None else hardware
     events = None
     if plain:
-        marks, room_values = memory.zeros(room), len(buf) // _PLAIN_VALUE_SIZE + 1
+        marks, room_values = memory.empty((room,), np.uint8), len(buf) // _PLAIN_VALUE_SIZE + 1  # every mark is written
         points, columns = memory.empty((room_values, 32), np.uint8), memory.empty((room_values * 32,), np.uint8)
         count, status, stop, values, tags = kernel.scan(buf, offsets, lengths, hardware, marks, points, columns)
         ints = columns[:16 * values].view(np.int64).reshape(2, values)

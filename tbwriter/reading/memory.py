@@ -1,33 +1,67 @@
-"""Large arrays for a read (a file's bytes, its record index, the columns decoded from it), in huge pages
-where Linux has them.
+"""Large arrays for a read (a file's bytes, its record index, the columns decoded from it): in huge pages
+where Linux has them, and reused from one read to the next.
 
-    padded = zeros(file_size + 16)                 # uint8, zeroed
-    columns = empty((3, count), np.int64)          # to be written over
+    columns = empty((3, count), np.int64)          # to be written over: its contents are undefined
 
-Faulting fresh memory in 4 KiB pages was much of the time of a large read: loading a 61 MB log from the
-page cache took 28 ms into such memory and 11 ms into memory madvised for huge pages (measured, THP in
-madvise mode). Anonymous private memory, never a mapping of the file: a file truncated by someone else
+Fresh memory is much of the time of a large read: each page is faulted in and zeroed by the kernel.
+Loading a 61 MB log from the page cache took 28 ms into 4 KiB pages and 11 ms into memory madvised for
+huge pages (THP in madvise mode), against 7 ms into memory that had been used before (measured). So the
+memory of an array that nothing refers to any more (its last view gone) is kept for the next read of
+this process, up to a few mappings; until it is reused the kernel may take its pages back
+(``MADV_FREE``), so a process that stops reading gives it up under memory pressure.
+
+The memory is anonymous and private, never a mapping of a file: a file that someone else truncates
 while it is read cannot SIGBUS us.
 """
 from __future__ import annotations
 
 import mmap
+import threading
+import weakref
 
 import numpy as np
 
 _HUGE = 2 << 20  # bytes from which huge pages pay (one huge page; below, 4 KiB faults cost less than a mapping)
+_KEPT = 8  # mappings kept for reuse: a read uses six at once (bytes, offsets, lengths, marks, points, columns)
+_LARGEST_KEPT = 1 << 31  # bytes: a larger mapping is given back when its array goes
 
 
-def zeros(size: int) -> np.ndarray:
-    """``size`` zero bytes as a writable uint8 array."""
-    if size < _HUGE or not hasattr(mmap, "MADV_HUGEPAGE"):
-        return np.zeros(size, np.uint8)
-    memory = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)  # zeroed; kept alive by the array
-    memory.madvise(mmap.MADV_HUGEPAGE)
-    return np.frombuffer(memory, np.uint8)
+class _Mapping:
+    """Anonymous memory and the array that uses it now (a weak reference: it is free once that is gone)."""
+
+    def __init__(self, size: int) -> None:
+        self.memory = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        self.memory.madvise(mmap.MADV_HUGEPAGE)
+        self.user: weakref.ref | None = None
+
+    def lend(self, size: int) -> np.ndarray:
+        # every view of this array, and every buffer exported from one, keeps it alive: once it is
+        # gone, nothing refers to the memory
+        array = np.frombuffer(self.memory, np.uint8, size)
+        self.user = weakref.ref(array, self._returned)
+        return array
+
+    def _returned(self, _: weakref.ref) -> None:
+        with _lock:
+            if hasattr(mmap, "MADV_FREE"):
+                self.memory.madvise(mmap.MADV_FREE)  # the kernel may take the pages back; a write keeps them
+            self.user = None
+
+
+_lock = threading.RLock()  # re-entered when the GC frees a lent array while one is being lent
+_kept: list[_Mapping] = []
 
 
 def empty(shape: tuple[int, ...], dtype) -> np.ndarray:
-    """An array of ``shape`` and ``dtype`` to be written over (zeroed, as :func:`zeros` gives memory)."""
+    """An array of ``shape`` and ``dtype`` to be written over (its contents are undefined)."""
     dtype = np.dtype(dtype)
-    return zeros(int(np.prod(shape)) * dtype.itemsize).view(dtype).reshape(shape)
+    size = int(np.prod(shape)) * dtype.itemsize
+    if size < _HUGE or not hasattr(mmap, "MADV_HUGEPAGE"):
+        return np.empty(shape, dtype)
+    with _lock:
+        free = [m for m in _kept if m.user is None and len(m.memory) >= size]
+        mapping = min(free, key=lambda m: len(m.memory)) if free else _Mapping(-(-size // _HUGE) * _HUGE)
+        if not free and len(_kept) < _KEPT and len(mapping.memory) <= _LARGEST_KEPT:
+            _kept.append(mapping)
+        array = mapping.lend(size)
+    return array.view(dtype).reshape(shape)
