@@ -167,3 +167,15 @@ def test_plain_scalar_events_decoded_in_c_equal_what_the_decoders_read(tmp_path,
         assert found[(".", "dup")] == ([8, 8], [0.0, 0.0], [2.5, 2.5])
         assert found[(".", "big/step")][0][:2] == [2**40, 2**40 + 7]
         assert found[(".", "loss")][0][:4] == [-3, -3, -2, -2]  # add_scalar's and log_metrics' values, in file order
+
+
+@needs_kernel
+def test_grouping_by_tag_refuses_what_does_not_fit():
+    points = np.zeros((4, 32), np.uint8)
+    points.view(np.int32)[:, 7] = [0, 1, 0, 1]  # the tag ids, the last field of a point
+    columns = np.empty(4 * 32, np.uint8)
+    index.KERNEL.group(points, 4, 2, columns)
+    with pytest.raises(ValueError, match="32 bytes a value"):
+        index.KERNEL.group(points, 4, 2, columns[:-1])
+    with pytest.raises(ValueError, match="point 1 has tag 1 of 1"):
+        index.KERNEL.group(points, 4, 1, columns)

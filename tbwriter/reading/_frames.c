@@ -2,7 +2,8 @@
    plain scalar events decoded on the way; and the first fields of each record, for reading/skim.py.
 
        count, status, stop = _frames.scan(buf, offsets, lengths, hardware)
-       count, status, stop, values, tags = _frames.scan(buf, offsets, lengths, hardware, marks, points, columns)
+       count, status, stop, values, tags = _frames.scan(buf, offsets, lengths, hardware, marks, points)
+       _frames.group(points, values, len(tags), columns)
        _frames.layouts(buf, offsets, lengths, out)
 
    The optional C half of reading/index.py (which falls back to numpy without it):
@@ -15,14 +16,13 @@
    bytes than are left: index.py says which) or DATA (the record there fails its data CRC).
    Like TensorBoard's readers, nothing after the first problem is looked at.
 
-   With `marks` (a writable byte a record, room as offsets), the events that hold nothing but scalars
-   (tags and simple_values) are decoded too: most of a training log after each tag's first value (which
-   carries its metadata). marks[i] is 1 for such a record. Their `values` go first into `points`
-   (scratch, 32 bytes a value), then grouped by tag into `columns` (as large): four columns of `values`
-   one after the other, record and step as int64, wall time and number as float64. `tags` gives
-   (start, size, values) of each tag's bytes in buf, in the columns' order. A plain value takes at least
-   10 bytes of buf, so len(buf) // 10 + 1 values are always room enough; with less, the records past it
-   are left unmarked. reading/plain.py turns the columns into the run's and leaves every other record to
+   With `marks` (a writable byte a record, room as offsets) and `points`, the events that hold nothing
+   but scalars (tags and simple_values) are decoded too: most of a training log after each tag's first
+   value (which carries its metadata). marks[i] is 1 for such a record; their `values` go into `points`
+   (32 bytes a value, in file order) and `tags` gives (start, size, values) of each tag's bytes in buf.
+   A plain value takes at least 10 bytes of buf, so len(buf) // 10 + 1 points are always room enough;
+   with less, the records past it are left unmarked. `group` then writes the points grouped by tag into
+   columns of their own; reading/plain.py turns those into the run's and leaves every other record to
    the decoders.
 
    layouts: for each record found (offsets, lengths as scan gives them), 4 int64 in `out`
@@ -412,23 +412,53 @@ static Py_ssize_t plain_values(const unsigned char *p, const unsigned char *end,
     return point - first;
 }
 
-/* The points grouped by tag (in order of tag id; file order within one) into `columns`, four columns of
-   plain->count one after the other: record and step (int64), wall time and number (float64). */
-static void by_tag(const Plain *plain, unsigned char *columns, int64_t *next)
+/* group(points, values, tags, columns): the first `values` points (as scan left them) grouped by tag, in
+   order of tag id (file order within one), into `columns`: four columns of `values` one after the other,
+   record and step (int64), wall time and number (float64). */
+static PyObject *group(PyObject *self, PyObject *args)
 {
-    const Py_ssize_t n = plain->count;
-    int64_t *record = (int64_t *)columns, *step = record + n;
-    double *wall = (double *)(step + n), *number = wall + n;
-    for (Py_ssize_t id = 0, row = 0; id < plain->tags.count; row += plain->tags.values[id++])
-        next[id] = row; /* the row the tag's next point goes to */
-    for (Py_ssize_t i = 0; i < n; i++) {
-        const Point *point = plain->points + i;
-        const int64_t row = next[point->tag]++;
-        record[row] = point->record;
-        step[row] = point->step;
-        wall[row] = point->wall;
-        number[row] = point->number;
+    Py_buffer points, columns;
+    Py_ssize_t n, tags;
+    if (!PyArg_ParseTuple(args, "y*nnw*", &points, &n, &tags, &columns))
+        return NULL;
+    PyObject *result = NULL;
+    int64_t *next = calloc(tags + 1, sizeof *next); /* per tag: the row its next point goes to */
+    const Point *point = points.buf;
+    if (!next) {
+        PyErr_NoMemory();
+        goto done;
     }
+    if (n < 0 || tags < 0 || points.len / (Py_ssize_t)sizeof(Point) < n || columns.len != 32 * n) {
+        PyErr_SetString(PyExc_ValueError, "group: points must hold the values, and columns have 32 bytes a value");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (point[i].tag < 0 || point[i].tag >= tags) {
+            PyErr_Format(PyExc_ValueError, "group: point %zd has tag %d of %zd", i, (int)point[i].tag, tags);
+            goto done;
+        }
+        next[point[i].tag + 1]++;
+    }
+    for (Py_ssize_t id = 0; id < tags; id++)
+        next[id + 1] += next[id];
+    int64_t *record = columns.buf, *step = record + n;
+    double *wall = (double *)(step + n), *number = wall + n;
+    Py_BEGIN_ALLOW_THREADS
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const int64_t row = next[point[i].tag]++;
+        record[row] = point[i].record;
+        step[row] = point[i].step;
+        wall[row] = point[i].wall;
+        number[row] = point[i].number;
+    }
+    Py_END_ALLOW_THREADS
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    free(next);
+    PyBuffer_Release(&points);
+    PyBuffer_Release(&columns);
+    return result;
 }
 
 /* ((start, size, values) of each tag, in id order): where its bytes are in buf and how many values it has. */
@@ -458,22 +488,21 @@ static void tags_free(Tags *tags)
 
 static PyObject *scan(PyObject *self, PyObject *args)
 {
-    Py_buffer buf, offsets, lengths, marks = {.obj = NULL}, points = {.obj = NULL}, columns = {.obj = NULL};
+    Py_buffer buf, offsets, lengths, marks = {.obj = NULL}, points = {.obj = NULL};
     int hardware;
-    if (!PyArg_ParseTuple(args, "y*w*w*p|w*w*w*", &buf, &offsets, &lengths, &hardware, &marks, &points, &columns))
+    if (!PyArg_ParseTuple(args, "y*w*w*p|w*w*", &buf, &offsets, &lengths, &hardware, &marks, &points))
         return NULL;
     PyObject *result = NULL;
     Plain plain = {.tags = {.base = buf.buf}};
-    int64_t *next = NULL;
     const Py_ssize_t room = buf.len / (HEADER_SIZE + FOOTER_SIZE) + 1;
     if (offsets.len < room * 8 || lengths.len < room * 8) {
         PyErr_Format(PyExc_ValueError, "scan: offsets and lengths need room for %zd int64 each", room);
         goto done;
     }
     if (marks.obj) {
-        if (!columns.obj || marks.len < room || columns.len != points.len || points.len % sizeof(Point)) {
-            PyErr_Format(PyExc_ValueError, "scan: marks need room for %zd bytes, and points and columns the "
-                                           "same room for %zd-byte values", room, sizeof(Point));
+        if (!points.obj || marks.len < room || points.len % sizeof(Point)) {
+            PyErr_Format(PyExc_ValueError, "scan: marks need room for %zd bytes, and points %zd bytes a value",
+                         room, sizeof(Point));
             goto done;
         }
         plain.marks = marks.buf;
@@ -532,32 +561,25 @@ static PyObject *scan(PyObject *self, PyObject *args)
         result = Py_BuildValue("nin", count, status, (Py_ssize_t)pos);
         goto done;
     }
-    next = malloc((plain.tags.count + 1) * sizeof *next);
-    if (!next) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    by_tag(&plain, columns.buf, next);
     PyObject *spans = tag_list(&plain.tags);
     if (spans)
         result = Py_BuildValue("ninnN", count, status, (Py_ssize_t)pos, plain.count, spans); /* N: taken over */
 done:
-    free(next);
     tags_free(&plain.tags);
     PyBuffer_Release(&buf);
     PyBuffer_Release(&offsets);
     PyBuffer_Release(&lengths);
-    if (marks.obj) {
+    if (marks.obj)
         PyBuffer_Release(&marks);
+    if (points.obj)
         PyBuffer_Release(&points);
-        PyBuffer_Release(&columns);
-    }
     return result;
 }
 
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
-     "scan(buf, offsets, lengths, hardware, marks=None) -> (count, status, stop[, columns, tags])"},
+     "scan(buf, offsets, lengths, hardware[, marks, points]) -> (count, status, stop[, values, tags])"},
+    {"group", group, METH_VARARGS, "group(points, values, tags, columns): the points grouped by tag"},
     {"layouts", layouts, METH_VARARGS, "layouts(buf, offsets, lengths, out): the one-value layout of each record"},
     {NULL, NULL, 0, NULL},
 };

@@ -7,10 +7,13 @@ DATA: int
 HARDWARE: bool
 
 def scan(buf: memoryview | bytes, offsets: np.ndarray, lengths: np.ndarray, hardware: bool,
-         marks: np.ndarray = ..., points: np.ndarray = ..., columns: np.ndarray = ..., /) -> tuple:
+         marks: np.ndarray = ..., points: np.ndarray = ..., /) -> tuple:
     """Finds the sound records from the start of ``buf``: ``(count, status, stop)``, status END, HEADER or DATA;
-    with ``marks``, ``points`` and ``columns``, decodes the plain scalar events on the way and returns
-    ``(count, status, stop, values, tags)`` too."""
+    with ``marks`` and ``points``, decodes the plain scalar events on the way and returns
+    ``(count, status, stop, values, tags)``."""
+
+def group(points: np.ndarray, values: int, tags: int, columns: np.ndarray, /) -> None:
+    """Writes the first ``values`` points grouped by tag into ``columns`` (4 columns of ``values``)."""
 
 def layouts(buf: memoryview | bytes | np.ndarray, offsets: np.ndarray, lengths: np.ndarray, out: np.ndarray, /) -> None:
     """Writes the one-value layout of each record (4 int64 a record) into ``out``."""

@@ -97,10 +97,12 @@ def index_with_kernel(buf: memoryview, hardware: bool | None = None, plain: bool
     events = None
     if plain:
         marks, room_values = memory.empty((room,), np.uint8), len(buf) // _PLAIN_VALUE_SIZE + 1  # every mark is written
-        points, columns = memory.empty((room_values, 32), np.uint8), memory.empty((room_values * 32,), np.uint8)
-        count, status, stop, values, tags = kernel.scan(buf, offsets, lengths, hardware, marks, points, columns)
+        points = memory.empty((room_values, 32), np.uint8)
+        count, status, stop, values, tags = kernel.scan(buf, offsets, lengths, hardware, marks, points)
+        columns = np.empty(32 * values, np.uint8)  # the results' own memory, as small as they are
+        kernel.group(points, values, len(tags), columns)
         ints = columns[:16 * values].view(np.int64).reshape(2, values)
-        floats = columns[16 * values:32 * values].view(np.float64).reshape(2, values)
+        floats = columns[16 * values:].view(np.float64).reshape(2, values)
         events = PlainEvents(marks[:count].view(bool), ints, floats, tags)
     else:
         count, status, stop = kernel.scan(buf, offsets, lengths, hardware)
