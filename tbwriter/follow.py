@@ -99,6 +99,7 @@ class Follower:
     def _read_run(self, run: str, files: list[str], state: _RunState, out: Scalars) -> None:
         collector = RunCollector()
         ahead = [f for f in files if f >= state.name]  # TensorBoard never goes back to an earlier file
+        read = False
         for n, name in enumerate(ahead):
             if name != state.name:
                 state.name, state.offset = name, 0
@@ -110,6 +111,7 @@ class Follower:
             if state.offset is None or size <= state.offset:
                 continue
             scan = read_file(name, collector, self._tag_ok, ReadMode.SCALARS, start=state.offset)
+            read = True
             state.offset = scan.end
             being_written = scan.torn and newest  # the rest is read once it is complete
             for error in scan.errors[:-1] if being_written else scan.errors:
@@ -119,6 +121,8 @@ class Follower:
                 break
             if scan.end < size:  # damaged or torn for good: the rest of this file is never read
                 state.offset = None
+        if not read:  # the common case while idle, on every run at every poll: nothing more to do
+            return
         for tag, chunks in collector.tags().items():
             first = min(chunks, key=lambda c: int(c.seq.min()))
             plugin = state.plugins.setdefault(tag, MIGRATED_PLUGIN.get(first.kind) or first.plugin)
