@@ -6,7 +6,8 @@ TensorBoard's EventAccumulator and tbparse in the same run.
 
 Rows:
 - ``histograms``: read_scalars of a log whose bytes are mostly weight histograms (25,000 steps x 8 scalars,
-  3 histograms every 5 steps); peers on a tenth of it, compared by rate.
+  3 histograms every 5 steps), repeated in one process and once in a fresh one (whose memory is all new);
+  peers on a tenth of it, compared by rate.
 - ``to_pandas``: read_scalars(...).to_pandas() of 2M points: the table's cost against the read's.
 - ``sweep``: 1,000 runs x 10,000 scalars with hparams: read_scalars, and read_hparams (the HPARAMS table).
 - ``tail``: ``tbwriter tail`` against a writer in another process: flush-to-print latency, and the CPU it
@@ -109,10 +110,28 @@ def bench_histograms(root: Path, scale: float, repeats: int) -> None:
     write_histogram_log(root / "hist", steps)
     write_histogram_log(root / "hist_small", steps // 10)
     size = sum(f.stat().st_size for f in (root / "hist").iterdir())
+    first = statistics.median(first_read(root / "hist") for _ in range(repeats))
     n = sum(len(s) for s in read_scalars(root / "hist").values())
     t = median(lambda: read_scalars(root / "hist"), repeats)
     print(f"  histograms  read_scalars {n / t / 1e6:6.2f} M scalars/s ({n:,} scalars in {size / 1e6:.0f} MB, "
-          f"{t:.3f} s)   peers on a tenth: {peers(root / 'hist_small')}")
+          f"{t:.3f} s; the first read in a fresh process {first:.3f} s)   peers on a tenth: "
+          f"{peers(root / 'hist_small')}")
+
+
+FIRST_READ = """
+import sys, time
+import tbwriter.reader
+t0 = time.perf_counter()
+tbwriter.reader.read_scalars(sys.argv[1])
+print(time.perf_counter() - t0)
+"""
+
+
+def first_read(directory: Path) -> float:
+    """Seconds of one read_scalars in a fresh process (imports done first): no memory of an earlier read."""
+    out = subprocess.run([sys.executable, "-c", FIRST_READ, str(directory)], capture_output=True, text=True,
+                         check=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+    return float(out.stdout)
 
 
 def bench_to_pandas(root: Path, scale: float, repeats: int) -> None:

@@ -51,6 +51,7 @@ _CHAIN_BYTES = 1 << 21  # most bytes searched at once for known headers (no peri
 _OWN_GROUP = 1024  # repeats of a periodic run from which each position is its own group, read in place
 _MAX_BULK_LENGTH = 4096  # longer records (images...) are few; the byte-column work would not pay
 _PLAIN_VALUE_SIZE = 10  # fewest bytes of a plain scalar value: keys and lengths of value and tag, 1-byte tag, float
+_MOST_PLAIN_VALUES = 1 << 25  # room for plain values a file (1 GiB of scratch); the decoders read any more
 
 
 class PlainEvents(NamedTuple):
@@ -96,7 +97,8 @@ def index_with_kernel(buf: memoryview, hardware: bool | None = None, plain: bool
     hardware = kernel.HARDWARE if hardware is None else hardware
     events = None
     if plain:
-        marks, room_values = memory.empty((room,), np.uint8), len(buf) // _PLAIN_VALUE_SIZE + 1  # every mark is written
+        marks = memory.empty((room,), np.uint8)  # every mark is written
+        room_values = min(len(buf) // _PLAIN_VALUE_SIZE + 1, _MOST_PLAIN_VALUES)  # virtual: pages past use untouched
         points = memory.empty((room_values, 32), np.uint8)
         count, status, stop, values, tags = kernel.scan(buf, offsets, lengths, hardware, marks, points)
         columns = np.empty(32 * values, np.uint8)  # the results' own memory, as small as they are
