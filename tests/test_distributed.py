@@ -12,6 +12,7 @@ import json
 import os
 import pathlib
 import re
+import shutil
 import subprocess
 import sys
 
@@ -253,15 +254,56 @@ def test_sync_is_checked():
 
 # -- two ranks under torchrun ---------------------------------------------------------------------------------
 
+TORCH_TEARDOWN_ABORT = "terminate called without an active exception"
+
+
 def torchrun(script: str | os.PathLike, *args: str, cwd: os.PathLike) -> None:
-    """Run ``script`` on 2 ranks; fail with both ranks' output if any rank fails."""
+    """Run ``script`` on 2 ranks; fail with both ranks' output if any rank fails.
+
+    A rank that dies of std::terminate with a thread still joinable is torch's, not ours: seen in about one
+    launch in 40 of the README example on a loaded 2-core machine (torch 2.13, gloo), never alone. That one
+    failure gets a single rerun from the same clean start; any other failure, or that one twice, fails.
+    """
     env = {k: v for k, v in os.environ.items() if k not in RANK_VARIABLES}
     env.update(OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]))
     if sys.platform.startswith("linux"):  # gloo on the loopback device, whatever the host name resolves to
         env.setdefault("GLOO_SOCKET_IFNAME", "lo")
-    out = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                          str(script), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+    before = set(os.listdir(cwd))
+    for attempt in range(2):
+        out = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                              str(script), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+        if out.returncode == 0 or attempt or TORCH_TEARDOWN_ABORT not in out.stdout + out.stderr:
+            break
+        for name in set(os.listdir(cwd)) - before:  # what the failed launch made
+            path = pathlib.Path(cwd, name)
+            if path.is_dir():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-5000:]
+
+
+TEARDOWN_ONCE = f"""
+import os, sys
+if os.environ["RANK"] == "1" and not os.path.exists(sys.argv[1]):
+    open(sys.argv[1], "w").close()
+    open("partial.txt", "w").close()
+    print({TORCH_TEARDOWN_ABORT!r}, file=sys.stderr, flush=True)
+    os.abort()
+assert not os.path.exists("partial.txt"), "the rerun must start clean"
+"""
+
+
+def test_torchs_teardown_abort_gets_one_clean_rerun_and_only_that(tmp_path):
+    work, tried = tmp_path / "work", tmp_path / "tried"
+    work.mkdir()
+    (tmp_path / "once.py").write_text(TEARDOWN_ONCE)
+    torchrun(tmp_path / "once.py", str(tried), cwd=work)  # aborted once, then passed
+    assert tried.exists() and os.listdir(work) == []
+    (tmp_path / "always.py").write_text(f"import os, sys\nprint({TORCH_TEARDOWN_ABORT!r}, file=sys.stderr)\n"
+                                        "os.abort()\n")
+    with pytest.raises(AssertionError, match="SIGABRT"):
+        torchrun(tmp_path / "always.py", cwd=work)  # twice: a failure
 
 
 @pytest.fixture(scope="module")
