@@ -40,7 +40,8 @@ def list_runs(path: str | os.PathLike) -> tuple[dict[str, list[str]], list[Recor
         raise FileNotFoundError(f"no such file or directory: {root}")
     found: dict[str, list[str]] = {}
     skipped: list[RecordError] = []
-    _walk(root, ".", {os.path.realpath(root)}, found, skipped)
+    real = os.path.realpath(root)
+    _walk(root, real, ".", {real}, found, skipped)
     return dict(sorted(found.items())), skipped
 
 
@@ -57,7 +58,7 @@ def _list_remote(root: str) -> dict[str, list[str]]:
     return dict(sorted(found.items()))
 
 
-def _walk(directory: str, run: str, ancestors: set[str], found: dict[str, list[str]],
+def _walk(directory: str, real_directory: str, run: str, ancestors: set[str], found: dict[str, list[str]],
           skipped: list[RecordError]) -> None:
     try:
         entries = sorted(os.scandir(directory), key=lambda e: e.name)
@@ -67,12 +68,15 @@ def _walk(directory: str, run: str, ancestors: set[str], found: dict[str, list[s
     events = []
     for entry in entries:
         if _is_dir(entry):
-            real = os.path.realpath(entry.path)
+            # only a link needs resolving (a stat a path component): a plain directory is its parent's plus its name
+            linked = entry.is_symlink() or os.name != "posix"  # (Windows: junctions are no symlinks, yet link)
+            real = os.path.realpath(entry.path) if linked else os.path.join(real_directory, entry.name)
             if real not in ancestors:  # else a symlink back up the tree
-                _walk(entry.path, entry.name if run == "." else f"{run}/{entry.name}", ancestors | {real}, found,
-                      skipped)
+                _walk(entry.path, real, entry.name if run == "." else f"{run}/{entry.name}", ancestors | {real},
+                      found, skipped)
         elif "tfevents" in entry.name:
-            problem = _not_a_file(entry.path)
+            # a regular file by the directory's own record (no stat); anything else (a link...) is looked at
+            problem = None if entry.is_file(follow_symlinks=False) else _not_a_file(entry.path)
             if problem:
                 skipped.append(problem)
             else:
