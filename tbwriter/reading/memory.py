@@ -1,7 +1,7 @@
-"""Large arrays for a read (a file's bytes, its record index, the columns decoded from it): in huge pages
-where Linux has them, and reused from one read to the next.
+"""Large scratch arrays of a read (a file's bytes, its record index, the plain values before grouping): in
+huge pages where Linux has them, and reused from one read to the next.
 
-    columns = empty((3, count), np.int64)          # to be written over: its contents are undefined
+    offsets = empty((room,), np.int64)             # to be written over: its contents are undefined
 
 Fresh memory is much of the time of a large read: each page is faulted in and zeroed by the kernel.
 Loading a 61 MB log from the page cache took 28 ms into 4 KiB pages and 11 ms into memory madvised for
@@ -22,7 +22,7 @@ import weakref
 import numpy as np
 
 _HUGE = 2 << 20  # bytes from which huge pages pay (one huge page; below, 4 KiB faults cost less than a mapping)
-_KEPT = 8  # mappings kept for reuse: a read uses six at once (bytes, offsets, lengths, marks, points, columns)
+_KEPT = 8  # mappings kept for reuse: a read uses five at once (bytes, offsets, lengths, marks, points)
 _LARGEST_KEPT = 1 << 31  # bytes: a larger mapping is given back when its array goes
 
 
