@@ -173,9 +173,10 @@ def test_plain_scalar_events_decoded_in_c_equal_what_the_decoders_read(tmp_path,
 def test_grouping_by_tag_refuses_what_does_not_fit():
     points = np.zeros((4, 32), np.uint8)
     points.view(np.int32)[:, 7] = [0, 1, 0, 1]  # the tag ids, the last field of a point
-    columns = np.empty(4 * 32, np.uint8)
-    index.KERNEL.group(points, 4, 2, columns)
+    columns, counts = np.empty(4 * 32, np.uint8), np.empty(2, np.int64)
+    index.KERNEL.group(points, 4, counts, columns)
+    assert counts.tolist() == [2, 2]
     with pytest.raises(ValueError, match="32 bytes a value"):
-        index.KERNEL.group(points, 4, 2, columns[:-1])
+        index.KERNEL.group(points, 4, counts, columns[:-1])
     with pytest.raises(ValueError, match="point 1 has tag 1 of 1"):
-        index.KERNEL.group(points, 4, 1, columns)
+        index.KERNEL.group(points, 4, counts[:1], columns)

@@ -3,7 +3,7 @@
 
        count, status, stop = _frames.scan(buf, offsets, lengths, hardware)
        count, status, stop, values, tags = _frames.scan(buf, offsets, lengths, hardware, marks, points)
-       _frames.group(points, values, len(tags), columns)
+       _frames.group(points, values, counts, columns)
        _frames.layouts(buf, offsets, lengths, out)
 
    The optional C half of reading/index.py (which falls back to numpy without it):
@@ -19,7 +19,7 @@
    With `marks` (a writable byte a record, room as offsets) and `points`, the events that hold nothing
    but scalars (tags and simple_values) are decoded too: most of a training log after each tag's first
    value (which carries its metadata). marks[i] is 1 for such a record; their `values` go into `points`
-   (32 bytes a value, in file order) and `tags` gives (start, size, values) of each tag's bytes in buf.
+   (32 bytes a value, in file order) and `tags` gives (start, size) of each tag's bytes in buf.
    A plain value takes at least 10 bytes of buf, so len(buf) // 10 + 1 points are always room enough;
    with less, the records past it are left unmarked. `group` then writes the points grouped by tag into
    columns of their own; reading/plain.py turns those into the run's and leaves every other record to
@@ -278,9 +278,8 @@ enum { SIMPLE_VALUE = 0x15 };
 typedef struct {
     const unsigned char *base;
     int64_t *start, *size;   /* per tag id: where its bytes are (from base), how many */
-    int64_t *values;         /* per tag id: how many plain values it has */
     uint64_t *hash;
-    Py_ssize_t count, room;  /* tag ids given, and room in start/size/values/hash */
+    Py_ssize_t count, room;  /* tag ids given, and room in start/size/hash */
     Py_ssize_t *slots;       /* index: a tag id + 1 per slot, 0 when empty; a power of two of them */
     size_t mask;
 } Tags;
@@ -298,7 +297,7 @@ static int tags_grow(Tags *t)
 {
     Py_ssize_t room = t->room ? 2 * t->room : 64;
     if (!grow(&t->start, room * sizeof *t->start) || !grow(&t->size, room * sizeof *t->size) ||
-        !grow(&t->values, room * sizeof *t->values) || !grow(&t->hash, room * sizeof *t->hash))
+        !grow(&t->hash, room * sizeof *t->hash))
         return 0;
     Py_ssize_t *slots = calloc(2 * room, sizeof *slots);
     if (!slots)
@@ -355,7 +354,6 @@ static Py_ssize_t tag_id(Tags *t, const unsigned char *p, int64_t size)
     Py_ssize_t id = t->count++;
     t->start[id] = p - t->base;
     t->size[id] = size;
-    t->values[id] = 0;
     t->hash[id] = hash;
     t->slots[at] = id + 1;
     return id;
@@ -406,30 +404,31 @@ static Py_ssize_t plain_values(const unsigned char *p, const unsigned char *end,
         point++;
         p = value_end;
     }
-    for (Point *q = first; q < point; q++) /* the record is plain: its values count */
-        plain->tags.values[q->tag]++;
     plain->count += point - first;
     return point - first;
 }
 
-/* group(points, values, tags, columns): the first `values` points (as scan left them) grouped by tag, in
+/* group(points, values, counts, columns): the first `values` points (as scan left them) grouped by tag, in
    order of tag id (file order within one), into `columns`: four columns of `values` one after the other,
-   record and step (int64), wall time and number (float64). */
+   record and step (int64), wall time and number (float64); counts (int64, one a tag) gets each tag's number
+   of points. */
 static PyObject *group(PyObject *self, PyObject *args)
 {
-    Py_buffer points, columns;
-    Py_ssize_t n, tags;
-    if (!PyArg_ParseTuple(args, "y*nnw*", &points, &n, &tags, &columns))
+    Py_buffer points, counts, columns;
+    Py_ssize_t n;
+    if (!PyArg_ParseTuple(args, "y*nw*w*", &points, &n, &counts, &columns))
         return NULL;
     PyObject *result = NULL;
+    const Py_ssize_t tags = counts.len / 8;
     int64_t *next = calloc(tags + 1, sizeof *next); /* per tag: the row its next point goes to */
     const Point *point = points.buf;
     if (!next) {
         PyErr_NoMemory();
         goto done;
     }
-    if (n < 0 || tags < 0 || points.len / (Py_ssize_t)sizeof(Point) < n || columns.len != 32 * n) {
-        PyErr_SetString(PyExc_ValueError, "group: points must hold the values, and columns have 32 bytes a value");
+    if (n < 0 || counts.len % 8 || points.len / (Py_ssize_t)sizeof(Point) < n || columns.len != 32 * n) {
+        PyErr_SetString(PyExc_ValueError, "group: points must hold the values, counts be int64, and columns have "
+                                          "32 bytes a value");
         goto done;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
@@ -439,6 +438,7 @@ static PyObject *group(PyObject *self, PyObject *args)
         }
         next[point[i].tag + 1]++;
     }
+    memcpy(counts.buf, next + 1, tags * sizeof *next);
     for (Py_ssize_t id = 0; id < tags; id++)
         next[id + 1] += next[id];
     int64_t *record = columns.buf, *step = record + n;
@@ -457,17 +457,17 @@ static PyObject *group(PyObject *self, PyObject *args)
 done:
     free(next);
     PyBuffer_Release(&points);
+    PyBuffer_Release(&counts);
     PyBuffer_Release(&columns);
     return result;
 }
 
-/* ((start, size, values) of each tag, in id order): where its bytes are in buf and how many values it has. */
+/* ((start, size) of each tag, in id order): where its bytes are in buf. */
 static PyObject *tag_list(const Tags *tags)
 {
     PyObject *spans = PyList_New(tags->count);
     for (Py_ssize_t id = 0; spans && id < tags->count; id++) {
-        PyObject *span = Py_BuildValue("(LLL)", (long long)tags->start[id], (long long)tags->size[id],
-                                       (long long)tags->values[id]);
+        PyObject *span = Py_BuildValue("(LL)", (long long)tags->start[id], (long long)tags->size[id]);
         if (!span) {
             Py_CLEAR(spans);
             break;
@@ -481,7 +481,6 @@ static void tags_free(Tags *tags)
 {
     free(tags->start);
     free(tags->size);
-    free(tags->values);
     free(tags->hash);
     free(tags->slots);
 }
@@ -579,7 +578,7 @@ done:
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(buf, offsets, lengths, hardware[, marks, points]) -> (count, status, stop[, values, tags])"},
-    {"group", group, METH_VARARGS, "group(points, values, tags, columns): the points grouped by tag"},
+    {"group", group, METH_VARARGS, "group(points, values, counts, columns): the points grouped by tag"},
     {"layouts", layouts, METH_VARARGS, "layouts(buf, offsets, lengths, out): the one-value layout of each record"},
     {NULL, NULL, 0, NULL},
 };

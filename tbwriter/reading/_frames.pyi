@@ -12,8 +12,9 @@ def scan(buf: memoryview | bytes, offsets: np.ndarray, lengths: np.ndarray, hard
     with ``marks`` and ``points``, decodes the plain scalar events on the way and returns
     ``(count, status, stop, values, tags)``."""
 
-def group(points: np.ndarray, values: int, tags: int, columns: np.ndarray, /) -> None:
-    """Writes the first ``values`` points grouped by tag into ``columns`` (4 columns of ``values``)."""
+def group(points: np.ndarray, values: int, counts: np.ndarray, columns: np.ndarray, /) -> None:
+    """Writes the first ``values`` points grouped by tag into ``columns`` (4 columns of ``values``), and each
+    tag's number of points into ``counts``."""
 
 def layouts(buf: memoryview | bytes | np.ndarray, offsets: np.ndarray, lengths: np.ndarray, out: np.ndarray, /) -> None:
     """Writes the one-value layout of each record (4 int64 a record) into ``out``."""

@@ -58,11 +58,12 @@ class PlainEvents(NamedTuple):
     """The plain scalar events (nothing but tags and ``simple_value``s) that the C scan decoded on its way:
     ``marks`` says which records they are (bool a record), ``ints`` holds the record and step of each of
     their values and ``floats`` its wall time and number (2 rows each), grouped by tag; ``tags`` gives
-    each tag's ``(start, size, values)``: where its bytes are in the buffer and how many values it has."""
+    each tag's ``(start, size)`` in the buffer and ``counts`` how many values it has."""
     marks: np.ndarray
     ints: np.ndarray
     floats: np.ndarray
-    tags: list[tuple[int, int, int]]
+    tags: list[tuple[int, int]]
+    counts: np.ndarray
 
 
 class RecordIndex(NamedTuple):
@@ -101,11 +102,11 @@ def index_with_kernel(buf: memoryview, hardware: bool | None = None, plain: bool
         room_values = min(len(buf) // _PLAIN_VALUE_SIZE + 1, _MOST_PLAIN_VALUES)  # virtual: pages past use untouched
         points = memory.empty((room_values, 32), np.uint8)
         count, status, stop, values, tags = kernel.scan(buf, offsets, lengths, hardware, marks, points)
-        columns = np.empty(32 * values, np.uint8)  # the results' own memory, as small as they are
-        kernel.group(points, values, len(tags), columns)
+        columns, counts = np.empty(32 * values, np.uint8), np.empty(len(tags), np.int64)  # the results' own memory
+        kernel.group(points, values, counts, columns)
         ints = columns[:16 * values].view(np.int64).reshape(2, values)
         floats = columns[16 * values:].view(np.float64).reshape(2, values)
-        events = PlainEvents(marks[:count].view(bool), ints, floats, tags)
+        events = PlainEvents(marks[:count].view(bool), ints, floats, tags, counts)
     else:
         count, status, stop = kernel.scan(buf, offsets, lengths, hardware)
     problem = None

@@ -40,8 +40,8 @@ def decode_plain(buf: memoryview, index: RecordIndex, run: RunCollector, base: i
     (record, step), (wall, number) = plain.ints, plain.floats
     if base:
         record += base
-    names = [_name(buf, start, size) for start, size, _ in plain.tags]
-    cuts = np.cumsum([0] + [values for _, _, values in plain.tags])
+    names = [_name(buf, start, size) for start, size in plain.tags]
+    cuts = np.concatenate([[0], np.cumsum(plain.counts)])
     parts = [slice(cuts[i], cuts[i + 1]) for i in range(len(names))]
     unreadable = [part for name, part in zip(names, parts, strict=True) if name is None]
     for part in unreadable:  # not UTF-8: protobuf would not parse these records; the decoders report them
