@@ -37,11 +37,14 @@ def smooth(values: np.ndarray, weight: float) -> np.ndarray:
     if kept.size == 0 or w == 0.0 or np.all(kept == kept[0]):
         return out
     # accumulate() does exactly the scalar recurrence `last = last*w + (1-w)*y`, in order, at C speed:
-    # the results are bit-identical to TensorBoard's loop rather than a re-derived closed form.
+    # the results are bit-identical to the loop of docs/formats.md rather than a re-derived closed form.
     a = 1.0 - w
     ema = itertools.accumulate(kept.tolist(), lambda prev, y: prev * w + a * y, initial=0.0)
     last = np.fromiter(ema, np.float64, kept.size + 1)[1:]
-    divisor = 1.0 if w == 1.0 else 1.0 - np.power(w, np.arange(1, kept.size + 1, dtype=np.float64))
+    # C's pow() per count, as the loop's `w ** n` calls it: numpy's vectorised power may round the last bit
+    # otherwise (0.8 ** 2 gives 0.64 there, 0.6400000000000001 here), and the loop is the reference.
+    powers = np.fromiter(map(w.__pow__, range(1, kept.size + 1)), np.float64, kept.size)
+    divisor = 1.0 if w == 1.0 else 1.0 - powers
     out[finite] = last / divisor
     return out
 
