@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tbwriter import distributed, encode, storage, wire
+from tbwriter import distributed, encode, eventfile, storage, wire
 from tbwriter.eventfile import EventFile
 from tbwriter.summaries import scalar
 from tbwriter.values import (INT64_MAX, INT64_MIN, check_inside, check_tag, check_utf8, to_float, to_seconds,
@@ -133,6 +133,8 @@ class SummaryWriter:
         self._file: EventFile | _Discarded = (EventFile(self._run_dir, self.flush_secs, filename_suffix, first,
                                                         storage_options)
                                               if self._writes else _Discarded())
+        if self._writes and not storage.is_url(self._run_dir):
+            self._warn_other_writers()
         # A writer nobody holds any more (made in a function, never closed) writes what it has and
         # closes its file then; exit closes the files of writers still held.
         weakref.finalize(self, self._file.close_or_report).atexit = False
@@ -143,6 +145,16 @@ class SummaryWriter:
         self._warned_double = False
         self._session_hparams: dict | None = None  # the hparams session of this run, once add_hparams starts it
         self._session_open = False
+
+    def _warn_other_writers(self) -> None:
+        """Warn when another running process has a file open in this run: TensorBoard will miss points."""
+        others = eventfile.other_writers(self._run_dir)
+        if others:
+            path, pid = others[-1]
+            warnings.warn(f"SummaryWriter: process {pid}, still running, opened {os.path.basename(path)} in "
+                          f"{self.log_dir}; TensorBoard reads a run's files one after the other and never goes "
+                          "back, so it will miss the points of one of two files growing at once: give each "
+                          "process a run directory of its own", RuntimeWarning, stacklevel=3)
 
     def get_logdir(self) -> str:
         """The run directory as given: ``SummaryWriter("runs/a").get_logdir() == "runs/a"``.
