@@ -219,6 +219,14 @@ def test_strategy_with_an_outlier_uses_bounded_memory(outlier, bins, max_bins):
     assert peak < 20 * 2**20  # the values take 0.4 MB, their float64 copies 0.8 MB each
 
 
+def test_a_count_no_machine_could_build_gives_equal_widths():
+    values = np.append(RNG.standard_normal(1000) * 1e-300, 1e300)  # fd asks for about 1e600 bins
+    rows = histogram.histogram_rows(values, "fd", 30, "t", "t")[0]
+    np.testing.assert_array_equal(rows[:, :2], np.column_stack([(e := np.linspace(values.min(), 1e300, 31))[:-1],
+                                                                e[1:]]))
+    assert rows[:, 2].sum() == values.size
+
+
 HUGE_RANGE = np.append(RNG.standard_normal(1000), [-1e308, 1.7e308])  # max - min overflows float64
 
 
