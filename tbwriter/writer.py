@@ -130,11 +130,11 @@ class SummaryWriter:
                                             wire.SessionLog.STATUS.tag + encode.varint(wire.SessionStatus.START))
             first = (encode.event_head(_now(), step) + start,)
         self.storage_options = storage_options
+        if self._writes and not storage.is_url(self._run_dir):  # before the file: a warning made an error opens none
+            self._warn_other_writers()
         self._file: EventFile | _Discarded = (EventFile(self._run_dir, self.flush_secs, filename_suffix, first,
                                                         storage_options)
                                               if self._writes else _Discarded())
-        if self._writes and not storage.is_url(self._run_dir):
-            self._warn_other_writers()
         # A writer nobody holds any more (made in a function, never closed) writes what it has and
         # closes its file then; exit closes the files of writers still held.
         weakref.finalize(self, self._file.close_or_report).atexit = False
@@ -147,7 +147,7 @@ class SummaryWriter:
         self._session_open = False
 
     def _warn_other_writers(self) -> None:
-        """Warn when another running process has a file open in this run: TensorBoard will miss points."""
+        """Warn when a file of this run was opened by another process that still runs: TensorBoard will miss points."""
         others = eventfile.other_writers(self._run_dir)
         if others:
             path, pid = others[-1]
