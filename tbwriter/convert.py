@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tbwriter import storage
+from tbwriter.values import check_inside
 from tbwriter.writer import SummaryWriter
 
 STEP_COLUMNS = ("step", "epoch")
@@ -227,10 +228,7 @@ def _stem(csv_path: str) -> str:
 
 def _run_dir(logdir: str, run: str) -> str:
     """``logdir/run``, refusing a run name that is empty or leads outside ``logdir`` (absolute, or with ``..``)."""
-    parts = re.split(r"[\\/]", run)
-    if not run or os.path.isabs(run) or ".." in parts or "\0" in run:
-        raise ValueError(f"convert_csv: run {run!r} must be a relative name inside the logdir {logdir} "
-                         "(no absolute path, no '..')")
+    parts = re.split(r"[\\/]", check_inside(run, "convert_csv", "run", f"the logdir {logdir}"))
     if storage.is_url(logdir):  # normpath would fold the '//' of the URL
         return logdir.rstrip("/") + "/" + "/".join(part for part in parts if part not in ("", "."))
     return os.path.normpath(os.path.join(logdir, run))

@@ -30,6 +30,7 @@ import atexit
 import collections
 import itertools
 import os
+import re
 import socket
 import sys
 import threading
@@ -40,8 +41,11 @@ from tbwriter import encode, record, storage, wire
 
 QUEUE_RECORDS = 4096
 _FILE_VERSION = encode.length_delimited(wire.Event.FILE_VERSION.tag, wire.FILE_VERSION)
-# Zero-padded in names: TensorBoard reads a run's files in name order and never goes back, so
-# a file opened later in the same second must sort later ("...10" would sort before "...9").
+# A name is events.out.tfevents.<seconds>.<nanoseconds>.<host>.<pid>.<counter><suffix>, every number
+# zero-padded: TensorBoard reads a run's files in name order and never goes back, so a file opened
+# later must sort later, by another process too (the pid comes after the time: a second writer's
+# file sorts after the first's whatever the pids), and in the same nanosecond by this process
+# ("...10" would sort before "...9"). The seconds stay the fourth dot-separated field, as in torch's.
 _counter = itertools.count()
 # Strong references: a file is written at exit however its owner forgot it (a SummaryWriter
 # closes its file when it is collected, so forgotten writers do not pile up here).
@@ -79,7 +83,8 @@ class EventFile:
 
     def _open_locked(self) -> None:
         _hook_multiprocessing_exit()
-        now = time.time()
+        nanos = time.time_ns()
+        now = nanos / 1e9
         head = [encode.event_head(now, 0) + _FILE_VERSION, *self._first_events]
         if storage.is_url(self.log_dir):
             self._segments = storage.Segments(self.log_dir, record.frame(head.pop(0)), "events.out.tfevents.",
@@ -89,7 +94,7 @@ class EventFile:
             return
         os.makedirs(self.log_dir, exist_ok=True)
         while True:
-            name = (f"events.out.tfevents.{int(now):010d}.{socket.gethostname()}."
+            name = (f"events.out.tfevents.{nanos // 10**9:010d}.{nanos % 10**9:09d}.{socket.gethostname()}."
                     f"{os.getpid()}.{next(_counter):06d}{self.filename_suffix}")
             path = os.path.join(self.log_dir, name)
             try:
@@ -265,6 +270,39 @@ class EventFile:
         if self._segments is not None:
             self._segments.discard()
         self._fd, self._segments, self.closed, self._alarm = None, None, True, True
+
+
+def other_writers(directory: str) -> list[tuple[str, int]]:
+    """The event files in local ``directory`` opened by another process of this host that still runs.
+
+        for path, pid in other_writers("runs/exp1"): ...
+
+    Found by the host and pid in their names (ours, torch's and TensorFlow's all hold them); a
+    writer on another host sharing the disk cannot be checked and is not listed.
+    """
+    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows
+        return []
+    pattern = re.compile(rf"events\.out\.tfevents\.\d+\.(?:\d{{9}}\.)?{re.escape(socket.gethostname())}\.(\d+)\.")
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        match = pattern.match(name)
+        if match and int(match[1]) != os.getpid() and _running(int(match[1])):
+            found.append((os.path.join(directory, name), int(match[1])))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except PermissionError:  # it exists, under another user
+        return True
+    except (OSError, OverflowError):
+        return False
+    return True
 
 
 _KEPT = ("every value logged so far is kept in memory and written by the next flush() or close() that succeeds: "

@@ -7,12 +7,13 @@
         time.sleep(1)
 
 The cost of a call grows with the bytes written since the last, not with the size of the logdir's
-files: the follower keeps, per run, the file it is in and the byte offset it got to. As TensorBoard
-does, a run's files are read in name order and never gone back to; a torn last record (a writer
-mid-flush) is read on a later call, once complete; a damaged record ends its file, with a
-:class:`~tbwriter.record.DamagedRecordWarning` naming the file and byte offset, once. New files of a known
-run and new runs beside the known ones are seen at the next call; a run anywhere else within
-:data:`RESCAN_SECONDS`.
+files: the follower keeps the byte offset it got to in every file. Unlike TensorBoard, which reads a
+run's files one after the other and never goes back, it reads on in every file of a run, so the
+points of two processes writing one run at once (two files growing) are all seen. A torn last
+record (a writer mid-flush) is read on a later call, once complete; a damaged record ends its file,
+with a :class:`~tbwriter.record.DamagedRecordWarning` naming the file and byte offset, once. New files
+of a known run and new runs beside the known ones are seen at the next call; a run anywhere else
+within :data:`RESCAN_SECONDS`.
 """
 from __future__ import annotations
 
@@ -40,10 +41,9 @@ def _mtime(directory: str) -> int | None:
 
 @dataclass
 class _RunState:
-    """Where reading a run got to: file ``name`` at byte ``offset`` (None: that file ended in damage,
-    nothing more is read from it); tag -> plugin of its first value."""
-    name: str = ""
-    offset: int | None = 0
+    """Where reading a run got to: file -> byte offset (None: that file ended in damage, nothing more
+    is read from it); tag -> plugin of its first value."""
+    offsets: dict[str, int | None] = field(default_factory=dict)
     plugins: dict[str, str | None] = field(default_factory=dict)
 
 
@@ -98,29 +98,23 @@ class Follower:
 
     def _read_run(self, run: str, files: list[str], state: _RunState, out: Scalars) -> None:
         collector = RunCollector()
-        ahead = [f for f in files if f >= state.name]  # TensorBoard never goes back to an earlier file
+        state.offsets = {name: state.offsets.get(name, 0) for name in files}  # forgets removed files
         read = False
-        for n, name in enumerate(ahead):
-            if name != state.name:
-                state.name, state.offset = name, 0
-            newest = n == len(ahead) - 1
+        for name, offset in state.offsets.items():
             try:
                 size = os.path.getsize(name)
             except OSError:  # removed since it was listed
                 continue
-            if state.offset is None or size <= state.offset:
+            if offset is None or size <= offset:
                 continue
-            scan = read_file(name, collector, self._tag_ok, ReadMode.SCALARS, start=state.offset)
+            scan = read_file(name, collector, self._tag_ok, ReadMode.SCALARS, start=offset)
             read = True
-            state.offset = scan.end
-            being_written = scan.torn and newest  # the rest is read once it is complete
-            for error in scan.errors[:-1] if being_written else scan.errors:
+            # A torn end is a record being written, in any file when several processes write the run:
+            # the rest is read once it is complete. Damage ends the file for good.
+            for error in scan.errors[:-1] if scan.torn else scan.errors:
                 out.damaged.append(error)
                 warnings.warn(str(error), DamagedRecordWarning, stacklevel=3)
-            if being_written:
-                break
-            if scan.end < size:  # damaged or torn for good: the rest of this file is never read
-                state.offset = None
+            state.offsets[name] = scan.end if scan.torn or scan.end >= size else None
         if not read:  # the common case while idle, on every run at every poll: nothing more to do
             return
         for tag, chunks in collector.tags().items():

@@ -348,7 +348,7 @@ def test_run_names_must_stay_inside_the_logdir(tmp_path, run):
         run = str(tmp_path / "absolute_run")
     out = tbwriter("convert", str(tmp_path / "train.csv"), "--logdir", str(tmp_path / "logs"), "--run", run)
     assert_one_line_error(out, "convert", r"must be a relative name inside the logdir .*logs \(no absolute path, "
-                                          r"no '\.\.'\)")
+                                          r"no '\.\.', no NUL, not '\.'\)")
     assert event_files(tmp_path) == []
     assert convert_csv(tmp_path / "train.csv", tmp_path / "logs", run="nested/run").run_dir == \
         str(tmp_path / "logs" / "nested" / "run")
