@@ -32,6 +32,7 @@ from typing import NamedTuple, TypeVar
 import numpy as np
 
 from tbwriter.decode import MIGRATED_PLUGIN, ReadMode
+from tbwriter.reading import memory
 from tbwriter.reading.collect import Chunk, RunCollector, merge
 from tbwriter.reading.files import find_runs, list_runs, load_file
 from tbwriter.reading.index import Rows, groups, index_records
@@ -395,11 +396,12 @@ def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int =
         padded, buf = load_file(name, start)
     except RecordError as e:
         return FileScan([e], start, False)
-    index = index_records(buf, plain=reads_plain(mode))
-    offsets, lengths, runs, problem, checked = index[:5]
-    # the scan checked every CRC up to the problem: no point of a plain record is cut later
-    skip = decode_plain(buf, index, run, run.records, tag_ok, mode)
-    skip |= unwanted(padded, offsets, lengths, mode, tag_ok, among=~skip)
+    with memory.fenced(padded, len(buf)):  # in a sanitizer run, the C loops may not read the padding
+        index = index_records(buf, plain=reads_plain(mode))
+        offsets, lengths, runs, problem, checked = index[:5]
+        # the scan checked every CRC up to the problem: no point of a plain record is cut later
+        skip = decode_plain(buf, index, run, run.records, tag_ok, mode)
+        skip |= unwanted(padded, offsets, lengths, mode, tag_ok, among=~skip)
     cutoff, damage = len(offsets), []
     # one group at a time, so only its rows are in memory; with the CRCs checked, only wanted records count
     for idx, length in groups(lengths, runs, ~skip if checked else None):

@@ -21,9 +21,14 @@ ROOT = str(pathlib.Path(__file__).resolve().parent.parent)
 README = pathlib.Path(ROOT, "README.md").read_text()
 
 
-def tbwriter(*args, cwd=None):
-    """Run ``python -m tbwriter ARGS``; returns the CompletedProcess (text)."""
-    return subprocess.run([sys.executable, "-m", "tbwriter", *args], cwd=cwd, capture_output=True, text=True,
+def tbwriter(*args, cwd=None, framing=None):
+    """Run ``python -m tbwriter ARGS``; returns the CompletedProcess (text). ``framing``: read that way
+    (one of tests/framings.py's, as the fixture of that name sets up this process)."""
+    start = ["-m", "tbwriter"]
+    if framing:
+        start = ["-c", "import runpy, sys; from tests.framings import use; use(sys.argv.pop(1)); "
+                       "runpy.run_module('tbwriter', run_name='__main__')", framing]
+    return subprocess.run([sys.executable, *start, *args], cwd=cwd, capture_output=True, text=True,
                           env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
 
 
@@ -126,6 +131,23 @@ def test_export_filters_and_wide_layout(tmp_path):
     assert rows[2] == ["1", "0.10000000149011612", ""] and rows[3][2] == "0.20000000298023224"
     out = tbwriter("export", str(tmp_path), "--run", "seed1", "--tag", "acc")
     assert {tuple(r[:2]) for r in csv.reader(io.StringIO(out.stdout))} == {("run", "tag"), ("seed1", "acc")}
+
+
+def test_export_of_some_tags_in_every_way_of_reading(framing, tmp_path):
+    with SummaryWriter(tmp_path / "mixed") as w:  # values of several tags a record, and of one
+        for i in range(20):
+            w.log_metrics({"loss": i / 10, "acc": i}, i)
+            w.add_scalar("acc/val", i / 20, i)
+    with SummaryWriter(tmp_path / "one") as w:  # a file-version record and one value
+        w.add_scalar("acc", 0.5, 3)
+    out = tbwriter("export", str(tmp_path), "--tag", "^acc", framing=framing)
+    assert out.returncode == 0 and not out.stderr, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    everything = read_scalars(tmp_path)
+    assert sorted({(r["run"], r["tag"]) for r in rows}) == [("mixed", "acc"), ("mixed", "acc/val"), ("one", "acc")]
+    for (run, tag), series in everything.items():
+        got = [r for r in rows if (r["run"], r["tag"]) == (run, tag)]
+        assert [float(r["value"]) for r in got] == (series.value.tolist() if tag.startswith("acc") else [])
 
 
 def test_wide_columns_never_share_a_name(tmp_path):

@@ -1,6 +1,9 @@
 """Memory reused from one read to the next (reading/memory.py): never while anything still refers to it."""
 import mmap
+import os
 import pickle
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -64,3 +67,23 @@ def test_what_a_read_returned_is_not_changed_by_later_reads(tmp_path, read):
         assert pickle.dumps(dict(read(tmp_path / "b"))) != before
     assert pickle.dumps(dict(kept)) == before
     assert pickle.dumps(dict(read(tmp_path / "a"))) == before
+
+
+def test_exact_mode_hands_out_plain_arrays_of_exactly_their_size_and_reads_the_same(tmp_path):
+    # TBWRITER_EXACT_MEMORY=1 is how tools/c_loops.sh lets AddressSanitizer see the end of every buffer
+    write_log(tmp_path, 3)
+    probe = f"""
+import pickle, sys
+import numpy as np
+from tbwriter import read_scalars, read_histograms
+from tbwriter.reading import memory
+array = memory.empty(({SIZE} // 8,), np.int64)
+assert memory.EXACT and array.base is None and array.nbytes == {SIZE}, (memory.EXACT, array.base)
+padded = np.zeros(100, np.uint8)
+with memory.fenced(padded, 90):  # without ASan in the process: nothing to do, nothing refused
+    assert padded[95] == 0
+sys.stdout.buffer.write(pickle.dumps((dict(read_scalars(sys.argv[1])), dict(read_histograms(sys.argv[1])))))
+"""
+    out = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, check=True,
+                         env=dict(os.environ, TBWRITER_EXACT_MEMORY="1"))
+    assert out.stdout == pickle.dumps((dict(read_scalars(tmp_path)), dict(read_histograms(tmp_path))))

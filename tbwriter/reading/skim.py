@@ -91,8 +91,10 @@ def _layouts_with_numpy(padded: np.ndarray, offsets: np.ndarray, lengths: np.nda
     kind = reader.byte(tag_end)
     one_value = reader.ok.copy()
     tensor_length = reader.varint(tag_end + 1)[0]
-    out[:, 3] = np.where(reader.ok, tensor_length, -1)
-    out[:, 0] = np.where(one_value, kind, -1)
+    # written where they hold into the int64 table of -1s, never by np.where(..., -1): numpy 2 keeps a
+    # uint8 kind's dtype there, and -1 became 255, a "kind" of every record that is not one value
+    out[reader.ok, 3] = tensor_length[reader.ok]
+    out[one_value, 0] = kind[one_value]
     out[:, 1], out[:, 2] = tag_start, tag_end
     return out
 
