@@ -170,6 +170,7 @@ class Segments:
 
     def _newest_name(self) -> str:
         """The greatest name of ours already in the directory (``""`` when none): one listing per writer."""
+        self.fs.invalidate_cache(self._dir)  # the names other processes put since, too (see list_files)
         try:
             found = _call(self.fs, "ls", self.timeout, self._dir, False)
         except FileNotFoundError:
@@ -201,6 +202,9 @@ def list_files(url: str, storage_options: dict[str, Any] | None = None) -> dict[
     """
     fs, path = filesystem(url, storage_options)
     root = url.rstrip("/")
+    # fsspec reuses one filesystem per configuration, and its listings cache never expires: objects other
+    # processes put since would be missing (and then unreadable, their size looked up there). Always ask.
+    fs.invalidate_cache()
     try:
         found = fs.find(path, detail=True)
     except FileNotFoundError:

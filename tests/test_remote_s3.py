@@ -217,3 +217,24 @@ def test_wrong_credentials_raise_naming_the_url_and_keep_every_value(s3_server, 
     w.close()  # the server lets anyone in again: every value the refused writer kept is written now
     assert read_scalars(url)[(".", "loss")].step.tolist() == [0, 1, 2, 3]
     assert read_scalars(f"{url}-good")[(".", "other")].step.tolist() == [0]
+
+
+def test_a_long_lived_reader_sees_segments_put_by_another_process_since(s3_server, bucket):  # noqa: F811
+    # fsspec keeps one filesystem per configuration and caches its listings: a second read in this
+    # process once missed (and reported unreadable) what another process put after the first
+    def log_in_child(first: int, last: int) -> None:
+        child = run_child(f"""
+            from tbwriter import SummaryWriter
+            with SummaryWriter("s3://{bucket}/runs/a") as w:
+                for step in range({first}, {last}):
+                    w.add_scalar("loss", float(step), step)
+                    w.flush()
+        """, s3_server.env)
+        assert child.communicate(timeout=180)[1] == "" and child.returncode == 0
+
+    log_in_child(0, 3)
+    assert read_scalars(f"s3://{bucket}/runs")[("a", "loss")].step.tolist() == [0, 1, 2]
+    log_in_child(3, 6)
+    again = read_scalars(f"s3://{bucket}/runs")
+    assert not again.damaged
+    assert again[("a", "loss")].step.tolist() == list(range(6))
