@@ -223,11 +223,11 @@ def list_files(url: str, storage_options: dict[str, Any] | None = None) -> dict[
     return files
 
 
-def read_file(url: str, storage_options: dict[str, Any] | None = None) -> bytes:
-    """The whole content of ``url`` in one request: ``read_file("s3://bucket/run/events...")``."""
+def read_file(url: str, storage_options: dict[str, Any] | None = None, start: int = 0) -> bytes:
+    """The content of ``url`` from byte ``start`` on, in one request: ``read_file("s3://bucket/run/events...")``."""
     fs, path = filesystem(url, storage_options)
     try:
-        return fs.cat_file(path)
+        return fs.cat_file(path, start=start or None)  # a range only when asked: else a plain GET
     except FileNotFoundError:
         raise
     except Exception as e:

@@ -17,6 +17,8 @@ from eventcheck import accumulated_scalars  # noqa: E402
 from stores import s3_server  # noqa: E402, F401  (the fixture)
 from tbserver import TensorBoardServer  # noqa: E402
 from tbwriter import SummaryWriter, read_scalars  # noqa: E402
+from tbwriter.follow import Follower  # noqa: E402
+from test_follow import Lines  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -238,3 +240,53 @@ def test_a_long_lived_reader_sees_segments_put_by_another_process_since(s3_serve
     again = read_scalars(f"s3://{bucket}/runs")
     assert not again.damaged
     assert again[("a", "loss")].step.tolist() == list(range(6))
+
+
+def test_a_follower_fetches_each_new_segment_once(s3_server, bucket):  # noqa: F811
+    w = SummaryWriter(f"s3://{bucket}/runs/a")
+    follower = Follower(f"s3://{bucket}/runs")
+    for step in range(3):
+        w.add_scalar("loss", float(step), step)
+        w.flush()
+    assert follower.poll()[("a", "loss")].step.tolist() == [0, 1, 2]
+    s3_server.reset()
+    assert follower.poll() == {}
+    assert s3_server.count() == 1  # idle: one listing, nothing fetched again
+    for step in range(3, 5):
+        w.add_scalar("loss", float(step), step)
+        w.flush()
+    s3_server.reset()
+    assert follower.poll()[("a", "loss")].step.tolist() == [3, 4]
+    assert s3_server.count("GET") == 1 + 2  # the listing, then the two new segments
+    w.close()
+
+
+def test_tail_follows_an_s3_logdir(s3_server, bucket):  # noqa: F811
+    url = f"s3://{bucket}/runs"
+    w = SummaryWriter(f"{url}/a")
+    w.add_scalar("loss", 0.0, 0)
+    w.flush()  # there is something to list: a URL with nothing below is refused, as a missing folder is
+    tail = subprocess.Popen([sys.executable, "-m", "tbwriter", "tail", url, "--format", "csv", "--interval", "0.2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=ROOT,
+                                                                                     **s3_server.env))
+    lines = Lines(tail.stdout)
+    try:
+        assert lines.next(60) == "run,tag,step,wall_time,value"  # printed after the first poll
+        for step in range(1, 4):
+            w.add_scalar("loss", step / 8, step)
+            w.flush()
+            run, tag, got_step, _, value = lines.next(60).split(",")
+            assert (run, tag, int(got_step), float(value)) == ("a", "loss", step, step / 8)
+        tail.send_signal(signal.SIGINT)
+        assert tail.wait(30) == 0
+        assert tail.stderr.read() == b""
+    finally:
+        w.close()
+        tail.kill()
+
+
+def test_tail_refuses_an_empty_url_in_one_line(s3_server, bucket):  # noqa: F811
+    done = subprocess.run([sys.executable, "-m", "tbwriter", "tail", f"s3://{bucket}/nothing"], capture_output=True,
+                          text=True, env=dict(os.environ, PYTHONPATH=ROOT, **s3_server.env), timeout=120)
+    assert done.returncode == 1
+    assert done.stderr == f"tbwriter tail: error: no such file or directory: s3://{bucket}/nothing\n"
