@@ -13,7 +13,8 @@ points of two processes writing one run at once (two files growing) are all seen
 record (a writer mid-flush) is read on a later call, once complete; a damaged record ends its file,
 with a :class:`~tbwriter.record.DamagedRecordWarning` naming the file and byte offset, once. New files
 of a known run and new runs beside the known ones are seen at the next call; a run anywhere else
-within :data:`RESCAN_SECONDS`.
+within :data:`RESCAN_SECONDS`. A URL (``s3://bucket/runs``, any fsspec URL) is listed afresh at every
+call, and only files that grew since are fetched: a sealed segment never changes, so each is fetched once.
 """
 from __future__ import annotations
 
@@ -23,9 +24,11 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
+from tbwriter import storage
 from tbwriter.decode import MIGRATED_PLUGIN, ReadMode
 from tbwriter.reader import ScalarSeries, Scalars, find_runs, read_file
 from tbwriter.reading.collect import RunCollector, merge
+from tbwriter.reading.files import list_remote
 from tbwriter.record import DamagedRecordWarning
 
 
@@ -52,7 +55,7 @@ class Follower:
 
     Args:
         path: a logdir (runs are its directories holding event files, found again at every poll,
-            so runs that start later are followed too) or one event file.
+            so runs that start later are followed too) or one event file; a local path or a URL.
         runs: a regular expression searched in run names (default: every run).
         tags: a regular expression searched in tag names (default: every tag); other tags are not decoded.
     """
@@ -66,6 +69,8 @@ class Follower:
         self._files: dict[str, list[str]] = {}  # run -> its event files, as last listed
         self._mtimes: dict[str, int | None] = {}  # directory -> its modification time at the last walk
         self._next_walk = 0.0
+        self._remote = storage.is_url(self.path)
+        self._sizes: dict[str, int] = {}  # for a URL: file -> its size, as last listed
 
     def poll(self) -> Scalars:
         """The points written since the last call (all of them on the first), as :func:`read_scalars` gives them."""
@@ -79,6 +84,9 @@ class Follower:
         """Runs and their files, walked again when a directory on the way to a run changed (a new file or
         run: its modification time moves) and every :data:`RESCAN_SECONDS` (a run in a new place). Idle,
         a poll costs a stat per directory and per file being read, not a walk of the logdir."""
+        if self._remote:  # object storage has no modification times to watch: one listing, with the sizes
+            self._files, self._sizes = list_remote(self.path)
+            return self._files
         now = time.monotonic()
         if now >= self._next_walk or any(_mtime(d) != m for d, m in self._mtimes.items()):
             self._next_walk = now + RESCAN_SECONDS
@@ -96,16 +104,22 @@ class Follower:
             found.update(os.path.join(self.path, *parts[:n]) for n in range(1, len(parts) + 1))
         return found
 
+    def _size(self, name: str) -> int | None:
+        """The size of file ``name``; None when it was removed since it was listed."""
+        if self._remote:
+            return self._sizes.get(name)
+        try:
+            return os.path.getsize(name)
+        except OSError:
+            return None
+
     def _read_run(self, run: str, files: list[str], state: _RunState, out: Scalars) -> None:
         collector = RunCollector()
         state.offsets = {name: state.offsets.get(name, 0) for name in files}  # forgets removed files
         read = False
         for name, offset in state.offsets.items():
-            try:
-                size = os.path.getsize(name)
-            except OSError:  # removed since it was listed
-                continue
-            if offset is None or size <= offset:
+            size = self._size(name)
+            if size is None or offset is None or size <= offset:
                 continue
             scan = read_file(name, collector, self._tag_ok, ReadMode.SCALARS, start=offset)
             read = True

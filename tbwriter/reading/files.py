@@ -33,7 +33,7 @@ def list_runs(path: str | os.PathLike) -> tuple[dict[str, list[str]], list[Recor
     """
     root = os.fspath(path)
     if storage.is_url(root):
-        return _list_remote(root.rstrip("/")), []
+        return list_remote(root)[0], []
     if os.path.isfile(root):
         return {".": [root]}, []
     if not os.path.isdir(root):
@@ -45,17 +45,24 @@ def list_runs(path: str | os.PathLike) -> tuple[dict[str, list[str]], list[Recor
     return dict(sorted(found.items())), skipped
 
 
-def _list_remote(root: str) -> dict[str, list[str]]:
-    """The same runs, from one listing of object storage (which has neither links nor special files)."""
+def list_remote(url: str) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """The runs of a URL, as :func:`list_runs` gives them, and ``{url: size}`` of their files, from one
+    listing of object storage (which has neither links nor special files).
+
+        runs, sizes = list_remote("s3://bucket/runs")
+
+    Raises FileNotFoundError when nothing is there.
+    """
+    root = url.rstrip("/")
     listed = storage.list_files(root)
     if list(listed) == [root]:
-        return {".": [root]}
+        return {".": [root]}, listed
     found: dict[str, list[str]] = {}
     for name in sorted(listed):
         directory, _, base = name[len(root):].strip("/").rpartition("/")
         if "tfevents" in base:
             found.setdefault(directory or ".", []).append(name)
-    return dict(sorted(found.items()))
+    return dict(sorted(found.items())), listed
 
 
 def _walk(directory: str, real_directory: str, run: str, ancestors: set[str], found: dict[str, list[str]],
@@ -130,7 +137,7 @@ def load_file(name: str, start: int = 0) -> tuple[np.ndarray, memoryview]:
     is no regular file (opened without blocking, so a FIFO put there meanwhile cannot hang us).
     """
     if storage.is_url(name):
-        return _load_remote(name)
+        return _load_remote(name, start)
     try:
         fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as e:
@@ -150,9 +157,9 @@ def load_file(name: str, start: int = 0) -> tuple[np.ndarray, memoryview]:
     return padded, whole.toreadonly()[:size]
 
 
-def _load_remote(name: str) -> tuple[np.ndarray, memoryview]:
+def _load_remote(name: str, start: int) -> tuple[np.ndarray, memoryview]:
     try:
-        data = storage.read_file(name)  # one request for the whole file
+        data = storage.read_file(name, start=start)  # one request for the rest of the file
     except OSError as e:
         raise RecordError(name, None, Problem.UNREADABLE_FILE, str(e)) from None
     padded = memory.empty((len(data) + _PAD,), np.uint8)
