@@ -31,11 +31,12 @@ from typing import NamedTuple, TypeVar
 
 import numpy as np
 
-from tbwriter.decode import MIGRATED_PLUGIN, ReadMode
+from tbwriter.decode import MIGRATED_PLUGIN, ReadMode, TensorPoint
 from tbwriter.reading.collect import Chunk, RunCollector, merge
 from tbwriter.reading.files import find_runs, list_runs, load_file
 from tbwriter.reading.index import Rows, groups, index_records
 from tbwriter.reading.plain import decode_plain, reads_plain
+from tbwriter.reading.plugins import unreadable
 from tbwriter.reading.shapes import GroupDecoder
 from tbwriter.reading.skim import unwanted
 from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, DamagedRecordWarning, Damage, Problem, RecordError
@@ -223,11 +224,28 @@ def read_tensors(path: str | os.PathLike, plugin: str, runs: str | None = None, 
         chunks = [c for c in chunks if c.payload is not None]
         if tag_plugin == plugin and chunks:
             _, step, wall, points = merge(chunks)
+            keep = _readable(plugin, tag, points, out.damaged)
+            if not keep.any():
+                continue
+            points = [p for p, k in zip(points, keep.tolist(), strict=True) if k]
             values = [p.value for p in points]
             if plugin == "audio":  # TensorBoard keeps the clips, the first column of [clips, labels]
-                values = [v.reshape(len(v), -1)[:, 0] if v is not None and v.ndim > 1 else v for v in values]
-            out[(run, tag)] = TensorSeries(step, wall, values, points[0].content)
+                values = [v[:, 0] if v is not None and v.ndim == 2 else v for v in values]
+            out[(run, tag)] = TensorSeries(step[keep], wall[keep], values, points[0].content)
     return out
+
+
+def _readable(plugin: str, tag: str, points: list[TensorPoint], damaged: list[RecordError]) -> np.ndarray:
+    """Which of the ``points`` of ``tag`` its ``plugin`` can read; the others are reported with their file and
+    offset."""
+    keep = np.ones(len(points), bool)
+    for i, point in enumerate(points):
+        reason = unreadable(plugin, point)
+        if reason is not None:
+            keep[i] = False
+            name, offset = point.where or ("", None)
+            _report(RecordError(name, offset, Problem.UNREADABLE_VALUE, f"{plugin} {tag!r}: {reason}"), damaged)
+    return keep
 
 
 class SessionInputs(NamedTuple):
@@ -248,9 +266,12 @@ def read_session_inputs(path: str | os.PathLike, runs: str | None = None, *,
     inputs = SessionInputs({}, {}, [])
     for run, tag, tag_plugin, chunks in _scan(path, runs, None, ReadMode.HPARAMS, inputs.damaged, progress):
         if tag_plugin == "hparams" and tag.startswith("_hparams_/"):
-            points = [c for c in chunks if isinstance(c.payload, list)]
-            if points:
-                inputs.contents.setdefault(run, {})[tag] = merge(points)[3][0].content
+            with_points = [c for c in chunks if isinstance(c.payload, list)]
+            if with_points:
+                points = merge(with_points)[3]
+                keep = np.flatnonzero(_readable("hparams", tag, points, inputs.damaged))
+                if len(keep):  # TensorBoard keeps the first value's metadata
+                    inputs.contents.setdefault(run, {})[tag] = points[keep[0]].content
         elif tag_plugin == "scalars":
             numbers = [c for c in chunks if isinstance(c.payload, np.ndarray)]
             if numbers:
@@ -395,6 +416,7 @@ def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int =
         padded, buf = load_file(name, start)
     except RecordError as e:
         return FileScan([e], start, False)
+    run.file = (name, start)
     index = index_records(buf, plain=reads_plain(mode))
     offsets, lengths, runs, problem, checked = index[:5]
     # the scan checked every CRC up to the problem: no point of a plain record is cut later

@@ -48,6 +48,7 @@ class RunCollector:
 
     def __init__(self) -> None:
         self.records = 0  # records seen in earlier files of the run
+        self.file = ("", 0)  # the file being read and the byte offset its reading started at
         self._chunks: dict[str, list[Chunk]] = defaultdict(list)
         self._rows: dict[tuple, list[list]] = {}
         self._starts: list[tuple[int, int]] = []  # (seq, step) of each SessionLog START
