@@ -31,8 +31,8 @@ from typing import NamedTuple, TypeVar
 
 import numpy as np
 
-from tbwriter.decode import MIGRATED_PLUGIN, ReadMode, TensorPoint
-from tbwriter.reading.collect import Chunk, RunCollector, merge
+from tbwriter.decode import MIGRATED_PLUGIN, DecodeError, ReadMode, TensorPoint, parse_event
+from tbwriter.reading.collect import Chunk, RunCollector, merge, of_plugin
 from tbwriter.reading.files import find_runs, list_runs, load_file
 from tbwriter.reading.index import Rows, groups, index_records
 from tbwriter.reading.plain import decode_plain, reads_plain
@@ -377,11 +377,10 @@ def _scan(path, runs: str | None, tags: str | None, mode: ReadMode, damaged: lis
                 done += sizes[name]
                 progress(done, total)
         by_tag = collector.tags()
-        firsts = {tag: min(chunks, key=lambda c: c.seq.min()) for tag, chunks in by_tag.items()}
-        for tag, chunks in sorted(by_tag.items(), key=lambda item: firsts[item[0]].seq.min()):  # as logged
-            first = firsts[tag]
-            # TensorBoard takes a tag's plugin from its first value; v1 values are migrated on read
-            yield run, tag, MIGRATED_PLUGIN.get(first.kind) or first.plugin, chunks
+        firsts = {tag: min(int(c.seq.min()) for c in chunks) for tag, chunks in by_tag.items()}
+        for tag, chunks in sorted(by_tag.items(), key=lambda item: firsts[item[0]]):  # as logged
+            plugin = collector.first_plugin(tag, chunks)
+            yield run, tag, plugin, of_plugin(chunks, plugin)
 
 
 def _size(name: str) -> int:
@@ -394,6 +393,20 @@ def _size(name: str) -> int:
 def _report(error: RecordError, damaged: list[RecordError]) -> None:
     damaged.append(error)
     warnings.warn(str(error), DamagedRecordWarning, stacklevel=4)
+
+
+def _note_unread(buf: memoryview, offsets: np.ndarray, lengths: np.ndarray, records: np.ndarray,
+                 run: RunCollector) -> None:
+    """Tell ``run`` the tag and plugin of each of ``records`` (the first of their tags that the read leaves
+    undecoded): a tag's first value decides its kind, decoded or not."""
+    for i in records.tolist():
+        start = int(offsets[i]) + HEADER_SIZE
+        try:
+            layout = parse_event(bytes(buf[start:start + int(lengths[i])]))
+        except DecodeError:  # not an Event: it is skipped unread, as before
+            continue
+        for v in layout.values:
+            run.add_unread(v.tag, run.records + i, MIGRATED_PLUGIN.get(v.kind) or v.plugin)
 
 
 class FileScan(NamedTuple):
@@ -420,8 +433,10 @@ def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int =
     index = index_records(buf, plain=reads_plain(mode))
     offsets, lengths, runs, problem, checked = index[:5]
     # the scan checked every CRC up to the problem: no point of a plain record is cut later
-    skip = decode_plain(buf, index, run, run.records, tag_ok, mode)
-    skip |= unwanted(padded, offsets, lengths, mode, tag_ok, among=~skip)
+    plain = decode_plain(buf, index, run, run.records, tag_ok, mode)
+    unread, firsts = unwanted(padded, offsets, lengths, mode, tag_ok, among=~plain)
+    _note_unread(buf, offsets, lengths, firsts, run)
+    skip = plain | unread
     cutoff, damage = len(offsets), []
     # one group at a time, so only its rows are in memory; with the CRCs checked, only wanted records count
     for idx, length in groups(lengths, runs, ~skip if checked else None):
