@@ -182,8 +182,8 @@ class GroupDecoder:
                     continue
             elif mode is ReadMode.TENSORS:
                 length = self.group.length
-                payload = [located(value_payload(self.group.rows[i, :length].tobytes(), v, mode), self.run,
-                                   self._offset(i)) for i in rows.tolist()]
+                payload = [_located(value_payload(self.group.rows[i, :length].tobytes(), v, mode), self.run,
+                                    self._offset(i)) for i in rows.tolist()]
             self.run.add(Chunk(v.tag, v.plugin, v.kind, seq, step, wall, payload))
 
     def _histograms(self, rows: np.ndarray, v: ValueSlot) -> list | None:
@@ -209,7 +209,7 @@ def _note_session(run: RunCollector, layout: Layout, seqs: list[int], steps: lis
             run.add_session_start(seq, step)
 
 
-def located(payload, run: RunCollector, offset: int):
+def _located(payload, run: RunCollector, offset: int):
     """``payload`` of a record at byte ``offset`` of the file ``run`` is reading; a tensor knows where it is,
     so that its plugin, known once the whole run is read, can still report it with file and offset."""
     if not isinstance(payload, TensorPoint):
@@ -219,7 +219,7 @@ def located(payload, run: RunCollector, offset: int):
 
 
 def decode_record(data: bytes, seq: int, run: RunCollector, tag_ok, mode: ReadMode,
-                  offset: int = 0) -> tuple[Problem, str] | None:
+                  offset: int) -> tuple[Problem, str] | None:
     """Decode one record (at byte ``offset`` of its file) the slow, general way; what is wrong with it, or None."""
     try:
         layout = parse_event(data)
@@ -237,5 +237,5 @@ def decode_record(data: bytes, seq: int, run: RunCollector, tag_ok, mode: ReadMo
             except BadValue as e:
                 problem = Problem.UNREADABLE_VALUE, str(e)
                 continue
-            run.add_row(v.tag, v.plugin, v.kind, seq, step, wall, located(payload, run, offset))
+            run.add_row(v.tag, v.plugin, v.kind, seq, step, wall, _located(payload, run, offset))
     return problem
