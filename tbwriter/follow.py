@@ -25,9 +25,9 @@ import warnings
 from dataclasses import dataclass, field
 
 from tbwriter import storage
-from tbwriter.decode import MIGRATED_PLUGIN, ReadMode
+from tbwriter.decode import ReadMode
 from tbwriter.reader import ScalarSeries, Scalars, find_runs, read_file
-from tbwriter.reading.collect import RunCollector, merge
+from tbwriter.reading.collect import RunCollector, merge, of_plugin
 from tbwriter.reading.files import list_remote
 from tbwriter.record import DamagedRecordWarning
 
@@ -132,9 +132,12 @@ class Follower:
         if not read:  # the common case while idle, on every run at every poll: nothing more to do
             return
         for tag, chunks in collector.tags().items():
-            first = min(chunks, key=lambda c: int(c.seq.min()))
-            plugin = state.plugins.setdefault(tag, MIGRATED_PLUGIN.get(first.kind) or first.plugin)
-            chunks = [c for c in chunks if c.payload is not None]
+            if tag not in state.plugins:  # else its first value came in an earlier poll
+                state.plugins[tag] = collector.first_plugin(tag, chunks)
+            plugin = state.plugins[tag]
+            chunks = [c for c in of_plugin(chunks, plugin) if c.payload is not None]
             if plugin == "scalars" and chunks:
                 _, step, wall, payload = merge(chunks)
                 out[(run, tag)] = ScalarSeries(step, wall, payload)
+        for tag, plugin in collector.unread_plugins().items():  # tags of which nothing was decoded yet
+            state.plugins.setdefault(tag, plugin)

@@ -353,9 +353,13 @@ class SummaryWriter:
         step = to_step(global_step, "add_hparams", next(iter(metrics), "hparams"))
         if run_name is not None and (not isinstance(run_name, str) or not run_name):
             raise TypeError(f"add_hparams: run_name must be a non-empty str or None, got {run_name!r}")
-        if run_name is not None:
+        # torch scripts pass run_name="." (or log_dir's own absolute path) to keep the session in this run
+        own_run = run_name is not None and self._names_this_run(run_name)
+        if own_run:
+            run_name = None
+        elif run_name is not None:
             check_inside(run_name, "add_hparams", "run_name", f"log_dir {self.log_dir}")
-        if run_name is None and self._session_hparams not in (None, checked):
+        elif self._session_hparams not in (None, checked):
             run_name = self._session_run_name(checked)  # another session: its own run, as torch gives each call
         existing = self if run_name is None else self._sub_writers.get(run_name)
         if existing is not None and existing._session_hparams not in (None, checked):
@@ -375,6 +379,12 @@ class SummaryWriter:
             target._file.append(start)
         if metrics:
             target.log_metrics(metrics, step)
+
+    def _names_this_run(self, run_name: str) -> bool:
+        """Whether ``run_name`` joined to log_dir, as torch joins it, is this writer's own run directory."""
+        if storage.is_url(self._run_dir):
+            return run_name.strip("/") in ("", ".")
+        return os.path.normpath(os.path.join(self._run_dir, run_name)) == os.path.normpath(self._run_dir)
 
     def _session_run_name(self, hparams: dict) -> str:
         """The sub-run already holding a session of these hparams, else a new one named by the time as torch does."""

@@ -94,7 +94,8 @@ HOSTILE = hostile_events()
 
 
 def reference(files: list[bytes]):
-    """``{tag: [(step, wall, scalar or None)]}`` and each tag's plugin, as protobuf reads the records."""
+    """``{tag: [(step, wall, scalar or None)]}`` and each tag's plugin, as protobuf reads the records: the plugin
+    of a tag's first value, its points those that name no other."""
     points: dict[str, list] = {}
     plugins: dict[str, str | None] = {}
     for data in files:
@@ -121,9 +122,10 @@ def reference(files: list[bytes]):
                 if not tag:
                     continue
                 kind = v.WhichOneof("value")
-                if tag not in plugins:
-                    plugins[tag] = MIGRATED.get(kind) or (v.metadata.plugin_data.plugin_name
-                                                          if v.HasField("metadata") else None)
+                own = MIGRATED.get(kind) or (v.metadata.plugin_data.plugin_name if v.HasField("metadata") else None)
+                plugins.setdefault(tag, own)
+                if own and own != plugins[tag]:  # of another kind than the tag's first value: not shown
+                    continue
                 points.setdefault(tag, []).append((event.step, event.wall_time, scalar_of(v, kind)))
     return points, plugins
 

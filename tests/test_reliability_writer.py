@@ -581,7 +581,7 @@ def test_add_embedding_refuses_a_tag_that_names_no_directory_of_its_own(tmp_path
     assert (tmp_path / "run" / "00000" / "ok" / "tensors.tsv").exists()
 
 
-@pytest.mark.parametrize("run_name", ["..", "../escaped", "a/../../escaped", "ABSOLUTE", ".", "r" * 256])
+@pytest.mark.parametrize("run_name", ["..", "../escaped", "a/../../escaped", "ABSOLUTE", "r" * 256])
 def test_add_hparams_refuses_a_run_name_that_leaves_log_dir(tmp_path, run_name):
     if run_name == "ABSOLUTE":
         run_name = str(tmp_path / "absolute")
@@ -594,3 +594,21 @@ def test_add_hparams_refuses_a_run_name_that_leaves_log_dir(tmp_path, run_name):
     w.add_hparams({"lr": 0.1}, {"hparam/acc": 0.5}, run_name="ok")
     w.close()
     assert accumulated_scalars(log_dir / "ok")["hparam/acc"] == [(0, 0.5)]
+
+
+@pytest.mark.parametrize("run_name", [".", "./", "OWN"])
+def test_add_hparams_run_name_naming_log_dir_itself_keeps_the_session_in_this_run(tmp_path, run_name):
+    # torch scripts pass run_name="." or log_dir's absolute path so that torch writes no sub-run: same here,
+    # in the writer's own file (a second writer on the same directory would split the run in two files)
+    from tbwriter import read_hparams
+
+    log_dir = tmp_path / "run"
+    with SummaryWriter(log_dir) as w:
+        w.add_scalar("loss", 1.0, 0)
+        w.add_hparams({"lr": 0.1}, {"hparam/acc": 0.5}, run_name=str(log_dir) if run_name == "OWN" else run_name)
+        with pytest.raises(ValueError, match="already holds a session"):
+            w.add_hparams({"lr": 0.2}, {"hparam/acc": 0.6}, run_name=".")
+    assert os.listdir(tmp_path) == ["run"] and len(os.listdir(log_dir)) == 1
+    assert accumulated_scalars(log_dir)["hparam/acc"] == [(0, 0.5)]
+    (session,) = read_hparams(tmp_path).sessions
+    assert (session.run, session.hparams, session.status) == ("run", {"lr": 0.1}, "SUCCESS")
