@@ -9,6 +9,7 @@ examples:
 Every point is written (no sampling), floats with all their digits. In --wide mode rows are
 steps, a cell is empty where a series has no point, and the last value wins at a repeated step.
 -o FILE appears complete or not at all: an interrupted or failed export leaves no partial file.
+-o follows a symlink to its target and writes straight into a FIFO or a device (-o >(gzip > x.gz)), as > does.
 """
 from __future__ import annotations
 
@@ -37,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         return 1
     bar = progress_bar("writing")
     try:
-        export_csv(data, sys.stdout if args.output == "-" else args.output, wide=args.wide, progress=bar)
+        export_csv(data, args.output, wide=args.wide, progress=bar)
     finally:
         bar.close()
     return 0
