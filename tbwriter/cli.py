@@ -15,6 +15,7 @@ import sys
 from typing import NoReturn
 
 from tbwriter import __version__
+from tbwriter.commands.printable import shown
 
 # subcommand -> module in tbwriter.commands exposing `configure(parser)` and `run(args) -> int`
 COMMANDS = {
@@ -82,7 +83,7 @@ def _one_line(error: BaseException) -> str:
     text = str(error) or type(error).__name__
     if isinstance(error, OSError) and error.filename and str(error.filename) not in text:
         text += f": {error.filename}"
-    return " ".join(text.split())
+    return shown(" ".join(text.split()))
 
 
 if __name__ == "__main__":

@@ -21,6 +21,7 @@ import argparse
 import sys
 
 from tbwriter.cli import CommandError
+from tbwriter.commands.printable import shown
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -51,5 +52,5 @@ def run(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     for report in reports:
-        print(report.summary(), file=sys.stderr)
+        print(shown(report.summary()), file=sys.stderr)
     return 0

@@ -20,6 +20,7 @@ import os
 import sys
 
 from tbwriter.cli import CommandError
+from tbwriter.commands.printable import shown
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -94,11 +95,11 @@ def _cell(value) -> str:
         return "-"
     if isinstance(value, float):
         return f"{value:.6g}"
-    return str(value)
+    return shown(str(value))
 
 
 def _print_table(header: list[str], rows: list[list], best: bool) -> None:
-    cells = [["", *header]] + [["*" if best and i == 0 else "", *map(_cell, r)] for i, r in enumerate(rows)]
+    cells = [["", *map(shown, header)]] + [["*" if best and i == 0 else "", *map(_cell, r)] for i, r in enumerate(rows)]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header) + 1)]
     numeric = [False] + [all(isinstance(r[i], (int, float)) and not isinstance(r[i], bool) or r[i] is None
                              for r in rows) for i in range(len(header))]

@@ -9,6 +9,7 @@ import sys
 import warnings
 
 from tbwriter.cli import CommandError
+from tbwriter.commands.printable import shown
 from tbwriter.commands.progress import progress_bar
 from tbwriter.record import DamagedRecordWarning
 from tbwriter.reader import find_runs
@@ -36,5 +37,5 @@ def read_logdir(read, logdir: str, **filters):
         finally:
             bar.close()
     for error in data.damaged:
-        print(f"warning: damaged event file, read up to the damage: {error}", file=sys.stderr)
+        print(f"warning: damaged event file, read up to the damage: {shown(str(error))}", file=sys.stderr)
     return data

@@ -19,6 +19,7 @@ import sys
 import warnings
 
 from tbwriter.cli import CommandError
+from tbwriter.commands.printable import shown
 
 FORMATS = ("png", "svg", "pdf")
 
@@ -93,9 +94,9 @@ def run(args: argparse.Namespace) -> int:
         with atomic_output(args.output, "wb") as f:  # never a half-drawn figure under the final name
             fig.savefig(f, format=extension)
     for note in notes:
-        print(f"tbwriter plot: note: {note.message}", file=sys.stderr)
+        print(f"tbwriter plot: note: {shown(str(note.message))}", file=sys.stderr)
     panels = len(fig.axes)
-    print(f"tbwriter plot: wrote {args.output} ({panels} panel{'s' if panels > 1 else ''})", file=sys.stderr)
+    print(f"tbwriter plot: wrote {shown(args.output)} ({panels} panel{'s' if panels > 1 else ''})", file=sys.stderr)
     return 0
 
 
