@@ -4,6 +4,8 @@ examples:
   tbwriter demo                  # logs to runs/demo, draws runs/demo/demo.png
   tbwriter demo /tmp/demo --epochs 10 --no-figure
   tensorboard --logdir runs/demo
+
+LOGDIR must be new or empty: the demo never adds to earlier runs, whose curves would then hold every epoch twice.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import sys
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("logdir", nargs="?", default="runs/demo", help="where to write (default: runs/demo)")
+    parser.add_argument("logdir", nargs="?", default="runs/demo", help="where to write, a new or empty directory (default: runs/demo)")
     parser.add_argument("--epochs", type=int, default=30, help="epochs per run (default: 30)")
     parser.add_argument("--no-figure", dest="figure", action="store_false",
                         help="only log; do not draw LOGDIR/demo.png (drawing needs matplotlib)")
