@@ -147,10 +147,16 @@ def test_wide_columns_never_share_a_name(tmp_path):
     (["convert", "{tmp}/words.csv", "--logdir", "{tmp}/out"], r"^tbwriter convert: error: no numeric column in "),
     (["convert", "{tmp}/words.csv", "--logdir", "{tmp}/out", "--step-column", "iter"],
      r"^tbwriter convert: error: --step-column 'iter' is not a column of "),
+    (["convert", "{tmp}/fraction.csv", "--logdir", "{tmp}/out"],
+     r"^tbwriter convert: error: fractional step 1.5 in data row 2, column 'step', of .*fraction\.csv: steps are "),
+    (["convert", "{tmp}/negative.csv", "--logdir", "{tmp}/out"],
+     r"^tbwriter convert: error: negative step -1 in data row 3, column 'epoch', of .*negative\.csv: steps start"),
 ])
 def test_errors_are_one_line_and_nonzero(tmp_path, argv, message):
     (tmp_path / "binary.csv").write_bytes(bytes(range(256)))
     (tmp_path / "words.csv").write_text("name,comment\nalice,hello\nbob,NA\n")
+    (tmp_path / "fraction.csv").write_text("step,loss\n1,0.5\n1.5,0.4\n")
+    (tmp_path / "negative.csv").write_text("epoch,loss\n1,0.5\nNA,0.4\n-1,0.3\n")
     out = tbwriter(*[a.format(tmp=tmp_path) for a in argv])
     assert out.returncode == 1
     assert out.stdout == ""
