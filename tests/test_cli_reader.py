@@ -421,3 +421,19 @@ def test_export_and_ls_keep_run_names_that_are_not_utf8(tmp_path):
     out = subprocess.run([sys.executable, "-m", "tbwriter", "ls", str(tmp_path)], capture_output=True,
                          env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
     assert out.returncode == 0 and out.stdout.splitlines()[1].startswith(name + b" "), out
+
+
+def test_export_matching_nothing_is_an_error_listing_what_is_there(tmp_path):
+    for run in ("a", "b"):
+        with SummaryWriter(tmp_path / run) as w:
+            w.add_scalar("loss", 1.0, 0)
+            w.add_scalar(f"only_{run}", 1.0, 0)
+            w.add_histogram("weights", np.arange(3.0), 0)
+    out = tbwriter("export", str(tmp_path), "--tag", "nosuch")
+    assert_one_line_error(out, "export", rf"no scalars under {re.escape(str(tmp_path))} match --tag 'nosuch'; "
+                                         r"scalar tags there: loss, only_a, only_b$")
+    out = tbwriter("export", str(tmp_path), "--tag", "nosuch", "--run", "^a")
+    assert_one_line_error(out, "export", r"match --tag 'nosuch'; scalar tags there \(in runs matching --run '\^a'\): "
+                                         r"loss, only_a$")
+    out = tbwriter("export", str(tmp_path), "--run", "c")
+    assert_one_line_error(out, "export", rf"no run under {re.escape(str(tmp_path))} matches --run 'c'; runs: a, b$")

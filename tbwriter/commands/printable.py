@@ -23,6 +23,12 @@ def shown(text: str) -> str:
     return "".join(_escaped(c) for c in text)
 
 
+def few(names: list[str], limit: int = 12) -> str:
+    """Names for a one-line message, the first ``limit`` of them: ``few(["a", "b"])`` is ``'a, b'``."""
+    more = f" … ({len(names)} in all)" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
 def _escaped(char: str) -> str:
     if ord(char) in _RAW_C1:
         return f"\\x{ord(char) - 0xDC00:02x}"
