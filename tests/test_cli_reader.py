@@ -437,3 +437,19 @@ def test_export_matching_nothing_is_an_error_listing_what_is_there(tmp_path):
                                          r"loss, only_a$")
     out = tbwriter("export", str(tmp_path), "--run", "c")
     assert_one_line_error(out, "export", rf"no run under {re.escape(str(tmp_path))} matches --run 'c'; runs: a, b$")
+
+
+def test_a_file_that_is_no_event_file_is_an_error_not_damage(tmp_path):
+    text = tmp_path / "passwd"
+    text.write_text("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n")
+    for command in ("ls", "export", "hparams"):
+        out = tbwriter(command, str(text))
+        assert_one_line_error(out, command, rf"not an event file \(no TFRecord at byte 0\): {re.escape(str(text))}$")
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "events.out.tfevents.1.host").write_bytes(text.read_bytes())
+    out = tbwriter("ls", str(tmp_path / "run"))
+    assert_one_line_error(out, "ls", r"not an event file \(no TFRecord at byte 0\): .*events.out.tfevents.1.host$")
+    with SummaryWriter(tmp_path / "run" / "good") as w:  # beside a real run it is one damaged file among others
+        w.add_scalar("loss", 1.0, 0)
+    out = tbwriter("ls", str(tmp_path / "run"))
+    assert out.returncode == 0 and "damaged files (1)" in out.stdout and "good" in out.stdout, out.stderr

@@ -57,7 +57,7 @@ def _nothing_matched(args: argparse.Namespace) -> str:
         found = summarize(args.logdir)
     runs = sorted({run for run, _ in found})
     chosen = {run for run in runs if re.search(args.run_regex or "", run)}
-    if not chosen:
+    if runs and not chosen:
         return f"no run under {args.logdir} matches --run {args.run_regex!r}; runs: {few(runs)}"
     tags = sorted({tag for (run, tag), summary in found.items() if run in chosen and summary.kind == "scalar"})
     asked = f" match --tag {args.tag!r}" if args.tag else ""
