@@ -1,7 +1,7 @@
 """Show the hparams sessions of a logdir as one table, best first: TensorBoard's HPARAMS tab in a terminal.
 
 examples:
-  tbwriter hparams runs                                  # every session, sorted by the first metric
+  tbwriter hparams runs                                  # every session, by the first val loss/accuracy...
   tbwriter hparams runs --sort validation.epoch_accuracy # best first (higher is better for accuracies)
   tbwriter hparams runs --sort loss --order desc         # worst loss first
   tbwriter hparams runs --run 'lr0\\.' -o table.csv       # the table as CSV (all digits), written at once
@@ -9,7 +9,9 @@ examples:
 A row per session (a run holding hparams): run, status, each hparam, and the last value of each metric
 (a scalar tag of the session's run or of its sub-runs, named as TensorBoard names it: `tag`, or
 `sub-run.tag`). The best row is marked with `*`. Loss/error-like metrics sort ascending, others
-descending, hparams and run/status ascending; missing values go last.
+descending, hparams and run/status ascending; missing values go last. Without --sort the table is sorted by
+the first validation metric (a name with "val") whose name says which way is better (loss, error, accuracy,
+...), else the first such metric; a line on stderr says which.
 """
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ from tbwriter.commands.printable import shown
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("logdir", help="directory of runs (or one event file)")
     parser.add_argument("--sort", metavar="COLUMN", help="the column to sort by, best first (default: the first "
-                                                         "metric whose name says which way is better)")
+                                                         "validation metric whose name says which way is better, "
+                                                         "else the first such metric)")
     parser.add_argument("--order", choices=("asc", "desc"), help="sort ascending or descending (default: from "
                                                                  "the column's name)")
     parser.add_argument("--run", dest="run_regex", metavar="REGEX",
@@ -51,11 +54,21 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"--sort {column!r}: no such column; columns: {', '.join(header)}")
         descending = (args.order or _direction(column, column in table.metric_names)) == "desc"
         rows = _sorted(rows, header.index(column), descending)
+        best = args.order is None and column in table.metric_names
+        order = f"{'descending' if descending else 'ascending'}{', best first' if best else ''}"
+        note = f"sorted by {shown(column)}, {order}"
+    else:
+        note = "not sorted: no metric's name says which way is better (loss, accuracy, ...); --sort COLUMN sorts"
     if args.output:
         _write_csv(args.output, header, rows)
-        print(f"tbwriter hparams: wrote {len(rows)} sessions to {args.output}", file=sys.stderr)
+        print(f"tbwriter hparams: wrote {len(rows)} sessions to {shown(args.output)}", file=sys.stderr)
     else:
-        _print_table(header, rows, best=column is not None)
+        _print_table(header, rows, best=column is not None and rows[0][header.index(column)] is not None)
+    print(f"tbwriter hparams: {note}", file=sys.stderr)
+    if any(s.run == "." and not any(m in s.metrics for m in table.metric_names) for s in table.sessions):
+        parent = os.path.dirname(os.path.abspath(args.logdir))
+        print(f"tbwriter hparams: hint: {shown(args.logdir)} is a run folder: pass the folder above it to see its "
+              f"metrics beside the other runs' (tbwriter hparams {shown(parent)})", file=sys.stderr)
     return 0
 
 
