@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tbwriter import plotdata
+from tbwriter.extras import optional
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -531,9 +532,11 @@ def _legend_columns(width: float, labels: list[str]) -> int:
 
 
 def _theme(style: str | None, dark: bool):
-    """matplotlib's style context for a figure: our readable defaults, then --dark, then the user's --style."""
-    import matplotlib.style
-    from cycler import cycler
+    """matplotlib's style context for a figure: our readable defaults, then --dark, then the user's --style.
+    Every plot function enters it before its first use of matplotlib."""
+    with optional("tbwriter.plot"):
+        import matplotlib.style
+        from cycler import cycler
 
     base = {"axes.prop_cycle": cycler(color=list(PALETTE)), "axes.grid": True, "grid.alpha": 0.3,
             "axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": "medium",

@@ -20,7 +20,8 @@ def run(args: argparse.Namespace) -> int:
 
     data = read_logdir(summarize, args.logdir)
     rows = [("RUN", "TAG", "KIND", "POINTS", "STEPS")]
-    rows += [(shown(run), shown(tag), t.kind, str(t.count), f"{t.first_step}..{t.last_step}") for (run, tag), t in data.items()]
+    rows += [(shown(run), shown(tag), t.kind, str(t.count), f"{t.first_step}..{t.last_step}")
+             for (run, tag), t in data.items()]
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for r in rows:
         cells = enumerate(zip(r, widths, strict=True))
