@@ -88,6 +88,15 @@ def test_readme_cli_examples_run(tmp_path):
     assert data[("lightning", "train_loss")].step.tolist() == [49, 99, 149, 199]
 
 
+def test_top_help_opens_with_what_users_need():
+    out = tbwriter("--help")
+    assert out.returncode == 0 and "tbwriter.commands" not in out.stdout and "``" not in out.stdout
+    lines = out.stdout.splitlines()
+    assert lines[2].startswith("TensorBoard logs in a terminal, without TensorFlow")
+    examples = [line.split()[1] for line in lines if line.startswith("  tbwriter ")]
+    assert examples == ["demo", "ls", "export", "plot", "hparams", "tail"]
+
+
 def test_every_subcommand_has_help_with_examples():
     from tbwriter.cli import build_parser
 

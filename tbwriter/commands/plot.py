@@ -1,4 +1,4 @@
-"""Draw logs as a figure: PNG, SVG or PDF, chosen by the output's extension.
+"""Draw logs as a figure: PNG, SVG or PDF, chosen by the output's extension (or --format).
 
 examples:
   tbwriter plot runs/demo -o curves.png --tag epoch/                  # a panel per tag, a colour per run
