@@ -1,6 +1,7 @@
 """Every `-o` of the command line (export, hparams, plot) writes where shell redirection would: through a symlink to
 its target, straight into a FIFO or a descriptor alias, and `-` to stdout; a regular file still appears whole."""
 import os
+import stat
 import subprocess
 import sys
 
@@ -96,6 +97,17 @@ def test_dash_and_a_descriptor_alias_write_to_stdout(command, logdir, tmp_path):
     assert alias.returncode == 0, alias.stderr
     written = log.read_bytes()
     assert written.startswith(b"earlier lines\n" + start) and written.endswith(expected[-20:])
+
+
+def test_a_character_device_is_written_into_not_replaced(logdir, tmp_path):
+    null = tmp_path / "null.csv"
+    try:  # a node of its own, so that even a wrong rename could not replace the machine's /dev/null
+        os.mknod(null, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError:
+        pytest.skip("creating a device node needs CAP_MKNOD")
+    out = tbwriter("export", logdir, "-o", str(null))
+    assert out.returncode == 0, out.stderr
+    assert null.is_char_device() and sorted(os.listdir(tmp_path)) == ["null.csv"]
 
 
 def test_a_directory_is_refused_in_one_line(logdir, tmp_path):
