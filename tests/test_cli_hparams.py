@@ -94,3 +94,6 @@ def test_a_run_folder_gets_a_hint_to_pass_its_parent(sweep):
     assert out.stderr.splitlines()[-1] == (f"tbwriter hparams: hint: {sweep / 'lr0.1'} is a run folder: pass the "
                                            f"folder above it to see its metrics beside the other runs' "
                                            f"(tbwriter hparams {sweep})")
+    (event_file,) = (sweep / "lr0.1").glob("*tfevents*")
+    out = tbwriter("hparams", str(event_file))
+    assert out.returncode == 0 and out.stderr.splitlines()[-1].endswith(f"(tbwriter hparams {sweep})"), out.stderr

@@ -63,10 +63,10 @@ def run(args: argparse.Namespace) -> int:
         _write_csv(args.output, header, rows)
         print(f"tbwriter hparams: wrote {len(rows)} sessions to {shown(args.output)}", file=sys.stderr)
     else:
-        _print_table(header, rows, best=column is not None and rows[0][header.index(column)] is not None)
+        _print_table(header, rows, best=column is not None and not _missing(rows[0][header.index(column)]))
     print(f"tbwriter hparams: {note}", file=sys.stderr)
     if any(s.run == "." and not any(m in s.metrics for m in table.metric_names) for s in table.sessions):
-        parent = os.path.dirname(os.path.abspath(args.logdir))
+        parent = _sweep_folder(args.logdir)
         print(f"tbwriter hparams: hint: {shown(args.logdir)} is a run folder: pass the folder above it to see its "
               f"metrics beside the other runs' (tbwriter hparams {shown(parent)})", file=sys.stderr)
     return 0
@@ -95,12 +95,23 @@ def _direction(column: str, is_metric: bool) -> str:
 
 def _sorted(rows: list[list], index: int, descending: bool) -> list[list]:
     """Rows by the cell at ``index``; missing and NaN cells last whichever the order."""
-    def missing(cell) -> bool:
-        return cell is None or (isinstance(cell, float) and math.isnan(cell))
-
-    present = [r for r in rows if not missing(r[index])]
+    present = [r for r in rows if not _missing(r[index])]
     present.sort(key=lambda r: (str(type(r[index])), r[index]), reverse=descending)
-    return present + [r for r in rows if missing(r[index])]
+    return present + [r for r in rows if _missing(r[index])]
+
+
+def _missing(cell) -> bool:
+    return cell is None or (isinstance(cell, float) and math.isnan(cell))
+
+
+def _sweep_folder(run: str) -> str:
+    """The folder above the run ``run`` (a run folder or one of its event files; of a URL, the folder above it)."""
+    from tbwriter.storage import is_url
+
+    if is_url(run):
+        return run.rstrip("/").rsplit("/", 1)[0]
+    folder = os.path.abspath(run)
+    return os.path.dirname(os.path.dirname(folder) if os.path.isfile(folder) else folder)
 
 
 def _cell(value) -> str:
