@@ -125,7 +125,10 @@ class _Result(dict):
     def _table(self, columns: dict[str, type]):
         """A long DataFrame: categorical ``run`` and ``tag``, then ``columns`` (attribute -> dtype)
         of every series, each built in one allocation (imports pandas)."""
-        import pandas as pd
+        from tbwriter.extras import optional
+
+        with optional("to_pandas"):
+            import pandas as pd
 
         lengths = np.fromiter((len(s) for s in self.values()), np.int64, len(self))
         table = {}

@@ -36,6 +36,9 @@ from typing import Any
 SEGMENT_BYTES = 16 << 20  # a segment cut once this many bytes are buffered
 PUT_TIMEOUT = 60.0  # seconds one put may take, the backend's own retries included
 _URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
+# URL scheme -> the package fsspec needs for it (the extras name them: tbwriter.extras)
+_BACKENDS = {"s3": "s3fs", "s3a": "s3fs", "gs": "gcsfs", "gcs": "gcsfs", "az": "adlfs", "abfs": "adlfs",
+             "abfss": "adlfs"}
 # One counter for every sequence of the process: two writers of one directory never pick one name.
 _counter = itertools.count()
 _SEQ_DIGITS = 6
@@ -61,14 +64,16 @@ def is_url(path: str | os.PathLike) -> bool:
 def filesystem(url: str, storage_options: dict[str, Any] | None = None):
     """``(fs, path)``: fsspec's filesystem for ``url`` (its configuration, environment variables included,
     plus ``storage_options``) and the path inside it."""
-    try:
+    from tbwriter.extras import PACKAGES, missing, optional
+
+    backend = _BACKENDS.get(url.partition(":")[0].lower())
+    with optional(url, PACKAGES[backend][1] if backend else None):  # the store's own extra brings fsspec too
         from fsspec.core import url_to_fs
-    except ImportError:
-        raise ImportError(f"{url}: object storage needs fsspec: pip install 'tbwriter[remote]' "
-                          "(or [s3], [gcs], [azure])") from None
     try:
         return url_to_fs(url, **(storage_options or {}))
-    except ImportError as e:  # the backend (s3fs, gcsfs, adlfs...) is missing
+    except ImportError as e:  # the backend (s3fs, gcsfs, adlfs...) is missing; fsspec's message names no extra
+        if backend:
+            raise ModuleNotFoundError(missing(backend, url), name=backend) from None
         raise ImportError(f"{url}: {e}") from None
     except ValueError as e:  # unknown protocol
         raise ValueError(f"{url}: {e}") from None

@@ -17,6 +17,7 @@ import sys
 import time
 
 from tbwriter.cli import CommandError
+from tbwriter.commands.printable import shown
 
 FORMATS = ("text", "csv")
 
@@ -61,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
                 printer.show(first)
             while True:
                 for note in notes:
-                    print(f"warning: damaged event file: {note.message}", file=sys.stderr)
+                    print(f"warning: damaged event file: {shown(str(note.message))}", file=sys.stderr)
                 notes.clear()
                 time.sleep(args.interval)
                 printer.show(follower.poll())
@@ -89,5 +90,6 @@ class _Printer:
         else:
             stamp = time.strftime
             for wall, step, run, tag, value in points:
-                print(f"{stamp('%H:%M:%S', time.localtime(wall))}  {run}  {tag}  step {step}  {value:.6g}")
+                print(f"{stamp('%H:%M:%S', time.localtime(wall))}  {shown(run)}  {shown(tag)}  step {step}  "
+                      f"{value:.6g}")
         sys.stdout.flush()
