@@ -100,8 +100,11 @@ def convert_csvs(csv_paths: Sequence[str | os.PathLike[str]], logdir: str | os.P
 
     Args:
         csv_paths: the CSV files; each becomes the run named after its file (two may not share a name).
-        logdir, step_column, wall_time_column, if_exists: as for :func:`convert_csv`.
+        logdir: as for :func:`convert_csv`.
         run: the run's name; only with a single CSV.
+        step_column: as for :func:`convert_csv`.
+        wall_time_column: as for :func:`convert_csv`.
+        if_exists: as for :func:`convert_csv`.
         progress: called as ``progress(files_written, files)``.
     """
     if if_exists not in IF_EXISTS:

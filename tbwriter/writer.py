@@ -546,9 +546,11 @@ class SummaryWriter:
 
         Args:
             tag: the histogram's name.
-            min, max: the smallest and largest value counted.
+            min: the smallest value counted.
+            max: the largest value counted.
             num: how many values; must equal ``sum(bucket_counts)``.
-            sum, sum_squares: checked as numbers, not stored.
+            sum: checked as a number, not stored.
+            sum_squares: checked as a number, not stored.
             bucket_limits: the right edge of each bucket.
             bucket_counts: the count of each bucket.
             global_step: the step (an integer, or a float that is a whole number); None is 0.
@@ -652,8 +654,12 @@ class SummaryWriter:
 
         Args:
             tag: the curve's name.
-            true_positive_counts, false_positive_counts, true_negative_counts, false_negative_counts,
-            precision, recall: one value per threshold each, all of one length.
+            true_positive_counts: one value per threshold, as all six sequences (all of one length).
+            false_positive_counts: one value per threshold.
+            true_negative_counts: one value per threshold.
+            false_negative_counts: one value per threshold.
+            precision: one value per threshold.
+            recall: one value per threshold.
             global_step: the step (an integer, or a float that is a whole number); None is 0.
             num_thresholds: recorded in the metadata as torch records it (capped at 127).
             weights: accepted for torch's signature; torch ignores it too.

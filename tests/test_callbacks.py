@@ -13,6 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+import docpages
 from eventcheck import accumulated_scalars, accumulator
 from tbwriter import callbacks as cb
 
@@ -304,12 +305,10 @@ def test_importing_callbacks_stays_light():
     assert out.strip() == "[]"
 
 
-def test_readme_callbacks_example_runs(tmp_path, monkeypatch):
-    text = open(os.path.join(ROOT, "README.md")).read()
-    section = text[text.index("## Callbacks"):]
-    code = section[section.index("```python\n") + 10:section.index("```\n", section.index("```python\n") + 10)]
+def test_docs_callbacks_example_runs(tmp_path, monkeypatch):
+    code = docpages.blocks(docpages.read("docs/callbacks.md"), "python")[0].code
     monkeypatch.chdir(tmp_path)
-    exec(compile(code, "README.md", "exec"), {})
+    exec(compile(code, "docs/callbacks.md", "exec"), {})
     rows = list(csv.DictReader(open(tmp_path / "logs/run1/training.csv", newline="")))
     assert [int(r["epoch"]) for r in rows] == list(range(14))  # val_loss is best at epoch 10, patience 3
     keras_layout(tmp_path / "logs/run1", 14, learning_rate=False)

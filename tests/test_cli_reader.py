@@ -1,4 +1,4 @@
-"""`tbwriter ls / export / convert` as a new user types them from the README, run as `python -m tbwriter`."""
+"""`tbwriter ls / export / convert` as a new user types them from the documentation, run as `python -m tbwriter`."""
 import argparse
 import csv
 import io
@@ -14,11 +14,11 @@ import sys
 import numpy as np
 import pytest
 
+import docpages
 from tbwriter import SummaryWriter, read_scalars
 from tbwriter.convert import convert_csv
 
 ROOT = str(pathlib.Path(__file__).resolve().parent.parent)
-README = pathlib.Path(ROOT, "README.md").read_text()
 
 
 def tbwriter(*args, cwd=None, framing=None):
@@ -32,11 +32,9 @@ def tbwriter(*args, cwd=None, framing=None):
                           env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
 
 
-def readme_block(heading: str, language: str) -> str:
-    section = README.split(heading, 1)[1]
-    block = re.search(rf"```{language}\n(.*?)```", section, re.S)
-    assert block, f"README.md has no {language} block under {heading!r}"
-    return block.group(1)
+def docs_block(page: str, heading: str, language: str) -> str:
+    """The first ``language`` block of ``page`` under ``heading``."""
+    return docpages.blocks(docpages.section(docpages.read(page), heading), language)[0].code
 
 
 def keras_csv_logger_file(path):
@@ -61,18 +59,18 @@ LIGHTNING_CSV = """epoch,step,train_loss,val_loss
 """
 
 
-def test_readme_reading_example_runs(tmp_path):
-    code = readme_block("## Reading logs back", "python")
+def test_docs_reading_example_runs(tmp_path):
+    code = docs_block("docs/reading.md", "# Reading logs back", "python")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
                          env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[:4] == ["20000", "[0", "1", "2]"]
 
 
-def test_readme_cli_examples_run(tmp_path):
+def test_docs_cli_examples_run(tmp_path):
     keras_csv_logger_file(tmp_path / "training.log")
     (tmp_path / "metrics.csv").write_text(LIGHTNING_CSV)
-    for line in readme_block("## Command line:", "bash").splitlines():
+    for line in docs_block("docs/cli.md", "## `ls`, `export`", "bash").splitlines():
         argv = shlex.split(line, comments=True)
         assert argv[0] == "tbwriter"
         out = tbwriter(*argv[1:], cwd=tmp_path)

@@ -19,6 +19,7 @@ import sys
 import pytest
 
 import distributed_run as scenarios
+import docpages
 from eventcheck import accumulated_scalars, event_files
 from tbwriter import SummaryWriter, callbacks, distributed
 from tbwriter.callbacks import CallbackList
@@ -443,12 +444,9 @@ def test_writers_under_two_ranks(launched):
 
 
 @pytest.mark.slow
-def test_the_readme_distributed_example_runs_under_torchrun(tmp_path):
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme.split("## Distributed training", 1)[1].split("\n## ", 1)[0]
-    block = re.search(r"^```python\n(.*?)^```", section, flags=re.S | re.M)
-    assert block, "the README's Distributed training section has no python example"
-    (tmp_path / "train.py").write_text(block.group(1))
+def test_the_docs_distributed_example_runs_under_torchrun(tmp_path):
+    (block,) = docpages.blocks(docpages.read("docs/distributed.md"), "python")
+    (tmp_path / "train.py").write_text(block.code)
     torchrun(tmp_path / "train.py", cwd=tmp_path)
     run = tmp_path / "runs" / "ddp"
     assert sorted(os.listdir(run)) == ["best.pt", "log.csv", "tb"]

@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+import docpages
 from eventcheck import accumulator
 from histcheck import ORACLE_EDGES, check_tf_rows, oracle_counts, rows_in, rows_of
 from tbwriter import SummaryWriter, encode
@@ -448,11 +449,10 @@ def test_add_histogram_raw_refuses_bad_input(tmp_path, change, error, message):
         assert len(rows_of(w, "raw")) == 1
 
 
-def test_readme_histogram_example_runs(tmp_path, monkeypatch):
-    readme = (pathlib.Path(__file__).resolve().parent.parent / "README.md").read_text()
-    code = readme.split("## Histograms", 1)[1].split("```python", 1)[1].split("```", 1)[0]
+def test_docs_histogram_example_runs(tmp_path, monkeypatch):
+    code = docpages.blocks(docpages.section(docpages.read("docs/writing.md"), "## Histograms"), "python")[0].code
     monkeypatch.chdir(tmp_path)
-    exec(compile(code, "README.md#histograms", "exec"), {})
+    exec(compile(code, "docs/writing.md#histograms", "exec"), {})
     run = tmp_path / "runs" / "hist"
     assert [len(rows_in(run, t)) for t in ("weights", "weights_10", "weights_fd", "edges", "raw")] == [3, 3, 3, 1, 1]
     assert all(len(r) <= 30 for r in rows_in(run, "weights_fd"))

@@ -2,12 +2,11 @@
 is read by duck typing; the README's examples run and end their sessions as they say."""
 import math
 import os
-import re
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+import docpages
 from eventcheck import raw_events
 from tbwriter import SummaryWriter
 from tbwriter.summaries import image
@@ -112,18 +111,17 @@ def test_torch_tensors_read_like_numpy():
         "lr": 0.5, "on": True, "n": 4.0}
 
 
-def readme_examples():
-    text = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    section = text.split("## Hyperparameters, text and images", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```python\n(.*?)```", section, re.S)
+def docs_examples():
+    section = docpages.section(docpages.read("docs/writing.md"), "## Hyperparameters, text and images")
+    return [block.code for block in docpages.blocks(section, "python")]
 
 
-def test_readme_examples_run(tmp_path, monkeypatch):
+def test_docs_examples_run(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    examples = readme_examples()
+    examples = docs_examples()
     assert len(examples) == 3
     for code in examples:
-        exec(compile(code, "README.md", "exec"), {})
+        exec(compile(code, "docs/writing.md", "exec"), {})
     assert end_statuses("runs/hp/lr0.01") == [api_pb2.STATUS_SUCCESS]
     assert end_statuses("runs/hp/lr0.1") == [api_pb2.STATUS_FAILURE]
     assert summary_tags("runs/media") == ["notes", "noise", "gradient", "batch", "curve"]

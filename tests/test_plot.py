@@ -20,6 +20,7 @@ import pytest
 
 pytest.importorskip("matplotlib")
 
+import docpages  # noqa: E402
 from eventcheck import accumulator  # noqa: E402
 from tbwriter import SummaryWriter, cli, plotdata, read_histograms, read_scalars  # noqa: E402
 from tbwriter.demo import run_demo  # noqa: E402
@@ -353,11 +354,10 @@ def test_failed_plot_leaves_the_old_figure_and_no_partial_one(demo, tmp_path):
     assert figure.read_bytes().startswith(MAGIC["png"]) and os.listdir(tmp_path) == ["curves.png"]
 
 
-def test_readme_plotting_examples_run(tmp_path, monkeypatch, capsys):
-    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
-        section = f.read().split("\n## Plotting\n", 1)[1].split("\n## ", 1)[0]
-    commands = [line for block in re.findall(r"```bash\n(.*?)```", section, re.S) for line in block.splitlines()]
-    (python,) = re.findall(r"```python\n(.*?)```", section, re.S)
+def test_docs_plotting_examples_run(tmp_path, monkeypatch, capsys):
+    page = docpages.read("docs/plotting.md")
+    commands = [line for block in docpages.blocks(page, "bash") for line in block.code.splitlines()]
+    (python,) = [block.code for block in docpages.blocks(page, "python")]
     monkeypatch.chdir(tmp_path)
     (tmp_path / "docs").mkdir()
     for line in commands:
@@ -366,10 +366,10 @@ def test_readme_plotting_examples_run(tmp_path, monkeypatch, capsys):
         if argv[1] == "plot":
             out = argv[argv.index("-o") + 1]
             assert (tmp_path / out).read_bytes().startswith(MAGIC[out.rsplit(".", 1)[1]])
-    exec(compile(python, "README.md", "exec"), {})
+    exec(compile(python, "docs/plotting.md", "exec"), {})
     assert (tmp_path / "val.pdf").stat().st_size > 0 and (tmp_path / "weights.svg").stat().st_size > 0
-    for image in re.findall(r"!\[[^]]*\]\((docs/[^)]+)\)", section):  # the committed pictures the README shows
-        assert os.path.exists(os.path.join(ROOT, image)) and (tmp_path / image).exists()
+    for image in re.findall(r"!\[[^]]*\]\(([^)]+)\)", page):  # the committed pictures the page shows
+        assert os.path.exists(os.path.join(ROOT, "docs", image)) and (tmp_path / "docs" / image).exists()
 
 
 def test_distribution_of_tbwriter_histograms_matches_tensorboards_compressor(demo):

@@ -17,16 +17,19 @@ class LambdaCallback(Callback):
     """Calls the functions it is given; see the module docstring for a call.
 
     Args:
-        on_epoch_begin, on_epoch_end: ``f(epoch, logs)``.
-        on_train_begin, on_train_end: ``f(logs)``.
-        on_train_batch_begin, on_train_batch_end: ``f(batch, logs)``.
+        on_epoch_begin: ``f(epoch, logs)``.
+        on_epoch_end: ``f(epoch, logs)``.
+        on_train_begin: ``f(logs)``.
+        on_train_end: ``f(logs)``.
+        on_train_batch_begin: ``f(batch, logs)``.
+        on_train_batch_end: ``f(batch, logs)``.
         **kwargs: any other hook by its name (``on_test_end=f``), as in Keras.
     """
 
     def __init__(self, on_epoch_begin: Callable | None = None, on_epoch_end: Callable | None = None,
                  on_train_begin: Callable | None = None, on_train_end: Callable | None = None,
                  on_train_batch_begin: Callable | None = None, on_train_batch_end: Callable | None = None,
-                 **kwargs) -> None:
+                 **kwargs: Callable) -> None:
         super().__init__()
         self.__dict__.update(kwargs)
         hooks = {"on_epoch_begin": on_epoch_begin, "on_epoch_end": on_epoch_end,
