@@ -14,11 +14,17 @@ cannot have initialised ``torch.distributed``, so the module is looked up, not i
 
 Collectives run on the default process group, on the device its backend wants: CPU tensors for gloo
 (and any backend that takes CPU tensors), the current CUDA device for NCCL.
+
+Once this process is seen in an initialised process group, an exit hook frees a default group that
+``destroy_process_group()`` destroyed but torch still references (see :func:`_free_destroyed_groups`), so
+that its threads end before the interpreter finalizes, not during it.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import sys
+from types import FunctionType
 from typing import Any, NamedTuple
 
 
@@ -62,13 +68,59 @@ def _env_int(name: str, lowest: int) -> int:
     return value
 
 
+_exit_hooked = False  # whether _free_destroyed_groups is registered in this process
+
+
 def _initialised() -> Any:
     """``torch.distributed`` if its default process group is initialised, else None; never imports torch."""
+    global _exit_hooked
     torch = sys.modules.get("torch")
     dist = getattr(torch, "distributed", None)
     if dist is None or not dist.is_available() or not dist.is_initialized():
         return None
+    if not _exit_hooked:
+        _exit_hooked = True
+        atexit.register(_free_destroyed_groups)
     return dist
+
+
+def _free_destroyed_groups() -> None:
+    """At exit: drop torch's own stale references to process groups, once the default group is destroyed.
+
+    ``torch.distributed.nn.functional`` declares ``group=group.WORLD`` defaults, evaluated when it is first
+    imported: after ``init_process_group`` (torch._dynamo imports it, and the first optimizer imports
+    torch._dynamo) they hold the default group, so ``destroy_process_group()`` does not free it. Its gloo
+    threads then live into interpreter finalization, and one that finishes a collective late needs the GIL
+    to free the tensors' Python objects: CPython ends it with ``pthread_exit`` inside a C++ destructor,
+    which aborts the process ("terminate called without an active exception"). Here, before finalization,
+    such defaults become None (the default group, which is what these functions take None for), so the
+    group is freed now and its threads joined. A group still initialised is the program's: left alone.
+    """
+    dist = sys.modules.get("torch.distributed")
+    if dist is None or dist.is_initialized():
+        return
+
+    def held(value: object) -> bool:  # type() only: isinstance() reads __class__, which some aliases warn on
+        return issubclass(type(value), dist.ProcessGroup)
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("torch.distributed."):
+            for function in _functions(module):
+                defaults, keywords = function.__defaults__ or (), function.__kwdefaults__ or {}
+                if any(map(held, defaults)):
+                    function.__defaults__ = tuple(None if held(d) else d for d in defaults)
+                if any(map(held, keywords.values())):
+                    function.__kwdefaults__ = {key: None if held(d) else d for key, d in keywords.items()}
+
+
+def _functions(module: object) -> list[FunctionType]:
+    """The functions of a module, its classes' methods included."""
+    found = []
+    for value in list(getattr(module, "__dict__", {}).values()):
+        for member in list(vars(value).values()) if issubclass(type(value), type) else [value]:
+            if type(member) is FunctionType:
+                found.append(member)
+    return found
 
 
 def _group(who: str, me: Ranks) -> Any:
