@@ -22,6 +22,7 @@ that its threads end before the interpreter finalizes, not during it.
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import sys
 from types import FunctionType
@@ -85,16 +86,17 @@ def _initialised() -> Any:
 
 
 def _free_destroyed_groups() -> None:
-    """At exit: drop torch's own stale references to process groups, once the default group is destroyed.
+    """At exit, once the default process group is destroyed: free it now, while the interpreter is intact.
 
-    ``torch.distributed.nn.functional`` declares ``group=group.WORLD`` defaults, evaluated when it is first
-    imported: after ``init_process_group`` (torch._dynamo imports it, and the first optimizer imports
-    torch._dynamo) they hold the default group, so ``destroy_process_group()`` does not free it. Its gloo
-    threads then live into interpreter finalization, and one that finishes a collective late needs the GIL
-    to free the tensors' Python objects: CPython ends it with ``pthread_exit`` inside a C++ destructor,
-    which aborts the process ("terminate called without an active exception"). Here, before finalization,
-    such defaults become None (the default group, which is what these functions take None for), so the
-    group is freed now and its threads joined. A group still initialised is the program's: left alone.
+    A destroyed group still referenced keeps its gloo threads into interpreter finalization, where one that
+    finishes a collective late needs the GIL to free its tensors' Python objects: CPython ends it with
+    ``pthread_exit`` inside a C++ destructor, which aborts the process ("terminate called without an active
+    exception", issue 25). Two references outlive ``destroy_process_group()`` in ordinary scripts:
+    ``torch.distributed.nn.functional``'s ``group=group.WORLD`` defaults, evaluated when it is first
+    imported, which is after ``init_process_group`` when the first optimizer imports it (through
+    torch._dynamo); and a DDP model no longer used, which is cyclic garbage. Such defaults become None
+    (what these functions take for the default group) and a collection frees the garbage, so the group's
+    threads are joined here. A group still initialised is the program's: left alone.
     """
     dist = sys.modules.get("torch.distributed")
     if dist is None or dist.is_initialized():
@@ -111,6 +113,7 @@ def _free_destroyed_groups() -> None:
                     function.__defaults__ = tuple(None if held(d) else d for d in defaults)
                 if any(map(held, keywords.values())):
                     function.__kwdefaults__ = {key: None if held(d) else d for key, d in keywords.items()}
+    gc.collect()
 
 
 def _functions(module: object) -> list[FunctionType]:
