@@ -327,8 +327,8 @@ def test_every_launch_exits_0(tmp_path):
         run.mkdir()
         torchrun(tmp_path / "train.py", cwd=run)
         said = torchrun(ROOT / "tools" / "rank_exit.py", str(tmp_path / f"rank_exit{i}"), cwd=tmp_path)
-        assert sorted(line for line in said.splitlines() if line.startswith("exit ")) == [
-            "exit 0: group freed=True", "exit 1: group freed=True"], said
+        # the ranks share the output, and their lines may interleave
+        assert sorted(re.findall(r"exit (\d): group freed=(\w+)", said)) == [("0", "True"), ("1", "True")], said
 
 
 @pytest.fixture(scope="module")
