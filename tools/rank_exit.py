@@ -57,7 +57,11 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def report_at_exit(rank: int, group: Any) -> None:
     """Print at exit whether ``group`` is freed; registered first, so it runs after every other exit handler."""
     alive = weakref.ref(group)
-    atexit.register(lambda: print(f"exit {rank}: group freed={alive() is None}", flush=True))
+
+    def report() -> None:  # one write: the ranks share the output, and print() writes the newline apart
+        sys.stdout.write(f"exit {rank}: group freed={alive() is None}\n")
+        sys.stdout.flush()
+    atexit.register(report)
 
 
 def with_callbacks(args: argparse.Namespace, rank: int, model: Any, optimizer: Any) -> list:
