@@ -14,11 +14,18 @@ cannot have initialised ``torch.distributed``, so the module is looked up, not i
 
 Collectives run on the default process group, on the device its backend wants: CPU tensors for gloo
 (and any backend that takes CPU tensors), the current CUDA device for NCCL.
+
+Once this process is seen in an initialised process group, an exit hook frees a default group that
+``destroy_process_group()`` destroyed but torch still references (see :func:`_free_destroyed_groups`), so
+that its threads end before the interpreter finalizes, not during it.
 """
 from __future__ import annotations
 
+import atexit
+import gc
 import os
 import sys
+from types import FunctionType
 from typing import Any, NamedTuple
 
 
@@ -62,13 +69,61 @@ def _env_int(name: str, lowest: int) -> int:
     return value
 
 
+_exit_hooked = False  # whether _free_destroyed_groups is registered in this process
+
+
 def _initialised() -> Any:
     """``torch.distributed`` if its default process group is initialised, else None; never imports torch."""
+    global _exit_hooked
     torch = sys.modules.get("torch")
     dist = getattr(torch, "distributed", None)
     if dist is None or not dist.is_available() or not dist.is_initialized():
         return None
+    if not _exit_hooked:
+        _exit_hooked = True
+        atexit.register(_free_destroyed_groups)
     return dist
+
+
+def _free_destroyed_groups() -> None:
+    """At exit, once the default process group is destroyed: free it now, while the interpreter is intact.
+
+    A destroyed group still referenced keeps its gloo threads into interpreter finalization, where one that
+    finishes a collective late needs the GIL to free its tensors' Python objects: CPython ends it with
+    ``pthread_exit`` inside a C++ destructor, which aborts the process ("terminate called without an active
+    exception", issue 25). Two references outlive ``destroy_process_group()`` in ordinary scripts:
+    ``torch.distributed.nn.functional``'s ``group=group.WORLD`` defaults, evaluated when it is first
+    imported, which is after ``init_process_group`` when the first optimizer imports it (through
+    torch._dynamo); and a DDP model no longer used, which is cyclic garbage. Such defaults become None
+    (what these functions take for the default group) and a collection frees the garbage, so the group's
+    threads are joined here. A group still initialised is the program's: left alone.
+    """
+    dist = sys.modules.get("torch.distributed")
+    if dist is None or dist.is_initialized():
+        return
+
+    def held(value: object) -> bool:  # type() only: isinstance() reads __class__, which some aliases warn on
+        return issubclass(type(value), dist.ProcessGroup)
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("torch.distributed."):
+            for function in _functions(module):
+                defaults, keywords = function.__defaults__ or (), function.__kwdefaults__ or {}
+                if any(map(held, defaults)):
+                    function.__defaults__ = tuple(None if held(d) else d for d in defaults)
+                if any(map(held, keywords.values())):
+                    function.__kwdefaults__ = {key: None if held(d) else d for key, d in keywords.items()}
+    gc.collect()
+
+
+def _functions(module: object) -> list[FunctionType]:
+    """The functions of a module, its classes' methods included."""
+    found = []
+    for value in list(getattr(module, "__dict__", {}).values()):
+        for member in list(vars(value).values()) if issubclass(type(value), type) else [value]:
+            if type(member) is FunctionType:
+                found.append(member)
+    return found
 
 
 def _group(who: str, me: Ranks) -> Any:

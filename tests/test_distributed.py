@@ -12,7 +12,6 @@ import json
 import os
 import pathlib
 import re
-import shutil
 import subprocess
 import sys
 
@@ -255,56 +254,80 @@ def test_sync_is_checked():
 
 # -- two ranks under torchrun ---------------------------------------------------------------------------------
 
-TORCH_TEARDOWN_ABORT = "terminate called without an active exception"
+def torchrun(script: str | os.PathLike, *args: str, cwd: os.PathLike) -> str:
+    """Run ``script`` on 2 ranks; its output, or a failure with both ranks' output if any rank fails.
 
-
-def torchrun(script: str | os.PathLike, *args: str, cwd: os.PathLike) -> None:
-    """Run ``script`` on 2 ranks; fail with both ranks' output if any rank fails.
-
-    A rank that dies of std::terminate with a thread still joinable is torch's, not ours: seen in about one
-    launch in 40 of the README example on a loaded 2-core machine (torch 2.13, gloo), never alone. That one
-    failure gets a single rerun from the same clean start; any other failure, or that one twice, fails.
+    Every failure fails: a rank that aborts at exit after its last line is a failure too (issue 25).
     """
     env = {k: v for k, v in os.environ.items() if k not in RANK_VARIABLES}
     env.update(OMP_NUM_THREADS="1", PYTHONPATH=os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]))
     if sys.platform.startswith("linux"):  # gloo on the loopback device, whatever the host name resolves to
         env.setdefault("GLOO_SOCKET_IFNAME", "lo")
-    before = set(os.listdir(cwd))
-    for attempt in range(2):
-        out = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-                              str(script), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
-        if out.returncode == 0 or attempt or TORCH_TEARDOWN_ABORT not in out.stdout + out.stderr:
-            break
-        for name in set(os.listdir(cwd)) - before:  # what the failed launch made
-            path = pathlib.Path(cwd, name)
-            if path.is_dir():
-                shutil.rmtree(path)
-            else:
-                path.unlink()
+    out = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+                          str(script), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-5000:]
+    return out.stdout
 
 
-TEARDOWN_ONCE = f"""
-import os, sys
-if os.environ["RANK"] == "1" and not os.path.exists(sys.argv[1]):
-    open(sys.argv[1], "w").close()
-    open("partial.txt", "w").close()
-    print({TORCH_TEARDOWN_ABORT!r}, file=sys.stderr, flush=True)
-    os.abort()
-assert not os.path.exists("partial.txt"), "the rerun must start clean"
+def docs_example() -> str:
+    """The python example of the documentation's Distributed training page."""
+    (block,) = docpages.blocks(docpages.read("docs/distributed.md"), "python")
+    return block.code
+
+
+# What rank_exit.py and the documentation's example leave at exit, in one process: a destroyed group that torch's
+# torch.distributed.nn.functional still holds (the first optimizer imports it, after init_process_group),
+# and a DDP model in cyclic garbage (a CallbackList under many ranks is a cycle: its steps refer to it).
+FREED_AT_EXIT = """
+import atexit, gc, weakref
+import torch, torch.distributed as dist
+gc.disable()  # the garbage stays until a collection is asked for: deterministic
+dist.init_process_group("gloo", store=dist.HashStore(), rank=0, world_size=1)
+alive = weakref.ref(dist.group.WORLD)
+atexit.register(lambda: print("freed", alive() is None))  # registered first: runs after every other hook
+from tbwriter.callbacks import CallbackList, EarlyStopping
+
+def train():
+    model = torch.nn.parallel.DistributedDataParallel(torch.nn.Linear(1, 1))
+    torch.optim.SGD(model.parameters(), lr=0.1)
+    cbs = CallbackList([EarlyStopping()], model=model)
+    cbs.on_train_begin()
+    cbs.on_epoch_end(0, {"val_loss": 1.0})
+    cbs.itself = cbs  # one rank: no steps of its own, so the cycle is made here
+
+train()
+import torch.distributed.nn.functional as F
+assert F.all_reduce.__defaults__[-1] is alive(), "the scenario changed: torch no longer keeps the group"
+dist.destroy_process_group()
 """
 
 
-def test_torchs_teardown_abort_gets_one_clean_rerun_and_only_that(tmp_path):
-    work, tried = tmp_path / "work", tmp_path / "tried"
-    work.mkdir()
-    (tmp_path / "once.py").write_text(TEARDOWN_ONCE)
-    torchrun(tmp_path / "once.py", str(tried), cwd=work)  # aborted once, then passed
-    assert tried.exists() and os.listdir(work) == []
-    (tmp_path / "always.py").write_text(f"import os, sys\nprint({TORCH_TEARDOWN_ABORT!r}, file=sys.stderr)\n"
-                                        "os.abort()\n")
-    with pytest.raises(AssertionError, match="SIGABRT"):
-        torchrun(tmp_path / "always.py", cwd=work)  # twice: a failure
+def test_a_destroyed_process_group_is_freed_before_the_interpreter_finalizes(tmp_path):
+    """A group alive at finalization keeps gloo threads that may abort the process then (issue 25)."""
+    out = subprocess.run([sys.executable, "-c", FREED_AT_EXIT], capture_output=True, text=True, cwd=tmp_path,
+                         env=dict(os.environ, PYTHONPATH=str(ROOT)), timeout=300)
+    assert (out.returncode, out.stdout.split()) == (0, ["freed", "True"]), out.stderr[-3000:]
+    assert "FutureWarning" not in out.stderr  # the hook's scan of torch's modules reads no deprecated alias
+
+
+@pytest.mark.slow
+def test_every_launch_exits_0(tmp_path):
+    """Many launches in a row of the documentation's example and of tools/rank_exit.py: every one must exit 0.
+
+    One launch in a few aborted at exit before (issue 25); TBWRITER_RANK_EXIT_LAUNCHES sets the count
+    (default 4 of each, to keep the suite short: about a minute; 50 for the measurement in the issue).
+    rank_exit.py also says, for each rank, that the process group was freed before the interpreter
+    finalized: the condition, checked in every launch.
+    """
+    launches = int(os.environ.get("TBWRITER_RANK_EXIT_LAUNCHES", "4"))
+    (tmp_path / "train.py").write_text(docs_example())
+    for i in range(launches):
+        run = tmp_path / f"readme{i}"
+        run.mkdir()
+        torchrun(tmp_path / "train.py", cwd=run)
+        said = torchrun(ROOT / "tools" / "rank_exit.py", str(tmp_path / f"rank_exit{i}"), cwd=tmp_path)
+        # the ranks share the output, and their lines may interleave
+        assert sorted(re.findall(r"exit (\d): group freed=(True|False)", said)) == [("0", "True"), ("1", "True")], said
 
 
 @pytest.fixture(scope="module")
@@ -445,8 +468,7 @@ def test_writers_under_two_ranks(launched):
 
 @pytest.mark.slow
 def test_the_docs_distributed_example_runs_under_torchrun(tmp_path):
-    (block,) = docpages.blocks(docpages.read("docs/distributed.md"), "python")
-    (tmp_path / "train.py").write_text(block.code)
+    (tmp_path / "train.py").write_text(docs_example())
     torchrun(tmp_path / "train.py", cwd=tmp_path)
     run = tmp_path / "runs" / "ddp"
     assert sorted(os.listdir(run)) == ["best.pt", "log.csv", "tb"]
