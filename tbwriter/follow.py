@@ -128,5 +128,5 @@ class Follower:
             plugin = state.plugins.setdefault(tag, MIGRATED_PLUGIN.get(first.kind) or first.plugin)
             chunks = [c for c in chunks if c.payload is not None]
             if plugin == "scalars" and chunks:
-                _, step, wall, payload = merge(chunks)
+                step, wall, payload = merge(chunks)
                 out[(run, tag)] = ScalarSeries(step, wall, payload)

@@ -33,7 +33,7 @@ import numpy as np
 
 from tbwriter.decode import MIGRATED_PLUGIN, ReadMode
 from tbwriter.reading.collect import Chunk, RunCollector, merge
-from tbwriter.reading.files import find_runs, list_runs, load_file
+from tbwriter.reading.files import EventFile, find_runs, list_runs
 from tbwriter.reading.index import Rows, groups, index_records
 from tbwriter.reading.plain import decode_plain, reads_plain
 from tbwriter.reading.shapes import GroupDecoder
@@ -220,9 +220,9 @@ def read_tensors(path: str | os.PathLike, plugin: str, runs: str | None = None, 
     """
     out = Tensors()
     for run, tag, tag_plugin, chunks in _scan(path, runs, tags, ReadMode.TENSORS, out.damaged, progress):
-        chunks = [c for c in chunks if c.payload is not None]
+        chunks[:] = [c for c in chunks if c.payload is not None]  # in place: merge lets each go once copied
         if tag_plugin == plugin and chunks:
-            _, step, wall, points = merge(chunks)
+            step, wall, points = merge(chunks)
             values = [p.value for p in points]
             if plugin == "audio":  # TensorBoard keeps the clips, the first column of [clips, labels]
                 values = [v.reshape(len(v), -1)[:, 0] if v is not None and v.ndim > 1 else v for v in values]
@@ -250,11 +250,11 @@ def read_session_inputs(path: str | os.PathLike, runs: str | None = None, *,
         if tag_plugin == "hparams" and tag.startswith("_hparams_/"):
             points = [c for c in chunks if isinstance(c.payload, list)]
             if points:
-                inputs.contents.setdefault(run, {})[tag] = merge(points)[3][0].content
+                inputs.contents.setdefault(run, {})[tag] = merge(points)[2][0].content
         elif tag_plugin == "scalars":
             numbers = [c for c in chunks if isinstance(c.payload, np.ndarray)]
             if numbers:
-                inputs.last_scalars[(run, tag)] = float(merge(numbers)[3][-1])
+                inputs.last_scalars[(run, tag)] = float(merge(numbers)[2][-1])
     return inputs
 
 
@@ -318,9 +318,9 @@ def _image_series(s: TensorSeries) -> ImageSeries:
 def _read(out: R, series, mode: ReadMode, path, runs: str | None, tags: str | None,
           progress: Progress | None) -> R:
     for run, tag, tag_plugin, chunks in _scan(path, runs, tags, mode, out.damaged, progress):
-        chunks = [c for c in chunks if c.payload is not None]
+        chunks[:] = [c for c in chunks if c.payload is not None]  # in place: merge lets each go once copied
         if tag_plugin == mode.value and chunks:
-            _, step, wall, payload = merge(chunks)
+            step, wall, payload = merge(chunks)
             out[(run, tag)] = series(step, wall, payload)
     return out
 
@@ -356,11 +356,16 @@ def _scan(path, runs: str | None, tags: str | None, mode: ReadMode, damaged: lis
                 done += sizes[name]
                 progress(done, total)
         by_tag = collector.tags()
-        firsts = {tag: min(chunks, key=lambda c: c.seq.min()) for tag, chunks in by_tag.items()}
-        for tag, chunks in sorted(by_tag.items(), key=lambda item: firsts[item[0]].seq.min()):  # as logged
-            first = firsts[tag]
-            # TensorBoard takes a tag's plugin from its first value; v1 values are migrated on read
-            yield run, tag, MIGRATED_PLUGIN.get(first.kind) or first.plugin, chunks
+        # per tag, its first record and TensorBoard's plugin for it, taken from its first value (v1 values are
+        # migrated on read); not the chunk itself, which the caller's merge lets go
+        firsts = {tag: _first(chunks) for tag, chunks in by_tag.items()}
+        for tag, chunks in sorted(by_tag.items(), key=lambda item: firsts[item[0]][0]):  # as logged
+            yield run, tag, firsts[tag][1], chunks
+
+
+def _first(chunks: list[Chunk]) -> tuple[int, str | None]:
+    first = min(chunks, key=lambda c: c.seq.min())
+    return int(first.seq.min()), MIGRATED_PLUGIN.get(first.kind) or first.plugin
 
 
 def _size(name: str) -> int:
@@ -384,21 +389,56 @@ class FileScan(NamedTuple):
     torn: bool
 
 
+_WINDOW = 16 << 20  # bytes of a file read at once (a record that is longer is read whole)
+
+
 def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int = 0) -> FileScan:
     """Decode every sound record of file ``name`` from byte ``start`` on into ``run``.
 
     ``tag_ok(tag)`` filters tags (None keeps all); ``mode`` says what to decode.  Like
     TensorBoard, reading stops at the first torn or damaged record; a record whose checksums
-    hold but which is no Event is skipped and reported too.
+    hold but which is no Event is skipped and reported too.  The file is read a window at a time:
+    the memory a read takes beyond its result does not grow with the file.  Raises MemoryError naming
+    the file when memory runs out.
     """
     try:
-        padded, buf = load_file(name, start)
+        file = EventFile(name)
     except RecordError as e:
         return FileScan([e], start, False)
+    errors: list[RecordError] = []
+    with file:
+        pos, size = start, _WINDOW
+        while True:
+            try:
+                window = _read_window(file, pos, size, run, tag_ok, mode)
+            except RecordError as e:  # the file could not be read on
+                return FileScan(errors + [e], pos, False)
+            except MemoryError as e:
+                raise MemoryError(f"out of memory reading {name} (at byte {pos})") from e
+            errors += window.errors
+            if window.next is None:
+                return FileScan(errors, window.end, window.torn)
+            pos, size = window.next, window.size
+
+
+class _WindowScan(NamedTuple):
+    errors: list[RecordError]
+    end: int  # past the last sound record
+    torn: bool
+    next: int | None  # where the next window starts; None: the file is done
+    size: int  # how many bytes it takes
+
+
+def _read_window(file: EventFile, start: int, size: int, run: RunCollector, tag_ok, mode: ReadMode) -> _WindowScan:
+    """Decode the sound records of up to ``size`` bytes of ``file`` from byte ``start`` on into ``run``; a record
+    that the window cuts is left to the next one. Its scratch memory is let go on return, for the next window."""
+    name = file.name
+    padded, buf = file.read(start, size)
+    last = start + len(buf) >= file.size  # this window reaches the end of the file
     index = index_records(buf, plain=reads_plain(mode))
     offsets, lengths, runs, problem, checked = index[:5]
     # the scan checked every CRC up to the problem: no point of a plain record is cut later
-    skip = decode_plain(buf, index, run, run.records, tag_ok, mode)
+    skip = decode_plain(buf, index, run, run.records, tag_ok, mode, file.size / max(start + len(buf), 1))
     skip |= unwanted(padded, offsets, lengths, mode, tag_ok, among=~skip)
     cutoff, damage = len(offsets), []
     # one group at a time, so only its rows are in memory; with the CRCs checked, only wanted records count
@@ -422,7 +462,13 @@ def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int =
     run.records += cutoff
     stop = int(offsets[cutoff]) if cutoff < len(offsets) else len(buf)  # nothing past the damage counts
     errors = [RecordError(name, start + d.offset, d.problem, d.detail) for d in sorted(damage) if d.offset < stop]
+    end = start + (int(offsets[cutoff - 1] + lengths[cutoff - 1]) + HEADER_SIZE + FOOTER_SIZE if cutoff else 0)
+    if problem and torn and not last:  # cut by the window, not torn: the next window starts with that record
+        whole = HEADER_SIZE if problem.problem is Problem.TORN_HEADER else \
+            HEADER_SIZE + int.from_bytes(buf[problem.offset:problem.offset + 8], "little") + FOOTER_SIZE
+        return _WindowScan(errors, end, False, end, max(_WINDOW, whole))
     if problem:
         errors.append(RecordError(name, start + problem.offset, problem.problem, problem.detail))
-    end = start + (int(offsets[cutoff - 1] + lengths[cutoff - 1]) + HEADER_SIZE + FOOTER_SIZE if cutoff else 0)
-    return FileScan(errors, end, torn)
+    elif not last and len(buf):  # ended with a whole record: read on
+        return _WindowScan(errors, end, False, end, _WINDOW)
+    return _WindowScan(errors, end, torn, None, 0)

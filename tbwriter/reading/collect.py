@@ -3,7 +3,7 @@
     run = RunCollector()
     ... decoding adds Chunks (many records of one shape) and rows (odd records) ...
     for tag, chunks in run.tags().items():
-        seq, step, wall, payload = merge(chunks)
+        step, wall, payload = merge(chunks)
 
 Records are decoded group by group, not in file order: every point carries ``seq``, the
 position of its record in the run, so that file order, a cut at a damaged record and
@@ -43,12 +43,72 @@ class Chunk:
         return Chunk(self.tag, self.plugin, self.kind, self.seq[keep], self.step[keep], self.wall[keep], payload)
 
 
+_HEAD = 4  # free rows before a tag's plain values: for the few points decoded apart before them (its first value)
+
+
+class _Plain:
+    """The plain scalar values of one tag (reading/plain.py), appended window after window in file order into
+    columns ``seq, step, wall[, value]`` with room for more, after ``_HEAD`` free rows. Each value is written
+    once, where the result then holds it: with the tag's first value (decoded apart, as it carries the
+    plugin's metadata) put in front, the tag is one chunk, which merge returns without a copy. Fresh memory
+    is much of a read's time (each page is faulted in), and a copy would hold the points twice."""
+
+    def __init__(self, columns: int) -> None:
+        self.columns = self._block(columns, _HEAD)
+        self.count = 0
+
+    @staticmethod
+    def _block(columns: int, room: int) -> list[np.ndarray]:
+        """Columns of ``room`` rows in one block of memory: ``seq`` and ``step`` (int64), then ``wall`` and
+        ``value`` (float64)."""
+        block = np.empty(columns * room * 8, np.uint8)  # one large block: numpy asks for huge pages
+        return [block[8 * room * i:8 * room * (i + 1)].view(np.int64 if i < 2 else np.float64) for i in range(columns)]
+
+    def append(self, parts: list[np.ndarray], base: int, room: int) -> None:
+        """Append ``parts`` (one a column, ``seq - base`` first); ``room``: how many values to make room for
+        when it must grow (at least twice as many as now)."""
+        start = _HEAD + self.count
+        end = start + len(parts[0])
+        if end > len(self.columns[0]):
+            grown = self._block(len(self.columns), max(_HEAD + room, end, 2 * len(self.columns[0])))
+            for column, old in zip(grown, self.columns, strict=True):  # pages past what is written stay untouched
+                column[:start] = old[:start]
+            self.columns = grown
+        for column, part in zip(self.columns, parts, strict=True):
+            column[start:end] = part
+        if base:
+            self.columns[0][start:end] += base
+        self.count = end - _HEAD
+
+    def cut(self, seq: int) -> None:
+        """Forget the values from record ``seq`` on."""
+        self.count = int(np.searchsorted(self.columns[0][_HEAD:_HEAD + self.count], seq))
+
+    def chunks(self, tag: str, others: list[Chunk]) -> list[Chunk]:
+        """The chunks of ``tag``: ``others`` (its points decoded apart) and these values, in one chunk when
+        the others are a few scalars before them all."""
+        if not self.count:
+            return others
+        front = sum(len(c.seq) for c in others)
+        if len(self.columns) == 4 and 0 < front <= _HEAD and all(isinstance(c.payload, np.ndarray) for c in others):
+            others = sorted(others, key=lambda c: int(c.seq[0]))
+            parts = [np.concatenate([getattr(c, name) for c in others]) for name in ("seq", "step", "wall", "payload")]
+            if (np.diff(parts[0]) >= 0).all() and parts[0][-1] <= self.columns[0][_HEAD]:
+                for column, part in zip(self.columns, parts, strict=True):
+                    column[_HEAD - front:_HEAD] = part
+                seq, step, wall, value = (c[_HEAD - front:_HEAD + self.count] for c in self.columns)
+                return [Chunk(tag, others[0].plugin, others[0].kind, seq, step, wall, value)]
+        seq, step, wall, *values = (c[_HEAD:_HEAD + self.count] for c in self.columns)
+        return others + [Chunk(tag, None, "simple_value", seq, step, wall, values[0] if values else None)]
+
+
 class RunCollector:
     """Collects the chunks of one run, file after file."""
 
     def __init__(self) -> None:
         self.records = 0  # records seen in earlier files of the run
         self._chunks: dict[str, list[Chunk]] = defaultdict(list)
+        self._plain: dict[str, _Plain] = {}
         self._rows: dict[tuple, list[list]] = {}
         self._starts: list[tuple[int, int]] = []  # (seq, step) of each SessionLog START
         self._first_v2 = -1  # seq of the first file_version "brain.Event:2" (or later) event, -1: none yet
@@ -56,6 +116,17 @@ class RunCollector:
     def add(self, chunk: Chunk) -> None:
         if len(chunk.seq):
             self._chunks[chunk.tag].append(chunk)
+
+    def add_plain(self, tag: str, record: np.ndarray, step: np.ndarray, wall: np.ndarray, value: np.ndarray | None,
+                  base: int, scale: float) -> None:
+        """Points of plain scalar events of ``tag`` (records ``base + record``), after all its earlier ones in
+        file order; ``scale``: how many times as many values the whole file likely holds as read so far."""
+        parts = [record, step, wall] + ([] if value is None else [value])
+        plain = self._plain.get(tag)
+        if plain is None:
+            plain = self._plain[tag] = _Plain(len(parts))
+        end = plain.count + len(record)
+        plain.append(parts, base, int(end * scale * 1.0625) + 64)  # a little more: the rest may hold more
 
     def add_row(self, tag: str, plugin: str | None, kind: str, seq: int, step: int, wall: float,
                 payload: object) -> None:
@@ -81,6 +152,8 @@ class RunCollector:
         """Forget every point from record ``seq`` on (reading stops at a damaged record)."""
         for chunks in self._chunks.values():
             chunks[:] = [c if (c.seq < seq).all() else c.where(c.seq < seq) for c in chunks if c.seq.min() < seq]
+        for plain in self._plain.values():
+            plain.cut(seq)
         for key, columns in list(self._rows.items()):
             keep = [i for i, s in enumerate(columns[0]) if s < seq]
             if keep:
@@ -102,6 +175,9 @@ class RunCollector:
             self.add(Chunk(tag, plugin, kind, np.array(seq, np.int64), np.array(step, np.int64),
                            np.array(wall, np.float64), payload))
         self._rows.clear()
+        for tag, plain in self._plain.items():
+            self._chunks[tag] = plain.chunks(tag, self._chunks.get(tag, []))
+        self._plain.clear()
         starts = sorted((s, step) for s, step in self._starts if 0 <= self._first_v2 < s)
         if starts:
             self._purge(starts)
@@ -124,21 +200,67 @@ class RunCollector:
 
 
 def merge(chunks: list[Chunk]) -> tuple:
-    """Concatenate a tag's chunks into arrays ``(seq, step, wall, payload)`` in file order."""
+    """A tag's chunks as arrays ``(step, wall, payload)`` in file order; empties ``chunks``.
+
+    Each chunk is let go as soon as it is copied: were the chunks kept to the end, a read would hold its
+    points twice (the chunks, and the arrays it returns) at its peak.
+    """
+    # each chunk is in file order; in order of their first records they are usually all of it (a tag's first
+    # value, which carries its metadata, is decoded apart from the rest), so only overlaps need a sort
+    chunks.sort(key=lambda c: int(c.seq[0]))
+    if len(chunks) == 1:
+        c = chunks.pop()
+        return _in_file_order(c.seq, c.step, c.wall, c.payload)
+    arrays = all(isinstance(c.payload, np.ndarray) for c in chunks)
+    if not _in_order(chunks) or not (arrays or all(isinstance(c.payload, list) for c in chunks)):
+        return _joined(chunks)
+    total = sum(len(c.seq) for c in chunks)
+    step, wall = (np.empty(total, np.result_type(*{getattr(c, name).dtype for c in chunks}))
+                  for name in ("step", "wall"))
+    payload: list | np.ndarray = []
+    if arrays:
+        dtypes = {c.payload.dtype for c in chunks if isinstance(c.payload, np.ndarray)}
+        payload = np.empty(total, np.result_type(*dtypes))
+    chunks.reverse()
+    at = 0
+    while chunks:
+        c = chunks.pop()  # the last reference to it: its memory goes once copied
+        part = slice(at, at + len(c.seq))
+        step[part], wall[part] = c.step, c.wall
+        if isinstance(payload, list):
+            payload += c.payload if isinstance(c.payload, list) else []
+        else:
+            payload[part] = c.payload
+        at = part.stop
+    return step, wall, payload
+
+
+def _in_order(chunks: list[Chunk]) -> bool:
+    """Whether the points of ``chunks``, one after the other, are in file order."""
+    return all(len(c.seq) < 2 or (c.seq[1:] >= c.seq[:-1]).all() for c in chunks) and \
+        all(a.seq[-1] <= b.seq[0] for a, b in zip(chunks, chunks[1:], strict=False))
+
+
+def _joined(chunks: list[Chunk]) -> tuple:
+    """:func:`merge` of chunks whose points interleave or whose payloads differ in type: all concatenated,
+    then sorted (stable) by record."""
     def join(arrays):
         return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
-    # each chunk is in file order; in order of their first records they are usually all of it (a tag's first
-    # value, which carries its metadata, is decoded apart from the rest), so only overlaps need a sort
-    chunks = sorted(chunks, key=lambda c: int(c.seq[0]))
     seq, step, wall = (join([getattr(c, name) for c in chunks]) for name in ("seq", "step", "wall"))
     payload: list | np.ndarray
     if isinstance(chunks[0].payload, list):
         payload = [b for c in chunks if isinstance(c.payload, list) for b in c.payload]
     else:
         payload = join([c.payload for c in chunks])
-    if len(seq) > 1 and not (np.diff(seq) >= 0).all():
+    chunks.clear()
+    return _in_file_order(seq, step, wall, payload)
+
+
+def _in_file_order(seq: np.ndarray, step: np.ndarray, wall: np.ndarray, payload) -> tuple:
+    """``(step, wall, payload)`` sorted (stable) by ``seq``, when they are not in its order already."""
+    if len(seq) > 1 and not (seq[1:] >= seq[:-1]).all():
         order = np.argsort(seq, kind="stable")
-        seq, step, wall = seq[order], step[order], wall[order]
+        step, wall = step[order], wall[order]
         payload = [payload[i] for i in order] if isinstance(payload, list) else payload[order]
-    return seq, step, wall, payload
+    return step, wall, payload
