@@ -380,3 +380,42 @@ def test_sound_record_that_is_no_event_is_reported_not_silently_skipped(tmp_path
         f"{path}: malformed event (checksums hold, protobuf does not parse) at byte offset {o}" for o in offsets]
     assert data[(".", "loss")].value.tolist() == [0.5] * copies
     assert [(e.offset, e.problem) for e in data.damaged] == [(o, Problem.MALFORMED_EVENT) for o in offsets]
+
+
+@pytest.mark.parametrize("window", [64, 1000, 1 << 14])
+@pytest.mark.parametrize("ending", ["whole", "torn", "damaged"])
+def test_a_file_read_window_by_window_reads_as_whole(tmp_path, framing, monkeypatch, window, ending):
+    """Records cut by a window's end (or longer than a window: images) start the next one; damage and a torn
+    last record are found and reported at the same offsets as when the file is read in one window."""
+    from tbwriter import read_images, read_text, reader
+
+    rng = np.random.default_rng(7)
+    with SummaryWriter(tmp_path) as w:
+        for step in range(40):
+            w.add_scalar("loss", float(rng.normal()), step)
+            w.log_metrics({"a": float(rng.normal()), "bb/c": float(rng.normal())}, step)
+            w.add_histogram("weights", rng.normal(size=50 + step), step)
+            if step % 7 == 0:
+                w.add_image("noise", rng.integers(0, 255, (3, 12, 12), dtype=np.uint8), step)
+                w.add_text("note", f"step {step}", step)
+    path = next(tmp_path.glob("*tfevents*"))
+    raw = bytearray(path.read_bytes())
+    if ending == "torn":
+        raw = raw[:-7]
+    elif ending == "damaged":
+        raw[len(raw) * 2 // 3] ^= 0x20
+    path.write_bytes(bytes(raw))
+
+    def everything():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            found = [{k: (s.step.tolist(), s.wall_time.tolist(), repr(getattr(s, field)))
+                      for k, s in read(tmp_path).items()}
+                     for read, field in ((read_scalars, "value"), (read_histograms, "buckets"),
+                                         (read_text, "text"), (read_images, "image"))]
+        return found, [str(c.message) for c in caught]
+
+    whole, warned = everything()
+    assert len(whole[0][(".", "loss")][0]) > 10 and (ending == "whole") == (not warned)
+    monkeypatch.setattr(reader, "_WINDOW", window)
+    assert everything() == (whole, warned)
