@@ -59,10 +59,11 @@ class _Plain:
 
     @staticmethod
     def _block(columns: int, room: int) -> list[np.ndarray]:
-        """Columns of ``room`` rows in one block of memory: ``seq`` and ``step`` (int64), then ``wall`` and
-        ``value`` (float64)."""
-        block = np.empty(columns * room * 8, np.uint8)  # one large block: numpy asks for huge pages
-        return [block[8 * room * i:8 * room * (i + 1)].view(np.int64 if i < 2 else np.float64) for i in range(columns)]
+        """Columns of ``room`` rows: ``seq`` (int64) on its own, as the result does not keep it, then ``step``
+        (int64), ``wall`` and ``value`` (float64) in one block (numpy asks for huge pages for a large one)."""
+        block = np.empty((columns - 1) * room * 8, np.uint8)
+        rest = [block[8 * room * i:8 * room * (i + 1)].view(np.float64 if i else np.int64) for i in range(columns - 1)]
+        return [np.empty(room, np.int64)] + rest
 
     def append(self, parts: list[np.ndarray], base: int, room: int) -> None:
         """Append ``parts`` (one a column, ``seq - base`` first); ``room``: how many values to make room for
