@@ -434,7 +434,7 @@ def _read_window(file: EventFile, start: int, size: int, run: RunCollector, tag_
     that the window cuts is left to the next one. Its scratch memory is let go on return, for the next window."""
     name = file.name
     padded, buf = file.read(start, size)
-    last = start + len(buf) >= file.size  # this window reaches the end of the file
+    last = len(buf) < size or start + len(buf) >= file.size  # the end of the file (or of what is left of it)
     index = index_records(buf, plain=reads_plain(mode))
     offsets, lengths, runs, problem, checked = index[:5]
     # the scan checked every CRC up to the problem: no point of a plain record is cut later

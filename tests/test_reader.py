@@ -419,3 +419,34 @@ def test_a_file_read_window_by_window_reads_as_whole(tmp_path, framing, monkeypa
     assert len(whole[0][(".", "loss")][0]) > 10 and (ending == "whole") == (not warned)
     monkeypatch.setattr(reader, "_WINDOW", window)
     assert everything() == (whole, warned)
+
+
+def test_a_file_that_shrinks_while_read_is_read_up_to_its_new_end(tmp_path, monkeypatch):
+    """A file cut short by someone else after it was opened (its size taken): read as it is now, the record
+    the cut tore reported, not looked for past the end again and again."""
+    import os
+
+    from tbwriter import reader
+    from tbwriter.reading.files import EventFile
+
+    with SummaryWriter(tmp_path) as w:
+        for step in range(200):
+            w.add_scalar("loss", step * 0.5, step)
+    path = next(tmp_path.glob("*tfevents*"))
+    cut = path.stat().st_size - 100 - 7
+
+    class CutWhenOpened(EventFile):
+        def __init__(self, name: str) -> None:
+            super().__init__(name)
+            os.truncate(name, cut)
+
+    monkeypatch.setattr(reader, "EventFile", CutWhenOpened)
+    monkeypatch.setattr(reader, "_WINDOW", 1000)
+    with pytest.warns(DamagedRecordWarning):
+        data = read_scalars(path)
+    monkeypatch.undo()
+    with pytest.warns(DamagedRecordWarning):
+        expected = read_scalars(path)  # the file as it is now, read whole
+    assert [str(e) for e in data.damaged] == [str(e) for e in expected.damaged]
+    assert expected.damaged[0].problem is Problem.TORN_RECORD
+    assert data[(".", "loss")].step.tolist() == expected[(".", "loss")].step.tolist()
