@@ -53,17 +53,24 @@ class _Plain:
     plugin's metadata) put in front, the tag is one chunk, which merge returns without a copy. Fresh memory
     is much of a read's time (each page is faulted in), and a copy would hold the points twice."""
 
-    def __init__(self, columns: int) -> None:
-        self.columns = self._block(columns, _HEAD)
+    def __init__(self, columns: list[np.ndarray]) -> None:
+        self.columns = columns
         self.count = 0
 
     @staticmethod
-    def _block(columns: int, room: int) -> list[np.ndarray]:
-        """Columns of ``room`` rows: ``seq`` (int64) on its own, as the result does not keep it, then ``step``
-        (int64), ``wall`` and ``value`` (float64) in one block (numpy asks for huge pages for a large one)."""
-        block = np.empty((columns - 1) * room * 8, np.uint8)
-        rest = [block[8 * room * i:8 * room * (i + 1)].view(np.float64 if i else np.int64) for i in range(columns - 1)]
-        return [np.empty(room, np.int64)] + rest
+    def blocks(columns: int, rooms: list[int]) -> list[list[np.ndarray]]:
+        """Columns for tags of ``rooms`` rows each (``_HEAD`` included): ``seq`` (int64) in a block of its own,
+        as the result does not keep it, then ``step`` (int64), ``wall`` and ``value`` (float64) in another,
+        column after column. Two blocks for all the tags of a file, not a few small ones a tag: the memory
+        of large blocks is kept by malloc for the next read and in huge pages, small ones are faulted in anew
+        4 KiB at a time (that took longer than the rest of the read)."""
+        total = sum(rooms)
+        seq = np.empty(total, np.int64)
+        block = np.empty((columns - 1) * total * 8, np.uint8)
+        rest = [block[8 * total * i:8 * total * (i + 1)].view(np.float64 if i else np.int64)
+                for i in range(columns - 1)]
+        cuts = np.cumsum([0] + rooms).tolist()
+        return [[c[a:b] for c in [seq] + rest] for a, b in zip(cuts, cuts[1:], strict=False)]
 
     def append(self, parts: list[np.ndarray], base: int, room: int) -> None:
         """Append ``parts`` (one a column, ``seq - base`` first); ``room``: how many values to make room for
@@ -71,7 +78,7 @@ class _Plain:
         start = _HEAD + self.count
         end = start + len(parts[0])
         if end > len(self.columns[0]):
-            grown = self._block(len(self.columns), max(_HEAD + room, end, 2 * len(self.columns[0])))
+            grown = self.blocks(len(self.columns), [max(_HEAD + room, end, 2 * len(self.columns[0]))])[0]
             for column, old in zip(grown, self.columns, strict=True):  # pages past what is written stay untouched
                 column[:start] = old[:start]
             self.columns = grown
@@ -118,16 +125,22 @@ class RunCollector:
         if len(chunk.seq):
             self._chunks[chunk.tag].append(chunk)
 
-    def add_plain(self, tag: str, record: np.ndarray, step: np.ndarray, wall: np.ndarray, value: np.ndarray | None,
-                  base: int, scale: float) -> None:
-        """Points of plain scalar events of ``tag`` (records ``base + record``), after all its earlier ones in
-        file order; ``scale``: how many times as many values the whole file likely holds as read so far."""
-        parts = [record, step, wall] + ([] if value is None else [value])
-        plain = self._plain.get(tag)
-        if plain is None:
-            plain = self._plain[tag] = _Plain(len(parts))
-        end = plain.count + len(record)
-        plain.append(parts, base, int(end * scale * 1.0625) + 64)  # a little more: the rest may hold more
+    def add_plain(self, points: dict[str, list[np.ndarray]], base: int, scale: float) -> None:
+        """Points of plain scalar events, after all earlier ones of their tags in file order: tag -> its columns
+        ``record, step, wall[, value]`` (of records ``base + record``). ``scale``: how many times as many values
+        the whole file likely holds as read so far (room is made for them at once)."""
+        def room(tag: str, count: int) -> int:
+            return int(count * scale * 1.0625) + 64  # a little more: the rest of the file may hold more
+
+        new = [tag for tag in points if tag not in self._plain]
+        if new:
+            columns = len(points[new[0]])
+            rooms = [_HEAD + room(tag, len(points[tag][0])) for tag in new]
+            for tag, block in zip(new, _Plain.blocks(columns, rooms), strict=True):
+                self._plain[tag] = _Plain(block)
+        for tag, parts in points.items():
+            plain = self._plain[tag]
+            plain.append(parts, base, room(tag, plain.count + len(parts[0])))
 
     def add_row(self, tag: str, plugin: str | None, kind: str, seq: int, step: int, wall: float,
                 payload: object) -> None:

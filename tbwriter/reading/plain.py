@@ -46,14 +46,15 @@ def decode_plain(buf: memoryview, index: RecordIndex, run: RunCollector, base: i
     unreadable = [part for name, part in zip(names, parts, strict=True) if name is None]
     for part in unreadable:  # not UTF-8: protobuf would not parse these records; the decoders report them
         handled[record[part]] = False
+    points = {}
     for name, part in zip(names, parts, strict=True):
         if name is None or (tag_ok is not None and not tag_ok(name)):
             continue
         rows: slice | np.ndarray = part
         if unreadable:  # the other values of those records leave with them
             rows = np.flatnonzero(handled[record[part]]) + part.start
-        value = None if mode is ReadMode.STEPS else number[rows]
-        run.add_plain(name, record[rows], step[rows], wall[rows], value, base, scale)
+        points[name] = [record[rows], step[rows], wall[rows]] + ([] if mode is ReadMode.STEPS else [number[rows]])
+    run.add_plain(points, base, scale)
     return handled
 
 
