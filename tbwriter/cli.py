@@ -15,6 +15,7 @@ import sys
 from typing import NoReturn
 
 from tbwriter import __version__
+from tbwriter.commands.printable import shown
 
 # subcommand -> module in tbwriter.commands exposing `configure(parser)` and `run(args) -> int`
 COMMANDS = {
@@ -26,6 +27,21 @@ COMMANDS = {
     "hparams": "hparams",
     "tail": "tail",
 }
+
+
+# what `tbwriter --help` opens with: for users, where the module docstring above is for whoever adds a command
+DESCRIPTION = """\
+TensorBoard logs in a terminal, without TensorFlow: list, export, convert, plot and follow them.
+
+common commands:
+  tbwriter demo runs/demo                             log a small training run to try the others on
+  tbwriter ls runs/demo                               its runs and tags: kind, points, steps
+  tbwriter export runs/demo -o scalars.csv            every scalar as CSV (run,tag,step,wall_time,value)
+  tbwriter plot runs/demo -o curves.png --tag epoch/  a figure of the curves (the plot extra: matplotlib)
+  tbwriter hparams runs/demo                          the hparams sessions as a table, best first
+  tbwriter tail runs/demo                             each new point while training writes it
+
+`tbwriter COMMAND --help` shows a command's options, with examples."""
 
 
 class CommandError(Exception):
@@ -41,8 +57,7 @@ class _Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``tbwriter`` parser with a subparser per command: ``build_parser().parse_args(["ls", "runs"])``."""
-    parser = _Parser(prog="tbwriter", description=(__doc__ or "").split("\n")[0],
-                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(prog="tbwriter", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"tbwriter {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module_name in COMMANDS.items():
@@ -87,7 +102,7 @@ def _one_line(error: BaseException) -> str:
     text = str(error) or type(error).__name__
     if isinstance(error, OSError) and error.filename and str(error.filename) not in text:
         text += f": {error.filename}"
-    return " ".join(text.split())
+    return shown(" ".join(text.split()))
 
 
 if __name__ == "__main__":

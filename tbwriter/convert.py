@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tbwriter import storage
+from tbwriter.values import check_inside
 from tbwriter.writer import SummaryWriter
 
 STEP_COLUMNS = ("step", "epoch")
@@ -83,7 +84,8 @@ def convert_csv(csv_path: str | os.PathLike[str], logdir: str | os.PathLike[str]
 
     Raises:
         FileNotFoundError: ``csv_path`` does not exist.
-        ValueError: the file is not a CSV, has no numeric column or lacks a column asked for; the run name leads
+        ValueError: the file is not a CSV, has no numeric column, lacks a column asked for or has a fractional or
+            negative step (named with its row and column); the run name leads
             outside ``logdir``; the run already holds event files and ``if_exists="fail"``.
     """
     return convert_csvs([csv_path], logdir, run, step_column, wall_time_column, if_exists)[0]
@@ -179,7 +181,7 @@ def _parse(name: str, step_column: str | None, wall_time_column: str | None) -> 
     value_cols = [i for i in range(len(header)) if i not in (step_at, wall_at)]
     parsed, skipped = [], 0
     for number, row in enumerate(rows):
-        step = number if step_at is None else _integer(row[step_at])
+        step = number if step_at is None else _step(row[step_at], number, step_col, name)
         if step is None:  # a row without a usable step cannot be placed
             skipped += sum(1 for i in value_cols if row[i].strip().lower() not in MISSING)
             continue
@@ -227,10 +229,7 @@ def _stem(csv_path: str) -> str:
 
 def _run_dir(logdir: str, run: str) -> str:
     """``logdir/run``, refusing a run name that is empty or leads outside ``logdir`` (absolute, or with ``..``)."""
-    parts = re.split(r"[\\/]", run)
-    if not run or os.path.isabs(run) or ".." in parts or "\0" in run:
-        raise ValueError(f"convert_csv: run {run!r} must be a relative name inside the logdir {logdir} "
-                         "(no absolute path, no '..')")
+    parts = re.split(r"[\\/]", check_inside(run, "convert_csv", "run", f"the logdir {logdir}"))
     if storage.is_url(logdir):  # normpath would fold the '//' of the URL
         return logdir.rstrip("/") + "/" + "/".join(part for part in parts if part not in ("", "."))
     return os.path.normpath(os.path.join(logdir, run))
@@ -307,10 +306,17 @@ def _number(cell: str) -> float | None:
         return None
 
 
-def _integer(cell: str) -> int | None:
+def _step(cell: str, number: int, column: str | None, name: str) -> int | None:
+    """The step in ``cell``, None where there is none (empty, NA, text); an error for one no event can hold, rather
+    than a row silently skipped (``number``: the row's index among the data rows)."""
     value = _number(cell)
-    if value is None or not math.isfinite(value) or value != int(value):
+    if value is None or not math.isfinite(value):
         return None
+    where = f"step {cell.strip()} in data row {number + 1}, column {column!r}, of {name}"
+    if value != int(value):
+        raise ValueError(f"fractional {where}: steps are whole numbers (--step-column picks another column)")
+    if value < 0:
+        raise ValueError(f"negative {where}: steps start at 0 (--step-column picks another column)")
     return int(value)
 
 

@@ -156,17 +156,23 @@ class Layout:
 
 
 def varint(data: bytes, pos: int) -> tuple[int, int]:
-    """Decode the varint at ``pos``: ``varint(b"\\xac\\x02", 0) == (300, 2)``."""
+    """Decode the varint at ``pos``: ``varint(b"\\xac\\x02", 0) == (300, 2)``.
+
+    Bits past the 64th (a 10th byte above 1) are dropped, as protobuf (and the C scan) drop them.
+    """
     result = shift = 0
     while True:
         b = data[pos]
         pos += 1
         result |= (b & 0x7F) << shift
         if b < 0x80:
-            return result, pos
+            return result & _U64_MASK, pos
         shift += 7
         if shift > 63:
             raise DecodeError("varint longer than 10 bytes")
+
+
+_U64_MASK = (1 << 64) - 1
 
 
 def fields(data: bytes, start: int, end: int):
@@ -349,6 +355,25 @@ def _tensor_scalar(data: bytes, t: TensorInfo) -> Field | None:
     return Field(pos, stop - pos, dtype, varint=True)
 
 
+def element_count(shape: tuple[int, ...], itemsize: int = 8) -> int:
+    """How many elements a tensor of ``shape`` holds: ``element_count((2, 3)) == 6``.
+
+    :class:`DecodeError` for a shape no array can have: a negative dimension (stored as a huge varint),
+    or dimensions whose product, zeros left out, overflows an array's size in bytes (``[0, 2**40, 2**40]``:
+    numpy refuses even to reshape an empty array to it). Callers then compare the count with the values
+    the record holds before they allocate anything.
+    """
+    count = span = 1
+    for d in shape:
+        if d >= 1 << 63:
+            raise DecodeError(f"tensor shape {list(shape)} has a negative dimension")
+        count *= d
+        span *= max(d, 1)
+    if span * itemsize > np.iinfo(np.intp).max:
+        raise DecodeError(f"tensor shape {list(shape)} is too large for any array")
+    return count
+
+
 def read_field(data: bytes, f: Field) -> float | int:
     """The number in ``f`` as a Python float (or int for integer types)."""
     if f.varint:
@@ -366,9 +391,7 @@ def tensor_array(data: bytes, t: TensorInfo) -> np.ndarray:
     dtype = _numeric(t.dtype)
     if dtype is None:
         raise DecodeError(f"tensor of non-numeric dtype {t.dtype}")
-    count = 1
-    for d in t.shape:
-        count *= d
+    count = element_count(t.shape)
     if t.content is not None:
         raw = data[t.content[0]:t.content[1]]
         itemsize = np.dtype(STORAGE[dtype]).itemsize
@@ -439,9 +462,7 @@ def value_tensor(data: bytes, v: ValueSlot) -> np.ndarray:
         if t.dtype != DataType.DT_STRING:
             return tensor_array(data, t)
         items = [data[pos:stop] for pos, stop, wire in t.typed.get(Tensor.STRING_VAL.number, []) if wire == LENGTH]
-        count = 1
-        for d in t.shape:
-            count *= d
+        count = element_count(t.shape)
         if len(items) != count:
             raise DecodeError(f"string tensor holds {len(items)} values for shape {list(t.shape)}")
         strings = np.empty(count, dtype=object)
@@ -454,8 +475,10 @@ def value_tensor(data: bytes, v: ValueSlot) -> np.ndarray:
                 numbers[key >> 3] = varint(data, pos)[0]
             elif key == Media.ENCODED:
                 encoded = data[pos:stop]
-        items = [str(numbers.get(Media.WIDTH, 0)).encode(), str(numbers.get(Media.HEIGHT, 0)).encode(), encoded] \
-            if v.kind == "image" else [encoded]
+        # width and height are int32 fields: protobuf keeps a varint's low 32 bits, signed
+        width, height = from_varints(np.array([numbers.get(Media.WIDTH, 0), numbers.get(Media.HEIGHT, 0)],
+                                              np.uint64), DataType.DT_INT32).tolist()
+        items = [str(width).encode(), str(height).encode(), encoded] if v.kind == "image" else [encoded]
         migrated = np.empty(len(items), dtype=object)
         migrated[:] = items
         return migrated
@@ -464,9 +487,13 @@ def value_tensor(data: bytes, v: ValueSlot) -> np.ndarray:
 
 class TensorPoint(NamedTuple):
     """One value read as a tensor: its data (None when the value holds none, as hparams summaries
-    may) and its plugin's metadata content (None when the value has none)."""
+    may, or holds one that cannot be read: ``problem`` then says why), its plugin's metadata content
+    (None when the value has none), and ``where`` its record is: ``(file, byte offset)``, set by the
+    reader, so that a value its plugin cannot use is reported once the tag's plugin is known."""
     value: np.ndarray | None
     content: bytes | None
+    problem: str | None = None
+    where: tuple[str, int] | None = None
 
 
 def value_payload(data: bytes, v: ValueSlot, mode: ReadMode):
@@ -476,12 +503,13 @@ def value_payload(data: bytes, v: ValueSlot, mode: ReadMode):
     if mode is ReadMode.SCALARS:
         return v.number(data) if v.scalar else None
     if mode is ReadMode.TENSORS:
-        try:
-            value: np.ndarray | None = value_tensor(data, v)
-        except DecodeError:
-            value = None
         content = MIGRATED_CONTENT.get(v.kind) or (data[v.content[0]:v.content[1]] if v.content else None)
-        return TensorPoint(value, content)
+        if v.kind not in ("tensor", "image", "audio"):
+            return TensorPoint(None, content)  # holds no tensor (hparams summaries): nothing is wrong
+        try:
+            return TensorPoint(value_tensor(data, v), content)
+        except DecodeError as e:
+            return TensorPoint(None, content, str(e))
     if mode is ReadMode.HISTOGRAMS:
         try:
             if v.kind == "histo":

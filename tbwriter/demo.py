@@ -65,7 +65,14 @@ def run_demo(logdir: str = "runs/demo", epochs: int = 30) -> list[str]:
 
     Returns:
         The run directories, in the order they were written.
+
+    Raises:
+        FileExistsError: ``logdir`` exists and holds anything. A demo logged into an earlier one would add a second
+            session to each run, with every epoch twice (and garbled ``--x relative`` plots).
     """
+    if os.path.isdir(logdir) and os.listdir(logdir):
+        raise FileExistsError(f"{logdir} already holds files: the demo writes into a new or empty directory; give "
+                              f"another one, or delete this one first")
     runs = []
     for lr in LEARNING_RATES:
         for seed in SEEDS:

@@ -23,13 +23,22 @@ records (the parent writes them) and opens its own file if it logs.
 A ``log_dir`` that is a URL (``s3://``, ``gs://``, ``memory://``...) cannot be appended to: the
 records go to :class:`~tbwriter.storage.Segments`, each flush putting one sealed segment (a
 complete event file with its own header), and ``QUEUE_RECORDS`` only moves records into it.
+The training thread never waits on a request it did not ask for: ``append`` makes none (a full
+segment is put by the flusher thread), and the flusher holds no lock of the file while its request
+is out, so appends go on queuing; ``flush()`` and ``close()`` wait for that request, then send the
+rest. While the store fails, what is logged waits in memory, unbounded (dropping values or blocking
+the training would be worse), and each failed try is raised once by the next call. At exit the
+files of every URL are sent all at once, within one ``storage.PUT_TIMEOUT`` for them all, and each
+one that could not be written is printed once, saying its values are lost.
 """
 from __future__ import annotations
 
 import atexit
 import collections
+import contextlib
 import itertools
 import os
+import re
 import socket
 import sys
 import threading
@@ -40,8 +49,11 @@ from tbwriter import encode, record, storage, wire
 
 QUEUE_RECORDS = 4096
 _FILE_VERSION = encode.length_delimited(wire.Event.FILE_VERSION.tag, wire.FILE_VERSION)
-# Zero-padded in names: TensorBoard reads a run's files in name order and never goes back, so
-# a file opened later in the same second must sort later ("...10" would sort before "...9").
+# A name is events.out.tfevents.<seconds>.<nanoseconds>.<host>.<pid>.<counter><suffix>, every number
+# zero-padded: TensorBoard reads a run's files in name order and never goes back, so a file opened
+# later must sort later, by another process too (the pid comes after the time: a second writer's
+# file sorts after the first's whatever the pids), and in the same nanosecond by this process
+# ("...10" would sort before "...9"). The seconds stay the fourth dot-separated field, as in torch's.
 _counter = itertools.count()
 # Strong references: a file is written at exit however its owner forgot it (a SummaryWriter
 # closes its file when it is collected, so forgotten writers do not pile up here).
@@ -79,7 +91,8 @@ class EventFile:
 
     def _open_locked(self) -> None:
         _hook_multiprocessing_exit()
-        now = time.time()
+        nanos = time.time_ns()
+        now = nanos / 1e9
         head = [encode.event_head(now, 0) + _FILE_VERSION, *self._first_events]
         if storage.is_url(self.log_dir):
             self._segments = storage.Segments(self.log_dir, record.frame(head.pop(0)), "events.out.tfevents.",
@@ -89,7 +102,7 @@ class EventFile:
             return
         os.makedirs(self.log_dir, exist_ok=True)
         while True:
-            name = (f"events.out.tfevents.{int(now):010d}.{socket.gethostname()}."
+            name = (f"events.out.tfevents.{nanos // 10**9:010d}.{nanos % 10**9:09d}.{socket.gethostname()}."
                     f"{os.getpid()}.{next(_counter):06d}{self.filename_suffix}")
             path = os.path.join(self.log_dir, name)
             try:
@@ -113,9 +126,9 @@ class EventFile:
         """Open a new file for the values pending on a closed one; if that fails, keep them for exit too."""
         try:
             self._open_locked()
-        except OSError as e:
+        except OSError:
             _live.add(self)
-            raise _kept(e, self.log_dir) from None
+            raise
 
     def append(self, data: bytes) -> None:
         """Queue ``data`` (a serialized Event) to be written as a record: ``f.append(event_bytes)``."""
@@ -133,14 +146,25 @@ class EventFile:
         self._flush(seal=True)
 
     def _flush(self, seal: bool) -> None:
-        with self._lock:
-            if self.closed and self._has_pending_locked():
-                self._reopen_locked()
-            self._write_locked(seal)
-            self._raise_error_locked()
+        try:
+            with self._lock:
+                if self.closed and self._has_pending_locked():
+                    self._reopen_locked()
+                self._write_locked(seal)
+                if seal:
+                    self._send_locked()
+                self._raise_error_locked()
+        except OSError as e:
+            raise _kept(e, e.filename or self.path) from None
 
     def close(self) -> None:
         """Flush and close the file; a second call does nothing."""
+        try:
+            self._close()
+        except OSError as e:
+            raise _kept(e, e.filename or self.path) from None
+
+    def _close(self, deadline: float | None = None) -> None:
         with self._lock:
             if self.closed:
                 if not self._has_pending_locked():
@@ -150,6 +174,7 @@ class EventFile:
             # value to a new file: a thread logging while another closes loses nothing.
             self._alarm = True
             self._write_locked()
+            self._send_locked(deadline)
             if self._error is not None:
                 self._raise_error_locked()  # still open: the caller may free space and close again
             fd, self._fd, self._segments = self._fd, None, None
@@ -172,19 +197,39 @@ class EventFile:
             _live.discard(self)
 
     def close_or_report(self) -> None:
-        """``close()`` where nobody is left to raise to (exit, a collected writer): print the error instead."""
+        """``close()`` where nobody is left to raise to (a collected writer): print the error instead; what is
+        pending stays for the exit flush."""
         try:
             self.close()
         except OSError as e:
             print(f"tbwriter: could not write {self.path}: {e}", file=sys.stderr)
 
+    def close_at_exit(self, deadline: float | None = None) -> str | None:
+        """Close for a process that is ending, by ``deadline`` (``time.monotonic()``) for a URL: None once
+        everything is written, else the line to print, which says the values are lost.
+
+            problem = f.close_at_exit(time.monotonic() + storage.PUT_TIMEOUT)
+        """
+        with self._lock:
+            self._error = None  # an earlier failure: this last try writes its values too, or fails anew
+        try:
+            self._close(deadline)
+        except OSError as e:
+            return _lost(self, str(e) if isinstance(e, storage.StorageError) else  # it names the URL
+                         f"could not write {self.path}: {e.strerror or e}")
+        return None
+
     def flush_if_due(self, now: float) -> None:
-        """Called by the flusher thread: write if ``flush_secs`` have passed, keep any error."""
+        """Called by the flusher thread: write if ``flush_secs`` have passed, put what a URL has cut, keep any
+        error. No lock of the file is held during a put, so ``append`` never waits on the network."""
         if now - self._last_flush >= self.flush_secs and self._lock.acquire(blocking=False):
             try:
                 self._write_locked()
             finally:
                 self._lock.release()
+        segments = self._segments
+        if segments is not None and segments.waiting:
+            self._send(segments)
 
     def keep_error(self, error: BaseException) -> None:
         """Raise ``error`` on the next ``append``, ``flush`` or ``close`` (for errors of the flusher thread)."""
@@ -193,6 +238,23 @@ class EventFile:
     def _has_pending_locked(self) -> bool:
         framed, taken, _ = self._pending
         return bool(self._queue or framed or taken)
+
+    def _send_locked(self, deadline: float | None = None) -> None:
+        """For a URL: put what is cut, after the flusher's put if one is out (``flush()``, ``close()``)."""
+        if self._segments is not None:
+            self._send(self._segments, deadline)
+
+    def _send(self, segments: storage.Segments, deadline: float | None = None) -> None:
+        with contextlib.suppress(storage.StorageError):  # kept by _sent
+            segments.send(deadline, done=self._sent)
+
+    def _sent(self, error: storage.StorageError | None) -> None:
+        """How a send ended, told before another can start: a failure is kept; a success makes good what
+        failed before (its segments are stored now), so that failure is not raised any more."""
+        if error is not None:
+            self.keep_error(error)
+        elif isinstance(self._error, storage.StorageError):
+            self._error = None
 
     def _raise_error_locked(self) -> None:
         error, self._error = self._error, None
@@ -211,7 +273,7 @@ class EventFile:
         if queue:  # one C call moves them: an exception from a signal handler lands before or after it
             taken.extend(itertools.starmap(queue.popleft, itertools.repeat((), len(queue))))
         if self._segments is not None:
-            self._put_locked(self._segments, framed + record.frame_many(taken) if taken else framed, seal)
+            self._cut_locked(self._segments, framed + record.frame_many(taken) if taken else framed, seal)
             return
         if fd is None or (not taken and not framed):
             return
@@ -224,7 +286,7 @@ class EventFile:
             while written < len(data):
                 written += os.write(fd, view[written:])
         except OSError as e:
-            self.keep_error(_kept(e, self.path))
+            self.keep_error(e)
         self._pending = (data[written:], [], base + written)  # nothing is lost: the rest waits for the next try
         if written and self._vanished_locked(fd):
             warnings.warn(f"tbwriter: {self.path} was deleted or replaced while open; logging continues in a "
@@ -234,15 +296,15 @@ class EventFile:
             self._fd, self.closed, self._alarm = None, True, True  # should the new file fail: a closed file's values
             self._reopen_locked()
 
-    def _put_locked(self, segments: storage.Segments, data: bytes, seal: bool) -> None:
-        """For a URL: the records join the open segment (nothing can fail there); a flush puts it."""
+    def _cut_locked(self, segments: storage.Segments, data: bytes, seal: bool) -> None:
+        """For a URL: the records join the open segment (nothing can fail there); a flush, a due time or a full
+        segment cuts it, to be put by ``flush()``, ``close()`` or the flusher thread (this may be the training
+        loop, which must not wait on the network)."""
         segments.write(data)
         self._pending = (b"", [], 0)
         if seal or segments.full:
-            try:
-                segments.seal()  # what fails stays in segments, for the next try
-            except storage.StorageError as e:
-                self.keep_error(_kept(e, self.path))
+            segments.cut()
+            _flusher.wake()
 
     def _vanished_locked(self, fd: int) -> bool:
         """Whether ``self.path`` no longer names the open file (deleted, or replaced by another)."""
@@ -267,6 +329,39 @@ class EventFile:
         self._fd, self._segments, self.closed, self._alarm = None, None, True, True
 
 
+def other_writers(directory: str) -> list[tuple[str, int]]:
+    """The event files in local ``directory`` opened by another process of this host that still runs.
+
+        for path, pid in other_writers("runs/exp1"): ...
+
+    Found by the host and pid in their names (ours, torch's and TensorFlow's all hold them); a
+    writer on another host sharing the disk cannot be checked and is not listed.
+    """
+    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows
+        return []
+    pattern = re.compile(rf"events\.out\.tfevents\.\d+\.(?:\d{{9}}\.)?{re.escape(socket.gethostname())}\.(\d+)\.")
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        match = pattern.match(name)
+        if match and int(match[1]) != os.getpid() and _running(int(match[1])):
+            found.append((os.path.join(directory, name), int(match[1])))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except PermissionError:  # it exists, under another user
+        return True
+    except (OSError, OverflowError):
+        return False
+    return True
+
+
 _KEPT = ("every value logged so far is kept in memory and written by the next flush() or close() that succeeds: "
          "do not log it again")
 
@@ -279,19 +374,29 @@ def _kept(error: OSError, path: str | None) -> OSError:
 
 
 class _Flusher:
-    """One daemon thread for all event files: wakes each second, writes the files that are due."""
+    """One daemon thread for all event files: wakes each second (or when woken), writes the files that are due
+    and puts the segments URLs have cut."""
 
     def __init__(self) -> None:
         self._thread: threading.Thread | None = None
         self.stop = threading.Event()
+        self._wake = threading.Event()
 
     def watch(self) -> None:
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._run, name="tbwriter-flush", daemon=True)
             self._thread.start()
 
+    def wake(self) -> None:
+        """Look now rather than at the next tick (a segment was cut)."""
+        self._wake.set()
+
     def _run(self) -> None:
-        while not self.stop.wait(_wait_secs()):
+        while True:
+            self._wake.wait(_wait_secs())
+            self._wake.clear()
+            if self.stop.is_set():
+                return
             now = time.monotonic()
             for f in list(_live):
                 try:
@@ -312,9 +417,40 @@ _exit_hooked_pid = 0
 
 
 def _close_all_at_exit() -> None:
+    """Write what every file still holds; print once each one that could not be written.
+
+    The URLs are sent all at once, a thread each, within one ``storage.PUT_TIMEOUT`` for them all: an
+    endpoint that never answers costs that once, not once per writer in turn.
+    """
     _flusher.stop.set()
-    for f in list(_live):
-        f.close_or_report()
+    _flusher.wake()
+    files = list(_live)
+    deadline = time.monotonic() + storage.PUT_TIMEOUT
+    problems: dict[EventFile, str | None] = {}
+    threads = []
+    for f in files:
+        if storage.is_url(f.log_dir):
+            thread = threading.Thread(target=lambda f=f: problems.update({f: f.close_at_exit(deadline)}),
+                                      name="tbwriter-exit", daemon=True)
+            try:
+                thread.start()
+                threads.append(thread)
+                continue
+            except RuntimeError:  # too late to start threads (a plain atexit hook on 3.12+): in turn, then
+                pass
+        problems[f] = f.close_at_exit(deadline)
+    for thread in threads:
+        thread.join(max(deadline - time.monotonic(), 0) + 1)  # a put is cut off at the deadline; 1 s to wind up
+    for f in files:
+        problem = problems.get(f, _lost(f, f"could not write {f.path}: no answer within {storage.PUT_TIMEOUT:g} s"))
+        if problem is not None:
+            print(problem, file=sys.stderr)
+    _live.difference_update(files)  # said once: the second exit hook (atexit after threading's) finds nothing
+
+
+def _lost(f: EventFile, reason: str) -> str:
+    return (f"tbwriter: {reason}; the values logged to {f.path} since its last successful write were not written "
+            "(the process is ending)")
 
 
 def _hook_multiprocessing_exit() -> None:

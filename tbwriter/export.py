@@ -31,8 +31,8 @@ def export_csv(data: Series, output: str | os.PathLike[str] | IO[str], wide: boo
     Args:
         data: ``(run, tag) -> series`` with ``.step``, ``.wall_time`` and ``.value`` arrays, as
             :func:`tbwriter.read_scalars` returns.
-        output: a file name (created or replaced only once every row is written) or an open text file
-            such as ``sys.stdout``.
+        output: a file name (created or replaced only once every row is written; ``-``, a FIFO, a device or a
+            symlink as :mod:`tbwriter.atomicfile` says) or an open text file such as ``sys.stdout``.
         wide: False for the long layout (``run,tag,step,wall_time,value``, a row per point), True for the wide
             one (``step``, then a ``run/tag`` column per series, a row per step; see :func:`_write_wide`).
         progress: called as ``progress(done, total)`` while writing.

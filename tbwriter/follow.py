@@ -7,12 +7,14 @@
         time.sleep(1)
 
 The cost of a call grows with the bytes written since the last, not with the size of the logdir's
-files: the follower keeps, per run, the file it is in and the byte offset it got to. As TensorBoard
-does, a run's files are read in name order and never gone back to; a torn last record (a writer
-mid-flush) is read on a later call, once complete; a damaged record ends its file, with a
-:class:`~tbwriter.record.DamagedRecordWarning` naming the file and byte offset, once. New files of a known
-run and new runs beside the known ones are seen at the next call; a run anywhere else within
-:data:`RESCAN_SECONDS`.
+files: the follower keeps the byte offset it got to in every file. Unlike TensorBoard, which reads a
+run's files one after the other and never goes back, it reads on in every file of a run, so the
+points of two processes writing one run at once (two files growing) are all seen. A torn last
+record (a writer mid-flush) is read on a later call, once complete; a damaged record ends its file,
+with a :class:`~tbwriter.record.DamagedRecordWarning` naming the file and byte offset, once. New files
+of a known run and new runs beside the known ones are seen at the next call; a run anywhere else
+within :data:`RESCAN_SECONDS`. A URL (``s3://bucket/runs``, any fsspec URL) is listed afresh at every
+call, and only files that grew since are fetched: a sealed segment never changes, so each is fetched once.
 """
 from __future__ import annotations
 
@@ -22,9 +24,11 @@ import time
 import warnings
 from dataclasses import dataclass, field
 
-from tbwriter.decode import MIGRATED_PLUGIN, ReadMode
+from tbwriter import storage
+from tbwriter.decode import ReadMode
 from tbwriter.reader import ScalarSeries, Scalars, find_runs, read_file
-from tbwriter.reading.collect import RunCollector, merge
+from tbwriter.reading.collect import RunCollector, merge, of_plugin
+from tbwriter.reading.files import list_remote
 from tbwriter.record import DamagedRecordWarning
 
 
@@ -40,10 +44,9 @@ def _mtime(directory: str) -> int | None:
 
 @dataclass
 class _RunState:
-    """Where reading a run got to: file ``name`` at byte ``offset`` (None: that file ended in damage,
-    nothing more is read from it); tag -> plugin of its first value."""
-    name: str = ""
-    offset: int | None = 0
+    """Where reading a run got to: file -> byte offset (None: that file ended in damage, nothing more
+    is read from it); tag -> plugin of its first value."""
+    offsets: dict[str, int | None] = field(default_factory=dict)
     plugins: dict[str, str | None] = field(default_factory=dict)
 
 
@@ -52,7 +55,7 @@ class Follower:
 
     Args:
         path: a logdir (runs are its directories holding event files, found again at every poll,
-            so runs that start later are followed too) or one event file.
+            so runs that start later are followed too) or one event file; a local path or a URL.
         runs: a regular expression searched in run names (default: every run).
         tags: a regular expression searched in tag names (default: every tag); other tags are not decoded.
     """
@@ -66,6 +69,8 @@ class Follower:
         self._files: dict[str, list[str]] = {}  # run -> its event files, as last listed
         self._mtimes: dict[str, int | None] = {}  # directory -> its modification time at the last walk
         self._next_walk = 0.0
+        self._remote = storage.is_url(self.path)
+        self._sizes: dict[str, int] = {}  # for a URL: file -> its size, as last listed
 
     def poll(self) -> Scalars:
         """The points written since the last call (all of them on the first), as :func:`read_scalars` gives them."""
@@ -79,6 +84,9 @@ class Follower:
         """Runs and their files, walked again when a directory on the way to a run changed (a new file or
         run: its modification time moves) and every :data:`RESCAN_SECONDS` (a run in a new place). Idle,
         a poll costs a stat per directory and per file being read, not a walk of the logdir."""
+        if self._remote:  # object storage has no modification times to watch: one listing, with the sizes
+            self._files, self._sizes = list_remote(self.path)
+            return self._files
         now = time.monotonic()
         if now >= self._next_walk or any(_mtime(d) != m for d, m in self._mtimes.items()):
             self._next_walk = now + RESCAN_SECONDS
@@ -96,37 +104,40 @@ class Follower:
             found.update(os.path.join(self.path, *parts[:n]) for n in range(1, len(parts) + 1))
         return found
 
+    def _size(self, name: str) -> int | None:
+        """The size of file ``name``; None when it was removed since it was listed."""
+        if self._remote:
+            return self._sizes.get(name)
+        try:
+            return os.path.getsize(name)
+        except OSError:
+            return None
+
     def _read_run(self, run: str, files: list[str], state: _RunState, out: Scalars) -> None:
         collector = RunCollector()
-        ahead = [f for f in files if f >= state.name]  # TensorBoard never goes back to an earlier file
+        state.offsets = {name: state.offsets.get(name, 0) for name in files}  # forgets removed files
         read = False
-        for n, name in enumerate(ahead):
-            if name != state.name:
-                state.name, state.offset = name, 0
-            newest = n == len(ahead) - 1
-            try:
-                size = os.path.getsize(name)
-            except OSError:  # removed since it was listed
+        for name, offset in state.offsets.items():
+            size = self._size(name)
+            if size is None or offset is None or size <= offset:
                 continue
-            if state.offset is None or size <= state.offset:
-                continue
-            scan = read_file(name, collector, self._tag_ok, ReadMode.SCALARS, start=state.offset)
+            scan = read_file(name, collector, self._tag_ok, ReadMode.SCALARS, start=offset)
             read = True
-            state.offset = scan.end
-            being_written = scan.torn and newest  # the rest is read once it is complete
-            for error in scan.errors[:-1] if being_written else scan.errors:
+            # A torn end is a record being written, in any file when several processes write the run:
+            # the rest is read once it is complete. Damage ends the file for good.
+            for error in scan.errors[:-1] if scan.torn else scan.errors:
                 out.damaged.append(error)
                 warnings.warn(str(error), DamagedRecordWarning, stacklevel=3)
-            if being_written:
-                break
-            if scan.end < size:  # damaged or torn for good: the rest of this file is never read
-                state.offset = None
+            state.offsets[name] = scan.end if scan.torn or scan.end >= size else None
         if not read:  # the common case while idle, on every run at every poll: nothing more to do
             return
         for tag, chunks in collector.tags().items():
-            first = min(chunks, key=lambda c: int(c.seq.min()))
-            plugin = state.plugins.setdefault(tag, MIGRATED_PLUGIN.get(first.kind) or first.plugin)
-            chunks = [c for c in chunks if c.payload is not None]
+            if tag not in state.plugins:  # else its first value came in an earlier poll
+                state.plugins[tag] = collector.first_plugin(tag, chunks)
+            plugin = state.plugins[tag]
+            chunks = [c for c in of_plugin(chunks, plugin) if c.payload is not None]
             if plugin == "scalars" and chunks:
                 step, wall, payload = merge(chunks)
                 out[(run, tag)] = ScalarSeries(step, wall, payload)
+        for tag, plugin in collector.unread_plugins().items():  # tags of which nothing was decoded yet
+            state.plugins.setdefault(tag, plugin)

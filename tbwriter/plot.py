@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from tbwriter import plotdata
+from tbwriter.extras import optional
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -157,7 +158,7 @@ def plot_scalars(data: Mapping[tuple[str, str], Any], settings: PlotSettings | N
         looks = _looks(keys)
         skipped, drawn = _Skipped(), 0
         for ax, (tag, series) in zip(axes, panels.items(), strict=True):
-            ax.set_title(tag)
+            ax.set_title(_literal(tag))
             skipped.tag = tag
             scale = _XScale(x, [s.wall_time for s in series.values()])
             curves = {run: _clean(scale.of(s), s.value, logx, logy, skipped) for run, s in series.items()}
@@ -214,7 +215,7 @@ def plot_histograms(hist: Mapping[tuple[str, str], Any], settings: PlotSettings 
         looks = _looks(names)
         skipped, drawn = _Skipped(), 0
         for ax, (tag, run, s) in zip(axes, cells, strict=True):
-            ax.set_title(f"{tag}\n{run}", fontsize="medium")
+            ax.set_title(f"{_literal(tag)}\n{_literal(run)}", fontsize="medium")
             skipped.tag = tag
             if kind == "dist":
                 scale = _XScale(x, [s.wall_time])
@@ -504,12 +505,20 @@ def _looks(keys: list[str]) -> dict[str, dict]:
             for i, key in enumerate(keys)}
 
 
+def _literal(name: str) -> str:
+    """A run, tag or hparam name as matplotlib should draw it: as written. matplotlib reads text between two ``$``
+    as mathtext (a tag ``payoff $$`` fails the whole figure, a run ``lr$LR_bs$BS`` is drawn as math). ``\\$`` is
+    its literal dollar; escaping, rather than turning mathtext off, keeps the log axes' tick labels (``10^{-2}``)."""
+    return name.replace("$", r"\$")
+
+
 def _legend(fig, looks: list[dict], labels: list[str], title: str | None = None) -> None:
     """One legend for the whole figure, below the panels, so it never covers a curve."""
     from matplotlib.lines import Line2D
 
     handles = [Line2D([], [], linewidth=2.0, **look) for look in looks]
-    fig.legend(handles, labels, loc="outside lower center", ncols=_legend_columns(fig.get_figwidth(), labels),
+    fig.legend(handles, [_literal(label) for label in labels], loc="outside lower center",
+               ncols=_legend_columns(fig.get_figwidth(), labels),
                frameon=False, title=title, title_fontsize="small")
 
 
@@ -523,9 +532,11 @@ def _legend_columns(width: float, labels: list[str]) -> int:
 
 
 def _theme(style: str | None, dark: bool):
-    """matplotlib's style context for a figure: our readable defaults, then --dark, then the user's --style."""
-    import matplotlib.style
-    from cycler import cycler
+    """matplotlib's style context for a figure: our readable defaults, then --dark, then the user's --style.
+    Every plot function enters it before its first use of matplotlib."""
+    with optional("tbwriter.plot"):
+        import matplotlib.style
+        from cycler import cycler
 
     base = {"axes.prop_cycle": cycler(color=list(PALETTE)), "axes.grid": True, "grid.alpha": 0.3,
             "axes.spines.top": False, "axes.spines.right": False, "axes.titlesize": "medium",
@@ -610,15 +621,16 @@ def plot_hparams(table: Any, settings: PlotSettings | None = None, *, metric: st
         for n, a in enumerate(axes):
             ax.axvline(n, color=ax.xaxis.label.get_color(), linewidth=0.8, alpha=0.6)
             for position, label in zip(a.tick_positions, a.tick_labels, strict=True):
-                ax.text(n, position, f" {label}", fontsize="small", va="center", ha="left", zorder=3,
+                ax.text(n, position, f" {_literal(label)}", fontsize="small", va="center", ha="left", zorder=3,
                         bbox={"facecolor": ax.get_facecolor(), "edgecolor": "none", "alpha": 0.75, "pad": 1})
-        ax.set_xticks(x, [a.title for a in axes])
+        ax.set_xticks(x, [_literal(a.title) for a in axes])
         ax.set_xlim(-0.1, len(axes) - 0.5)
         ax.set_ylim(-0.05, 1.05)
         ax.set_yticks([])
         ax.grid(False)
         for side in ("left", "top", "right"):
             ax.spines[side].set_visible(False)
-        fig.colorbar(ScalarMappable(norm=scale, cmap=colours), ax=ax, label=metric, shrink=0.9)
-        ax.set_title(look.title or f"{len(sessions)} session{'s' if len(sessions) != 1 else ''}, coloured by {metric}")
+        fig.colorbar(ScalarMappable(norm=scale, cmap=colours), ax=ax, label=_literal(metric), shrink=0.9)
+        ax.set_title(look.title or f"{len(sessions)} session{'s' if len(sessions) != 1 else ''}, coloured by "
+                     f"{_literal(metric)}")
     return fig

@@ -31,11 +31,13 @@ from typing import NamedTuple, TypeVar
 
 import numpy as np
 
-from tbwriter.decode import MIGRATED_PLUGIN, ReadMode
-from tbwriter.reading.collect import Chunk, RunCollector, merge
+from tbwriter.decode import MIGRATED_PLUGIN, DecodeError, ReadMode, TensorPoint, parse_event
+from tbwriter.reading import memory
+from tbwriter.reading.collect import Chunk, RunCollector, merge, of_plugin
 from tbwriter.reading.files import EventFile, find_runs, list_runs
 from tbwriter.reading.index import Rows, groups, index_records
 from tbwriter.reading.plain import decode_plain, reads_plain
+from tbwriter.reading.plugins import unreadable
 from tbwriter.reading.shapes import GroupDecoder
 from tbwriter.reading.skim import unwanted
 from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, DamagedRecordWarning, Damage, Problem, RecordError
@@ -123,7 +125,10 @@ class _Result(dict):
     def _table(self, columns: dict[str, type]):
         """A long DataFrame: categorical ``run`` and ``tag``, then ``columns`` (attribute -> dtype)
         of every series, each built in one allocation (imports pandas)."""
-        import pandas as pd
+        from tbwriter.extras import optional
+
+        with optional("to_pandas"):
+            import pandas as pd
 
         lengths = np.fromiter((len(s) for s in self.values()), np.int64, len(self))
         table = {}
@@ -223,11 +228,28 @@ def read_tensors(path: str | os.PathLike, plugin: str, runs: str | None = None, 
         chunks[:] = [c for c in chunks if c.payload is not None]  # in place: merge lets each go once copied
         if tag_plugin == plugin and chunks:
             step, wall, points = merge(chunks)
+            keep = _readable(plugin, tag, points, out.damaged)
+            if not keep.any():
+                continue
+            points = [p for p, k in zip(points, keep.tolist(), strict=True) if k]
             values = [p.value for p in points]
             if plugin == "audio":  # TensorBoard keeps the clips, the first column of [clips, labels]
-                values = [v.reshape(len(v), -1)[:, 0] if v is not None and v.ndim > 1 else v for v in values]
-            out[(run, tag)] = TensorSeries(step, wall, values, points[0].content)
+                values = [v[:, 0] if v is not None and v.ndim == 2 else v for v in values]
+            out[(run, tag)] = TensorSeries(step[keep], wall[keep], values, points[0].content)
     return out
+
+
+def _readable(plugin: str, tag: str, points: list[TensorPoint], damaged: list[RecordError]) -> np.ndarray:
+    """Which of the ``points`` of ``tag`` its ``plugin`` can read; the others are reported with their file and
+    offset."""
+    keep = np.ones(len(points), bool)
+    for i, point in enumerate(points):
+        reason = unreadable(plugin, point)
+        if reason is not None:
+            keep[i] = False
+            name, offset = point.where or ("", None)
+            _report(RecordError(name, offset, Problem.UNREADABLE_VALUE, f"{plugin} {tag!r}: {reason}"), damaged)
+    return keep
 
 
 class SessionInputs(NamedTuple):
@@ -248,9 +270,12 @@ def read_session_inputs(path: str | os.PathLike, runs: str | None = None, *,
     inputs = SessionInputs({}, {}, [])
     for run, tag, tag_plugin, chunks in _scan(path, runs, None, ReadMode.HPARAMS, inputs.damaged, progress):
         if tag_plugin == "hparams" and tag.startswith("_hparams_/"):
-            points = [c for c in chunks if isinstance(c.payload, list)]
-            if points:
-                inputs.contents.setdefault(run, {})[tag] = merge(points)[2][0].content
+            with_points = [c for c in chunks if isinstance(c.payload, list)]
+            if with_points:
+                points = merge(with_points)[2]
+                keep = np.flatnonzero(_readable("hparams", tag, points, inputs.damaged))
+                if len(keep):  # TensorBoard keeps the first value's metadata
+                    inputs.contents.setdefault(run, {})[tag] = points[keep[0]].content
         elif tag_plugin == "scalars":
             numbers = [c for c in chunks if isinstance(c.payload, np.ndarray)]
             if numbers:
@@ -356,16 +381,10 @@ def _scan(path, runs: str | None, tags: str | None, mode: ReadMode, damaged: lis
                 done += sizes[name]
                 progress(done, total)
         by_tag = collector.tags()
-        # per tag, its first record and TensorBoard's plugin for it, taken from its first value (v1 values are
-        # migrated on read); not the chunk itself, which the caller's merge lets go
-        firsts = {tag: _first(chunks) for tag, chunks in by_tag.items()}
-        for tag, chunks in sorted(by_tag.items(), key=lambda item: firsts[item[0]][0]):  # as logged
-            yield run, tag, firsts[tag][1], chunks
-
-
-def _first(chunks: list[Chunk]) -> tuple[int, str | None]:
-    first = min(chunks, key=lambda c: c.seq.min())
-    return int(first.seq.min()), MIGRATED_PLUGIN.get(first.kind) or first.plugin
+        firsts = {tag: min(int(c.seq.min()) for c in chunks) for tag, chunks in by_tag.items()}
+        for tag, chunks in sorted(by_tag.items(), key=lambda item: firsts[item[0]]):  # as logged
+            plugin = collector.first_plugin(tag, chunks)
+            yield run, tag, plugin, of_plugin(chunks, plugin)
 
 
 def _size(name: str) -> int:
@@ -378,6 +397,20 @@ def _size(name: str) -> int:
 def _report(error: RecordError, damaged: list[RecordError]) -> None:
     damaged.append(error)
     warnings.warn(str(error), DamagedRecordWarning, stacklevel=4)
+
+
+def _note_unread(buf: memoryview, offsets: np.ndarray, lengths: np.ndarray, records: np.ndarray,
+                 run: RunCollector) -> None:
+    """Tell ``run`` the tag and plugin of each of ``records`` (the first of their tags that the read leaves
+    undecoded): a tag's first value decides its kind, decoded or not."""
+    for i in records.tolist():
+        start = int(offsets[i]) + HEADER_SIZE
+        try:
+            layout = parse_event(bytes(buf[start:start + int(lengths[i])]))
+        except DecodeError:  # not an Event: it is skipped unread, as before
+            continue
+        for v in layout.values:
+            run.add_unread(v.tag, run.records + i, MIGRATED_PLUGIN.get(v.kind) or v.plugin)
 
 
 class FileScan(NamedTuple):
@@ -402,7 +435,7 @@ def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int =
     the file when memory runs out.
     """
     try:
-        file = EventFile(name)
+        file = EventFile(name, start)
     except RecordError as e:
         return FileScan([e], start, False)
     errors: list[RecordError] = []
@@ -435,11 +468,15 @@ def _read_window(file: EventFile, start: int, size: int, run: RunCollector, tag_
     name = file.name
     padded, buf = file.read(start, size)
     last = len(buf) < size or start + len(buf) >= file.size  # the end of the file (or of what is left of it)
-    index = index_records(buf, plain=reads_plain(mode))
-    offsets, lengths, runs, problem, checked = index[:5]
-    # the scan checked every CRC up to the problem: no point of a plain record is cut later
-    skip = decode_plain(buf, index, run, run.records, tag_ok, mode, file.size / max(start + len(buf), 1))
-    skip |= unwanted(padded, offsets, lengths, mode, tag_ok, among=~skip)
+    run.file = (name, start)
+    with memory.fenced(padded, len(buf)):  # in a sanitizer run, the C loops may not read the padding
+        index = index_records(buf, plain=reads_plain(mode))
+        offsets, lengths, runs, problem, checked = index[:5]
+        # the scan checked every CRC up to the problem: no point of a plain record is cut later
+        plain = decode_plain(buf, index, run, run.records, tag_ok, mode, file.size / max(start + len(buf), 1))
+        unread, firsts = unwanted(padded, offsets, lengths, mode, tag_ok, among=~plain)
+    _note_unread(buf, offsets, lengths, firsts, run)
+    skip = plain | unread
     cutoff, damage = len(offsets), []
     # one group at a time, so only its rows are in memory; with the CRCs checked, only wanted records count
     for idx, length in groups(lengths, runs, ~skip if checked else None):

@@ -81,7 +81,10 @@ class HParamsTable:
         A hparam column is bool when every session has it as a bool (pandas' nullable
         ``boolean`` when some lack it), float64 for numbers (NaN where missing), else object.
         """
-        import pandas as pd
+        from tbwriter.extras import optional
+
+        with optional("to_pandas"):
+            import pandas as pd
 
         table: dict[str, object] = {"run": [s.run for s in self.sessions],
                                     "status": [s.status for s in self.sessions]}

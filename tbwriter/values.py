@@ -10,8 +10,11 @@ from __future__ import annotations
 import math
 import numbers
 import operator
+import os
+import re
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+NAME_MAX = 255  # bytes in one file or directory name: the limit of ext4, APFS, NTFS and most others
 
 
 def _where(method: str, tag: object) -> str:
@@ -45,6 +48,26 @@ def unencodable_tag(method: str, error: UnicodeEncodeError) -> ValueError:
 def _not_utf8(where: str, what: str, error: UnicodeEncodeError) -> ValueError:
     return ValueError(f"{where}: {what} must be valid Unicode text, but character {error.object[error.start]!r} "
                       f"at position {error.start} is a lone surrogate, which UTF-8 cannot encode")
+
+
+def check_inside(name: str, where: str, what: str, root: str) -> str:
+    """``name`` if it is a relative path that stays inside directory ``root``, else a ValueError naming it.
+
+        check_inside("nested/run", "convert_csv", "run", "the logdir runs")   # -> "nested/run"
+
+    Refused: empty, absolute, a ``..`` part (``/`` and ``\\`` both separate), NUL, the root itself
+    (``.``), and a part longer than ``NAME_MAX`` bytes, which the file system would refuse only after
+    earlier files were written. One check for every name that becomes a path under a run directory.
+    """
+    parts = re.split(r"[\\/]", name)
+    if not name or os.path.isabs(name) or ".." in parts or "\0" in name or not set(parts) - {"", "."}:
+        raise ValueError(f"{where}: {what} {name!r} must be a relative name inside {root} "
+                         "(no absolute path, no '..', no NUL, not '.')")
+    longest = max(parts, key=lambda part: len(os.fsencode(part)))
+    if len(os.fsencode(longest)) > NAME_MAX:
+        raise ValueError(f"{where}: {what} {name!r:.80} would make a file name of {len(os.fsencode(longest))} "
+                         f"bytes inside {root}, beyond the {NAME_MAX} bytes file systems allow; use a shorter one")
+    return name
 
 
 def to_seconds(value: object, method: str, name: str) -> float:

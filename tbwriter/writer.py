@@ -23,11 +23,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tbwriter import distributed, encode, storage, wire
+from tbwriter import distributed, encode, eventfile, storage, wire
 from tbwriter.eventfile import EventFile
 from tbwriter.summaries import scalar
-from tbwriter.values import (INT64_MAX, INT64_MIN, check_tag, check_utf8, to_float, to_seconds, to_step,
-                             to_walltime, unencodable_tag)
+from tbwriter.values import (INT64_MAX, INT64_MIN, check_inside, check_tag, check_utf8, to_float, to_seconds,
+                             to_step, to_walltime, unencodable_tag)
 
 if TYPE_CHECKING:
     from tbwriter.file_writer import FileWriter
@@ -113,6 +113,9 @@ class SummaryWriter:
             stamp = datetime.now().strftime("%b%d_%H-%M-%S")
             log_dir = os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
         self.log_dir, self._writes = _rank_run(os.fspath(log_dir), ranks)
+        # log_dir stays as given (get_logdir() returns it, as torch's does), but every file goes where it
+        # points now: an os.chdir later (Hydra makes one) must not split the run across two directories.
+        self._run_dir = self.log_dir if storage.is_url(self.log_dir) else os.path.abspath(self.log_dir)
         self._writes = self._writes and write_to_disk
         self.ranks, self.write_to_disk = ranks, write_to_disk
         self.purge_step = purge_step
@@ -127,7 +130,9 @@ class SummaryWriter:
                                             wire.SessionLog.STATUS.tag + encode.varint(wire.SessionStatus.START))
             first = (encode.event_head(_now(), step) + start,)
         self.storage_options = storage_options
-        self._file: EventFile | _Discarded = (EventFile(self.log_dir, self.flush_secs, filename_suffix, first,
+        if self._writes and not storage.is_url(self._run_dir):  # before the file: a warning made an error opens none
+            self._warn_other_writers()
+        self._file: EventFile | _Discarded = (EventFile(self._run_dir, self.flush_secs, filename_suffix, first,
                                                         storage_options)
                                               if self._writes else _Discarded())
         # A writer nobody holds any more (made in a function, never closed) writes what it has and
@@ -141,8 +146,22 @@ class SummaryWriter:
         self._session_hparams: dict | None = None  # the hparams session of this run, once add_hparams starts it
         self._session_open = False
 
+    def _warn_other_writers(self) -> None:
+        """Warn when a file of this run was opened by another process that still runs: TensorBoard will miss points."""
+        others = eventfile.other_writers(self._run_dir)
+        if others:
+            path, pid = others[-1]
+            warnings.warn(f"SummaryWriter: process {pid}, still running, opened {os.path.basename(path)} in "
+                          f"{self.log_dir}; TensorBoard reads a run's files one after the other and never goes "
+                          "back, so it will miss the points of one of two files growing at once: give each "
+                          "process a run directory of its own", RuntimeWarning, stacklevel=3)
+
     def get_logdir(self) -> str:
-        """The run directory: ``SummaryWriter("runs/a").get_logdir() == "runs/a"``."""
+        """The run directory as given: ``SummaryWriter("runs/a").get_logdir() == "runs/a"``.
+
+        A relative one is resolved once, when the writer is made: files keep going there after an
+        ``os.chdir``, though this still returns the relative path (as torch's does).
+        """
         return self.log_dir
 
     # -- scalars ---------------------------------------------------------------------------
@@ -258,13 +277,10 @@ class SummaryWriter:
             self._sub_writer(run).add_scalar(main_tag, value, step, wall)
 
     def _sub_run(self, main_tag: str, key: object) -> str:
-        """The sub-run of ``key`` in ``add_scalars``, refused if its path would leave ``log_dir``."""
+        """The sub-run of ``key`` in ``add_scalars``, refused if it is no path that stays inside ``log_dir``."""
         run = main_tag.replace("/", "_") + "_" + check_tag(key, "add_scalars")
-        if "\0" in run or ".." in run.split("/"):  # it starts with main_tag, so it is never absolute
-            raise ValueError(f"add_scalars(main_tag={main_tag!r}): key {key!r} would make the sub-run {run!r}, "
-                             f"whose path leaves log_dir {self.log_dir!r} or is no path; use a key without "
-                             "'..' components or NUL characters")
-        return run
+        return check_inside(run, f"add_scalars(main_tag={main_tag!r})", f"key {key!r:.80}: its sub-run",
+                            f"log_dir {self.log_dir}")
 
     def _sub_writer(self, run: str) -> SummaryWriter:
         """The writer of sub-run ``<log_dir>/<run>``, created on first use and closed with this one."""
@@ -273,12 +289,12 @@ class SummaryWriter:
             with self._sub_writers_lock:
                 sub = self._sub_writers.get(run)
                 if sub is None:
-                    sub = self._sub_writers[run] = SummaryWriter(os.path.join(self.log_dir, run),
-                                                                 flush_secs=self.flush_secs,
-                                                                 filename_suffix=self.filename_suffix,
-                                                                 ranks="any" if self._writes else "zero",
-                                                                 write_to_disk=self.write_to_disk,
-                                                                 storage_options=self.storage_options)
+                    sub = SummaryWriter(os.path.join(self._run_dir, run), flush_secs=self.flush_secs,
+                                        filename_suffix=self.filename_suffix,
+                                        ranks="any" if self._writes else "zero",
+                                        write_to_disk=self.write_to_disk, storage_options=self.storage_options)
+                    sub.log_dir = os.path.join(self.log_dir, run)  # shown as torch shows it: below ours as given
+                    self._sub_writers[run] = sub
         return sub
 
     def _warn_double(self) -> None:
@@ -337,7 +353,13 @@ class SummaryWriter:
         step = to_step(global_step, "add_hparams", next(iter(metrics), "hparams"))
         if run_name is not None and (not isinstance(run_name, str) or not run_name):
             raise TypeError(f"add_hparams: run_name must be a non-empty str or None, got {run_name!r}")
-        if run_name is None and self._session_hparams not in (None, checked):
+        # torch scripts pass run_name="." (or log_dir's own absolute path) to keep the session in this run
+        own_run = run_name is not None and self._names_this_run(run_name)
+        if own_run:
+            run_name = None
+        elif run_name is not None:
+            check_inside(run_name, "add_hparams", "run_name", f"log_dir {self.log_dir}")
+        elif self._session_hparams not in (None, checked):
             run_name = self._session_run_name(checked)  # another session: its own run, as torch gives each call
         existing = self if run_name is None else self._sub_writers.get(run_name)
         if existing is not None and existing._session_hparams not in (None, checked):
@@ -357,6 +379,12 @@ class SummaryWriter:
             target._file.append(start)
         if metrics:
             target.log_metrics(metrics, step)
+
+    def _names_this_run(self, run_name: str) -> bool:
+        """Whether ``run_name`` joined to log_dir, as torch joins it, is this writer's own run directory."""
+        if storage.is_url(self._run_dir):
+            return run_name.strip("/") in ("", ".")
+        return os.path.normpath(os.path.join(self._run_dir, run_name)) == os.path.normpath(self._run_dir)
 
     def _session_run_name(self, hparams: dict) -> str:
         """The sub-run already holding a session of these hparams, else a new one named by the time as torch does."""
@@ -666,7 +694,9 @@ class SummaryWriter:
         step = to_step(global_step, "add_embedding", tag)
         files, single_image = embedding.embedding_files(mat, metadata, label_img, metadata_header, "add_embedding")
         subdir = embedding.embedding_subdir(tag, step)
-        config_path = os.path.join(self.log_dir, embedding.CONFIG_NAME)
+        # The tag is one directory name ("/" is escaped): "." or ".." would put the files in the run's root.
+        check_inside(subdir.split("/", 1)[1], f"add_embedding(tag={tag!r})", "tag", f"log_dir {self.log_dir}")
+        config_path = os.path.join(self._run_dir, embedding.CONFIG_NAME)
         existing = None
         if os.path.exists(config_path):
             with open(config_path, encoding="utf-8") as f:
@@ -674,9 +704,9 @@ class SummaryWriter:
         config = embedding.projector_config(existing, tag, step, subdir, set(files), single_image)
         if not self._writes:  # write_to_disk=False, or a rank that does not write
             return
-        os.makedirs(os.path.join(self.log_dir, subdir), exist_ok=True)
+        os.makedirs(os.path.join(self._run_dir, subdir), exist_ok=True)
         for name, data in files.items():
-            _write_whole(os.path.join(self.log_dir, subdir, name), data)
+            _write_whole(os.path.join(self._run_dir, subdir, name), data)
         _write_whole(config_path, config.encode("utf-8"))
 
     # -- audio and video ---------------------------------------------------------------------

@@ -7,13 +7,16 @@
 
     with GCSServer() as gcs: ...                 # fake-gcs-server (bundled Go binary), gs://
     with AzuriteServer() as az: ...              # Azurite from npm, az://
+    with SilentServer() as silent: ...           # accepts connections and answers none, until forward_to(port)
 
 A server that cannot start here makes the test skip with the reason.
 """
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
+import select
 import shutil
 import socket
 import subprocess
@@ -141,6 +144,83 @@ class S3Server:
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
+
+
+class SilentServer:
+    """An endpoint on 127.0.0.1 that accepts connections and never answers, as a hung server does, until
+    ``forward_to(port)``: from then on every connection, the held ones included (with what they sent), goes to
+    that port, as an endpoint that comes back. ``events`` lists ``("open", n)`` and ``("closed", n)`` (the
+    client gave up on connection n while it was held), in the order they happened."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, int]] = []
+        self._changed = threading.Condition()
+        self._upstream: int | None = None
+
+    def __enter__(self) -> SilentServer:
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.endpoint = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._socket.close()
+
+    def forward_to(self, port: int) -> None:
+        with self._changed:
+            self._upstream = port
+
+    @property
+    def forwarding(self) -> bool:
+        return self._upstream is not None
+
+    def wait_until(self, predicate, timeout: float = 60) -> None:
+        """Until ``predicate(events)`` holds (an AssertionError after ``timeout`` seconds)."""
+        with self._changed:
+            assert self._changed.wait_for(lambda: predicate(self.events), timeout), self.events
+
+    def most_open_at_once(self) -> int:
+        with self._changed:
+            counts = itertools.accumulate(1 if what == "open" else -1 for what, _ in self.events)
+            return max(counts, default=0)
+
+    def _note(self, what: str, n: int) -> None:
+        with self._changed:
+            self.events.append((what, n))
+            self._changed.notify_all()
+
+    def _accept(self) -> None:
+        for n in itertools.count(1):
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:  # closed
+                return
+            self._note("open", n)
+            threading.Thread(target=self._serve, args=(connection, n), daemon=True).start()
+
+    def _serve(self, connection: socket.socket, n: int) -> None:
+        with connection:
+            held = b""
+            while self._upstream is None:  # read what comes, to see the client give up; answer nothing
+                if select.select([connection], [], [], 0.05)[0]:
+                    data = connection.recv(65536)
+                    if not data:
+                        self._note("closed", n)
+                        return
+                    held += data
+            with socket.create_connection(("127.0.0.1", self._upstream)) as upstream:
+                upstream.sendall(held)
+                threading.Thread(target=_copy, args=(connection, upstream), daemon=True).start()
+                _copy(upstream, connection)
+
+
+def _copy(source: socket.socket, target: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            target.sendall(data)
+        target.shutdown(socket.SHUT_WR)
+    except OSError:  # the other side went: so does this direction
+        pass
 
 
 @contextlib.contextmanager

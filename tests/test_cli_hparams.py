@@ -69,3 +69,31 @@ def test_csv_equals_read_hparams(sweep, tmp_path):
 def test_errors_are_one_line(sweep, argv, message):
     out = tbwriter("hparams", str(sweep), *argv)
     assert out.returncode == 1 and message in out.stderr and len(out.stderr.splitlines()) == 1, out.stderr
+
+
+def test_stderr_names_the_sort_column_as_the_help_describes(sweep, tmp_path):
+    out = tbwriter("hparams", str(sweep))  # "loss" comes first, but a validation metric is preferred
+    assert out.returncode == 0 and out.stderr == "tbwriter hparams: sorted by val/accuracy, descending, best first\n"
+    out = tbwriter("hparams", str(sweep), "--sort", "lr")
+    assert out.stderr == "tbwriter hparams: sorted by lr, ascending\n"
+    out = tbwriter("hparams", str(sweep), "--sort", "loss", "--order", "desc")
+    assert out.stderr == "tbwriter hparams: sorted by loss, descending\n"
+    help_text = " ".join(tbwriter("hparams", "--help").stdout.split())
+    assert "default: the first validation metric whose name says which way is better, else the first such" \
+           in help_text
+    with SummaryWriter(tmp_path / "run") as w:
+        w.add_hparams({"lr": 0.1}, {})
+        w.add_scalar("speed", 1.0, 1)
+    out = tbwriter("hparams", str(tmp_path / "run"))
+    assert out.returncode == 0 and out.stderr.startswith("tbwriter hparams: not sorted: no metric's name says")
+
+
+def test_a_run_folder_gets_a_hint_to_pass_its_parent(sweep):
+    out = tbwriter("hparams", str(sweep / "lr0.1"))
+    assert out.returncode == 0 and out.stdout.splitlines()[1].split()[0] == "."
+    assert out.stderr.splitlines()[-1] == (f"tbwriter hparams: hint: {sweep / 'lr0.1'} is a run folder: pass the "
+                                           f"folder above it to see its metrics beside the other runs' "
+                                           f"(tbwriter hparams {sweep})")
+    (event_file,) = (sweep / "lr0.1").glob("*tfevents*")
+    out = tbwriter("hparams", str(event_file))
+    assert out.returncode == 0 and out.stderr.splitlines()[-1].endswith(f"(tbwriter hparams {sweep})"), out.stderr

@@ -21,9 +21,14 @@ ROOT = str(pathlib.Path(__file__).resolve().parent.parent)
 README = pathlib.Path(ROOT, "README.md").read_text()
 
 
-def tbwriter(*args, cwd=None):
-    """Run ``python -m tbwriter ARGS``; returns the CompletedProcess (text)."""
-    return subprocess.run([sys.executable, "-m", "tbwriter", *args], cwd=cwd, capture_output=True, text=True,
+def tbwriter(*args, cwd=None, framing=None):
+    """Run ``python -m tbwriter ARGS``; returns the CompletedProcess (text). ``framing``: read that way
+    (one of tests/framings.py's, as the fixture of that name sets up this process)."""
+    start = ["-m", "tbwriter"]
+    if framing:
+        start = ["-c", "import runpy, sys; from tests.framings import use; use(sys.argv.pop(1)); "
+                       "runpy.run_module('tbwriter', run_name='__main__')", framing]
+    return subprocess.run([sys.executable, *start, *args], cwd=cwd, capture_output=True, text=True,
                           env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
 
 
@@ -88,6 +93,15 @@ def test_readme_cli_examples_run(tmp_path):
     assert data[("lightning", "train_loss")].step.tolist() == [49, 99, 149, 199]
 
 
+def test_top_help_opens_with_what_users_need():
+    out = tbwriter("--help")
+    assert out.returncode == 0 and "tbwriter.commands" not in out.stdout and "``" not in out.stdout
+    lines = out.stdout.splitlines()
+    assert lines[2].startswith("TensorBoard logs in a terminal, without TensorFlow")
+    examples = [line.split()[1] for line in lines if line.startswith("  tbwriter ")]
+    assert examples == ["demo", "ls", "export", "plot", "hparams", "tail"]
+
+
 def test_every_subcommand_has_help_with_examples():
     from tbwriter.cli import build_parser
 
@@ -128,6 +142,23 @@ def test_export_filters_and_wide_layout(tmp_path):
     assert {tuple(r[:2]) for r in csv.reader(io.StringIO(out.stdout))} == {("run", "tag"), ("seed1", "acc")}
 
 
+def test_export_of_some_tags_in_every_way_of_reading(framing, tmp_path):
+    with SummaryWriter(tmp_path / "mixed") as w:  # values of several tags a record, and of one
+        for i in range(20):
+            w.log_metrics({"loss": i / 10, "acc": i}, i)
+            w.add_scalar("acc/val", i / 20, i)
+    with SummaryWriter(tmp_path / "one") as w:  # a file-version record and one value
+        w.add_scalar("acc", 0.5, 3)
+    out = tbwriter("export", str(tmp_path), "--tag", "^acc", framing=framing)
+    assert out.returncode == 0 and not out.stderr, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    everything = read_scalars(tmp_path)
+    assert sorted({(r["run"], r["tag"]) for r in rows}) == [("mixed", "acc"), ("mixed", "acc/val"), ("one", "acc")]
+    for (run, tag), series in everything.items():
+        got = [r for r in rows if (r["run"], r["tag"]) == (run, tag)]
+        assert [float(r["value"]) for r in got] == (series.value.tolist() if tag.startswith("acc") else [])
+
+
 def test_wide_columns_never_share_a_name(tmp_path):
     with SummaryWriter(tmp_path / "a" / "b") as w:
         w.add_scalar("c", 1.0, 0)
@@ -147,10 +178,16 @@ def test_wide_columns_never_share_a_name(tmp_path):
     (["convert", "{tmp}/words.csv", "--logdir", "{tmp}/out"], r"^tbwriter convert: error: no numeric column in "),
     (["convert", "{tmp}/words.csv", "--logdir", "{tmp}/out", "--step-column", "iter"],
      r"^tbwriter convert: error: --step-column 'iter' is not a column of "),
+    (["convert", "{tmp}/fraction.csv", "--logdir", "{tmp}/out"],
+     r"^tbwriter convert: error: fractional step 1.5 in data row 2, column 'step', of .*fraction\.csv: steps are "),
+    (["convert", "{tmp}/negative.csv", "--logdir", "{tmp}/out"],
+     r"^tbwriter convert: error: negative step -1 in data row 3, column 'epoch', of .*negative\.csv: steps start"),
 ])
 def test_errors_are_one_line_and_nonzero(tmp_path, argv, message):
     (tmp_path / "binary.csv").write_bytes(bytes(range(256)))
     (tmp_path / "words.csv").write_text("name,comment\nalice,hello\nbob,NA\n")
+    (tmp_path / "fraction.csv").write_text("step,loss\n1,0.5\n1.5,0.4\n")
+    (tmp_path / "negative.csv").write_text("epoch,loss\n1,0.5\nNA,0.4\n-1,0.3\n")
     out = tbwriter(*[a.format(tmp=tmp_path) for a in argv])
     assert out.returncode == 1
     assert out.stdout == ""
@@ -348,7 +385,7 @@ def test_run_names_must_stay_inside_the_logdir(tmp_path, run):
         run = str(tmp_path / "absolute_run")
     out = tbwriter("convert", str(tmp_path / "train.csv"), "--logdir", str(tmp_path / "logs"), "--run", run)
     assert_one_line_error(out, "convert", r"must be a relative name inside the logdir .*logs \(no absolute path, "
-                                          r"no '\.\.'\)")
+                                          r"no '\.\.', no NUL, not '\.'\)")
     assert event_files(tmp_path) == []
     assert convert_csv(tmp_path / "train.csv", tmp_path / "logs", run="nested/run").run_dir == \
         str(tmp_path / "logs" / "nested" / "run")
@@ -439,3 +476,35 @@ def test_running_out_of_memory_while_reading_is_one_line_naming_the_file(tmp_pat
         out = subprocess.run([sys.executable, "-c", OUT_OF_MEMORY, *args], capture_output=True, text=True,
                              env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
         assert_one_line_error(out, args[0], f"out of memory reading .*{re.escape(name)}.*{re.escape(hint)}.*memory")
+
+
+def test_export_matching_nothing_is_an_error_listing_what_is_there(tmp_path):
+    for run in ("a", "b"):
+        with SummaryWriter(tmp_path / run) as w:
+            w.add_scalar("loss", 1.0, 0)
+            w.add_scalar(f"only_{run}", 1.0, 0)
+            w.add_histogram("weights", np.arange(3.0), 0)
+    out = tbwriter("export", str(tmp_path), "--tag", "nosuch")
+    assert_one_line_error(out, "export", rf"no scalars under {re.escape(str(tmp_path))} match --tag 'nosuch'; "
+                                         r"scalar tags there: loss, only_a, only_b$")
+    out = tbwriter("export", str(tmp_path), "--tag", "nosuch", "--run", "^a")
+    assert_one_line_error(out, "export", r"match --tag 'nosuch'; scalar tags there \(in runs matching --run '\^a'\): "
+                                         r"loss, only_a$")
+    out = tbwriter("export", str(tmp_path), "--run", "c")
+    assert_one_line_error(out, "export", rf"no run under {re.escape(str(tmp_path))} matches --run 'c'; runs: a, b$")
+
+
+def test_a_file_that_is_no_event_file_is_an_error_not_damage(tmp_path):
+    text = tmp_path / "passwd"
+    text.write_text("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n")
+    for command in ("ls", "export", "hparams"):
+        out = tbwriter(command, str(text))
+        assert_one_line_error(out, command, rf"not an event file \(no TFRecord at byte 0\): {re.escape(str(text))}$")
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "events.out.tfevents.1.host").write_bytes(text.read_bytes())
+    out = tbwriter("ls", str(tmp_path / "run"))
+    assert_one_line_error(out, "ls", r"not an event file \(no TFRecord at byte 0\): .*events.out.tfevents.1.host$")
+    with SummaryWriter(tmp_path / "run" / "good") as w:  # beside a real run it is one damaged file among others
+        w.add_scalar("loss", 1.0, 0)
+    out = tbwriter("ls", str(tmp_path / "run"))
+    assert out.returncode == 0 and "damaged files (1)" in out.stdout and "good" in out.stdout, out.stderr

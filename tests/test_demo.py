@@ -38,3 +38,16 @@ def test_help_and_bad_command_are_one_clean_message():
     assert done.returncode != 0 and "Traceback" not in done.stderr and "invalid int value" in done.stderr
     done = tbwriter("demo", "--epochs", "0")
     assert done.returncode == 1 and done.stderr == "tbwriter demo: error: --epochs must be at least 1, got 0\n"
+
+
+def test_demo_into_a_logdir_that_holds_files_is_refused_and_changes_nothing(tmp_path):
+    assert tbwriter("demo", str(tmp_path / "demo"), "--epochs", "2", "--no-figure").returncode == 0
+    before = {os.path.join(d, f): os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(tmp_path) for f in fs}
+    done = tbwriter("demo", str(tmp_path / "demo"), "--epochs", "2")
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr == (f"tbwriter demo: error: {tmp_path / 'demo'} already holds files: the demo writes into a "
+                           "new or empty directory; give another one, or delete this one first\n")
+    assert {os.path.join(d, f): os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(tmp_path)
+            for f in fs} == before
+    scalars = accumulated_scalars(tmp_path / "demo" / "lr0.5" / "seed0")
+    assert [s for s, _ in scalars["epoch/loss"]] == [0, 1]

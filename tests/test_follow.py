@@ -178,3 +178,15 @@ class Lines:
 
     def quiet(self, seconds: float) -> bool:
         return not self.buffer and not self.selector.select(seconds)
+
+
+def test_a_file_url_is_followed_as_the_folder_is(tmp_path):
+    pytest.importorskip("fsspec")
+    w = SummaryWriter(tmp_path / "a")
+    follower = Follower(tmp_path.as_uri())  # file:///...: listed and read through fsspec, as s3:// is
+    for step in range(3):
+        w.add_scalar("loss", step / 2, step)
+        w.flush()  # appended to the same file: only its new bytes are read
+        assert points(follower.poll()) == {("a", "loss"): [(step, step / 2)]}
+    assert follower.poll() == {}
+    w.close()

@@ -396,3 +396,30 @@ def test_legend_never_covers_a_panel(demo, options):
     assert box.y0 >= 0 and box.x0 >= 0 and box.x1 <= fig.bbox.width
     for ax in fig.axes:
         assert not box.overlaps(ax.get_tightbbox()), ax.get_title()
+
+
+
+def test_names_with_dollars_are_drawn_as_written_not_as_math(tmp_path):
+    import matplotlib as mpl
+
+    from tbwriter import read_hparams
+    from tbwriter.plot import plot_hparams
+
+    run, tags, hparam, value = "lr$LR_bs$BS", ["payoff $$", r"cost in $\USD$"], "fee $", "a$b$c"
+    with SummaryWriter(tmp_path / run) as w:
+        w.add_hparams({hparam: value}, {})
+        for step in range(1, 4):
+            for tag in tags:
+                w.add_scalar(tag, step / 3, step)
+            w.add_histogram(tags[0], np.arange(10.0) * step, step)
+    figures = {  # each figure, and the names it must show as they are written
+        plot_scalars(read_scalars(tmp_path), logy=True): [run, *tags],
+        plot_histograms(read_histograms(tmp_path)): [run, tags[0]],
+        plot_hparams(read_hparams(tmp_path), metric=tags[1]): [hparam, value, tags[1]],
+    }
+    for fig, names in figures.items():
+        svg = io.BytesIO()
+        with mpl.rc_context({"svg.fonttype": "none"}):  # text stays text in the SVG, as the figure shows it
+            fig.savefig(svg, format="svg")
+        for name in names:
+            assert name in svg.getvalue().decode(), name

@@ -121,3 +121,23 @@ def test_peak_memory_of_a_read_beyond_its_result_stays_under_twice_the_file(tmp_
     found = json.loads(out.stdout)
     assert found["points"] == points
     assert found["peak"] - found["result"] <= 2 * size + 8 * MiB, (found, size)
+
+
+def test_exact_mode_hands_out_plain_arrays_of_exactly_their_size_and_reads_the_same(tmp_path):
+    # TBWRITER_EXACT_MEMORY=1 is how tools/c_loops.sh lets AddressSanitizer see the end of every buffer
+    write_log(tmp_path, 3)
+    probe = f"""
+import pickle, sys
+import numpy as np
+from tbwriter import read_scalars, read_histograms
+from tbwriter.reading import memory
+array = memory.empty(({SIZE} // 8,), np.int64)
+assert memory.EXACT and array.base is None and array.nbytes == {SIZE}, (memory.EXACT, array.base)
+padded = np.zeros(100, np.uint8)
+with memory.fenced(padded, 90):  # without ASan in the process: nothing to do, nothing refused
+    assert padded[95] == 0
+sys.stdout.buffer.write(pickle.dumps((dict(read_scalars(sys.argv[1])), dict(read_histograms(sys.argv[1])))))
+"""
+    out = subprocess.run([sys.executable, "-c", probe, str(tmp_path)], capture_output=True, check=True,
+                         env=dict(os.environ, TBWRITER_EXACT_MEMORY="1"))
+    assert out.stdout == pickle.dumps((dict(read_scalars(tmp_path)), dict(read_histograms(tmp_path))))

@@ -1,4 +1,5 @@
 """read_scalars / read_histograms against TensorBoard's own Python loader, value by value."""
+import re
 import warnings
 
 import numpy as np
@@ -109,6 +110,31 @@ def test_runs_named_as_tensorboard_and_filters(tmp_path):
     df = read_scalars(tmp_path).to_pandas()
     assert list(df.columns) == ["run", "tag", "step", "wall_time", "value"] and len(df) == 30
     assert df[(df.run == "lr1/seed0") & (df.tag == "acc")].value.tolist() == [0, -1, -2, -3, -4]
+
+
+def test_tag_filters_keep_what_an_unfiltered_read_holds(framing, tmp_path):
+    # log_metrics writes several values a record, add_scalar one: the skim must tell them apart in every way
+    # of reading (numpy's once took every record for one value, and a filter then dropped or misread them)
+    rng = np.random.default_rng(0)
+    with SummaryWriter(tmp_path / "mixed") as w:
+        for i in range(30):
+            w.log_metrics({"loss": 1 / (i + 1), "acc": i / 30}, i)
+            w.add_scalar("acc/val", i / 60, i)
+            w.add_histogram("weights", rng.normal(size=100), i)
+    with SummaryWriter(tmp_path / "one") as w:  # a file-version record and one value
+        w.add_scalar("acc", 0.5, 3)
+    everything = assert_same_scalars(tmp_path, tmp_path / "mixed", "mixed")
+    assert everything[("one", "acc")].value.tolist() == [0.5]
+    histograms = read_histograms(tmp_path)
+    for pattern in ("acc", "^loss$", "weights", "^nothing$"):
+        filtered = read_scalars(tmp_path, tags=pattern)
+        wanted = sorted(key for key in everything if re.search(pattern, key[1]))
+        assert sorted(filtered) == wanted, pattern
+        for key in wanted:
+            assert filtered[key].step.tolist() == everything[key].step.tolist()
+            assert filtered[key].value.tolist() == everything[key].value.tolist()
+        assert sorted(read_histograms(tmp_path, tags=pattern)) == [k for k in histograms if re.search(pattern, k[1])]
+    assert read_scalars(tmp_path / "one", tags="acc")[(".", "acc")].step.tolist() == [3]
 
 
 def test_several_files_per_run_read_in_name_order(tmp_path):
@@ -436,8 +462,8 @@ def test_a_file_that_shrinks_while_read_is_read_up_to_its_new_end(tmp_path, monk
     cut = path.stat().st_size - 100 - 7
 
     class CutWhenOpened(EventFile):
-        def __init__(self, name: str) -> None:
-            super().__init__(name)
+        def __init__(self, name: str, start: int = 0) -> None:
+            super().__init__(name, start)
             os.truncate(name, cut)
 
     monkeypatch.setattr(reader, "EventFile", CutWhenOpened)

@@ -16,6 +16,7 @@ import tempfile
 import textwrap
 import threading
 import tracemalloc
+import warnings
 
 import pytest
 
@@ -423,8 +424,9 @@ def test_one_broken_file_does_not_stop_timed_flushing_of_the_others(tmp_path):
 
 @pytest.mark.parametrize("values, error, match", [
     ({"train": 1.0, "val": "high"}, TypeError, "add_scalars.*loss/val"),
-    ({"train": 1.0, "a/../../../escaped": 2.0}, ValueError, "add_scalars.*leaves log_dir"),
+    ({"train": 1.0, "a/../../../escaped": 2.0}, ValueError, "add_scalars.*must be a relative name inside log_dir"),
     ({"train": 1.0, "a\0b": 2.0}, ValueError, "add_scalars.*NUL"),
+    ({"train": 1.0, "k" * 300: 2.0}, ValueError, "add_scalars.*'kkk.*file name of 305 bytes.*255 bytes"),
     ({"train": 1.0, "\udc80": 2.0}, ValueError, "add_scalars.*surrogate"),
 ])
 def test_add_scalars_refuses_before_writing_any_key(tmp_path, values, error, match):
@@ -532,3 +534,81 @@ def test_csv_logger_keeps_the_row_of_a_late_key_in_a_read_only_folder():
     finally:
         os.chmod(folder, 0o755)
         shutil.rmtree(folder)
+
+
+# -- 21. a run stays in one directory: chdir after opening, names that would leave it --------------------------------
+
+def test_chdir_after_opening_a_relative_log_dir_keeps_the_whole_run_where_it_was_opened(tmp_path, monkeypatch):
+    import numpy as np
+
+    (tmp_path / "first").mkdir()
+    (tmp_path / "second").mkdir()
+    monkeypatch.chdir(tmp_path / "first")
+    w = SummaryWriter("runs/x")
+    w.add_scalar("x", 1.0, 1)
+    w.flush()
+    monkeypatch.chdir(tmp_path / "second")  # what Hydra does after the writer is made
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "was deleted or replaced" warning
+        w.add_scalar("x", 2.0, 2)
+        w.flush()
+        w.add_scalars("loss", {"train": 0.5}, 2)
+        w.add_hparams({"lr": 0.1}, {"hparam/acc": 0.5}, run_name="hp")
+        w.add_embedding(np.zeros((2, 3)), tag="emb")
+    assert w.get_logdir() == "runs/x"  # as torch returns it
+    assert sorted(w.all_writers) == ["runs/x", "runs/x/hp", "runs/x/loss_train"]
+    assert w.all_writers["runs/x/loss_train"].get_logdir() == "runs/x/loss_train"
+    w.close()
+    assert os.listdir(tmp_path / "second") == []
+    run = tmp_path / "first" / "runs" / "x"
+    assert steps(run) == [1, 2]
+    assert steps(run / "loss_train", "loss") == [2]
+    assert accumulated_scalars(run / "hp")["hparam/acc"] == [(0, 0.5)]
+    assert (run / "00000" / "emb" / "tensors.tsv").exists()
+
+
+@pytest.mark.parametrize("tag", [".", ".."])
+def test_add_embedding_refuses_a_tag_that_names_no_directory_of_its_own(tmp_path, tag):
+    import numpy as np
+
+    w = SummaryWriter(tmp_path / "run")
+    with pytest.raises(ValueError, match=r"add_embedding\(tag='\.+'\): tag '\.+' must be a relative name inside"):
+        w.add_embedding(np.zeros((2, 3)), tag=tag)
+    assert [p for p in os.listdir(tmp_path / "run") if not p.startswith("events.")] == []
+    assert os.listdir(tmp_path) == ["run"]
+    w.add_embedding(np.zeros((2, 3)), tag="ok")
+    w.close()
+    assert (tmp_path / "run" / "00000" / "ok" / "tensors.tsv").exists()
+
+
+@pytest.mark.parametrize("run_name", ["..", "../escaped", "a/../../escaped", "ABSOLUTE", "r" * 256])
+def test_add_hparams_refuses_a_run_name_that_leaves_log_dir(tmp_path, run_name):
+    if run_name == "ABSOLUTE":
+        run_name = str(tmp_path / "absolute")
+    log_dir = tmp_path / "logs" / "run"
+    w = SummaryWriter(log_dir)
+    with pytest.raises(ValueError, match=r"add_hparams: run_name .* inside log_dir"):
+        w.add_hparams({"lr": 0.1}, {"hparam/acc": 0.5}, run_name=run_name)
+    assert sorted(os.listdir(tmp_path)) == ["logs"] and os.listdir(tmp_path / "logs") == ["run"]
+    assert [p for p in os.listdir(log_dir) if not p.startswith("events.")] == []
+    w.add_hparams({"lr": 0.1}, {"hparam/acc": 0.5}, run_name="ok")
+    w.close()
+    assert accumulated_scalars(log_dir / "ok")["hparam/acc"] == [(0, 0.5)]
+
+
+@pytest.mark.parametrize("run_name", [".", "./", "OWN"])
+def test_add_hparams_run_name_naming_log_dir_itself_keeps_the_session_in_this_run(tmp_path, run_name):
+    # torch scripts pass run_name="." or log_dir's absolute path so that torch writes no sub-run: same here,
+    # in the writer's own file (a second writer on the same directory would split the run in two files)
+    from tbwriter import read_hparams
+
+    log_dir = tmp_path / "run"
+    with SummaryWriter(log_dir) as w:
+        w.add_scalar("loss", 1.0, 0)
+        w.add_hparams({"lr": 0.1}, {"hparam/acc": 0.5}, run_name=str(log_dir) if run_name == "OWN" else run_name)
+        with pytest.raises(ValueError, match="already holds a session"):
+            w.add_hparams({"lr": 0.2}, {"hparam/acc": 0.6}, run_name=".")
+    assert os.listdir(tmp_path) == ["run"] and len(os.listdir(log_dir)) == 1
+    assert accumulated_scalars(log_dir)["hparam/acc"] == [(0, 0.5)]
+    (session,) = read_hparams(tmp_path).sessions
+    assert (session.run, session.hparams, session.status) == ("run", {"lr": 0.1}, "SUCCESS")

@@ -82,8 +82,10 @@ def test_sealed_on_size_without_a_flush(url, monkeypatch):
     w = SummaryWriter(url)
     for step in range(2000):
         w.add_scalar("loss", float(step), step)
-    sealed = segments(url)
-    assert len(sealed) >= 10  # written before any flush or close
+    deadline = time.monotonic() + 30  # put by the flusher thread, not by add_scalar: it does not wait for it
+    while len(segments(url) if memory.exists(url.removeprefix("memory:/")) else []) < 10:
+        assert time.monotonic() < deadline, "the full segments were not put before any flush or close"
+        time.sleep(0.05)
     w.close()
     sizes = [memory.info(f"{url.removeprefix('memory:/')}/{n}")["size"] for n in segments(url)]
     assert min(sizes[:-1]) >= 4096

@@ -8,15 +8,18 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import uuid
 
 import pytest
 
 pytest.importorskip("s3fs")
 from eventcheck import accumulated_scalars  # noqa: E402
-from stores import s3_server  # noqa: E402, F401  (the fixture)
+from stores import SilentServer, s3_server  # noqa: E402, F401  (the fixture)
 from tbserver import TensorBoardServer  # noqa: E402
 from tbwriter import SummaryWriter, read_scalars  # noqa: E402
+from tbwriter.follow import Follower  # noqa: E402
+from test_follow import Lines  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -138,7 +141,7 @@ def test_a_failure_raises_naming_the_url_and_keeps_what_was_logged(s3_server, ca
     assert out.startswith("raised: could not ") and f"s3://{bucket}/run" in out.splitlines()[0]
     if case == "unreachable":
         # at exit the pending records are tried once more, and the failure said, never passed over
-        assert f"tbwriter: could not write s3://{bucket}/run" in err
+        assert f"tbwriter: could not list s3://{bucket}/run: " in err and "were not written" in err
     else:
         assert "closed" in out and not err
         assert read_scalars(f"s3://{bucket}/run")[(".", "loss")].step.tolist() == [1, 2]
@@ -217,3 +220,123 @@ def test_wrong_credentials_raise_naming_the_url_and_keep_every_value(s3_server, 
     w.close()  # the server lets anyone in again: every value the refused writer kept is written now
     assert read_scalars(url)[(".", "loss")].step.tolist() == [0, 1, 2, 3]
     assert read_scalars(f"{url}-good")[(".", "other")].step.tolist() == [0]
+
+
+def test_a_long_lived_reader_sees_segments_put_by_another_process_since(s3_server, bucket):  # noqa: F811
+    # fsspec keeps one filesystem per configuration and caches its listings: a second read in this
+    # process once missed (and reported unreadable) what another process put after the first
+    def log_in_child(first: int, last: int) -> None:
+        child = run_child(f"""
+            from tbwriter import SummaryWriter
+            with SummaryWriter("s3://{bucket}/runs/a") as w:
+                for step in range({first}, {last}):
+                    w.add_scalar("loss", float(step), step)
+                    w.flush()
+        """, s3_server.env)
+        assert child.communicate(timeout=180)[1] == "" and child.returncode == 0
+
+    log_in_child(0, 3)
+    assert read_scalars(f"s3://{bucket}/runs")[("a", "loss")].step.tolist() == [0, 1, 2]
+    log_in_child(3, 6)
+    again = read_scalars(f"s3://{bucket}/runs")
+    assert not again.damaged
+    assert again[("a", "loss")].step.tolist() == list(range(6))
+
+
+def test_a_follower_fetches_each_new_segment_once(s3_server, bucket):  # noqa: F811
+    w = SummaryWriter(f"s3://{bucket}/runs/a")
+    follower = Follower(f"s3://{bucket}/runs")
+    for step in range(3):
+        w.add_scalar("loss", float(step), step)
+        w.flush()
+    assert follower.poll()[("a", "loss")].step.tolist() == [0, 1, 2]
+    s3_server.reset()
+    assert follower.poll() == {}
+    assert s3_server.count() == 1  # idle: one listing, nothing fetched again
+    for step in range(3, 5):
+        w.add_scalar("loss", float(step), step)
+        w.flush()
+    s3_server.reset()
+    assert follower.poll()[("a", "loss")].step.tolist() == [3, 4]
+    assert s3_server.count("GET") == 1 + 2  # the listing, then the two new segments
+    w.close()
+
+
+def test_tail_follows_an_s3_logdir(s3_server, bucket):  # noqa: F811
+    url = f"s3://{bucket}/runs"
+    w = SummaryWriter(f"{url}/a")
+    w.add_scalar("loss", 0.0, 0)
+    w.flush()  # there is something to list: a URL with nothing below is refused, as a missing folder is
+    tail = subprocess.Popen([sys.executable, "-m", "tbwriter", "tail", url, "--format", "csv", "--interval", "0.2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=dict(os.environ, PYTHONPATH=ROOT,
+                                                                                     **s3_server.env))
+    lines = Lines(tail.stdout)
+    try:
+        assert lines.next(60) == "run,tag,step,wall_time,value"  # printed after the first poll
+        for step in range(1, 4):
+            w.add_scalar("loss", step / 8, step)
+            w.flush()
+            run, tag, got_step, _, value = lines.next(60).split(",")
+            assert (run, tag, int(got_step), float(value)) == ("a", "loss", step, step / 8)
+        tail.send_signal(signal.SIGINT)
+        assert tail.wait(30) == 0
+        assert tail.stderr.read() == b""
+    finally:
+        w.close()
+        tail.kill()
+
+
+def test_tail_refuses_an_empty_url_in_one_line(s3_server, bucket):  # noqa: F811
+    done = subprocess.run([sys.executable, "-m", "tbwriter", "tail", f"s3://{bucket}/nothing"], capture_output=True,
+                          text=True, env=dict(os.environ, PYTHONPATH=ROOT, **s3_server.env), timeout=120)
+    assert done.returncode == 1
+    assert done.stderr == f"tbwriter tail: error: no such file or directory: s3://{bucket}/nothing\n"
+
+
+def test_add_scalar_never_waits_on_a_put_that_hangs(s3_server, bucket):  # noqa: F811
+    from tbwriter import eventfile
+
+    url = f"s3://{bucket}/run"
+    with SilentServer() as endpoint:
+        w = SummaryWriter(url, flush_secs=1, storage_options={"endpoint_url": endpoint.endpoint})
+        w.add_scalar("loss", 0.0, 0)
+        endpoint.wait_until(lambda events: ("open", 1) in events)  # the flusher's request is out, unanswered
+        # should add_scalar wait on that request (it did once the queue was full), the endpoint comes back
+        # after 20 s and lets it go on: far past what logging takes, far short of the 60 s a put may take
+        comes_back = threading.Timer(20, endpoint.forward_to, [s3_server.port])
+        comes_back.start()
+        try:
+            for step in range(1, 3 * eventfile.QUEUE_RECORDS):
+                w.add_scalar("loss", float(step), step)
+            assert not endpoint.forwarding, "add_scalar waited on the flusher's put"
+        finally:
+            comes_back.cancel()
+        endpoint.forward_to(s3_server.port)  # the endpoint answers again: the held request goes on too
+        w.flush()
+        w.close()
+    data = read_scalars(url)  # from moto itself
+    assert not data.damaged
+    assert data[(".", "loss")].step.tolist() == list(range(3 * eventfile.QUEUE_RECORDS))
+
+
+def test_at_exit_hung_puts_end_together_and_each_is_said_once_truly(s3_server, bucket):  # noqa: F811
+    with SilentServer() as endpoint:  # never answers
+        child = run_child(f"""
+            from tbwriter import SummaryWriter, storage
+            storage.PUT_TIMEOUT = 5.0  # per put, and for all the writers together at exit
+            where = {{"endpoint_url": "{endpoint.endpoint}"}}
+            writers = [SummaryWriter(f"s3://{bucket}/{{run}}", storage_options=where) for run in "ab"]
+            for w in writers:  # neither flushed nor closed: left to the exit
+                w.add_scalar("loss", 1.0, 1)
+        """, s3_server.env)
+        out, err = child.communicate(timeout=120)
+        # the second writer's request went out before the first one's was given up: they did not take turns
+        assert endpoint.most_open_at_once() >= 2, endpoint.events
+    assert child.returncode == 0, err
+    lines = err.splitlines()
+    assert len(lines) == 2, err  # one line each
+    for run, line in zip("ab", sorted(lines), strict=True):  # true: the values are lost, the URL named
+        assert line.startswith(f"tbwriter: could not list s3://{bucket}/{run}: TimeoutError: ")
+        assert line.endswith(f"; the values logged to s3://{bucket}/{run} since its last successful write were not "
+                             "written (the process is ending)")
+    assert s3_server.objects(bucket) == {}

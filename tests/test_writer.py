@@ -2,6 +2,7 @@
 import math
 import os
 import re
+import socket
 import threading
 
 import numpy as np
@@ -31,7 +32,8 @@ def test_first_record_is_file_version_and_name_is_unique_pattern(tmp_path):
     with SummaryWriter(tmp_path, filename_suffix=".v2") as w:
         w.add_scalar("a", 1.0, 1)
     (path,) = event_files(tmp_path)
-    assert re.fullmatch(rf"events\.out\.tfevents\.\d{{10}}\.[^.]+(\.[^.]+)*\.{os.getpid()}\.\d+\.v2",
+    assert re.fullmatch(rf"events\.out\.tfevents\.\d{{10}}\.\d{{9}}\.{re.escape(socket.gethostname())}\.{os.getpid()}"
+                        r"\.\d{6}\.v2",
                         os.path.basename(path))
     first = raw_events(tmp_path)[0]
     assert first.file_version == "brain.Event:2" and first.wall_time > 1.6e9

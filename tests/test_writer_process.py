@@ -152,3 +152,93 @@ def test_import_tbwriter_stays_light():
     """)
     out, err = proc.communicate(timeout=60)
     assert out.strip() == "[]", err
+
+
+# -- two processes writing one run directory (issue 21) ----------------------------------------------------------
+# Each child makes a writer when told "open", then logs one flushed step per line; it prints the warnings that
+# opening gave, then "ok" after each step.
+RUN_WRITER = """
+import sys, warnings
+from tbwriter import SummaryWriter
+print("started", flush=True)
+assert sys.stdin.readline() == "open\\n"
+with warnings.catch_warnings(record=True) as caught:
+    warnings.simplefilter("always")
+    w = SummaryWriter(sys.argv[1], flush_secs=3600)
+print(repr([str(c.message) for c in caught]), flush=True)
+for line in sys.stdin:
+    w.add_scalar("x", float(line), int(line))
+    w.flush()
+    print("ok", flush=True)
+w.close()
+"""
+
+
+def run_writer(run_dir) -> subprocess.Popen:
+    proc = subprocess.Popen([sys.executable, "-c", RUN_WRITER, str(run_dir)], env=dict(os.environ, PYTHONPATH=ROOT),
+                            text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline() == "started\n", proc.stderr.read()
+    return proc
+
+
+def tell(proc: subprocess.Popen, line: str) -> str:
+    proc.stdin.write(line + "\n")
+    proc.stdin.flush()
+    return proc.stdout.readline()
+
+
+def finish(*procs: subprocess.Popen) -> None:
+    for proc in procs:
+        proc.stdin.close()
+        assert proc.wait(60) == 0, proc.stderr.read()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def file_of(run_dir, proc: subprocess.Popen) -> str:
+    (name,) = [n for n in os.listdir(run_dir) if f".{proc.pid}." in n]
+    return name
+
+
+@pytest.mark.slow
+def test_two_processes_in_one_run_every_point_is_read_and_the_second_is_warned(tmp_path):
+    from tbwriter import read_scalars
+    from tbwriter.follow import Follower
+
+    run = tmp_path / "run"
+    first, second = run_writer(run), run_writer(run)
+    assert tell(first, "open") == "[]\n"
+    warned = tell(second, "open")
+    assert f"process {first.pid}, still running, opened {file_of(run, first)} in {run}" in warned
+    assert "run directory of its own" in warned
+    follower, seen = Follower(run), []
+    for step in range(40):  # both files grow at once, as under two training processes
+        assert tell(first if step % 2 else second, str(step)) == "ok\n"
+        new = follower.poll()
+        seen += new[(".", "x")].step.tolist() if new else []
+    finish(first, second)
+    assert sorted(seen) == list(range(40))
+    assert sorted(read_scalars(run)[(".", "x")].step.tolist()) == list(range(40))
+
+
+@pytest.mark.slow
+def test_file_names_sort_in_open_order_across_processes_and_both_loaders_read_them(tmp_path):
+    from tbserver import TensorBoardServer
+
+    run = tmp_path / "run"
+    early, late = run_writer(run), run_writer(run)
+    # The process with the larger pid opens first: in the same second, a name with the pid before the time
+    # sorted the later file first, and TensorBoard never went back to the earlier one.
+    first, second = (early, late) if early.pid > late.pid else (late, early)
+    tell(first, "open")
+    for step in range(5):
+        tell(first, str(step))
+    tell(second, "open")
+    for step in range(5, 10):
+        tell(second, str(step))
+    finish(first, second)
+    assert sorted(os.listdir(run)) == [file_of(run, first), file_of(run, second)]
+    assert [s for s, _ in accumulated_scalars(run)["x"]] == list(range(10))  # the Python loader, in name order
+    with TensorBoardServer(tmp_path, load_fast=True) as tb:  # the Rust loader
+        points = tb.wait_for(lambda: (lambda p: p if len(p) == 10 else None)(tb.scalars("run", "x")))
+    assert [step for _, step, _ in points] == list(range(10))

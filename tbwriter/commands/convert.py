@@ -9,7 +9,7 @@ examples:
 
 The step is --step-column, else a column named step, else epoch, else the row number.
 Wall times come from wall_time/time/timestamp (epoch seconds or ISO 8601) when present.
-Empty, NA and non-numeric cells are skipped and counted.
+Empty, NA and non-numeric cells are skipped and counted; a fractional or negative step is an error naming its row.
 
 All or nothing: every CSV is read and checked first, and the runs appear only once every file is written.
 A run that already holds event files is refused (converting a CSV twice would repeat every point) unless
@@ -21,6 +21,7 @@ import argparse
 import sys
 
 from tbwriter.cli import CommandError
+from tbwriter.commands.printable import shown
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -51,5 +52,5 @@ def run(args: argparse.Namespace) -> int:
     finally:
         bar.close()
     for report in reports:
-        print(report.summary(), file=sys.stderr)
+        print(shown(report.summary()), file=sys.stderr)
     return 0

@@ -9,11 +9,16 @@ examples:
 Every point is written (no sampling), floats with all their digits. In --wide mode rows are
 steps, a cell is empty where a series has no point, and the last value wins at a repeated step.
 -o FILE appears complete or not at all: an interrupted or failed export leaves no partial file.
+-o follows a symlink to its target and writes straight into a FIFO or a device (-o >(gzip > x.gz)), as > does.
 """
 from __future__ import annotations
 
 import argparse
-import sys
+import re
+import warnings
+
+from tbwriter.cli import CommandError
+from tbwriter.commands.printable import few
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -33,11 +38,28 @@ def run(args: argparse.Namespace) -> int:
 
     data = read_logdir(read_scalars, args.logdir, runs=args.run_regex, tags=args.tag)
     if not data:
-        print(f"tbwriter export: no scalars under {args.logdir} match", file=sys.stderr)
-        return 1
+        raise CommandError(_nothing_matched(args))
     bar = progress_bar("writing")
     try:
-        export_csv(data, sys.stdout if args.output == "-" else args.output, wide=args.wide, progress=bar)
+        export_csv(data, args.output, wide=args.wide, progress=bar)
     finally:
         bar.close()
     return 0
+
+
+def _nothing_matched(args: argparse.Namespace) -> str:
+    """The error when no scalar matches, with what there is instead: the runs, or the chosen runs' scalar tags."""
+    from tbwriter.reader import summarize
+    from tbwriter.record import DamagedRecordWarning
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DamagedRecordWarning)  # the first read reported it
+        found = summarize(args.logdir)
+    runs = sorted({run for run, _ in found})
+    chosen = {run for run in runs if re.search(args.run_regex or "", run)}
+    if runs and not chosen:
+        return f"no run under {args.logdir} matches --run {args.run_regex!r}; runs: {few(runs)}"
+    tags = sorted({tag for (run, tag), summary in found.items() if run in chosen and summary.kind == "scalar"})
+    asked = f" match --tag {args.tag!r}" if args.tag else ""
+    runs_said = f" (in runs matching --run {args.run_regex!r})" if args.run_regex else ""
+    return f"no scalars under {args.logdir}{asked}; scalar tags there{runs_said}: {few(tags) or 'none'}"

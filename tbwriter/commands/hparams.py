@@ -1,7 +1,7 @@
 """Show the hparams sessions of a logdir as one table, best first: TensorBoard's HPARAMS tab in a terminal.
 
 examples:
-  tbwriter hparams runs                                  # every session, sorted by the first metric
+  tbwriter hparams runs                                  # every session, by the first val loss/accuracy...
   tbwriter hparams runs --sort validation.epoch_accuracy # best first (higher is better for accuracies)
   tbwriter hparams runs --sort loss --order desc         # worst loss first
   tbwriter hparams runs --run 'lr0\\.' -o table.csv       # the table as CSV (all digits), written at once
@@ -9,7 +9,9 @@ examples:
 A row per session (a run holding hparams): run, status, each hparam, and the last value of each metric
 (a scalar tag of the session's run or of its sub-runs, named as TensorBoard names it: `tag`, or
 `sub-run.tag`). The best row is marked with `*`. Loss/error-like metrics sort ascending, others
-descending, hparams and run/status ascending; missing values go last.
+descending, hparams and run/status ascending; missing values go last. Without --sort the table is sorted by
+the first validation metric (a name with "val") whose name says which way is better (loss, error, accuracy,
+...), else the first such metric; a line on stderr says which.
 """
 from __future__ import annotations
 
@@ -20,12 +22,14 @@ import os
 import sys
 
 from tbwriter.cli import CommandError
+from tbwriter.commands.printable import shown
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("logdir", help="directory of runs (or one event file)")
     parser.add_argument("--sort", metavar="COLUMN", help="the column to sort by, best first (default: the first "
-                                                         "metric whose name says which way is better)")
+                                                         "validation metric whose name says which way is better, "
+                                                         "else the first such metric)")
     parser.add_argument("--order", choices=("asc", "desc"), help="sort ascending or descending (default: from "
                                                                  "the column's name)")
     parser.add_argument("--run", dest="run_regex", metavar="REGEX",
@@ -50,11 +54,21 @@ def run(args: argparse.Namespace) -> int:
             raise CommandError(f"--sort {column!r}: no such column; columns: {', '.join(header)}")
         descending = (args.order or _direction(column, column in table.metric_names)) == "desc"
         rows = _sorted(rows, header.index(column), descending)
+        best = args.order is None and column in table.metric_names
+        order = f"{'descending' if descending else 'ascending'}{', best first' if best else ''}"
+        note = f"sorted by {shown(column)}, {order}"
+    else:
+        note = "not sorted: no metric's name says which way is better (loss, accuracy, ...); --sort COLUMN sorts"
     if args.output:
         _write_csv(args.output, header, rows)
-        print(f"tbwriter hparams: wrote {len(rows)} sessions to {args.output}", file=sys.stderr)
+        print(f"tbwriter hparams: wrote {len(rows)} sessions to {shown(args.output)}", file=sys.stderr)
     else:
-        _print_table(header, rows, best=column is not None)
+        _print_table(header, rows, best=column is not None and not _missing(rows[0][header.index(column)]))
+    print(f"tbwriter hparams: {note}", file=sys.stderr)
+    if any(s.run == "." and not any(m in s.metrics for m in table.metric_names) for s in table.sessions):
+        parent = _sweep_folder(args.logdir)
+        print(f"tbwriter hparams: hint: {shown(args.logdir)} is a run folder: pass the folder above it to see its "
+              f"metrics beside the other runs' (tbwriter hparams {shown(parent)})", file=sys.stderr)
     return 0
 
 
@@ -81,12 +95,23 @@ def _direction(column: str, is_metric: bool) -> str:
 
 def _sorted(rows: list[list], index: int, descending: bool) -> list[list]:
     """Rows by the cell at ``index``; missing and NaN cells last whichever the order."""
-    def missing(cell) -> bool:
-        return cell is None or (isinstance(cell, float) and math.isnan(cell))
-
-    present = [r for r in rows if not missing(r[index])]
+    present = [r for r in rows if not _missing(r[index])]
     present.sort(key=lambda r: (str(type(r[index])), r[index]), reverse=descending)
-    return present + [r for r in rows if missing(r[index])]
+    return present + [r for r in rows if _missing(r[index])]
+
+
+def _missing(cell) -> bool:
+    return cell is None or (isinstance(cell, float) and math.isnan(cell))
+
+
+def _sweep_folder(run: str) -> str:
+    """The folder above the run ``run`` (a run folder or one of its event files; of a URL, the folder above it)."""
+    from tbwriter.storage import is_url
+
+    if is_url(run):
+        return run.rstrip("/").rsplit("/", 1)[0]
+    folder = os.path.abspath(run)
+    return os.path.dirname(os.path.dirname(folder) if os.path.isfile(folder) else folder)
 
 
 def _cell(value) -> str:
@@ -94,11 +119,11 @@ def _cell(value) -> str:
         return "-"
     if isinstance(value, float):
         return f"{value:.6g}"
-    return str(value)
+    return shown(str(value))
 
 
 def _print_table(header: list[str], rows: list[list], best: bool) -> None:
-    cells = [["", *header]] + [["*" if best and i == 0 else "", *map(_cell, r)] for i, r in enumerate(rows)]
+    cells = [["", *map(shown, header)]] + [["*" if best and i == 0 else "", *map(_cell, r)] for i, r in enumerate(rows)]
     widths = [max(len(r[i]) for r in cells) for i in range(len(header) + 1)]
     numeric = [False] + [all(isinstance(r[i], (int, float)) and not isinstance(r[i], bool) or r[i] is None
                              for r in rows) for i in range(len(header))]

@@ -9,14 +9,15 @@ import sys
 import warnings
 
 from tbwriter.cli import CommandError
+from tbwriter.commands.printable import shown
 from tbwriter.commands.progress import progress_bar
-from tbwriter.record import DamagedRecordWarning
+from tbwriter.record import DamagedRecordWarning, Problem
 from tbwriter.reader import find_runs
 
 
 def read_logdir(read, logdir: str, **filters):
     """``read(logdir, **filters, progress=...)`` after checking there are event files; damaged
-    records become one ``warning:`` line each on stderr."""
+    records become one ``warning:`` line each on stderr, and files that are no event files at all an error."""
     for option, pattern in filters.items():
         try:
             re.compile(pattern or "")
@@ -35,6 +36,19 @@ def read_logdir(read, logdir: str, **filters):
             data = read(logdir, **filters, progress=bar)
         finally:
             bar.close()
+    _check_some_are_event_files(logdir, [name for names in runs.values() for name in names], data.damaged)
     for error in data.damaged:
-        print(f"warning: damaged event file, read up to the damage: {error}", file=sys.stderr)
+        print(f"warning: damaged event file, read up to the damage: {shown(str(error))}", file=sys.stderr)
     return data
+
+
+def _check_some_are_event_files(logdir: str, files: list[str], damaged: list) -> None:
+    """An error when every file read fails at its first byte: ``tbwriter ls /etc/passwd`` is a mistake to say so,
+    not a damaged event file to list. (A first record that is only torn may be one being written: not this.)"""
+    foreign = {e.path for e in damaged if e.offset == 0 and e.problem is Problem.LENGTH_CHECKSUM}
+    if not files or not foreign.issuperset(files):
+        return
+    if len(files) == 1:
+        raise CommandError(f"not an event file (no TFRecord at byte 0): {files[0]}")
+    raise CommandError(f"no event files under {logdir}: none of the {len(files)} files named like one holds "
+                       f"TFRecords, e.g. {files[0]}")

@@ -15,11 +15,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tbwriter.commands.logdir import read_logdir
+    from tbwriter.commands.printable import shown
     from tbwriter.reader import summarize
 
     data = read_logdir(summarize, args.logdir)
     rows = [("RUN", "TAG", "KIND", "POINTS", "STEPS")]
-    rows += [(run, tag, t.kind, str(t.count), f"{t.first_step}..{t.last_step}") for (run, tag), t in data.items()]
+    rows += [(shown(run), shown(tag), t.kind, str(t.count), f"{t.first_step}..{t.last_step}")
+             for (run, tag), t in data.items()]
     widths = [max(len(r[i]) for r in rows) for i in range(5)]
     for r in rows:
         cells = enumerate(zip(r, widths, strict=True))
@@ -27,5 +29,5 @@ def run(args: argparse.Namespace) -> int:
     if data.damaged:
         print(f"\ndamaged files ({len(data.damaged)}): read up to the damage")
         for error in data.damaged:
-            print(f"  {error}")
+            print(f"  {shown(str(error))}")
     return 0

@@ -1,4 +1,4 @@
-"""Draw logs as a figure: PNG, SVG or PDF, chosen by the output's extension.
+"""Draw logs as a figure: PNG, SVG or PDF, chosen by the output's extension (or --format).
 
 examples:
   tbwriter plot runs/demo -o curves.png --tag epoch/                  # a panel per tag, a colour per run
@@ -6,6 +6,8 @@ examples:
   tbwriter plot runs/demo -o wall.svg --tag loss --x wall --logy --smoothing 0.9
   tbwriter plot runs/torch -o weights.png --kind dist --tag weight    # histograms, as TensorBoard's distributions
   tbwriter plot runs/sweep -o sweep.png --kind hparams --metric val/accuracy   # parallel coordinates of a sweep
+
+  tbwriter plot runs/demo -o - --format svg --tag loss > loss.svg
 
 Scalars are drawn unless --kind is given; a selection that only matches histogram tags draws their distributions.
 """
@@ -17,6 +19,7 @@ import sys
 import warnings
 
 from tbwriter.cli import CommandError
+from tbwriter.commands.printable import shown
 
 FORMATS = ("png", "svg", "pdf")
 
@@ -24,7 +27,9 @@ FORMATS = ("png", "svg", "pdf")
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="logdirs or event files (several: runs are "
                                                                   "prefixed with their PATH)")
-    parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the figure: .png, .svg or .pdf")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE|-",
+                        help="the figure: .png, .svg or .pdf; - (stdout), a FIFO or /dev/fd/N with --format")
+    parser.add_argument("--format", choices=FORMATS, help="the figure's format (default: from FILE's extension)")
     what = parser.add_argument_group("what to draw")
     what.add_argument("--tag", action="append", metavar="REGEX",
                       help="tags to draw, searched in tag names; repeatable (default: all scalar tags)")
@@ -63,9 +68,9 @@ def run(args: argparse.Namespace) -> int:
     from tbwriter.atomicfile import atomic_output
     from tbwriter.commands import arguments
 
-    extension = os.path.splitext(args.output)[1].lower().lstrip(".")
+    extension = args.format or os.path.splitext(args.output)[1].lower().lstrip(".")
     if extension not in FORMATS:
-        raise CommandError(f"-o {args.output}: the extension must be one of .png, .svg, .pdf")
+        raise CommandError(f"-o {args.output}: the extension must be one of .png, .svg, .pdf (or give --format)")
     folder = os.path.dirname(os.path.abspath(args.output))
     if not os.path.isdir(folder):
         raise CommandError(f"-o {args.output}: no such directory {folder}")
@@ -89,9 +94,9 @@ def run(args: argparse.Namespace) -> int:
         with atomic_output(args.output, "wb") as f:  # never a half-drawn figure under the final name
             fig.savefig(f, format=extension)
     for note in notes:
-        print(f"tbwriter plot: note: {note.message}", file=sys.stderr)
+        print(f"tbwriter plot: note: {shown(str(note.message))}", file=sys.stderr)
     panels = len(fig.axes)
-    print(f"tbwriter plot: wrote {args.output} ({panels} panel{'s' if panels > 1 else ''})", file=sys.stderr)
+    print(f"tbwriter plot: wrote {shown(args.output)} ({panels} panel{'s' if panels > 1 else ''})", file=sys.stderr)
     return 0
 
 

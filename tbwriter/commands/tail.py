@@ -5,6 +5,7 @@ examples:
   tbwriter tail runs --tag '^val/' --run 'lr0\\.1'
   tbwriter tail runs --format csv > live.csv # run,tag,step,wall_time,value
   tbwriter tail runs --all                   # what is there already, then what comes
+  tbwriter tail s3://bucket/runs             # object storage too (any fsspec URL)
 
 Runs that start later are followed too. Ctrl-C ends it quietly.
 """
@@ -16,12 +17,13 @@ import sys
 import time
 
 from tbwriter.cli import CommandError
+from tbwriter.commands.printable import shown
 
 FORMATS = ("text", "csv")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("logdir", help="directory of runs (or one event file)")
+    parser.add_argument("logdir", help="directory of runs (or one event file), a local path or a URL")
     parser.add_argument("--run", dest="run_regex", metavar="REGEX", help="only runs matching this regular "
                                                                          "expression (re.search)")
     parser.add_argument("--tag", metavar="REGEX", help="only tags matching this regular expression (re.search)")
@@ -37,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
     import re
     import warnings
 
+    from tbwriter import storage
     from tbwriter.follow import Follower
     from tbwriter.record import DamagedRecordWarning
 
@@ -45,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             re.compile(pattern or "")
         except re.error as e:
             raise CommandError(f"bad regular expression for {option} {pattern!r}: {e}") from None
-    if not os.path.exists(args.logdir):
+    if not storage.is_url(args.logdir) and not os.path.exists(args.logdir):  # a URL: its first listing says
         raise CommandError(f"no such file or directory: {args.logdir}")
     if not 0.01 <= args.interval <= 60:
         raise CommandError(f"--interval {args.interval!r}: expected seconds between 0.01 and 60")
@@ -59,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
                 printer.show(first)
             while True:
                 for note in notes:
-                    print(f"warning: damaged event file: {note.message}", file=sys.stderr)
+                    print(f"warning: damaged event file: {shown(str(note.message))}", file=sys.stderr)
                 notes.clear()
                 time.sleep(args.interval)
                 printer.show(follower.poll())
@@ -87,5 +90,6 @@ class _Printer:
         else:
             stamp = time.strftime
             for wall, step, run, tag, value in points:
-                print(f"{stamp('%H:%M:%S', time.localtime(wall))}  {run}  {tag}  step {step}  {value:.6g}")
+                print(f"{stamp('%H:%M:%S', time.localtime(wall))}  {shown(run)}  {shown(tag)}  step {step}  "
+                      f"{value:.6g}")
         sys.stdout.flush()

@@ -18,11 +18,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import yaml
-from accelerate.tracking import GeneralTracker, on_main_process
-from accelerate.utils import listify
-
+from tbwriter.extras import optional
 from tbwriter.writer import SummaryWriter
+
+with optional("tbwriter.integrations.accelerate"):
+    import yaml  # a dependency of accelerate
+    from accelerate.tracking import GeneralTracker, on_main_process
+    from accelerate.utils import listify
 
 
 class TensorBoardTracker(GeneralTracker):

@@ -21,12 +21,15 @@ import os
 from argparse import Namespace
 from typing import Any, cast
 
-from lightning.fabric.loggers.logger import rank_zero_experiment
-from lightning.fabric.utilities.logger import _convert_params, _flatten_dict
-from lightning.pytorch.loggers import TensorBoardLogger as LightningTensorBoardLogger
-from lightning.pytorch.utilities.rank_zero import rank_zero_only
-
+from tbwriter.extras import optional
 from tbwriter.writer import SummaryWriter
+
+with optional("tbwriter.integrations.lightning"):
+    from lightning.fabric.loggers.logger import rank_zero_experiment
+    from lightning.fabric.utilities.logger import _convert_params, _flatten_dict
+    from lightning.pytorch.loggers import TensorBoardLogger as LightningTensorBoardLogger
+    from lightning.pytorch.utilities.rank_zero import rank_zero_only
+
 
 _STATUS = {"success": "SUCCESS", "failed": "FAILURE"}  # Trainer's finalize(status) -> session end status
 

@@ -23,10 +23,12 @@ import warnings
 from datetime import datetime
 from typing import Any
 
-from transformers import TrainerCallback
-from transformers.integrations.integration_utils import rewrite_logs
-
+from tbwriter.extras import optional
 from tbwriter.writer import SummaryWriter
+
+with optional("tbwriter.integrations.transformers"):
+    from transformers import TrainerCallback
+    from transformers.integrations.integration_utils import rewrite_logs
 
 
 class TensorBoardCallback(TrainerCallback):

@@ -575,11 +575,55 @@ done:
     return result;
 }
 
+/* firsts(buf, starts, sizes, out): out[i] (a byte) is 1 when the tag of sizes[i] bytes at starts[i] of buf is met
+   there for the first time among the tags given, in their order, else 0. Every tag must be followed by at least
+   8 bytes of buf (a whole word is loaded at its end: a record's CRC and the zero padding of the file bytes). */
+static PyObject *firsts(PyObject *self, PyObject *args)
+{
+    Py_buffer buf, starts, sizes, out;
+    if (!PyArg_ParseTuple(args, "y*y*y*w*", &buf, &starts, &sizes, &out))
+        return NULL;
+    PyObject *result = NULL;
+    Tags tags = {0};
+    tags.base = buf.buf;
+    const Py_ssize_t n = starts.len / 8;
+    const int64_t *st = starts.buf, *sz = sizes.buf;
+    unsigned char *o = out.buf;
+    if (sizes.len != starts.len || out.len < n) {
+        PyErr_SetString(PyExc_ValueError, "firsts: sizes must match starts, and out have a byte per tag");
+        goto done;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (st[i] < 0 || sz[i] < 0 || sz[i] > buf.len - 8 || st[i] > buf.len - 8 - sz[i]) {
+            PyErr_Format(PyExc_ValueError, "firsts: tag %zd lies too close to the end of the buffer", i);
+            goto done;
+        }
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        const Py_ssize_t known = tags.count;
+        if (tag_id(&tags, tags.base + st[i], sz[i]) < 0) {
+            PyErr_NoMemory();
+            goto done;
+        }
+        o[i] = tags.count > known;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    tags_free(&tags);
+    PyBuffer_Release(&buf);
+    PyBuffer_Release(&starts);
+    PyBuffer_Release(&sizes);
+    PyBuffer_Release(&out);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"scan", scan, METH_VARARGS,
      "scan(buf, offsets, lengths, hardware[, marks, points]) -> (count, status, stop[, values, tags])"},
     {"group", group, METH_VARARGS, "group(points, values, counts, columns): the points grouped by tag"},
     {"layouts", layouts, METH_VARARGS, "layouts(buf, offsets, lengths, out): the one-value layout of each record"},
+    {"firsts", firsts, METH_VARARGS, "firsts(buf, starts, sizes, out): which tags are met for the first time"},
     {NULL, NULL, 0, NULL},
 };
 

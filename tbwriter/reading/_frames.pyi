@@ -18,3 +18,7 @@ def group(points: np.ndarray, values: int, counts: np.ndarray, columns: np.ndarr
 
 def layouts(buf: memoryview | bytes | np.ndarray, offsets: np.ndarray, lengths: np.ndarray, out: np.ndarray, /) -> None:
     """Writes the one-value layout of each record (4 int64 a record) into ``out``."""
+
+def firsts(buf: memoryview | bytes | np.ndarray, starts: np.ndarray, sizes: np.ndarray, out: np.ndarray, /) -> None:
+    """Sets ``out[i]`` (a byte a tag) to 1 where the tag of ``sizes[i]`` bytes at ``starts[i]`` is met for the first
+    time, in order, else 0."""

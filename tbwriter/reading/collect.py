@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tbwriter.decode import MIGRATED_PLUGIN
+
 
 @dataclass
 class Chunk:
@@ -98,7 +100,8 @@ class _Plain:
         if not self.count:
             return others
         front = sum(len(c.seq) for c in others)
-        if len(self.columns) == 4 and 0 < front <= _HEAD and all(isinstance(c.payload, np.ndarray) for c in others):
+        scalars = all(isinstance(c.payload, np.ndarray) and own_plugin(c) in (None, "", "scalars") for c in others)
+        if len(self.columns) == 4 and 0 < front <= _HEAD and scalars:
             others = sorted(others, key=lambda c: int(c.seq[0]))
             parts = [np.concatenate([getattr(c, name) for c in others]) for name in ("seq", "step", "wall", "payload")]
             if (np.diff(parts[0]) >= 0).all() and parts[0][-1] <= self.columns[0][_HEAD]:
@@ -115,11 +118,13 @@ class RunCollector:
 
     def __init__(self) -> None:
         self.records = 0  # records seen in earlier files of the run
+        self.file = ("", 0)  # the file being read and the byte offset its reading started at
         self._chunks: dict[str, list[Chunk]] = defaultdict(list)
         self._plain: dict[str, _Plain] = {}
         self._rows: dict[tuple, list[list]] = {}
         self._starts: list[tuple[int, int]] = []  # (seq, step) of each SessionLog START
         self._first_v2 = -1  # seq of the first file_version "brain.Event:2" (or later) event, -1: none yet
+        self._unread: dict[str, tuple[int, str | None]] = {}  # tag -> (seq, plugin) of its first record not decoded
 
     def add(self, chunk: Chunk) -> None:
         if len(chunk.seq):
@@ -153,6 +158,25 @@ class RunCollector:
         rows[2].append(wall)
         rows[3].append(payload)
 
+    def add_unread(self, tag: str, seq: int, plugin: str | None) -> None:
+        """Record ``seq``, of a value of ``tag`` and ``plugin`` (v1 kinds migrated), was left undecoded (the read
+        does not want its kind); it still counts for the tag's kind, should it be the tag's first."""
+        if tag not in self._unread or seq < self._unread[tag][0]:
+            self._unread[tag] = (seq, plugin)
+
+    def unread_plugins(self) -> dict[str, str | None]:
+        """Tag -> plugin of its first record left undecoded, for every tag that has one."""
+        return {tag: plugin for tag, (_, plugin) in self._unread.items()}
+
+    def first_plugin(self, tag: str, chunks: list[Chunk]) -> str | None:
+        """The plugin of ``tag`` (of which ``chunks`` are the decoded values): its first value's, decoded or not,
+        as TensorBoard decides it (v1 values migrated). Keep only the values of it with :func:`of_plugin`."""
+        first = min(chunks, key=lambda c: int(c.seq.min()))
+        unread = self._unread.get(tag)
+        if unread is not None and unread[0] < int(first.seq.min()):
+            return unread[1]
+        return own_plugin(first)
+
     def add_session_start(self, seq: int, step: int) -> None:
         """A SessionLog START at record ``seq``: points read before it at steps >= ``step`` go."""
         self._starts.append((seq, step))
@@ -175,6 +199,7 @@ class RunCollector:
             else:
                 del self._rows[key]
         self._starts = [(s, step) for s, step in self._starts if s < seq]
+        self._unread = {tag: first for tag, first in self._unread.items() if first[0] < seq}
         if self._first_v2 >= seq:
             self._first_v2 = -1
 
@@ -211,6 +236,18 @@ class RunCollector:
                 if keep.any():
                     kept.append(c if keep.all() else c.where(keep))
             chunks[:] = kept
+
+
+def own_plugin(chunk: Chunk) -> str | None:
+    """The plugin its values name: of their metadata, or the one TensorBoard gives v1 kinds on reading."""
+    return MIGRATED_PLUGIN.get(chunk.kind) or chunk.plugin
+
+
+def of_plugin(chunks: list[Chunk], plugin: str | None) -> list[Chunk]:
+    """The ``chunks`` of a tag of ``plugin`` that hold its values: values that name no plugin of their own
+    are the tag's; TensorBoard's data server leaves out those that name another (a tag logged first as a
+    histogram, later as scalars, is a histogram whose scalars do not show)."""
+    return [c for c in chunks if own_plugin(c) in (None, "", plugin)]
 
 
 def merge(chunks: list[Chunk]) -> tuple:

@@ -35,7 +35,7 @@ def list_runs(path: str | os.PathLike) -> tuple[dict[str, list[str]], list[Recor
     """
     root = os.fspath(path)
     if storage.is_url(root):
-        return _list_remote(root.rstrip("/")), []
+        return list_remote(root)[0], []
     if os.path.isfile(root):
         return {".": [root]}, []
     if not os.path.isdir(root):
@@ -47,17 +47,24 @@ def list_runs(path: str | os.PathLike) -> tuple[dict[str, list[str]], list[Recor
     return dict(sorted(found.items())), skipped
 
 
-def _list_remote(root: str) -> dict[str, list[str]]:
-    """The same runs, from one listing of object storage (which has neither links nor special files)."""
+def list_remote(url: str) -> tuple[dict[str, list[str]], dict[str, int]]:
+    """The runs of a URL, as :func:`list_runs` gives them, and ``{url: size}`` of their files, from one
+    listing of object storage (which has neither links nor special files).
+
+        runs, sizes = list_remote("s3://bucket/runs")
+
+    Raises FileNotFoundError when nothing is there.
+    """
+    root = url.rstrip("/")
     listed = storage.list_files(root)
     if list(listed) == [root]:
-        return {".": [root]}
+        return {".": [root]}, listed
     found: dict[str, list[str]] = {}
     for name in sorted(listed):
         directory, _, base = name[len(root):].strip("/").rpartition("/")
         if "tfevents" in base:
             found.setdefault(directory or ".", []).append(name)
-    return dict(sorted(found.items()))
+    return dict(sorted(found.items())), listed
 
 
 def _walk(directory: str, real_directory: str, run: str, ancestors: set[str], found: dict[str, list[str]],
@@ -131,19 +138,22 @@ class EventFile:
             padded, buf = f.read(0, 16 << 20)  # its first 16 MiB (fewer at its end), zero-padded
 
     Opened without blocking, so a FIFO put there meanwhile cannot hang us. ``size`` is the file's size when it
-    was opened: a file that grows meanwhile is read up to there, one that shrinks up to its new end.
+    was opened: a file that grows meanwhile is read up to there, one that shrinks up to its new end. A URL is
+    fetched from byte ``start`` on in one request when opened.
     """
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, start: int = 0) -> None:
         self.name = name
         self._data: bytes | None = None
+        self._start = 0  # of _data in the file
         self._file = None
         if storage.is_url(name):
             try:
-                self._data = storage.read_file(name)  # one request for the whole file
+                self._data = storage.read_file(name, start=start)  # one request for the rest of the file
             except OSError as e:
                 raise RecordError(name, None, Problem.UNREADABLE_FILE, str(e)) from None
-            self.size = len(self._data)
+            self._start = start
+            self.size = start + len(self._data)
             return
         try:
             fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
@@ -164,7 +174,8 @@ class EventFile:
         whole = memoryview(padded.data)
         if self._data is not None:
             got = size
-            whole[:got] = memoryview(self._data)[start:start + got]
+            at = start - self._start
+            whole[:got] = memoryview(self._data)[at:at + got]
         else:
             assert self._file is not None
             try:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from tbwriter.decode import BadValue, DecodeError, Field, Layout, ReadMode, ValueSlot, parse_event, value_payload
+from tbwriter.decode import (BadValue, DecodeError, Field, Layout, ReadMode, TensorPoint, ValueSlot, parse_event,
+                             value_payload)
 from tbwriter.reading.collect import Chunk, RunCollector
 from tbwriter.reading.columns import column
 from tbwriter.reading.index import Rows
@@ -41,7 +42,7 @@ class GroupDecoder:
             keep = self._bulk_decode(keep)
         for i in keep.tolist():  # what bulk decoding left: few records share these shapes
             seq = self.base + int(self.group.idx[i])
-            problem = decode_record(self.group.record(i), seq, self.run, self.tag_ok, self.mode)
+            problem = decode_record(self.group.record(i), seq, self.run, self.tag_ok, self.mode, self._offset(i))
             if problem:
                 self.damage.append(Damage(self._offset(i), *problem))
         return self.damage
@@ -181,7 +182,8 @@ class GroupDecoder:
                     continue
             elif mode is ReadMode.TENSORS:
                 length = self.group.length
-                payload = [value_payload(self.group.rows[i, :length].tobytes(), v, mode) for i in rows.tolist()]
+                payload = [_located(value_payload(self.group.rows[i, :length].tobytes(), v, mode), self.run,
+                                    self._offset(i)) for i in rows.tolist()]
             self.run.add(Chunk(v.tag, v.plugin, v.kind, seq, step, wall, payload))
 
     def _histograms(self, rows: np.ndarray, v: ValueSlot) -> list | None:
@@ -207,8 +209,18 @@ def _note_session(run: RunCollector, layout: Layout, seqs: list[int], steps: lis
             run.add_session_start(seq, step)
 
 
-def decode_record(data: bytes, seq: int, run: RunCollector, tag_ok, mode: ReadMode) -> tuple[Problem, str] | None:
-    """Decode one record the slow, general way; what is wrong with it, or None."""
+def _located(payload, run: RunCollector, offset: int):
+    """``payload`` of a record at byte ``offset`` of the file ``run`` is reading; a tensor knows where it is,
+    so that its plugin, known once the whole run is read, can still report it with file and offset."""
+    if not isinstance(payload, TensorPoint):
+        return payload
+    name, start = run.file
+    return payload._replace(where=(name, start + offset))
+
+
+def decode_record(data: bytes, seq: int, run: RunCollector, tag_ok, mode: ReadMode,
+                  offset: int) -> tuple[Problem, str] | None:
+    """Decode one record (at byte ``offset`` of its file) the slow, general way; what is wrong with it, or None."""
     try:
         layout = parse_event(data)
     except DecodeError:
@@ -225,5 +237,5 @@ def decode_record(data: bytes, seq: int, run: RunCollector, tag_ok, mode: ReadMo
             except BadValue as e:
                 problem = Problem.UNREADABLE_VALUE, str(e)
                 continue
-            run.add_row(v.tag, v.plugin, v.kind, seq, step, wall, payload)
+            run.add_row(v.tag, v.plugin, v.kind, seq, step, wall, _located(payload, run, offset))
     return problem

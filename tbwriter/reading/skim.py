@@ -1,6 +1,6 @@
 """Which records a read can leave alone: the tag and kind of every one-value record, read for all at once.
 
-    skip = unwanted(padded, offsets, lengths, ReadMode.SCALARS, tag_ok)   # a bool per record
+    skip, firsts = unwanted(padded, offsets, lengths, ReadMode.SCALARS, tag_ok)   # a bool per record, indices
 
 A training log's bytes are mostly histograms (or images); a read of its scalars would spend
 nearly all its time parsing records it then throws away. Here the first bytes of every record
@@ -10,11 +10,15 @@ then the summary with its one value, whose tag comes first and whose kind (``sim
 can hold nothing the read wants: another kind, a tensor too large to be a scalar, or a tag the
 filter refuses. Records of any other layout (several values, other fields, other field orders)
 are left to the decoders, so nothing wanted is ever skipped. Skipped records are not parsed, but
-their CRCs are checked as every record's: a damaged one ends its file, as in TensorBoard.
+their CRCs are checked as every record's: a damaged one ends its file, as in TensorBoard. A tag's
+kind is its first value's (TensorBoard takes the plugin from it), so the first skipped record of
+each tag is named, for the reader to look at.
 """
 from __future__ import annotations
 
 import numpy as np
+
+from typing import NamedTuple
 
 from tbwriter.decode import ReadMode
 from tbwriter.reading import index
@@ -32,24 +36,34 @@ _NOT_WANTED = {
 _NOT_WANTED[ReadMode.HPARAMS] = _NOT_WANTED[ReadMode.SCALARS]  # hparams values carry metadata: never skipped
 
 
+class Skim(NamedTuple):
+    """What :func:`unwanted` found: ``skip``, a bool per record, and ``firsts``, the indices (in file
+    order) of the first skipped record of each tag."""
+    skip: np.ndarray
+    firsts: np.ndarray
+
+
 def unwanted(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, mode: ReadMode, tag_ok,
-             among: np.ndarray | None = None) -> np.ndarray:
+             among: np.ndarray | None = None) -> Skim:
     """Per record (at ``offsets``, data ``lengths`` long, in the zero-padded file bytes ``padded``):
-    True when it is one value that a read in ``mode`` with tag filter ``tag_ok`` does not want.
-    Only the records where the bool array ``among`` is True are looked at (all when None)."""
+    True when it is one value that a read in ``mode`` with tag filter ``tag_ok`` does not want;
+    and the first of these of each tag. Only the records where the bool array ``among`` is True are
+    looked at (all when None)."""
     skip = np.zeros(len(offsets), bool)
     if mode is ReadMode.STEPS and tag_ok is None:
-        return skip
+        return Skim(skip, np.zeros(0, np.int64))
     look = np.ones(len(offsets), bool) if among is None else among.copy()
     if mode.scalars and tag_ok is None:  # a scalar read without a tag filter gains only from long records
         look &= lengths > _LARGEST_SCALAR_TENSOR
     candidates = np.flatnonzero(look)
-    if len(candidates):
-        skip[candidates] = _unwanted(padded, offsets[candidates], lengths[candidates], mode, tag_ok)
-    return skip
+    if not len(candidates):
+        return Skim(skip, candidates)
+    skip[candidates], firsts = _unwanted(padded, offsets[candidates], lengths[candidates], mode, tag_ok)
+    return Skim(skip, candidates[firsts])
 
 
-def _unwanted(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, mode: ReadMode, tag_ok) -> np.ndarray:
+def _unwanted(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, mode: ReadMode,
+              tag_ok) -> tuple[np.ndarray, np.ndarray]:
     layouts = _layouts_with_numpy if index.KERNEL is None else _layouts_with_kernel
     kind, tag_start, tag_end, tensor_length = layouts(padded, offsets, lengths).T
     one_value = kind >= 0
@@ -60,7 +74,44 @@ def _unwanted(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, mode
         skip |= one_value & (kind == Value.TENSOR) & (tensor_length > _LARGEST_SCALAR_TENSOR)
     if tag_ok is not None:
         skip |= one_value & ~_tags_pass(padded, tag_start, tag_end - tag_start, one_value & ~skip, tag_ok)
-    return skip
+    rows = np.flatnonzero(skip)  # all one-value records
+    return skip, rows[_first_of_each_tag(padded, tag_start[rows], (tag_end - tag_start)[rows])]
+
+
+def _first_of_each_tag(padded: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Where each distinct tag (``sizes[i]`` bytes from ``starts[i]`` of the zero-padded file bytes) is met
+    first: indices into ``starts``, in order."""
+    if index.KERNEL is None:
+        return _firsts_with_numpy(padded, starts, sizes)
+    new = np.empty(len(starts), np.uint8)
+    index.KERNEL.firsts(padded, np.ascontiguousarray(starts, np.int64), np.ascontiguousarray(sizes, np.int64), new)
+    return np.flatnonzero(new)
+
+
+_BYTE_MASKS = np.array([(1 << 8 * k) - 1 for k in range(9)], np.uint64)  # the low k bytes of a word
+
+
+def _firsts_with_numpy(padded: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """:func:`_first_of_each_tag` without the C loop: tags told apart by a 64-bit hash of their bytes (two
+    tags of a file sharing one, at odds of 2**-64, would hide the second's first record), taken in chunks
+    of growing size of which only the tags not met before are sorted."""
+    words = np.ndarray((len(padded) - 7,), "<u8", padded, 0, (1,))  # the u64 at every byte offset, no copy
+    key = sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    for at in range(0, int(sizes.max()) if len(sizes) else 0, 8):
+        word = words[np.minimum(starts + at, len(words) - 1)] & _BYTE_MASKS[np.clip(sizes - at, 0, 8)]
+        key = (key ^ word) * np.uint64(0xFF51AFD7ED558CCD)
+        key ^= key >> np.uint64(32)
+    found, known, done, chunk = [], np.zeros(0, np.uint64), 0, 1024
+    while done < len(key):
+        part = key[done:done + chunk]
+        new = np.flatnonzero(~np.isin(part, known))
+        if len(new):
+            distinct, first = np.unique(part[new], return_index=True)
+            found.append(done + new[first])
+            known = np.union1d(known, distinct)
+        done += len(part)
+        chunk *= 2
+    return np.sort(np.concatenate(found)) if found else np.zeros(0, np.int64)
 
 
 def _layouts_with_kernel(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> np.ndarray:
@@ -91,8 +142,10 @@ def _layouts_with_numpy(padded: np.ndarray, offsets: np.ndarray, lengths: np.nda
     kind = reader.byte(tag_end)
     one_value = reader.ok.copy()
     tensor_length = reader.varint(tag_end + 1)[0]
-    out[:, 3] = np.where(reader.ok, tensor_length, -1)
-    out[:, 0] = np.where(one_value, kind, -1)
+    # written where they hold into the int64 table of -1s, never by np.where(..., -1): numpy 2 keeps a
+    # uint8 kind's dtype there, and -1 became 255, a "kind" of every record that is not one value
+    out[reader.ok, 3] = tensor_length[reader.ok]
+    out[one_value, 0] = kind[one_value]
     out[:, 1], out[:, 2] = tag_start, tag_end
     return out
 

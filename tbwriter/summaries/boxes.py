@@ -28,7 +28,10 @@ def _boxes(box_tensor: object, method: str, tag: str) -> np.ndarray:
 def boxed_image(image: np.ndarray, box_tensor: object, labels: object, rescale: object, method: str,
                 tag: str) -> np.ndarray:
     """uint8 ``(H', W', C)``: ``image`` (uint8 ``(H, W, C)``) with the boxes drawn, then scaled by ``rescale``."""
-    from PIL import Image, ImageDraw, ImageFont
+    from tbwriter.extras import optional
+
+    with optional(method):
+        from PIL import Image, ImageDraw, ImageFont
 
     boxes = _boxes(box_tensor, method, tag)
     if isinstance(labels, str):

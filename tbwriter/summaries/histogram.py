@@ -11,6 +11,7 @@ tests/test_server_histograms.py), so that is what we write.
 """
 from __future__ import annotations
 
+import importlib
 import math
 import numbers
 import operator
@@ -23,6 +24,11 @@ from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
 from tbwriter.wire import DataClass, DataType
 
 STRATEGIES = ("auto", "fd", "doane", "scott", "stone", "rice", "sturges", "sqrt")  # numpy's bin estimators
+# The most rows a strategy gives when max_bins is None. Its count depends on the data: one outlier
+# can ask for billions of bins (numpy builds every one), and TensorBoard redraws any histogram in
+# about 30 bins anyway. Data that needs more are merged as max_bins merges (see _edges).
+STRATEGY_MAX_BINS = 1000
+_EXACT_INDEX = 2.0 ** 53  # bin indices up to here are exact in float64
 _METADATA = metadata("histograms", data_class=DataClass.TENSOR)
 _LEFTS = np.concatenate([[-math.inf], TF_EDGES])  # bucket i of count_tf_buckets is [_LEFTS[i], _RIGHTS[i])
 _RIGHTS = np.concatenate([TF_EDGES, [math.inf]])
@@ -55,7 +61,8 @@ def histogram_rows(values: object, bins: object, max_bins: object, method: str,
 
     ``bins``: "tensorflow" (TF's exponential edges; runs of empty buckets become one row
     and empty ends are dropped), an int (equal widths over [min, max]), a numpy strategy
-    name, or a sequence of edges (values outside them get their own outer rows).
+    name (at most ``max_bins`` or ``STRATEGY_MAX_BINS`` rows), or a sequence of edges
+    (values outside them get their own outer rows).
     """
     limit = _max_bins(max_bins, method, tag)
     array = as_array(values, method, tag)
@@ -68,7 +75,7 @@ def histogram_rows(values: object, bins: object, max_bins: object, method: str,
         finite = as64[np.isfinite(as64)]
         nonfinite = array.size - finite.size
         _check_some_finite(array.size, nonfinite, method, tag)
-        rows = _numpy_rows(finite, _edges(bins, finite, method, tag))
+        rows = _numpy_rows(finite, _edges(bins, finite, limit, method, tag))
     return (rows if limit is None else merge_rows(rows, limit)), nonfinite
 
 
@@ -87,18 +94,19 @@ def _max_bins(max_bins: object, method: str, tag: str) -> int | None:
     return int(max_bins)
 
 
-def _edges(bins: object, finite: np.ndarray, method: str, tag: str) -> np.ndarray:
-    """numpy's edges for an int or strategy name; an explicit sequence is checked and used as is."""
+def _edges(bins: object, finite: np.ndarray, max_bins: int | None, method: str, tag: str) -> np.ndarray:
+    """numpy's edges for an int or strategy name, already merged to ``max_bins`` (a strategy's to
+    ``STRATEGY_MAX_BINS`` at most); an explicit sequence is checked and used as is."""
     where = f"{method}(tag={tag!r})"
     if isinstance(bins, str):
         if bins not in STRATEGIES:
             raise ValueError(f"{where}: bins must be 'tensorflow', one of {', '.join(STRATEGIES)}, an int "
                              f"or a sequence of edges; got {bins!r}")
-        return _numpy_edges(finite, bins, where)
+        return _numpy_edges(finite, bins, max_bins or STRATEGY_MAX_BINS, where)
     if isinstance(bins, numbers.Integral) and not isinstance(bins, bool):
         if bins < 1:
             raise ValueError(f"{where}: bins must be >= 1, got {bins}")
-        return _numpy_edges(finite, operator.index(bins), where)
+        return _numpy_edges(finite, operator.index(bins), max_bins, where)
     edges = _float_vector(bins, where, "bins must be 'tensorflow', a strategy name, an int or a 1-D sequence of edges")
     if edges.size < 2 or not np.isfinite(edges).all() or (np.diff(edges) <= 0).any():
         raise ValueError(f"{where}: bin edges must be at least 2 finite, strictly increasing numbers; "
@@ -106,16 +114,63 @@ def _edges(bins: object, finite: np.ndarray, method: str, tag: str) -> np.ndarra
     return edges
 
 
-def _numpy_edges(finite: np.ndarray, bins: int | str, where: str) -> np.ndarray:
-    """numpy's edges, or a ValueError naming the call when numpy cannot make them (a range beyond float64)."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        try:
-            edges = np.histogram_bin_edges(finite, bins)
-        except ValueError as e:
-            edges, reason = None, str(e)
-    if edges is None or not np.isfinite(edges).all():
-        raise ValueError(f"{where}: cannot make bins={bins!r} over [{finite.min()}, {finite.max()}]: "
-                         f"{reason if edges is None else 'the range overflows float64'}")
+def _numpy_edges(finite: np.ndarray, bins: int | str, max_bins: int | None, where: str) -> np.ndarray:
+    """numpy's equal-width edges for ``bins`` (a count or a strategy), without ever making more than ``max_bins``.
+
+    The count comes first (a strategy's from numpy's own estimator); when it is over ``max_bins`` the
+    edges are only those of every ``ceil(count / max_bins)``-th bin, so the rows are exactly those
+    ``merge_rows`` makes of numpy's full histogram, which is never built. Data whose range overflows
+    float64 (-1e308 to 1e308) is binned at half scale, exact for a power of two, and scaled back.
+    """
+    with np.errstate(over="ignore"):
+        scale = 1.0 if np.isfinite(finite.max() - finite.min()) else 0.5
+    data = finite if scale == 1.0 else finite * scale
+    count = bins if isinstance(bins, int) else _strategy_count(data, bins)
+    if not count >= 1:  # NaN: the estimator's statistics (the standard deviation) overflow float64
+        raise ValueError(f"{where}: cannot make bins={bins!r} over [{finite.min()}, {finite.max()}]: numpy's "
+                         f"'{bins}' estimator overflows float64 on these values; use another strategy, an int "
+                         "or 'tensorflow'")
+    if max_bins is None or count <= max_bins:
+        edges = np.histogram_bin_edges(data, int(count))  # exactly the edges numpy makes for the strategy
+    else:
+        edges = _merged_edges(data.min(), data.max(), count, max_bins)
+    return edges / scale
+
+
+def _strategy_count(data: np.ndarray, strategy: str) -> float:
+    """How many bins ``np.histogram_bin_edges(data, strategy)`` would make (inf or NaN where numpy fails)."""
+    first, last = data.min(), data.max()
+    if first == last:  # numpy widens an empty range to one unit
+        first, last = first - 0.5, last + 0.5
+    with np.errstate(all="ignore"):
+        width = _numpy_estimators()[strategy](data, (first, last))
+        return float(np.ceil((last - first) / width)) if width else 1.0
+
+
+def _numpy_estimators() -> dict:
+    """numpy's bin-width estimators by strategy name: the only way to get its count without its edges."""
+    try:
+        module = importlib.import_module("numpy.lib._histograms_impl")  # numpy 2
+    except ImportError:
+        module = importlib.import_module("numpy.lib.histograms")  # numpy 1
+    return module._hist_bin_selectors
+
+
+def _merged_edges(first: float, last: float, count: float, max_bins: int) -> np.ndarray:
+    """Every ``ceil(count / max_bins)``-th edge (and the last) of ``np.linspace(first, last, count + 1)``, the
+    same doubles, computed without the others; equal widths instead for a count beyond exact indices."""
+    if first == last:
+        first, last = first - 0.5, last + 0.5
+    if count > _EXACT_INDEX:
+        return np.linspace(first, last, max_bins + 1)
+    n = int(count)
+    group = -(-n // max_bins)
+    index = np.append(np.arange(0, n, group), n).astype(np.float64)
+    delta = last - first
+    step = delta / n
+    edges = index / n * delta if step == 0 else index * step  # np.linspace's arithmetic, step by step
+    edges += first
+    edges[-1] = last
     return edges
 
 

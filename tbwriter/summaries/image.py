@@ -93,7 +93,10 @@ def image_value(tag: str, batch: np.ndarray) -> bytes:
 
 def _render(figure: Any) -> np.ndarray:
     """RGBA pixels of a matplotlib figure drawn by Agg; the figure keeps its own canvas."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from tbwriter.extras import optional
+
+    with optional("add_figure"):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     previous = figure.canvas
     try:

@@ -16,7 +16,10 @@ _PRODUCER = 22
 
 def onnx_graph_def(prototxt: object, method: str) -> bytes:
     """The serialized ``GraphDef`` of the ONNX model in file ``prototxt`` (a path, as torch takes it)."""
-    import onnx  # imported here only: the onnx extra
+    from tbwriter.extras import optional
+
+    with optional(method):
+        import onnx  # imported here only: the onnx extra
 
     if not isinstance(prototxt, (str, os.PathLike)):
         raise TypeError(f"{method}: prototxt must be the path of an ONNX model file, got {type(prototxt).__name__}")

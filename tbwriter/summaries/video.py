@@ -51,8 +51,11 @@ def check_fps(fps: object, method: str, tag: str) -> float:
 
 
 def gif_bytes(frames: np.ndarray, fps: float) -> bytes:
-    """An animated GIF of uint8 ``(T, H, W, C)`` frames that loops forever."""
-    from PIL import Image
+    """An animated GIF of uint8 ``(T, H, W, C)`` frames that loops forever (imports Pillow, for _indexed too)."""
+    from tbwriter.extras import optional
+
+    with optional("add_video"):
+        from PIL import Image
 
     t, h, w, c = frames.shape
     if c == 1:
