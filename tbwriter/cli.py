@@ -88,6 +88,11 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `tbwriter export ... | head`
         return 0
+    except MemoryError as e:  # a read of a large logdir (the reader names the file), or anything else
+        tags = "--tag REGEX" if hasattr(args, "tag") else "tags=REGEX in Python (read_scalars...)"
+        print(f"tbwriter {args.command}: error: {_one_line(e) if str(e) else 'out of memory'}; read fewer tags "
+              f"({tags}) or allow the process more memory", file=sys.stderr)
+        return 1
     except (CommandError, OSError, ValueError, TypeError, ImportError) as e:
         print(f"tbwriter {args.command}: error: {_one_line(e)}", file=sys.stderr)
         return 1

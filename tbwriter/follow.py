@@ -137,7 +137,7 @@ class Follower:
             plugin = state.plugins[tag]
             chunks = [c for c in of_plugin(chunks, plugin) if c.payload is not None]
             if plugin == "scalars" and chunks:
-                _, step, wall, payload = merge(chunks)
+                step, wall, payload = merge(chunks)
                 out[(run, tag)] = ScalarSeries(step, wall, payload)
         for tag, plugin in collector.unread_plugins().items():  # tags of which nothing was decoded yet
             state.plugins.setdefault(tag, plugin)

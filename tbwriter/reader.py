@@ -34,7 +34,7 @@ import numpy as np
 from tbwriter.decode import MIGRATED_PLUGIN, DecodeError, ReadMode, TensorPoint, parse_event
 from tbwriter.reading import memory
 from tbwriter.reading.collect import Chunk, RunCollector, merge, of_plugin
-from tbwriter.reading.files import find_runs, list_runs, load_file
+from tbwriter.reading.files import EventFile, find_runs, list_runs
 from tbwriter.reading.index import Rows, groups, index_records
 from tbwriter.reading.plain import decode_plain, reads_plain
 from tbwriter.reading.plugins import unreadable
@@ -225,9 +225,9 @@ def read_tensors(path: str | os.PathLike, plugin: str, runs: str | None = None, 
     """
     out = Tensors()
     for run, tag, tag_plugin, chunks in _scan(path, runs, tags, ReadMode.TENSORS, out.damaged, progress):
-        chunks = [c for c in chunks if c.payload is not None]
+        chunks[:] = [c for c in chunks if c.payload is not None]  # in place: merge lets each go once copied
         if tag_plugin == plugin and chunks:
-            _, step, wall, points = merge(chunks)
+            step, wall, points = merge(chunks)
             keep = _readable(plugin, tag, points, out.damaged)
             if not keep.any():
                 continue
@@ -272,14 +272,14 @@ def read_session_inputs(path: str | os.PathLike, runs: str | None = None, *,
         if tag_plugin == "hparams" and tag.startswith("_hparams_/"):
             with_points = [c for c in chunks if isinstance(c.payload, list)]
             if with_points:
-                points = merge(with_points)[3]
+                points = merge(with_points)[2]
                 keep = np.flatnonzero(_readable("hparams", tag, points, inputs.damaged))
                 if len(keep):  # TensorBoard keeps the first value's metadata
                     inputs.contents.setdefault(run, {})[tag] = points[keep[0]].content
         elif tag_plugin == "scalars":
             numbers = [c for c in chunks if isinstance(c.payload, np.ndarray)]
             if numbers:
-                inputs.last_scalars[(run, tag)] = float(merge(numbers)[3][-1])
+                inputs.last_scalars[(run, tag)] = float(merge(numbers)[2][-1])
     return inputs
 
 
@@ -343,9 +343,9 @@ def _image_series(s: TensorSeries) -> ImageSeries:
 def _read(out: R, series, mode: ReadMode, path, runs: str | None, tags: str | None,
           progress: Progress | None) -> R:
     for run, tag, tag_plugin, chunks in _scan(path, runs, tags, mode, out.damaged, progress):
-        chunks = [c for c in chunks if c.payload is not None]
+        chunks[:] = [c for c in chunks if c.payload is not None]  # in place: merge lets each go once copied
         if tag_plugin == mode.value and chunks:
-            _, step, wall, payload = merge(chunks)
+            step, wall, payload = merge(chunks)
             out[(run, tag)] = series(step, wall, payload)
     return out
 
@@ -422,23 +422,58 @@ class FileScan(NamedTuple):
     torn: bool
 
 
+_WINDOW = 16 << 20  # bytes of a file read at once (a record that is longer is read whole)
+
+
 def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int = 0) -> FileScan:
     """Decode every sound record of file ``name`` from byte ``start`` on into ``run``.
 
     ``tag_ok(tag)`` filters tags (None keeps all); ``mode`` says what to decode.  Like
     TensorBoard, reading stops at the first torn or damaged record; a record whose checksums
-    hold but which is no Event is skipped and reported too.
+    hold but which is no Event is skipped and reported too.  The file is read a window at a time:
+    the memory a read takes beyond its result does not grow with the file.  Raises MemoryError naming
+    the file when memory runs out.
     """
     try:
-        padded, buf = load_file(name, start)
+        file = EventFile(name, start)
     except RecordError as e:
         return FileScan([e], start, False)
+    errors: list[RecordError] = []
+    with file:
+        pos, size = start, _WINDOW
+        while True:
+            try:
+                window = _read_window(file, pos, size, run, tag_ok, mode)
+            except RecordError as e:  # the file could not be read on
+                return FileScan(errors + [e], pos, False)
+            except MemoryError as e:
+                raise MemoryError(f"out of memory reading {name} (at byte {pos})") from e
+            errors += window.errors
+            if window.next is None:
+                return FileScan(errors, window.end, window.torn)
+            pos, size = window.next, window.size
+
+
+class _WindowScan(NamedTuple):
+    errors: list[RecordError]
+    end: int  # past the last sound record
+    torn: bool
+    next: int | None  # where the next window starts; None: the file is done
+    size: int  # how many bytes it takes
+
+
+def _read_window(file: EventFile, start: int, size: int, run: RunCollector, tag_ok, mode: ReadMode) -> _WindowScan:
+    """Decode the sound records of up to ``size`` bytes of ``file`` from byte ``start`` on into ``run``; a record
+    that the window cuts is left to the next one. Its scratch memory is let go on return, for the next window."""
+    name = file.name
+    padded, buf = file.read(start, size)
+    last = len(buf) < size or start + len(buf) >= file.size  # the end of the file (or of what is left of it)
     run.file = (name, start)
     with memory.fenced(padded, len(buf)):  # in a sanitizer run, the C loops may not read the padding
         index = index_records(buf, plain=reads_plain(mode))
         offsets, lengths, runs, problem, checked = index[:5]
         # the scan checked every CRC up to the problem: no point of a plain record is cut later
-        plain = decode_plain(buf, index, run, run.records, tag_ok, mode)
+        plain = decode_plain(buf, index, run, run.records, tag_ok, mode, file.size / max(start + len(buf), 1))
         unread, firsts = unwanted(padded, offsets, lengths, mode, tag_ok, among=~plain)
     _note_unread(buf, offsets, lengths, firsts, run)
     skip = plain | unread
@@ -464,7 +499,13 @@ def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int =
     run.records += cutoff
     stop = int(offsets[cutoff]) if cutoff < len(offsets) else len(buf)  # nothing past the damage counts
     errors = [RecordError(name, start + d.offset, d.problem, d.detail) for d in sorted(damage) if d.offset < stop]
+    end = start + (int(offsets[cutoff - 1] + lengths[cutoff - 1]) + HEADER_SIZE + FOOTER_SIZE if cutoff else 0)
+    if problem and torn and not last:  # cut by the window, not torn: the next window starts with that record
+        whole = HEADER_SIZE if problem.problem is Problem.TORN_HEADER else \
+            HEADER_SIZE + int.from_bytes(buf[problem.offset:problem.offset + 8], "little") + FOOTER_SIZE
+        return _WindowScan(errors, end, False, end, max(_WINDOW, whole))
     if problem:
         errors.append(RecordError(name, start + problem.offset, problem.problem, problem.detail))
-    end = start + (int(offsets[cutoff - 1] + lengths[cutoff - 1]) + HEADER_SIZE + FOOTER_SIZE if cutoff else 0)
-    return FileScan(errors, end, torn)
+    elif not last and len(buf):  # ended with a whole record: read on
+        return _WindowScan(errors, end, False, end, _WINDOW)
+    return _WindowScan(errors, end, torn, None, 0)

@@ -452,6 +452,30 @@ def test_export_and_ls_keep_run_names_that_are_not_utf8(tmp_path):
     assert out.returncode == 0 and out.stdout.splitlines()[1].startswith(name + b" "), out
 
 
+OUT_OF_MEMORY = """
+import resource, sys
+import tbwriter.cli, tbwriter.commands.ls, tbwriter.reader  # imported before the limit: only the read is short
+
+with open("/proc/self/status") as f:
+    size = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
+limit = size + (24 << 20)  # far less than reading the log takes
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+sys.exit(tbwriter.cli.main(sys.argv[1:]))
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="needs Linux's /proc for the process's size")
+def test_running_out_of_memory_while_reading_is_one_line_naming_the_file(tmp_path):
+    with SummaryWriter(tmp_path) as w:
+        for step in range(400_000):  # about 17 MB
+            w.add_scalar("loss", step * 0.5, step)
+    name = event_files(tmp_path)[0]
+    for args, hint in ((["ls", str(tmp_path)], "tags="), (["export", str(tmp_path)], "--tag REGEX")):
+        out = subprocess.run([sys.executable, "-c", OUT_OF_MEMORY, *args], capture_output=True, text=True,
+                             env=dict(os.environ, PYTHONPATH=ROOT), timeout=120)
+        assert_one_line_error(out, args[0], f"out of memory reading .*{re.escape(name)}.*{re.escape(hint)}.*memory")
+
+
 def test_export_matching_nothing_is_an_error_listing_what_is_there(tmp_path):
     for run in ("a", "b"):
         with SummaryWriter(tmp_path / run) as w:

@@ -1,4 +1,6 @@
-"""Memory reused from one read to the next (reading/memory.py): never while anything still refers to it."""
+"""Memory of a read: reused from one read to the next (reading/memory.py), never while anything still refers to it;
+and what it peaks at, beyond the arrays it returns."""
+import json
 import mmap
 import os
 import pickle
@@ -67,6 +69,58 @@ def test_what_a_read_returned_is_not_changed_by_later_reads(tmp_path, read):
         assert pickle.dumps(dict(read(tmp_path / "b"))) != before
     assert pickle.dumps(dict(kept)) == before
     assert pickle.dumps(dict(read(tmp_path / "a"))) == before
+
+
+PEAK = """
+import json, sys
+import numpy as np
+from tbwriter import read_scalars, reader
+
+def status(key):
+    with open("/proc/self/status") as f:
+        return next(int(line.split()[1]) * 1024 for line in f if line.startswith(key + ":"))
+
+reader._WINDOW = int(sys.argv[2])
+base = status("VmRSS")
+with open("/proc/self/clear_refs", "w") as f:
+    f.write("5")  # VmHWM starts again from what is in memory now
+data = read_scalars(sys.argv[1])
+kept = sum(s.step.nbytes + s.wall_time.nbytes + s.value.nbytes for s in data.values())
+print(json.dumps({"peak": status("VmHWM") - base, "result": kept, "points": sum(len(s) for s in data.values())}))
+"""
+MiB = 1 << 20
+
+
+def write_large(directory, kind: str, size: int) -> int:
+    """A log of ``size`` bytes or a little more: one ``add_scalar`` tag, or ``log_metrics`` of ten tags (long
+    names, or short ones: the most values a byte). Returns how many points it holds."""
+    tags = {"metrics": ["loss", "accuracy", "lr", "train/grad_norm", "val/loss_ema", "x", "epoch_time_seconds",
+                        "a/b/c", "metric_9", "zz_top"], "dense": [f"m{i}" for i in range(10)]}.get(kind)
+    step = 0
+    with SummaryWriter(directory) as w:
+        while sum(f.stat().st_size for f in directory.glob("*tfevents*")) < size:
+            for _ in range(20000):
+                if tags is None:
+                    w.add_scalar("loss", step * 0.001, step)
+                else:
+                    w.log_metrics({t: step * 0.001 + i for i, t in enumerate(tags)}, step)
+                step += 1
+            w.flush()
+    return step * (1 if tags is None else len(tags))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/clear_refs"), reason="needs Linux's per-process peak (VmHWM)")
+@pytest.mark.parametrize("kind", ["one_tag", "metrics", "dense"])
+def test_peak_memory_of_a_read_beyond_its_result_stays_under_twice_the_file(tmp_path, kind):
+    """README "Reading logs back": memory peaks below twice the largest file, beyond the arrays returned. The
+    window is made small so that a small file shows it: its scratch is then a constant of a few MiB."""
+    points = write_large(tmp_path, kind, 24 * MiB)
+    size = max(f.stat().st_size for f in tmp_path.glob("*tfevents*"))
+    out = subprocess.run([sys.executable, "-c", PEAK, str(tmp_path), str(MiB)], capture_output=True, text=True,
+                         check=True, timeout=300)
+    found = json.loads(out.stdout)
+    assert found["points"] == points
+    assert found["peak"] - found["result"] <= 2 * size + 8 * MiB, (found, size)
 
 
 def test_exact_mode_hands_out_plain_arrays_of_exactly_their_size_and_reads_the_same(tmp_path):

@@ -406,3 +406,73 @@ def test_sound_record_that_is_no_event_is_reported_not_silently_skipped(tmp_path
         f"{path}: malformed event (checksums hold, protobuf does not parse) at byte offset {o}" for o in offsets]
     assert data[(".", "loss")].value.tolist() == [0.5] * copies
     assert [(e.offset, e.problem) for e in data.damaged] == [(o, Problem.MALFORMED_EVENT) for o in offsets]
+
+
+@pytest.mark.parametrize("window", [64, 1000, 1 << 14])
+@pytest.mark.parametrize("ending", ["whole", "torn", "damaged"])
+def test_a_file_read_window_by_window_reads_as_whole(tmp_path, framing, monkeypatch, window, ending):
+    """Records cut by a window's end (or longer than a window: images) start the next one; damage and a torn
+    last record are found and reported at the same offsets as when the file is read in one window."""
+    from tbwriter import read_images, read_text, reader
+
+    rng = np.random.default_rng(7)
+    with SummaryWriter(tmp_path) as w:
+        for step in range(40):
+            w.add_scalar("loss", float(rng.normal()), step)
+            w.log_metrics({"a": float(rng.normal()), "bb/c": float(rng.normal())}, step)
+            w.add_histogram("weights", rng.normal(size=50 + step), step)
+            if step % 7 == 0:
+                w.add_image("noise", rng.integers(0, 255, (3, 12, 12), dtype=np.uint8), step)
+                w.add_text("note", f"step {step}", step)
+    path = next(tmp_path.glob("*tfevents*"))
+    raw = bytearray(path.read_bytes())
+    if ending == "torn":
+        raw = raw[:-7]
+    elif ending == "damaged":
+        raw[len(raw) * 2 // 3] ^= 0x20
+    path.write_bytes(bytes(raw))
+
+    def everything():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            found = [{k: (s.step.tolist(), s.wall_time.tolist(), repr(getattr(s, field)))
+                      for k, s in read(tmp_path).items()}
+                     for read, field in ((read_scalars, "value"), (read_histograms, "buckets"),
+                                         (read_text, "text"), (read_images, "image"))]
+        return found, [str(c.message) for c in caught]
+
+    whole, warned = everything()
+    assert len(whole[0][(".", "loss")][0]) > 10 and (ending == "whole") == (not warned)
+    monkeypatch.setattr(reader, "_WINDOW", window)
+    assert everything() == (whole, warned)
+
+
+def test_a_file_that_shrinks_while_read_is_read_up_to_its_new_end(tmp_path, monkeypatch):
+    """A file cut short by someone else after it was opened (its size taken): read as it is now, the record
+    the cut tore reported, not looked for past the end again and again."""
+    import os
+
+    from tbwriter import reader
+    from tbwriter.reading.files import EventFile
+
+    with SummaryWriter(tmp_path) as w:
+        for step in range(200):
+            w.add_scalar("loss", step * 0.5, step)
+    path = next(tmp_path.glob("*tfevents*"))
+    cut = path.stat().st_size - 100 - 7
+
+    class CutWhenOpened(EventFile):
+        def __init__(self, name: str, start: int = 0) -> None:
+            super().__init__(name, start)
+            os.truncate(name, cut)
+
+    monkeypatch.setattr(reader, "EventFile", CutWhenOpened)
+    monkeypatch.setattr(reader, "_WINDOW", 1000)
+    with pytest.warns(DamagedRecordWarning):
+        data = read_scalars(path)
+    monkeypatch.undo()
+    with pytest.warns(DamagedRecordWarning):
+        expected = read_scalars(path)  # the file as it is now, read whole
+    assert [str(e) for e in data.damaged] == [str(e) for e in expected.damaged]
+    assert expected.damaged[0].problem is Problem.TORN_RECORD
+    assert data[(".", "loss")].step.tolist() == expected[(".", "loss")].step.tolist()

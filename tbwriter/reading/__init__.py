@@ -1,9 +1,9 @@
 """The read path's stages, one module each (the public face is :mod:`tbwriter.reader`):
 
-- :mod:`~tbwriter.reading.files`: list a logdir's runs and event files, load a file's bytes (storage)
+- :mod:`~tbwriter.reading.files`: list a logdir's runs and event files, read a file's bytes a window at a time
 - :mod:`~tbwriter.reading.index`: where the records of a file are, and whether their CRCs hold (framing;
   by the C scan of ``_frames.c`` when it was built at install, else with numpy)
-- :mod:`~tbwriter.reading.memory`: large arrays in huge pages (a file's bytes, decoded columns)
+- :mod:`~tbwriter.reading.memory`: large scratch arrays in huge pages (a window of a file's bytes, its index)
 - :mod:`~tbwriter.reading.skim`: which records a read can leave unparsed (their kind or tag is not wanted)
 - :mod:`~tbwriter.reading.plain`: the events of nothing but scalars, decoded by the C scan (most of a log)
 - :mod:`~tbwriter.reading.shapes`: split a group of records into shapes, decode each shape whole

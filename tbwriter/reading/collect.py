@@ -3,7 +3,7 @@
     run = RunCollector()
     ... decoding adds Chunks (many records of one shape) and rows (odd records) ...
     for tag, chunks in run.tags().items():
-        seq, step, wall, payload = merge(chunks)
+        step, wall, payload = merge(chunks)
 
 Records are decoded group by group, not in file order: every point carries ``seq``, the
 position of its record in the run, so that file order, a cut at a damaged record and
@@ -45,6 +45,74 @@ class Chunk:
         return Chunk(self.tag, self.plugin, self.kind, self.seq[keep], self.step[keep], self.wall[keep], payload)
 
 
+_HEAD = 4  # free rows before a tag's plain values: for the few points decoded apart before them (its first value)
+
+
+class _Plain:
+    """The plain scalar values of one tag (reading/plain.py), appended window after window in file order into
+    columns ``seq, step, wall[, value]`` with room for more, after ``_HEAD`` free rows. Each value is written
+    once, where the result then holds it: with the tag's first value (decoded apart, as it carries the
+    plugin's metadata) put in front, the tag is one chunk, which merge returns without a copy. Fresh memory
+    is much of a read's time (each page is faulted in), and a copy would hold the points twice."""
+
+    def __init__(self, columns: list[np.ndarray]) -> None:
+        self.columns = columns
+        self.count = 0
+
+    @staticmethod
+    def blocks(columns: int, rooms: list[int]) -> list[list[np.ndarray]]:
+        """Columns for tags of ``rooms`` rows each (``_HEAD`` included): ``seq`` (int64) in a block of its own,
+        as the result does not keep it, then ``step`` (int64), ``wall`` and ``value`` (float64) in another,
+        column after column. Two blocks for all the tags of a file, not a few small ones a tag: the memory
+        of large blocks is kept by malloc for the next read and in huge pages, small ones are faulted in anew
+        4 KiB at a time (that took longer than the rest of the read)."""
+        total = sum(rooms)
+        seq = np.empty(total, np.int64)
+        block = np.empty((columns - 1) * total * 8, np.uint8)
+        rest = [block[8 * total * i:8 * total * (i + 1)].view(np.float64 if i else np.int64)
+                for i in range(columns - 1)]
+        cuts = np.cumsum([0] + rooms).tolist()
+        return [[c[a:b] for c in [seq] + rest] for a, b in zip(cuts, cuts[1:], strict=False)]
+
+    def append(self, parts: list[np.ndarray], base: int, room: int) -> None:
+        """Append ``parts`` (one a column, ``seq - base`` first); ``room``: how many values to make room for
+        when it must grow (at least twice as many as now)."""
+        start = _HEAD + self.count
+        end = start + len(parts[0])
+        if end > len(self.columns[0]):
+            grown = self.blocks(len(self.columns), [max(_HEAD + room, end, 2 * len(self.columns[0]))])[0]
+            for column, old in zip(grown, self.columns, strict=True):  # pages past what is written stay untouched
+                column[:start] = old[:start]
+            self.columns = grown
+        for column, part in zip(self.columns, parts, strict=True):
+            column[start:end] = part
+        if base:
+            self.columns[0][start:end] += base
+        self.count = end - _HEAD
+
+    def cut(self, seq: int) -> None:
+        """Forget the values from record ``seq`` on."""
+        self.count = int(np.searchsorted(self.columns[0][_HEAD:_HEAD + self.count], seq))
+
+    def chunks(self, tag: str, others: list[Chunk]) -> list[Chunk]:
+        """The chunks of ``tag``: ``others`` (its points decoded apart) and these values, in one chunk when
+        the others are a few scalars before them all."""
+        if not self.count:
+            return others
+        front = sum(len(c.seq) for c in others)
+        scalars = all(isinstance(c.payload, np.ndarray) and own_plugin(c) in (None, "", "scalars") for c in others)
+        if len(self.columns) == 4 and 0 < front <= _HEAD and scalars:
+            others = sorted(others, key=lambda c: int(c.seq[0]))
+            parts = [np.concatenate([getattr(c, name) for c in others]) for name in ("seq", "step", "wall", "payload")]
+            if (np.diff(parts[0]) >= 0).all() and parts[0][-1] <= self.columns[0][_HEAD]:
+                for column, part in zip(self.columns, parts, strict=True):
+                    column[_HEAD - front:_HEAD] = part
+                seq, step, wall, value = (c[_HEAD - front:_HEAD + self.count] for c in self.columns)
+                return [Chunk(tag, others[0].plugin, others[0].kind, seq, step, wall, value)]
+        seq, step, wall, *values = (c[_HEAD:_HEAD + self.count] for c in self.columns)
+        return others + [Chunk(tag, None, "simple_value", seq, step, wall, values[0] if values else None)]
+
+
 class RunCollector:
     """Collects the chunks of one run, file after file."""
 
@@ -52,6 +120,7 @@ class RunCollector:
         self.records = 0  # records seen in earlier files of the run
         self.file = ("", 0)  # the file being read and the byte offset its reading started at
         self._chunks: dict[str, list[Chunk]] = defaultdict(list)
+        self._plain: dict[str, _Plain] = {}
         self._rows: dict[tuple, list[list]] = {}
         self._starts: list[tuple[int, int]] = []  # (seq, step) of each SessionLog START
         self._first_v2 = -1  # seq of the first file_version "brain.Event:2" (or later) event, -1: none yet
@@ -60,6 +129,23 @@ class RunCollector:
     def add(self, chunk: Chunk) -> None:
         if len(chunk.seq):
             self._chunks[chunk.tag].append(chunk)
+
+    def add_plain(self, points: dict[str, list[np.ndarray]], base: int, scale: float) -> None:
+        """Points of plain scalar events, after all earlier ones of their tags in file order: tag -> its columns
+        ``record, step, wall[, value]`` (of records ``base + record``). ``scale``: how many times as many values
+        the whole file likely holds as read so far (room is made for them at once)."""
+        def room(tag: str, count: int) -> int:
+            return int(count * scale * 1.0625) + 64  # a little more: the rest of the file may hold more
+
+        new = [tag for tag in points if tag not in self._plain]
+        if new:
+            columns = len(points[new[0]])
+            rooms = [_HEAD + room(tag, len(points[tag][0])) for tag in new]
+            for tag, block in zip(new, _Plain.blocks(columns, rooms), strict=True):
+                self._plain[tag] = _Plain(block)
+        for tag, parts in points.items():
+            plain = self._plain[tag]
+            plain.append(parts, base, room(tag, plain.count + len(parts[0])))
 
     def add_row(self, tag: str, plugin: str | None, kind: str, seq: int, step: int, wall: float,
                 payload: object) -> None:
@@ -104,6 +190,8 @@ class RunCollector:
         """Forget every point from record ``seq`` on (reading stops at a damaged record)."""
         for chunks in self._chunks.values():
             chunks[:] = [c if (c.seq < seq).all() else c.where(c.seq < seq) for c in chunks if c.seq.min() < seq]
+        for plain in self._plain.values():
+            plain.cut(seq)
         for key, columns in list(self._rows.items()):
             keep = [i for i, s in enumerate(columns[0]) if s < seq]
             if keep:
@@ -126,6 +214,9 @@ class RunCollector:
             self.add(Chunk(tag, plugin, kind, np.array(seq, np.int64), np.array(step, np.int64),
                            np.array(wall, np.float64), payload))
         self._rows.clear()
+        for tag, plain in self._plain.items():
+            self._chunks[tag] = plain.chunks(tag, self._chunks.get(tag, []))
+        self._plain.clear()
         starts = sorted((s, step) for s, step in self._starts if 0 <= self._first_v2 < s)
         if starts:
             self._purge(starts)
@@ -160,21 +251,67 @@ def of_plugin(chunks: list[Chunk], plugin: str | None) -> list[Chunk]:
 
 
 def merge(chunks: list[Chunk]) -> tuple:
-    """Concatenate a tag's chunks into arrays ``(seq, step, wall, payload)`` in file order."""
+    """A tag's chunks as arrays ``(step, wall, payload)`` in file order; empties ``chunks``.
+
+    Each chunk is let go as soon as it is copied: were the chunks kept to the end, a read would hold its
+    points twice (the chunks, and the arrays it returns) at its peak.
+    """
+    # each chunk is in file order; in order of their first records they are usually all of it (a tag's first
+    # value, which carries its metadata, is decoded apart from the rest), so only overlaps need a sort
+    chunks.sort(key=lambda c: int(c.seq[0]))
+    if len(chunks) == 1:
+        c = chunks.pop()
+        return _in_file_order(c.seq, c.step, c.wall, c.payload)
+    arrays = all(isinstance(c.payload, np.ndarray) for c in chunks)
+    if not _in_order(chunks) or not (arrays or all(isinstance(c.payload, list) for c in chunks)):
+        return _joined(chunks)
+    total = sum(len(c.seq) for c in chunks)
+    step, wall = (np.empty(total, np.result_type(*{getattr(c, name).dtype for c in chunks}))
+                  for name in ("step", "wall"))
+    payload: list | np.ndarray = []
+    if arrays:
+        dtypes = {c.payload.dtype for c in chunks if isinstance(c.payload, np.ndarray)}
+        payload = np.empty(total, np.result_type(*dtypes))
+    chunks.reverse()
+    at = 0
+    while chunks:
+        c = chunks.pop()  # the last reference to it: its memory goes once copied
+        part = slice(at, at + len(c.seq))
+        step[part], wall[part] = c.step, c.wall
+        if isinstance(payload, list):
+            payload += c.payload if isinstance(c.payload, list) else []
+        else:
+            payload[part] = c.payload
+        at = part.stop
+    return step, wall, payload
+
+
+def _in_order(chunks: list[Chunk]) -> bool:
+    """Whether the points of ``chunks``, one after the other, are in file order."""
+    return all(len(c.seq) < 2 or (c.seq[1:] >= c.seq[:-1]).all() for c in chunks) and \
+        all(a.seq[-1] <= b.seq[0] for a, b in zip(chunks, chunks[1:], strict=False))
+
+
+def _joined(chunks: list[Chunk]) -> tuple:
+    """:func:`merge` of chunks whose points interleave or whose payloads differ in type: all concatenated,
+    then sorted (stable) by record."""
     def join(arrays):
         return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
-    # each chunk is in file order; in order of their first records they are usually all of it (a tag's first
-    # value, which carries its metadata, is decoded apart from the rest), so only overlaps need a sort
-    chunks = sorted(chunks, key=lambda c: int(c.seq[0]))
     seq, step, wall = (join([getattr(c, name) for c in chunks]) for name in ("seq", "step", "wall"))
     payload: list | np.ndarray
     if isinstance(chunks[0].payload, list):
         payload = [b for c in chunks if isinstance(c.payload, list) for b in c.payload]
     else:
         payload = join([c.payload for c in chunks])
-    if len(seq) > 1 and not (np.diff(seq) >= 0).all():
+    chunks.clear()
+    return _in_file_order(seq, step, wall, payload)
+
+
+def _in_file_order(seq: np.ndarray, step: np.ndarray, wall: np.ndarray, payload) -> tuple:
+    """``(step, wall, payload)`` sorted (stable) by ``seq``, when they are not in its order already."""
+    if len(seq) > 1 and not (seq[1:] >= seq[:-1]).all():
         order = np.argsort(seq, kind="stable")
-        seq, step, wall = seq[order], step[order], wall[order]
+        step, wall = step[order], wall[order]
         payload = [payload[i] for i in order] if isinstance(payload, list) else payload[order]
-    return seq, step, wall, payload
+    return step, wall, payload

@@ -1,9 +1,11 @@
 """Storage, read side: which event files a logdir holds, by run, and each file's bytes.
 
     runs, skipped = list_runs("runs")          # {"." : [...], "lr0.1/seed0": [...]}, [RecordError, ...]
-    padded, buf = load_file(runs["."][0])      # the whole file, with room to read u64 words past its end
+    with EventFile(runs["."][0]) as f:
+        padded, buf = f.read(0, 16 << 20)      # its first 16 MiB, with room to read u64 words past their end
 
 The one place that lists and opens files: another storage (a URL scheme) plugs in here.
+A file is read a window at a time, so that a large one is never in memory whole.
 As TensorBoard does, a file is an event file when its name contains ``tfevents``, a run is
 every directory holding one, named by its path relative to the logdir, and symlinked
 directories are followed (a link back to a directory being walked is not: a cycle).
@@ -129,40 +131,67 @@ def find_runs(path: str | os.PathLike) -> dict[str, list[str]]:
     return list_runs(path)[0]
 
 
-def load_file(name: str, start: int = 0) -> tuple[np.ndarray, memoryview]:
-    """The bytes of event file ``name`` from byte ``start`` on: a zero-padded numpy copy and a read-only
-    view of the data in it.
+class EventFile:
+    """An event file open for reading, a window of its bytes at a time (a large file is never in memory whole).
 
-    Raises :class:`~tbwriter.record.RecordError` when the file cannot be opened or read, or
-    is no regular file (opened without blocking, so a FIFO put there meanwhile cannot hang us).
+        with EventFile(runs["."][0]) as f:   # RecordError when it cannot be opened, or is no regular file
+            padded, buf = f.read(0, 16 << 20)  # its first 16 MiB (fewer at its end), zero-padded
+
+    Opened without blocking, so a FIFO put there meanwhile cannot hang us. ``size`` is the file's size when it
+    was opened: a file that grows meanwhile is read up to there, one that shrinks up to its new end. A URL is
+    fetched from byte ``start`` on in one request when opened.
     """
-    if storage.is_url(name):
-        return _load_remote(name, start)
-    try:
-        fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as e:
-        raise RecordError(name, None, Problem.UNREADABLE_FILE, e.strerror or str(e)) from None
-    with os.fdopen(fd, "rb") as f:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise RecordError(name, None, Problem.NOT_A_FILE, _file_kind(info.st_mode))
-        padded = memory.empty((max(info.st_size - start, 0) + _PAD,), np.uint8)
-        whole = memoryview(padded.data)
+
+    def __init__(self, name: str, start: int = 0) -> None:
+        self.name = name
+        self._data: bytes | None = None
+        self._start = 0  # of _data in the file
+        self._file = None
+        if storage.is_url(name):
+            try:
+                self._data = storage.read_file(name, start=start)  # one request for the rest of the file
+            except OSError as e:
+                raise RecordError(name, None, Problem.UNREADABLE_FILE, str(e)) from None
+            self._start = start
+            self.size = start + len(self._data)
+            return
         try:
-            f.seek(start)
-            size = f.readinto(whole[:-_PAD])
+            fd = os.open(name, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
         except OSError as e:
             raise RecordError(name, None, Problem.UNREADABLE_FILE, e.strerror or str(e)) from None
-    padded[size:] = 0  # the padding, and what a file that shrank meanwhile did not fill
-    return padded, whole.toreadonly()[:size]
+        self._file = os.fdopen(fd, "rb")
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            self.close()
+            raise RecordError(name, None, Problem.NOT_A_FILE, _file_kind(info.st_mode))
+        self.size = info.st_size
 
+    def read(self, start: int, size: int) -> tuple[np.ndarray, memoryview]:
+        """Up to ``size`` bytes from byte ``start`` on (fewer only at the end of the file): a zero-padded
+        numpy copy and a read-only view of the data in it. Raises RecordError when the file cannot be read."""
+        size = max(min(size, self.size - start), 0)
+        padded = memory.empty((size + _PAD,), np.uint8)
+        whole = memoryview(padded.data)
+        if self._data is not None:
+            got = size
+            at = start - self._start
+            whole[:got] = memoryview(self._data)[at:at + got]
+        else:
+            assert self._file is not None
+            try:
+                self._file.seek(start)
+                got = self._file.readinto(whole[:size]) or 0
+            except OSError as e:
+                raise RecordError(self.name, None, Problem.UNREADABLE_FILE, e.strerror or str(e)) from None
+        padded[got:] = 0  # the padding, and what a file that shrank meanwhile did not fill
+        return padded, whole.toreadonly()[:got]
 
-def _load_remote(name: str, start: int) -> tuple[np.ndarray, memoryview]:
-    try:
-        data = storage.read_file(name, start=start)  # one request for the rest of the file
-    except OSError as e:
-        raise RecordError(name, None, Problem.UNREADABLE_FILE, str(e)) from None
-    padded = memory.empty((len(data) + _PAD,), np.uint8)
-    padded[:len(data)] = np.frombuffer(data, np.uint8)
-    padded[len(data):] = 0
-    return padded, memoryview(padded.data).toreadonly()[:len(data)]
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def __enter__(self) -> EventFile:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

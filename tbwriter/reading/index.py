@@ -102,7 +102,8 @@ def index_with_kernel(buf: memoryview, hardware: bool | None = None, plain: bool
         room_values = min(len(buf) // _PLAIN_VALUE_SIZE + 1, _MOST_PLAIN_VALUES)  # virtual: pages past use untouched
         points = memory.empty((room_values, 32), np.uint8)
         count, status, stop, values, tags = kernel.scan(buf, offsets, lengths, hardware, marks, points)
-        columns, counts = np.empty(32 * values, np.uint8), np.empty(len(tags), np.int64)  # the results' own memory
+        # scratch too: reading/plain.py copies each tag's columns out, so that they are let go tag by tag
+        columns, counts = memory.empty((32 * values,), np.uint8), np.empty(len(tags), np.int64)
         kernel.group(points, values, counts, columns)
         ints = columns[:16 * values].view(np.int64).reshape(2, values)
         floats = columns[16 * values:].view(np.float64).reshape(2, values)

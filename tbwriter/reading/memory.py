@@ -1,4 +1,4 @@
-"""Large scratch arrays of a read (a file's bytes, its record index, the plain values before grouping): in
+"""Large scratch arrays of a read (a window of a file's bytes, its record index, its plain values): in
 huge pages where Linux has them, and reused from one read to the next.
 
     offsets = empty((room,), np.int64)             # to be written over: its contents are undefined
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import mmap
 import os
 import threading
@@ -31,7 +32,7 @@ from collections.abc import Iterator
 import numpy as np
 
 _HUGE = 2 << 20  # bytes from which huge pages pay (one huge page; below, 4 KiB faults cost less than a mapping)
-_KEPT = 8  # mappings kept for reuse: a read uses five at once (bytes, offsets, lengths, marks, points)
+_KEPT = 8  # mappings kept for reuse: a read uses six at once (bytes, offsets, lengths, marks, points, grouped)
 _LARGEST_KEPT = 1 << 31  # bytes: a larger mapping is given back when its array goes
 EXACT = os.environ.get("TBWRITER_EXACT_MEMORY") == "1"  # see the module's docstring
 
@@ -40,7 +41,12 @@ class _Mapping:
     """Anonymous memory and the array that uses it now (a weak reference: it is free once that is gone)."""
 
     def __init__(self, size: int) -> None:
-        self.memory = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        try:
+            self.memory = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+        except OSError as e:  # as numpy says it, so that a caller need catch only MemoryError
+            if e.errno != errno.ENOMEM:
+                raise
+            raise MemoryError(f"cannot map {size} bytes") from e
         self.memory.madvise(mmap.MADV_HUGEPAGE)
         self.user: weakref.ref | None = None
 
