@@ -3,6 +3,11 @@ import os
 import hypothesis
 import pytest
 
+# One moto S3 server per test process, whichever modules use it: a fixture imported into two test modules
+# is two fixtures, so two servers, and an s3fs filesystem that fsspec cached while the environment named
+# the first would keep sending the second's requests there.
+from stores import s3_server  # noqa: F401
+
 from tests import framings
 
 os.environ.setdefault("KERAS_BACKEND", "torch")

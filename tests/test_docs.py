@@ -15,7 +15,6 @@ import unicodedata
 import pytest
 
 from docpages import PAGES, ROOT, blocks, read, without_code
-from stores import s3_server  # noqa: F401  (the fixture, for the s3 blocks)
 from tbwriter.demo import run_demo
 
 PYTHON_PAGES = [page for page in PAGES if blocks(read(page), "python")]

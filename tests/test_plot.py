@@ -406,15 +406,16 @@ def test_names_with_dollars_are_drawn_as_written_not_as_math(tmp_path):
     from tbwriter.plot import plot_hparams
 
     run, tags, hparam, value = "lr$LR_bs$BS", ["payoff $$", r"cost in $\USD$"], "fee $", "a$b$c"
+    histogram = "weights $w$"  # a tag of its own: a tag's kind is that of its first value
     with SummaryWriter(tmp_path / run) as w:
         w.add_hparams({hparam: value}, {})
         for step in range(1, 4):
             for tag in tags:
                 w.add_scalar(tag, step / 3, step)
-            w.add_histogram(tags[0], np.arange(10.0) * step, step)
+            w.add_histogram(histogram, np.arange(10.0) * step, step)
     figures = {  # each figure, and the names it must show as they are written
         plot_scalars(read_scalars(tmp_path), logy=True): [run, *tags],
-        plot_histograms(read_histograms(tmp_path)): [run, tags[0]],
+        plot_histograms(read_histograms(tmp_path)): [run, histogram],
         plot_hparams(read_hparams(tmp_path), metric=tags[1]): [hparam, value, tags[1]],
     }
     for fig, names in figures.items():

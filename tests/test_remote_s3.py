@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("s3fs")
 from eventcheck import accumulated_scalars  # noqa: E402
-from stores import SilentServer, s3_server  # noqa: E402, F401  (the fixture)
+from stores import SilentServer  # noqa: E402
 from tbserver import TensorBoardServer  # noqa: E402
 from tbwriter import SummaryWriter, read_scalars  # noqa: E402
 from tbwriter.follow import Follower  # noqa: E402
@@ -25,7 +25,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 @pytest.fixture
-def bucket(s3_server):  # noqa: F811
+def bucket(s3_server):
     name = f"logs-{uuid.uuid4().hex[:12]}"
     s3_server.make_bucket(name)
     s3_server.reset()
@@ -41,7 +41,7 @@ def log(url: str, steps: int, flush_every: int = 1) -> None:
 
 
 @pytest.mark.parametrize("steps", [300, 600])
-def test_flush_every_step_sends_each_byte_once(s3_server, bucket, steps):  # noqa: F811
+def test_flush_every_step_sends_each_byte_once(s3_server, bucket, steps):
     log(f"s3://{bucket}/run", steps)
     stored = s3_server.stored_bytes(bucket)
     assert s3_server.body_bytes() <= 1.05 * stored
@@ -52,7 +52,7 @@ def test_flush_every_step_sends_each_byte_once(s3_server, bucket, steps):  # noq
         assert data.step.tolist() == list(range(steps))
 
 
-def test_reading_costs_one_request_per_file(s3_server, bucket):  # noqa: F811
+def test_reading_costs_one_request_per_file(s3_server, bucket):
     log(f"s3://{bucket}/runs/a", 40, flush_every=4)
     s3_server.reset()
     assert read_scalars(f"s3://{bucket}/runs")[("a", "loss")].step.tolist() == list(range(40))
@@ -61,14 +61,14 @@ def test_reading_costs_one_request_per_file(s3_server, bucket):  # noqa: F811
 
 
 @pytest.mark.slow
-def test_tensorboards_loader_reads_every_point(s3_server, bucket):  # noqa: F811
+def test_tensorboards_loader_reads_every_point(s3_server, bucket):
     log(f"s3://{bucket}/run", 300, flush_every=30)  # ten files: its S3 code costs ~0.7 s a file
     got = accumulated_scalars(f"s3://{bucket}/run")["loss"]
     assert [(s, round(v, 6)) for s, v in got] == [(s, round(1 / (s + 1), 6)) for s in range(300)]
 
 
 @pytest.mark.slow
-def test_tensorboard_server_serves_every_point(s3_server, bucket):  # noqa: F811
+def test_tensorboard_server_serves_every_point(s3_server, bucket):
     log(f"s3://{bucket}/runs/exp", 200, flush_every=20)
     # it loads before it serves, and its S3 code opens a client per request: give it time
     with TensorBoardServer(f"s3://{bucket}/runs", load_fast=False, timeout=300) as tb:
@@ -82,7 +82,7 @@ def run_child(code: str, env: dict, **kwargs) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-def test_sigkill_after_flush_loses_nothing_flushed(s3_server, bucket):  # noqa: F811
+def test_sigkill_after_flush_loses_nothing_flushed(s3_server, bucket):
     child = run_child(f"""
         import time
         from tbwriter import SummaryWriter
@@ -105,7 +105,7 @@ def test_sigkill_after_flush_loses_nothing_flushed(s3_server, bucket):  # noqa: 
     assert data[(".", "loss")].step.tolist() == list(range(50))
 
 
-def test_what_is_pending_at_exit_is_sent(s3_server, bucket):  # noqa: F811
+def test_what_is_pending_at_exit_is_sent(s3_server, bucket):
     # neither flushed nor closed: sent on the way out, while the backend's thread pools still run
     child = run_child(f"""
         from tbwriter import SummaryWriter
@@ -119,7 +119,7 @@ def test_what_is_pending_at_exit_is_sent(s3_server, bucket):  # noqa: F811
 
 
 @pytest.mark.parametrize("case", ["unreachable", "missing bucket"])
-def test_a_failure_raises_naming_the_url_and_keeps_what_was_logged(s3_server, case):  # noqa: F811
+def test_a_failure_raises_naming_the_url_and_keeps_what_was_logged(s3_server, case):
     bucket = f"later-{uuid.uuid4().hex[:12]}"
     endpoint = "http://127.0.0.1:9" if case == "unreachable" else s3_server.endpoint
     child = run_child(f"""
@@ -147,7 +147,7 @@ def test_a_failure_raises_naming_the_url_and_keeps_what_was_logged(s3_server, ca
         assert read_scalars(f"s3://{bucket}/run")[(".", "loss")].step.tolist() == [1, 2]
 
 
-def test_throttling_past_the_retries_raises_and_keeps_every_value(s3_server, bucket, monkeypatch):  # noqa: F811
+def test_throttling_past_the_retries_raises_and_keeps_every_value(s3_server, bucket, monkeypatch):
     from tbwriter import storage
 
     monkeypatch.setattr(storage, "PUT_TIMEOUT", 5.0)  # the bound on one put, retries included
@@ -167,7 +167,7 @@ def test_throttling_past_the_retries_raises_and_keeps_every_value(s3_server, buc
     assert read_scalars(url)[(".", "loss")].step.tolist() == [0, 1, 2]
 
 
-def test_convert_writes_to_s3_not_a_local_folder(s3_server, bucket, tmp_path):  # noqa: F811
+def test_convert_writes_to_s3_not_a_local_folder(s3_server, bucket, tmp_path):
     csv = tmp_path / "train.csv"
     csv.write_text("step,loss\n0,0.5\n1,0.25\n")
     done = subprocess.run([sys.executable, "-m", "tbwriter", "convert", str(csv), "--logdir", f"s3://{bucket}/runs"],
@@ -177,19 +177,17 @@ def test_convert_writes_to_s3_not_a_local_folder(s3_server, bucket, tmp_path):  
     assert read_scalars(f"s3://{bucket}/runs")[("train", "loss")].value.tolist() == [0.5, 0.25]
 
 
-def test_the_readmes_s3_example_runs(s3_server):  # noqa: F811
-    import pathlib
-    import re
+def test_the_docs_s3_example_runs_and_reads_back(s3_server):
+    import docpages
 
-    readme = (pathlib.Path(ROOT) / "README.md").read_text(encoding="utf-8")
-    (block,) = re.findall(r"^```python s3\n(.*?)^```", readme, flags=re.S | re.M)
+    (block,) = [b for b in docpages.blocks(docpages.read("docs/remote.md"), "python") if b.info == "s3"]
     if "my-bucket" not in [b["Name"] for b in s3_server.client().list_buckets()["Buckets"]]:
         s3_server.make_bucket("my-bucket")
-    exec(compile(block, "README.md s3 block", "exec"), {"__name__": "__readme__"})
+    exec(compile(block.code, "docs/remote.md s3 block", "exec"), {"__name__": "__docs__"})
     assert read_scalars("s3://my-bucket/runs")[("exp1", "loss")].step.tolist() == list(range(100))
 
 
-def test_wrong_credentials_raise_naming_the_url_and_keep_every_value(s3_server, bucket):  # noqa: F811
+def test_wrong_credentials_raise_naming_the_url_and_keep_every_value(s3_server, bucket):
     # moto checks signatures against its IAM only while authentication is on: in here, off again after
     import boto3
     from moto.core.authorization import enable_iam_authentication
@@ -222,7 +220,7 @@ def test_wrong_credentials_raise_naming_the_url_and_keep_every_value(s3_server, 
     assert read_scalars(f"{url}-good")[(".", "other")].step.tolist() == [0]
 
 
-def test_a_long_lived_reader_sees_segments_put_by_another_process_since(s3_server, bucket):  # noqa: F811
+def test_a_long_lived_reader_sees_segments_put_by_another_process_since(s3_server, bucket):
     # fsspec keeps one filesystem per configuration and caches its listings: a second read in this
     # process once missed (and reported unreadable) what another process put after the first
     def log_in_child(first: int, last: int) -> None:
@@ -243,7 +241,7 @@ def test_a_long_lived_reader_sees_segments_put_by_another_process_since(s3_serve
     assert again[("a", "loss")].step.tolist() == list(range(6))
 
 
-def test_a_follower_fetches_each_new_segment_once(s3_server, bucket):  # noqa: F811
+def test_a_follower_fetches_each_new_segment_once(s3_server, bucket):
     w = SummaryWriter(f"s3://{bucket}/runs/a")
     follower = Follower(f"s3://{bucket}/runs")
     for step in range(3):
@@ -262,7 +260,7 @@ def test_a_follower_fetches_each_new_segment_once(s3_server, bucket):  # noqa: F
     w.close()
 
 
-def test_tail_follows_an_s3_logdir(s3_server, bucket):  # noqa: F811
+def test_tail_follows_an_s3_logdir(s3_server, bucket):
     url = f"s3://{bucket}/runs"
     w = SummaryWriter(f"{url}/a")
     w.add_scalar("loss", 0.0, 0)
@@ -286,14 +284,14 @@ def test_tail_follows_an_s3_logdir(s3_server, bucket):  # noqa: F811
         tail.kill()
 
 
-def test_tail_refuses_an_empty_url_in_one_line(s3_server, bucket):  # noqa: F811
+def test_tail_refuses_an_empty_url_in_one_line(s3_server, bucket):
     done = subprocess.run([sys.executable, "-m", "tbwriter", "tail", f"s3://{bucket}/nothing"], capture_output=True,
                           text=True, env=dict(os.environ, PYTHONPATH=ROOT, **s3_server.env), timeout=120)
     assert done.returncode == 1
     assert done.stderr == f"tbwriter tail: error: no such file or directory: s3://{bucket}/nothing\n"
 
 
-def test_add_scalar_never_waits_on_a_put_that_hangs(s3_server, bucket):  # noqa: F811
+def test_add_scalar_never_waits_on_a_put_that_hangs(s3_server, bucket):
     from tbwriter import eventfile
 
     url = f"s3://{bucket}/run"
@@ -319,7 +317,7 @@ def test_add_scalar_never_waits_on_a_put_that_hangs(s3_server, bucket):  # noqa:
     assert data[(".", "loss")].step.tolist() == list(range(3 * eventfile.QUEUE_RECORDS))
 
 
-def test_at_exit_hung_puts_end_together_and_each_is_said_once_truly(s3_server, bucket):  # noqa: F811
+def test_at_exit_hung_puts_end_together_and_each_is_said_once_truly(s3_server, bucket):
     with SilentServer() as endpoint:  # never answers
         child = run_child(f"""
             from tbwriter import SummaryWriter, storage
