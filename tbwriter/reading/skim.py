@@ -16,13 +16,13 @@ each tag is named, for the reader to look at.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from typing import NamedTuple
+
+import numpy as np
 
 from tbwriter.decode import ReadMode
 from tbwriter.reading import index
-from tbwriter.record import HEADER_SIZE
+from tbwriter.record import FOOTER_SIZE, HEADER_SIZE
 from tbwriter.wire import Event, Summary, Value
 
 _LARGEST_SCALAR_TENSOR = 64  # bytes: a one-number TensorProto (dtype, shape, 1-8 bytes of value) is about 12-20
@@ -75,16 +75,25 @@ def _unwanted(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, mode
     if tag_ok is not None:
         skip |= one_value & ~_tags_pass(padded, tag_start, tag_end - tag_start, one_value & ~skip, tag_ok)
     rows = np.flatnonzero(skip)  # all one-value records
-    return skip, rows[_first_of_each_tag(padded, tag_start[rows], (tag_end - tag_start)[rows])]
+    ends = offsets[rows] + (HEADER_SIZE + FOOTER_SIZE) + lengths[rows]  # past each record's CRC: file bytes all
+    return skip, rows[_first_of_each_tag(padded, tag_start[rows], (tag_end - tag_start)[rows], ends)]
 
 
-def _first_of_each_tag(padded: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Where each distinct tag (``sizes[i]`` bytes from ``starts[i]`` of the zero-padded file bytes) is met
-    first: indices into ``starts``, in order."""
+def _first_of_each_tag(padded: np.ndarray, starts: np.ndarray, sizes: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Where each distinct tag (``sizes[i]`` bytes from ``starts[i]`` of the zero-padded file bytes, in a record
+    whose bytes end at ``ends[i]``) is met first: indices into ``starts``, in order."""
     if index.KERNEL is None:
         return _firsts_with_numpy(padded, starts, sizes)
+    # The C loop loads whole words, up to 7 bytes past a tag. A tag that close to the end of its record (an empty
+    # value: only a hostile file has one) may be in the file's last record, whose next bytes are the padding that
+    # a sanitizer run fences off (memory.fenced): then the loop reads a copy of the bytes, zeros after them.
+    buffer = padded
+    if len(starts) and (starts + sizes + 8 > ends).any():
+        last = int((starts + sizes).max())
+        buffer = np.zeros(last + 8, np.uint8)
+        buffer[:last] = padded[:last]
     new = np.empty(len(starts), np.uint8)
-    index.KERNEL.firsts(padded, np.ascontiguousarray(starts, np.int64), np.ascontiguousarray(sizes, np.int64), new)
+    index.KERNEL.firsts(buffer, np.ascontiguousarray(starts, np.int64), np.ascontiguousarray(sizes, np.int64), new)
     return np.flatnonzero(new)
 
 
