@@ -264,3 +264,24 @@ def test_a_last_record_with_a_tag_near_its_end_is_skimmed_within_the_file_bytes(
     (tmp_path / "events.out.tfevents.1.host").write_bytes(FIRST_BYTES + framed(last))
     assert read_scalars(tmp_path, tags=tags).damaged == []
     assert summarize(tmp_path)[(".", "i" * 57)].kind == "image"
+
+
+@pytest.mark.skipif(index.KERNEL is None, reason="the C scan was not built (no compiler at install)")
+def test_the_first_of_each_tag_is_found_alike_with_numpy_and_with_c():
+    # tags of every length up to a few words, many repeated, and one of thousands of bytes (which the numpy
+    # fallback hashes in its own rounds, the others no longer taking part)
+    rng = np.random.default_rng(7)
+    tags = [bytes(rng.choice(list(b"ab/"), rng.integers(0, 30))) for _ in range(3000)] + [b"a" * 5000, b"a" * 4999]
+    tags += tags[::7]
+    data, starts = bytearray(), []
+    for tag in tags:
+        starts.append(len(data))
+        data += tag + b"\x15\0\0\0\0CRC!"  # a tag, then a simple value and a record's CRC, as in a file
+    padded = np.zeros(len(data) + 16, np.uint8)
+    padded[:len(data)] = np.frombuffer(bytes(data), np.uint8)
+    starts_array, sizes = np.array(starts, np.int64), np.array([len(t) for t in tags], np.int64)
+    seen: set[bytes] = set()
+    expected = [i for i, tag in enumerate(tags) if not (tag in seen or seen.add(tag))]
+    assert skim._firsts_with_numpy(padded, starts_array, sizes).tolist() == expected
+    ends = starts_array + sizes + 9
+    assert skim._first_of_each_tag(padded, starts_array, sizes, ends).tolist() == expected

@@ -105,11 +105,19 @@ def _firsts_with_numpy(padded: np.ndarray, starts: np.ndarray, sizes: np.ndarray
     tags of a file sharing one, at odds of 2**-64, would hide the second's first record), taken in chunks
     of growing size of which only the tags not met before are sorted."""
     words = np.ndarray((len(padded) - 7,), "<u8", padded, 0, (1,))  # the u64 at every byte offset, no copy
-    key = sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    for at in range(0, int(sizes.max()) if len(sizes) else 0, 8):
-        word = words[np.minimum(starts + at, len(words) - 1)] & _BYTE_MASKS[np.clip(sizes - at, 0, 8)]
-        key = (key ^ word) * np.uint64(0xFF51AFD7ED558CCD)
-        key ^= key >> np.uint64(32)
+    # A word a round, each round over the tags still that long only (sorted by size, they are the last ones): a
+    # hostile tag of megabytes then costs its own words, not a pass over every record for each 8 of its bytes.
+    by_size = np.argsort(sizes, kind="stable")
+    ascending, at_start = sizes[by_size], starts[by_size]
+    mixed = ascending.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    for at in range(0, int(ascending[-1]) if len(sizes) else 0, 8):
+        live = slice(int(np.searchsorted(ascending, at, side="right")), None)
+        part = mixed[live]
+        part ^= words[at_start[live] + at] & _BYTE_MASKS[np.minimum(ascending[live] - at, 8)]
+        part *= np.uint64(0xFF51AFD7ED558CCD)
+        part ^= part >> np.uint64(32)
+    key = np.empty_like(mixed)
+    key[by_size] = mixed
     found, known, done, chunk = [], np.zeros(0, np.uint64), 0, 1024
     while done < len(key):
         part = key[done:done + chunk]
