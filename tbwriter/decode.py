@@ -355,6 +355,9 @@ def _tensor_scalar(data: bytes, t: TensorInfo) -> Field | None:
     return Field(pos, stop - pos, dtype, varint=True)
 
 
+_LARGEST_ARRAY_BYTES = int(np.iinfo(np.intp).max)  # a constant: np.iinfo() costs microseconds a call, once a value
+
+
 def element_count(shape: tuple[int, ...], itemsize: int = 8) -> int:
     """How many elements a tensor of ``shape`` holds: ``element_count((2, 3)) == 6``.
 
@@ -368,8 +371,8 @@ def element_count(shape: tuple[int, ...], itemsize: int = 8) -> int:
         if d >= 1 << 63:
             raise DecodeError(f"tensor shape {list(shape)} has a negative dimension")
         count *= d
-        span *= max(d, 1)
-    if span * itemsize > np.iinfo(np.intp).max:
+        span *= d or 1
+    if span * itemsize > _LARGEST_ARRAY_BYTES:
         raise DecodeError(f"tensor shape {list(shape)} is too large for any array")
     return count
 

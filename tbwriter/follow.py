@@ -11,7 +11,8 @@ files: the follower keeps the byte offset it got to in every file. Unlike Tensor
 run's files one after the other and never goes back, it reads on in every file of a run, so the
 points of two processes writing one run at once (two files growing) are all seen. A torn last
 record (a writer mid-flush) is read on a later call, once complete; a damaged record ends its file,
-with a :class:`~tbwriter.record.DamagedRecordWarning` naming the file and byte offset, once. New files
+with a :class:`~tbwriter.record.DamagedRecordWarning` naming the file and byte offset, once; a file that
+cannot be read at all (a store's request failed) is warned of once and tried again at each call. New files
 of a known run and new runs beside the known ones are seen at the next call; a run anywhere else
 within :data:`RESCAN_SECONDS`. A URL (``s3://bucket/runs``, any fsspec URL) is listed afresh at every
 call, and only files that grew since are fetched: a sealed segment never changes, so each is fetched once.
@@ -45,9 +46,10 @@ def _mtime(directory: str) -> int | None:
 @dataclass
 class _RunState:
     """Where reading a run got to: file -> byte offset (None: that file ended in damage, nothing more
-    is read from it); tag -> plugin of its first value."""
+    is read from it); tag -> plugin of its first value; the files that could not be read at the last try."""
     offsets: dict[str, int | None] = field(default_factory=dict)
     plugins: dict[str, str | None] = field(default_factory=dict)
+    failing: set[str] = field(default_factory=set)
 
 
 class Follower:
@@ -122,6 +124,14 @@ class Follower:
             if size is None or offset is None or size <= offset:
                 continue
             scan = read_file(name, collector, self._tag_ok, ReadMode.SCALARS, start=offset)
+            if scan.errors and scan.errors[0].offset is None:  # the file could not be read at all (a failed
+                # request to a store, too many open files): no damage, so it is tried again at the next poll
+                if name not in state.failing:  # said once, not at every poll while it lasts
+                    state.failing.add(name)
+                    out.damaged.append(scan.errors[0])
+                    warnings.warn(str(scan.errors[0]), DamagedRecordWarning, stacklevel=3)
+                continue
+            state.failing.discard(name)
             read = True
             # A torn end is a record being written, in any file when several processes write the run:
             # the rest is read once it is complete. Damage ends the file for good.

@@ -56,17 +56,22 @@ def check_inside(name: str, where: str, what: str, root: str) -> str:
         check_inside("nested/run", "convert_csv", "run", "the logdir runs")   # -> "nested/run"
 
     Refused: empty, absolute, a ``..`` part (``/`` and ``\\`` both separate), NUL, the root itself
-    (``.``), and a part longer than ``NAME_MAX`` bytes, which the file system would refuse only after
-    earlier files were written. One check for every name that becomes a path under a run directory.
+    (``.``), a lone surrogate (no file name holds one), and a part longer than ``NAME_MAX`` bytes, which the
+    file system would refuse only after earlier files were written. One check for every name that becomes a
+    path under a run directory.
     """
     parts = re.split(r"[\\/]", name)
     if not name or os.path.isabs(name) or ".." in parts or "\0" in name or not set(parts) - {"", "."}:
         raise ValueError(f"{where}: {what} {name!r} must be a relative name inside {root} "
                          "(no absolute path, no '..', no NUL, not '.')")
-    longest = max(parts, key=lambda part: len(os.fsencode(part)))
-    if len(os.fsencode(longest)) > NAME_MAX:
-        raise ValueError(f"{where}: {what} {name!r:.80} would make a file name of {len(os.fsencode(longest))} "
-                         f"bytes inside {root}, beyond the {NAME_MAX} bytes file systems allow; use a shorter one")
+    try:
+        longest = max(len(os.fsencode(part)) for part in parts)
+    except UnicodeEncodeError as e:  # a lone surrogate that is no escaped byte of a file name
+        raise ValueError(f"{where}: {what} {name!r:.80} cannot be a file name inside {root}: character "
+                         f"{e.object[e.start]!r} is a lone surrogate, which no file name holds") from None
+    if longest > NAME_MAX:
+        raise ValueError(f"{where}: {what} {name!r:.80} would make a file name of {longest} bytes inside {root}, "
+                         f"beyond the {NAME_MAX} bytes file systems allow; use a shorter one")
     return name
 
 

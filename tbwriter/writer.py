@@ -279,8 +279,10 @@ class SummaryWriter:
     def _sub_run(self, main_tag: str, key: object) -> str:
         """The sub-run of ``key`` in ``add_scalars``, refused if it is no path that stays inside ``log_dir``."""
         run = main_tag.replace("/", "_") + "_" + check_tag(key, "add_scalars")
-        return check_inside(run, f"add_scalars(main_tag={main_tag!r})", f"key {key!r:.80}: its sub-run",
-                            f"log_dir {self.log_dir}")
+        if run not in self._sub_writers:  # checked once, before its writer is made: not at every call
+            check_inside(run, f"add_scalars(main_tag={main_tag!r})", f"key {key!r:.80}: its sub-run",
+                         f"log_dir {self.log_dir}")
+        return run
 
     def _sub_writer(self, run: str) -> SummaryWriter:
         """The writer of sub-run ``<log_dir>/<run>``, created on first use and closed with this one."""

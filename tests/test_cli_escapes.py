@@ -32,6 +32,10 @@ def test_shown_escapes_controls_only():
     assert shown(RUN) == "evil\\x1b]0;pwned\\x07"
     assert shown("a\tb\nc\x7fd\x85\u2029") == "a\\tb\\nc\\x7fd\\x85\\u2029"
     assert shown("r\udce9s\udc9b") == "r\udce9s\\x9b"  # a non-UTF-8 byte stays the byte, unless it is a C1 control
+    # bidirectional overrides and isolates reorder the screen ("lr0.1" + RLO + "1e-3" shows as "lr0.13-e1");
+    # the zero-width joiner of an emoji stays
+    assert shown("lr0.1\u202e1e-3\u2066x\u2069") == "lr0.1\\u202e1e-3\\u2066x\\u2069"
+    assert shown("\U0001f469\u200d\U0001f52c") == "\U0001f469\u200d\U0001f52c"
 
 
 def assert_escaped(output: str, *names: str) -> None:

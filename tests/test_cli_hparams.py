@@ -97,3 +97,14 @@ def test_a_run_folder_gets_a_hint_to_pass_its_parent(sweep):
     (event_file,) = (sweep / "lr0.1").glob("*tfevents*")
     out = tbwriter("hparams", str(event_file))
     assert out.returncode == 0 and out.stderr.splitlines()[-1].endswith(f"(tbwriter hparams {sweep})"), out.stderr
+
+
+def test_no_best_mark_unless_sorted_best_first_by_a_metric(sweep):
+    # worst loss first, or sorted by a hparam: the first row is no best one, so it is not marked
+    for options in (("--sort", "loss", "--order", "desc"), ("--sort", "lr")):
+        out = tbwriter("hparams", str(sweep), *options)
+        assert out.returncode == 0, out.stderr
+        assert all(r[0] != "*" for r in table_rows(out.stdout)[1:]), options
+        assert "best first" not in out.stderr
+    out = tbwriter("hparams", str(sweep), "--sort", "loss", "--order", "asc")  # the order the name says: best first
+    assert table_rows(out.stdout)[1][0] == "*" and "ascending, best first" in out.stderr

@@ -190,3 +190,31 @@ def test_a_file_url_is_followed_as_the_folder_is(tmp_path):
         assert points(follower.poll()) == {("a", "loss"): [(step, step / 2)]}
     assert follower.poll() == {}
     w.close()
+
+
+def test_a_file_that_cannot_be_opened_for_a_while_is_read_once_it_can(tmp_path):
+    # out of file descriptors (or a store's request failing, for a URL) is no damage: the file is tried again
+    resource = pytest.importorskip("resource")
+    with SummaryWriter(tmp_path / "a") as w:
+        w.add_scalar("loss", 0.5, 0)
+        w.flush()
+        follower = Follower(tmp_path)
+        assert points(follower.poll()) == {("a", "loss"): [(0, 0.5)]}
+        w.add_scalar("loss", 0.25, 1)
+        w.flush()
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        held = []
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, 4096), hard))
+        try:
+            with pytest.raises(OSError):
+                while True:  # every descriptor taken: the follower cannot open the file
+                    held.append(os.open(os.devnull, os.O_RDONLY))
+            with warnings.catch_warnings(record=True) as notes:
+                warnings.simplefilter("always", DamagedRecordWarning)
+                assert points(follower.poll()) == {} and points(follower.poll()) == {}
+        finally:
+            for fd in held:
+                os.close(fd)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        assert len(notes) == 1 and "cannot be read" in str(notes[0].message)  # said once, not at each poll
+        assert points(follower.poll()) == {("a", "loss"): [(1, 0.25)]}

@@ -251,3 +251,37 @@ def test_the_skim_reads_the_same_layouts_with_numpy_as_with_c(hurts):
     one_value = by_c[:, 0] >= 0  # the rest of a row is only defined for one value
     assert by_numpy[:, 0].tolist() == by_c[:, 0].tolist()
     assert by_numpy[one_value].tolist() == by_c[one_value].tolist()
+
+
+@pytest.mark.parametrize("tags", [None, "^other$"])
+def test_a_last_record_with_a_tag_near_its_end_is_skimmed_within_the_file_bytes(tmp_path, tags):
+    # The skim hashes each skipped tag a whole word at a time, up to 7 bytes past its end. An image value that is
+    # empty leaves 6 bytes after a 57-byte tag (its key and length, the record's CRC): as the last record of the
+    # file, the word would reach into the padding, which a sanitizer run fences off (tools/c_loops.sh sanitized).
+    value = event_pb2.Summary.Value(tag="i" * 57, image=event_pb2.Summary.Image())
+    last = event_pb2.Event(step=1, wall_time=1.0, summary=event_pb2.Summary(value=[value])).SerializeToString()
+    assert last.endswith(b"i" * 57 + b"\x22\x00")
+    (tmp_path / "events.out.tfevents.1.host").write_bytes(FIRST_BYTES + framed(last))
+    assert read_scalars(tmp_path, tags=tags).damaged == []
+    assert summarize(tmp_path)[(".", "i" * 57)].kind == "image"
+
+
+@pytest.mark.skipif(index.KERNEL is None, reason="the C scan was not built (no compiler at install)")
+def test_the_first_of_each_tag_is_found_alike_with_numpy_and_with_c():
+    # tags of every length up to a few words, many repeated, and one of thousands of bytes (which the numpy
+    # fallback hashes in its own rounds, the others no longer taking part)
+    rng = np.random.default_rng(7)
+    tags = [bytes(rng.choice(list(b"ab/"), rng.integers(0, 30))) for _ in range(3000)] + [b"a" * 5000, b"a" * 4999]
+    tags += tags[::7]
+    data, starts = bytearray(), []
+    for tag in tags:
+        starts.append(len(data))
+        data += tag + b"\x15\0\0\0\0CRC!"  # a tag, then a simple value and a record's CRC, as in a file
+    padded = np.zeros(len(data) + 16, np.uint8)
+    padded[:len(data)] = np.frombuffer(bytes(data), np.uint8)
+    starts_array, sizes = np.array(starts, np.int64), np.array([len(t) for t in tags], np.int64)
+    seen: set[bytes] = set()
+    expected = [i for i, tag in enumerate(tags) if not (tag in seen or seen.add(tag))]
+    assert skim._firsts_with_numpy(padded, starts_array, sizes).tolist() == expected
+    ends = starts_array + sizes + 9
+    assert skim._first_of_each_tag(padded, starts_array, sizes, ends).tolist() == expected

@@ -581,7 +581,7 @@ def test_add_embedding_refuses_a_tag_that_names_no_directory_of_its_own(tmp_path
     assert (tmp_path / "run" / "00000" / "ok" / "tensors.tsv").exists()
 
 
-@pytest.mark.parametrize("run_name", ["..", "../escaped", "a/../../escaped", "ABSOLUTE", "r" * 256])
+@pytest.mark.parametrize("run_name", ["..", "../escaped", "a/../../escaped", "ABSOLUTE", "r" * 256, "r\ud800"])
 def test_add_hparams_refuses_a_run_name_that_leaves_log_dir(tmp_path, run_name):
     if run_name == "ABSOLUTE":
         run_name = str(tmp_path / "absolute")

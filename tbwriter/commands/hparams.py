@@ -49,21 +49,23 @@ def run(args: argparse.Namespace) -> int:
     rows = [[s.run, s.status, *(s.hparams.get(h) for h in table.hparam_names),
              *(s.metrics.get(m) for m in table.metric_names)] for s in table.sessions]
     column = args.sort or _default_sort(table.metric_names)
+    best = False  # whether the first row is the best one (marked `*`): sorted best first by a metric it has
     if column is not None:
         if column not in header:
             raise CommandError(f"--sort {column!r}: no such column; columns: {', '.join(header)}")
         descending = (args.order or _direction(column, column in table.metric_names)) == "desc"
         rows = _sorted(rows, header.index(column), descending)
-        best = args.order is None and column in table.metric_names
+        best = column in table.metric_names and descending == (_direction(column, True) == "desc")
         order = f"{'descending' if descending else 'ascending'}{', best first' if best else ''}"
         note = f"sorted by {shown(column)}, {order}"
+        best = best and not _missing(rows[0][header.index(column)])  # no best mark on a missing value or NaN
     else:
         note = "not sorted: no metric's name says which way is better (loss, accuracy, ...); --sort COLUMN sorts"
     if args.output:
         _write_csv(args.output, header, rows)
         print(f"tbwriter hparams: wrote {len(rows)} sessions to {shown(args.output)}", file=sys.stderr)
     else:
-        _print_table(header, rows, best=column is not None and not _missing(rows[0][header.index(column)]))
+        _print_table(header, rows, best=best)
     print(f"tbwriter hparams: {note}", file=sys.stderr)
     if any(s.run == "." and not any(m in s.metrics for m in table.metric_names) for s in table.sessions):
         parent = _sweep_folder(args.logdir)

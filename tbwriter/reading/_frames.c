@@ -577,7 +577,8 @@ done:
 
 /* firsts(buf, starts, sizes, out): out[i] (a byte) is 1 when the tag of sizes[i] bytes at starts[i] of buf is met
    there for the first time among the tags given, in their order, else 0. Every tag must be followed by at least
-   8 bytes of buf (a whole word is loaded at its end: a record's CRC and the zero padding of the file bytes). */
+   8 bytes of buf (a whole word is loaded at its end): skim.py passes the zero-padded file bytes, or a copy with
+   zeros after the last tag when one lies too close to its record's end to stay inside the file's bytes. */
 static PyObject *firsts(PyObject *self, PyObject *args)
 {
     Py_buffer buf, starts, sizes, out;

@@ -170,12 +170,15 @@ class RunCollector:
 
     def first_plugin(self, tag: str, chunks: list[Chunk]) -> str | None:
         """The plugin of ``tag`` (of which ``chunks`` are the decoded values): its first value's, decoded or not,
-        as TensorBoard decides it (v1 values migrated). Keep only the values of it with :func:`of_plugin`."""
+        as TensorBoard decides it (v1 values migrated). Keep only the values of it with :func:`of_plugin`.
+
+            plugin = run.first_plugin("loss", run.tags()["loss"])   # "scalars"
+        """
         first = min(chunks, key=lambda c: int(c.seq.min()))
         unread = self._unread.get(tag)
         if unread is not None and unread[0] < int(first.seq.min()):
             return unread[1]
-        return own_plugin(first)
+        return _own_plugin(first)
 
     def add_session_start(self, seq: int, step: int) -> None:
         """A SessionLog START at record ``seq``: points read before it at steps >= ``step`` go."""
@@ -238,7 +241,7 @@ class RunCollector:
             chunks[:] = kept
 
 
-def own_plugin(chunk: Chunk) -> str | None:
+def _own_plugin(chunk: Chunk) -> str | None:
     """The plugin its values name: of their metadata, or the one TensorBoard gives v1 kinds on reading."""
     return MIGRATED_PLUGIN.get(chunk.kind) or chunk.plugin
 
@@ -246,8 +249,11 @@ def own_plugin(chunk: Chunk) -> str | None:
 def of_plugin(chunks: list[Chunk], plugin: str | None) -> list[Chunk]:
     """The ``chunks`` of a tag of ``plugin`` that hold its values: values that name no plugin of their own
     are the tag's; TensorBoard's data server leaves out those that name another (a tag logged first as a
-    histogram, later as scalars, is a histogram whose scalars do not show)."""
-    return [c for c in chunks if own_plugin(c) in (None, "", plugin)]
+    histogram, later as scalars, is a histogram whose scalars do not show).
+
+        shown = of_plugin(chunks, run.first_plugin(tag, chunks))
+    """
+    return [c for c in chunks if _own_plugin(c) in (None, "", plugin)]
 
 
 def merge(chunks: list[Chunk]) -> tuple:

@@ -38,12 +38,18 @@ def _strings(point: TensorPoint) -> str | None:
     return None
 
 
-def _image(point: TensorPoint) -> str | None:
+def _strings_shaped(shape_problem: Callable[[np.ndarray], str | None]) -> Callable[[TensorPoint], str | None]:
+    """The check of a plugin whose values are tensors of strings of a shape that ``shape_problem`` checks."""
+    def check(point: TensorPoint) -> str | None:
+        problem = _strings(point)
+        if problem or point.value is None:
+            return problem
+        return shape_problem(point.value)
+    return check
+
+
+def _image(v: np.ndarray) -> str | None:
     """``[b"<width>", b"<height>", encoded...]``, width and height decimal integers within int64."""
-    v = point.value
-    problem = _strings(point)
-    if problem or v is None:
-        return problem
     if v.ndim != 1 or len(v) < 2:
         return f"shape {list(v.shape)} is not [2 + images]"
     for name, item in zip(("width", "height"), v[:2].tolist(), strict=True):
@@ -56,12 +62,8 @@ def _image(point: TensorPoint) -> str | None:
     return None
 
 
-def _audio(point: TensorPoint) -> str | None:
+def _audio(v: np.ndarray) -> str | None:
     """Clips (one a row), alone or as the first column of ``[clips, labels]``."""
-    v = point.value
-    problem = _strings(point)
-    if problem or v is None:
-        return problem
     if v.ndim not in (1, 2) or v.ndim == 2 and v.shape[1] == 0:
         return f"shape {list(v.shape)} is neither [clips] nor [clips, columns]"
     return None
@@ -79,4 +81,4 @@ def _hparams(point: TensorPoint) -> str | None:
 
 
 _CHECKS: dict[str, Callable[[TensorPoint], str | None]] = {
-    "text": _strings, "images": _image, "audio": _audio, "hparams": _hparams}
+    "text": _strings, "images": _strings_shaped(_image), "audio": _strings_shaped(_audio), "hparams": _hparams}

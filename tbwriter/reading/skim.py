@@ -16,13 +16,13 @@ each tag is named, for the reader to look at.
 """
 from __future__ import annotations
 
-import numpy as np
-
 from typing import NamedTuple
+
+import numpy as np
 
 from tbwriter.decode import ReadMode
 from tbwriter.reading import index
-from tbwriter.record import HEADER_SIZE
+from tbwriter.record import FOOTER_SIZE, HEADER_SIZE
 from tbwriter.wire import Event, Summary, Value
 
 _LARGEST_SCALAR_TENSOR = 64  # bytes: a one-number TensorProto (dtype, shape, 1-8 bytes of value) is about 12-20
@@ -75,16 +75,25 @@ def _unwanted(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, mode
     if tag_ok is not None:
         skip |= one_value & ~_tags_pass(padded, tag_start, tag_end - tag_start, one_value & ~skip, tag_ok)
     rows = np.flatnonzero(skip)  # all one-value records
-    return skip, rows[_first_of_each_tag(padded, tag_start[rows], (tag_end - tag_start)[rows])]
+    ends = offsets[rows] + (HEADER_SIZE + FOOTER_SIZE) + lengths[rows]  # past each record's CRC: file bytes all
+    return skip, rows[_first_of_each_tag(padded, tag_start[rows], (tag_end - tag_start)[rows], ends)]
 
 
-def _first_of_each_tag(padded: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """Where each distinct tag (``sizes[i]`` bytes from ``starts[i]`` of the zero-padded file bytes) is met
-    first: indices into ``starts``, in order."""
+def _first_of_each_tag(padded: np.ndarray, starts: np.ndarray, sizes: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """Where each distinct tag (``sizes[i]`` bytes from ``starts[i]`` of the zero-padded file bytes, in a record
+    whose bytes end at ``ends[i]``) is met first: indices into ``starts``, in order."""
     if index.KERNEL is None:
         return _firsts_with_numpy(padded, starts, sizes)
+    # The C loop loads whole words, up to 7 bytes past a tag. A tag that close to the end of its record (an empty
+    # value: only a hostile file has one) may be in the file's last record, whose next bytes are the padding that
+    # a sanitizer run fences off (memory.fenced): then the loop reads a copy of the bytes, zeros after them.
+    buffer = padded
+    if len(starts) and (starts + sizes + 8 > ends).any():
+        last = int((starts + sizes).max())
+        buffer = np.zeros(last + 8, np.uint8)
+        buffer[:last] = padded[:last]
     new = np.empty(len(starts), np.uint8)
-    index.KERNEL.firsts(padded, np.ascontiguousarray(starts, np.int64), np.ascontiguousarray(sizes, np.int64), new)
+    index.KERNEL.firsts(buffer, np.ascontiguousarray(starts, np.int64), np.ascontiguousarray(sizes, np.int64), new)
     return np.flatnonzero(new)
 
 
@@ -96,11 +105,19 @@ def _firsts_with_numpy(padded: np.ndarray, starts: np.ndarray, sizes: np.ndarray
     tags of a file sharing one, at odds of 2**-64, would hide the second's first record), taken in chunks
     of growing size of which only the tags not met before are sorted."""
     words = np.ndarray((len(padded) - 7,), "<u8", padded, 0, (1,))  # the u64 at every byte offset, no copy
-    key = sizes.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    for at in range(0, int(sizes.max()) if len(sizes) else 0, 8):
-        word = words[np.minimum(starts + at, len(words) - 1)] & _BYTE_MASKS[np.clip(sizes - at, 0, 8)]
-        key = (key ^ word) * np.uint64(0xFF51AFD7ED558CCD)
-        key ^= key >> np.uint64(32)
+    # A word a round, each round over the tags still that long only (sorted by size, they are the last ones): a
+    # hostile tag of megabytes then costs its own words, not a pass over every record for each 8 of its bytes.
+    by_size = np.argsort(sizes, kind="stable")
+    ascending, at_start = sizes[by_size], starts[by_size]
+    mixed = ascending.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    for at in range(0, int(ascending[-1]) if len(sizes) else 0, 8):
+        live = slice(int(np.searchsorted(ascending, at, side="right")), None)
+        part = mixed[live]
+        part ^= words[at_start[live] + at] & _BYTE_MASKS[np.minimum(ascending[live] - at, 8)]
+        part *= np.uint64(0xFF51AFD7ED558CCD)
+        part ^= part >> np.uint64(32)
+    key = np.empty_like(mixed)
+    key[by_size] = mixed
     found, known, done, chunk = [], np.zeros(0, np.uint64), 0, 1024
     while done < len(key):
         part = key[done:done + chunk]
