@@ -100,7 +100,7 @@ class _Plain:
         if not self.count:
             return others
         front = sum(len(c.seq) for c in others)
-        scalars = all(isinstance(c.payload, np.ndarray) and own_plugin(c) in (None, "", "scalars") for c in others)
+        scalars = all(isinstance(c.payload, np.ndarray) and _own_plugin(c) in (None, "", "scalars") for c in others)
         if len(self.columns) == 4 and 0 < front <= _HEAD and scalars:
             others = sorted(others, key=lambda c: int(c.seq[0]))
             parts = [np.concatenate([getattr(c, name) for c in others]) for name in ("seq", "step", "wall", "payload")]
