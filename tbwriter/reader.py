@@ -14,7 +14,7 @@ are read in name order; both CRCs of every record are checked, and a torn or dam
 is reported as a :class:`~tbwriter.record.DamagedRecordWarning` (file, byte offset) while the
 other files are still read.  Every point is kept: no sampling, no cap.
 
-The read path, one module a stage (the mirror of the write path, see README "Architecture"):
+The read path, one module a stage (the mirror of the write path, see docs/development.md):
 :mod:`tbwriter.reading.files` lists and loads the files, :mod:`tbwriter.reading.index` finds
 the records and checks their CRCs, :mod:`tbwriter.reading.shapes` splits them into shapes,
 decoded by :mod:`tbwriter.decode` (one record) and :mod:`tbwriter.reading.columns` (many),

@@ -70,7 +70,11 @@ def _rank_run(log_dir: str, ranks: object) -> tuple[str, bool]:
 
 
 class SummaryWriter:
-    """Writes event files for one run; see the module docstring for a call.
+    """Writes event files for one run, as torch's ``SummaryWriter`` does:
+
+        with SummaryWriter("runs/exp1") as w:
+            for step in range(100):
+                w.add_scalar("loss", 1 / (step + 1), step)
 
     Args (torch's, plus one keyword):
         ranks: which processes of a multi-rank job write. ``"zero"`` (default): rank 0 writes ``log_dir``;
@@ -96,7 +100,7 @@ class SummaryWriter:
             comment: appended to the default ``log_dir`` (ignored when ``log_dir`` is given).
             purge_step: when a crashed run restarts at this step, TensorBoard hides the earlier
                 events at steps >= it.
-            max_queue: accepted for torch's signature; we buffer by size and time (see README).
+            max_queue: accepted for torch's signature; we buffer by size and time (docs/writing.md).
             flush_secs: the most seconds logged data waits in memory before it is written.
             filename_suffix: appended to the event file names.
             ranks: which processes of a multi-rank job write: "zero", "each" or "any" (see the class docstring).
