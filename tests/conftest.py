@@ -1,4 +1,5 @@
 import os
+import signal
 
 import hypothesis
 import pytest
@@ -11,6 +12,12 @@ from stores import s3_server  # noqa: F401
 from tests import framings
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
+
+# Tests send Ctrl-C (SIGINT) to processes they start. A runner started in the background without job
+# control ignores SIGINT, and an ignored signal stays ignored across exec, so those children would never see
+# it; a signal with a handler is reset to the default on exec, so they do.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # Every property test is reproducible: the same examples on every run and machine, and no example database
 # carried from one run to the next (a failure replayed from it made CI fail at random on code that was right).
