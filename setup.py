@@ -4,10 +4,10 @@
     python setup.py build_ext --inplace    # rebuild after editing a .c file
 
 optional=True: without a compiler the install still succeeds, and numpy does their work:
-- tbwriter/summaries/_buckets.c: counting histogram buckets (else buckets.py counts with numpy);
+- tbwriter/writing/summaries/_buckets.c: counting histogram buckets (else buckets.py counts with numpy);
 - tbwriter/reading/_frames.c: framing records and checking their CRCs (else reading/index.py does).
 """
 from setuptools import Extension, setup
 
-setup(ext_modules=[Extension("tbwriter.summaries._buckets", ["tbwriter/summaries/_buckets.c"], optional=True),
+setup(ext_modules=[Extension("tbwriter.writing.summaries._buckets", ["tbwriter/writing/summaries/_buckets.c"], optional=True),
                    Extension("tbwriter.reading._frames", ["tbwriter/reading/_frames.c"], optional=True)])

@@ -1,6 +1,6 @@
 """``python -m tbwriter ...`` runs the ``tbwriter`` command."""
 import sys
 
-from tbwriter.cli import main
+from tbwriter.cli.main import main
 
 sys.exit(main())

@@ -27,8 +27,7 @@ def unavailable(way: str) -> str | None:
 
 def patches(way: str) -> list[tuple[object, str, object]]:
     """``(module, attribute, value)`` to set so that reading goes ``way``."""
-    from tbwriter import reader
-    from tbwriter.reading import index
+    from tbwriter.reading import index, reader
 
     if way == "numpy":  # as without a compiler: no C at all (framing, skim, plain scalars)
         return [(index, "KERNEL", None)]

@@ -5,7 +5,6 @@
 import math
 
 import numpy as np
-
 from eventcheck import raw_events
 
 # TensorFlow's default edges as tensorboardX builds them, with infinite outer edges: numpy's

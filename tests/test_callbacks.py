@@ -10,11 +10,11 @@ import sys
 import textwrap
 from types import SimpleNamespace
 
+import docpages
 import numpy as np
 import pytest
-
-import docpages
 from eventcheck import accumulated_scalars, accumulator
+
 from tbwriter import callbacks as cb
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

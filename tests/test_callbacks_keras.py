@@ -522,9 +522,8 @@ class FakeTFSummary:
 def test_tensorboard_writes_what_keras_tensorboard_writes(tmp_path):
     """Keras's TensorBoard (over a tf.summary recorder) and ours in the same seeded fit: same runs, tags, steps
     and values, batch scalars and weight histograms included."""
-    from tensorboard.util.tensor_util import make_ndarray
-
     from eventcheck import accumulated_scalars, accumulator
+    from tensorboard.util.tensor_util import make_ndarray
     rng = np.random.default_rng(4)
     x = rng.normal(size=(160, 3)).astype("float32")
     y = (x[:, :1] - x[:, 1:2] + rng.normal(scale=0.3, size=(160, 1))).astype("float32")

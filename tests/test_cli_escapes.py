@@ -6,11 +6,11 @@ import subprocess
 import sys
 
 import pytest
-
 from test_cli_reader import ROOT, tbwriter
 from test_follow import Lines
+
 from tbwriter import SummaryWriter
-from tbwriter.commands.printable import shown
+from tbwriter.cli.printable import shown
 
 RUN = "evil\x1b]0;pwned\x07"          # sets the window title
 TAG = "loss\x1b[2J\u2028été"         # clears the screen, then a line separator

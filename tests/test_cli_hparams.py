@@ -3,8 +3,8 @@ import csv
 import math
 
 import pytest
-
 from test_cli_reader import tbwriter
+
 from tbwriter import SummaryWriter, read_hparams
 
 

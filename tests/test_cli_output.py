@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 import pytest
-
 from test_cli_reader import ROOT, tbwriter
+
 from tbwriter import SummaryWriter
 
 # command -> (arguments before the logdir's output, a file name it accepts, the first bytes of what it writes)

@@ -11,12 +11,12 @@ import signal
 import subprocess
 import sys
 
+import docpages
 import numpy as np
 import pytest
 
-import docpages
 from tbwriter import SummaryWriter, read_scalars
-from tbwriter.convert import convert_csv
+from tbwriter.tables.convert import convert_csv
 
 ROOT = str(pathlib.Path(__file__).resolve().parent.parent)
 
@@ -93,7 +93,7 @@ def test_docs_cli_examples_run(tmp_path):
 
 def test_top_help_opens_with_what_users_need():
     out = tbwriter("--help")
-    assert out.returncode == 0 and "tbwriter.commands" not in out.stdout and "``" not in out.stdout
+    assert out.returncode == 0 and "tbwriter.cli" not in out.stdout and "``" not in out.stdout
     lines = out.stdout.splitlines()
     assert lines[2].startswith("TensorBoard logs in a terminal, without TensorFlow")
     examples = [line.split()[1] for line in lines if line.startswith("  tbwriter ")]
@@ -101,7 +101,7 @@ def test_top_help_opens_with_what_users_need():
 
 
 def test_every_subcommand_has_help_with_examples():
-    from tbwriter.cli import build_parser
+    from tbwriter.cli.main import build_parser
 
     (subcommands,) = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
     assert {"demo", "ls", "export", "convert", "plot"} <= set(subcommands.choices)
@@ -454,13 +454,13 @@ def test_export_and_ls_keep_run_names_that_are_not_utf8(tmp_path):
 
 OUT_OF_MEMORY = """
 import resource, sys
-import tbwriter.cli, tbwriter.commands.ls, tbwriter.reader  # imported before the limit: only the read is short
+import tbwriter.cli.main, tbwriter.cli.ls, tbwriter.reading.reader  # imported before the limit: only the read is short
 
 with open("/proc/self/status") as f:
     size = next(int(line.split()[1]) * 1024 for line in f if line.startswith("VmSize:"))
 limit = size + (24 << 20)  # far less than reading the log takes
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-sys.exit(tbwriter.cli.main(sys.argv[1:]))
+sys.exit(tbwriter.cli.main.main(sys.argv[1:]))
 """
 
 

@@ -15,13 +15,14 @@ import re
 import subprocess
 import sys
 
-import pytest
-
 import distributed_run as scenarios
 import docpages
+import pytest
 from eventcheck import accumulated_scalars, event_files
-from tbwriter import SummaryWriter, callbacks, distributed
+
+from tbwriter import SummaryWriter, callbacks
 from tbwriter.callbacks import CallbackList
+from tbwriter.writing import distributed
 
 torch = pytest.importorskip("torch")
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -92,7 +93,7 @@ def test_an_initialised_process_group_wins_over_the_variables(ranks):
 
 def test_rank_detection_never_imports_torch(tmp_path):
     code = ("import os, sys; os.environ.update(RANK='1', WORLD_SIZE='2'); import tbwriter; "
-            "from tbwriter import distributed; from tbwriter.callbacks import CallbackList, EarlyStopping; "
+            "from tbwriter.writing import distributed; from tbwriter.callbacks import CallbackList, EarlyStopping; "
             "assert distributed.detect().rank == 1; tbwriter.SummaryWriter('never').add_scalar('x', 1.0, 0); "
             "CallbackList([EarlyStopping()], sync='none').on_epoch_end(0, {'val_loss': 1.0}); "
             "print('torch' in sys.modules, os.path.exists('never'))")
@@ -171,10 +172,10 @@ def test_on_rank_1_every_call_is_validated_and_nothing_is_created(ranks, tmp_pat
 
 def test_the_stand_in_file_has_everything_the_writer_uses_of_an_event_file():
     """A method the writer starts to call on its file must exist on the non-writing ranks' stand-in too."""
-    from tbwriter import writer
+    from tbwriter.writing import sinks, writer
 
     used = set(re.findall(r"\._file\.(\w+)", pathlib.Path(writer.__file__).read_text()))
-    assert used and {name for name in used if not hasattr(writer._Discarded, name)} == set()
+    assert used and {name for name in used if not hasattr(sinks.Discarded, name)} == set()
 
 
 def test_rank_0_of_many_writes_as_one_process_does(ranks, tmp_path):

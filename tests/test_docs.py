@@ -13,9 +13,9 @@ import re
 import unicodedata
 
 import pytest
-
 from docpages import PAGES, ROOT, blocks, read, without_code
-from tbwriter.demo import run_demo
+
+from tbwriter.cli.demo_training import run_demo
 
 PYTHON_PAGES = [page for page in PAGES if blocks(read(page), "python")]
 LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)[^)]*\)")

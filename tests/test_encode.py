@@ -5,9 +5,9 @@ import struct
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tbwriter import encode
 from tbwriter._proto import event_pb2
-from tbwriter.summaries import scalar
+from tbwriter.format import encode
+from tbwriter.writing.summaries import scalar
 
 tags = st.text(min_size=1, max_size=40)
 steps = st.one_of(st.integers(-(2**63), 2**63 - 1), st.integers(0, 3_000_000),

@@ -90,7 +90,7 @@ def test_a_missing_package_names_the_pip_install(case, logdir, tmp_path):
 
 
 def test_the_cli_says_it_in_one_line(logdir, tmp_path):
-    program = ("import sys; sys.modules['matplotlib'] = None; from tbwriter.cli import main; "
+    program = ("import sys; sys.modules['matplotlib'] = None; from tbwriter.cli.main import main; "
                "sys.exit(main(sys.argv[1:]))")
     for argv in (["plot", logdir, "-o", str(tmp_path / "x.png")], ["demo", str(tmp_path / "demo")]):
         done = subprocess.run([sys.executable, "-c", program, *argv], capture_output=True, text=True, timeout=300,

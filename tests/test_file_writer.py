@@ -1,8 +1,8 @@
 """torch's low-level API on our writer: file_writer / _get_file_writer() with add_summary and add_event taking
 any package's messages or their bytes, add_graph, all_writers, default_bins; bad input refused, writer usable."""
 import pytest
-
 from eventcheck import accumulated_scalars, event_files, raw_events
+
 from tbwriter import SummaryWriter
 from tbwriter._proto import event_pb2 as our_event_pb2
 
@@ -121,9 +121,10 @@ def positional(signature):
 def test_every_public_method_of_torchs_writers_with_torchs_parameters():
     """Names, positional order and defaults as torch's; ours may add keyword-only parameters after them."""
     import inspect
+
     from torch.utils.tensorboard import writer as torch_writer
 
-    from tbwriter.file_writer import FileWriter
+    from tbwriter.writing.file_writer import FileWriter
     for theirs, ours in ((torch_writer.SummaryWriter, SummaryWriter), (torch_writer.FileWriter, FileWriter)):
         names = [n for n in vars(theirs) if not n.startswith("_") or n in ("_get_file_writer", "__init__")]
         for name in names:

@@ -10,12 +10,12 @@ import warnings
 
 import numpy as np
 import pytest
-
 from test_cli_reader import ROOT
+
 from tbwriter import SummaryWriter, read_scalars
-from tbwriter.follow import Follower
-from tbwriter.encode import ScalarEncoder
-from tbwriter.record import DamagedRecordWarning, frame
+from tbwriter.format.encode import ScalarEncoder
+from tbwriter.format.record import DamagedRecordWarning, frame
+from tbwriter.reading.follow import Follower
 
 FILE_VERSION = bytes.fromhex("0900000040fc54d9411a0d627261696e2e4576656e743a32")  # brain.Event:2 at 1.7e9
 

@@ -9,18 +9,19 @@ import tracemalloc
 import warnings
 from typing import Any
 
+import docpages
 import numpy as np
 import pytest
+from eventcheck import accumulator
+from histcheck import ORACLE_EDGES, check_tf_rows, oracle_counts, rows_in, rows_of
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import docpages
-from eventcheck import accumulator
-from histcheck import ORACLE_EDGES, check_tf_rows, oracle_counts, rows_in, rows_of
-from tbwriter import SummaryWriter, encode
+from tbwriter import SummaryWriter
 from tbwriter._proto import event_pb2
-from tbwriter.summaries import buckets, histogram
+from tbwriter.format import encode
+from tbwriter.writing.summaries import buckets, histogram
 
 torch: Any  # the module, or None without torch
 try:
@@ -42,7 +43,8 @@ def test_tf_edges_are_the_ones_torch_uses(tmp_path):
 
 # Every exact-count test runs against both ways of counting: the C loop (built by `pip install -e .` or
 # `python setup.py build_ext --inplace`) and the numpy fallback used where no compiler was at hand.
-NOT_BUILT = "C kernel tbwriter/summaries/_buckets.c not built: pip install -e . or python setup.py build_ext --inplace"
+NOT_BUILT = ("C kernel tbwriter/writing/summaries/_buckets.c not built: pip install -e . or "
+             "python setup.py build_ext --inplace")
 COUNTERS = [pytest.param(buckets.count_with_numpy, id="numpy"),
             pytest.param(buckets.count_with_kernel, id="kernel",
                          marks=pytest.mark.skipif(buckets.KERNEL is None, reason=NOT_BUILT))]
@@ -198,7 +200,7 @@ def test_many_bins_are_merged_exactly_as_before_without_being_built(bins, max_bi
 BOUNDED_HISTOGRAM = """
 import resource, sys, tracemalloc
 import numpy as np
-from tbwriter.summaries import histogram
+from tbwriter.writing.summaries import histogram
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 values = np.random.default_rng(0).standard_normal(100_000).astype(np.float32)
 values[0] = float(sys.argv[1])

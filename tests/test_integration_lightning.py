@@ -18,6 +18,7 @@ from tbserver import TensorBoardServer  # noqa: E402
 
 from tbwriter.integrations.lightning import TensorBoardLogger  # noqa: E402
 
+
 def graph_ops(run_dir) -> list[str]:
     return sorted(node.op for node in accumulator(run_dir).Graph().node)
 

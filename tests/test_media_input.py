@@ -3,13 +3,13 @@ is read by duck typing; the README's examples run and end their sessions as they
 import math
 import os
 
+import docpages
 import numpy as np
 import pytest
-
-import docpages
 from eventcheck import raw_events
+
 from tbwriter import SummaryWriter
-from tbwriter.summaries import image
+from tbwriter.writing.summaries import image
 
 plt = pytest.importorskip("matplotlib.pyplot")
 plugin_data_pb2 = pytest.importorskip("tensorboard.plugins.hparams.plugin_data_pb2")
@@ -106,7 +106,7 @@ def test_torch_tensors_read_like_numpy():
     b = t.bfloat16()
     assert image.to_batch(b, "CHW", "add_image", "t").tobytes() == image.to_batch(b.float().numpy(), "CHW",
                                                                                    "add_image", "t").tobytes()
-    from tbwriter.summaries.hparams import check_hparams
+    from tbwriter.writing.summaries.hparams import check_hparams
     assert check_hparams({"lr": torch.tensor(0.5), "on": torch.tensor(True), "n": np.int32(4)}, None, "m") == {
         "lr": 0.5, "on": True, "n": 4.0}
 
@@ -133,7 +133,8 @@ def test_docs_examples_run(tmp_path, monkeypatch):
 def test_png_decodes_to_the_same_pixels(channels, size):
     Image = pytest.importorskip("PIL.Image")
     import io
-    from tbwriter.summaries.png import encode_png
+
+    from tbwriter.writing.summaries.png import encode_png
     pixels = np.random.default_rng(channels).integers(0, 256, (*size, channels), dtype=np.uint8)
     pixels[: size[0] // 2] = pixels[0]  # repeated rows: the "Up" filter's zero differences
     decoded = np.asarray(Image.open(io.BytesIO(encode_png(pixels))))

@@ -6,9 +6,9 @@ import wave
 
 import numpy as np
 import pytest
-
 from eventcheck import check_refused, raw_events
 from tbserver import TensorBoardServer
+
 from tbwriter import SummaryWriter
 
 Image = pytest.importorskip("PIL.Image")
@@ -113,6 +113,6 @@ def test_bad_input_is_refused_and_writes_nothing(tmp_path, call, error, words):
 @pytest.mark.parametrize("clips", [1, 2, 3, 5, 8, 9])
 def test_clips_are_tiled_as_torch_tiles_them(clips):
     _utils = pytest.importorskip("torch.utils.tensorboard._utils")
-    from tbwriter.summaries.video import to_frames
+    from tbwriter.writing.summaries.video import to_frames
     vid = rng.random((clips, 2, 3, 4, 5))
     np.testing.assert_array_equal(to_frames(vid, "add_video", "v"), np.rint(_utils._prepare_video(vid) * 255))

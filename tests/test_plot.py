@@ -22,12 +22,15 @@ pytest.importorskip("matplotlib")
 
 import docpages  # noqa: E402
 from eventcheck import accumulator  # noqa: E402
-from tbwriter import SummaryWriter, cli, plotdata, read_histograms, read_scalars  # noqa: E402
-from tbwriter.demo import run_demo  # noqa: E402
-from tbwriter.plot import NothingToPlot, PlotNote, PlotSettings, plot_histograms, plot_scalars  # noqa: E402
+
+from tbwriter import SummaryWriter, read_histograms, read_scalars  # noqa: E402
+from tbwriter.cli import main as cli
+from tbwriter.cli.demo_training import run_demo  # noqa: E402
+from tbwriter.plot import plotdata
+from tbwriter.plot.figures import NothingToPlot, PlotNote, PlotSettings, plot_histograms, plot_scalars  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-pytestmark = pytest.mark.filterwarnings("ignore::tbwriter.plot.PlotNote")
+pytestmark = pytest.mark.filterwarnings("ignore::tbwriter.errors.PlotNote")
 MAGIC = {"png": b"\x89PNG", "pdf": b"%PDF", "svg": b"<?xml"}
 
 
@@ -287,7 +290,7 @@ def test_cli_notes_damaged_records_and_still_draws(torchlogs, tmp_path, capsys):
 
 
 def test_cli_several_paths_keep_runs_apart(demo, torchlogs, tmp_path, capsys):
-    from tbwriter.commands.plot import _read
+    from tbwriter.cli.plot import _read
     merged = _read("read_scalars", [demo, torchlogs])
     assert (os.path.join(torchlogs, "a"), "lr") in merged
     assert (os.path.join(demo, "lr0.5", "seed0"), "epoch/loss") in merged
@@ -403,7 +406,7 @@ def test_names_with_dollars_are_drawn_as_written_not_as_math(tmp_path):
     import matplotlib as mpl
 
     from tbwriter import read_hparams
-    from tbwriter.plot import plot_hparams
+    from tbwriter.plot.figures import plot_hparams
 
     run, tags, hparam, value = "lr$LR_bs$BS", ["payoff $$", r"cost in $\USD$"], "fee $", "a$b$c"
     histogram = "weights $w$"  # a tag of its own: a tag's kind is that of its first value

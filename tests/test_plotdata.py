@@ -11,8 +11,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from tbwriter import plotdata
-
+from tbwriter.plot import plotdata
 
 # -- smoothing ------------------------------------------------------------------------------------------------------
 

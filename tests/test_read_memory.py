@@ -74,7 +74,8 @@ def test_what_a_read_returned_is_not_changed_by_later_reads(tmp_path, read):
 PEAK = """
 import json, sys
 import numpy as np
-from tbwriter import read_scalars, reader
+from tbwriter import read_scalars
+from tbwriter.reading import reader
 
 def status(key):
     with open("/proc/self/status") as f:

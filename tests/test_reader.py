@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from tbwriter import SummaryWriter, read_histograms, read_scalars
-from tbwriter.record import DamagedRecordWarning, Problem, frame
+from tbwriter.format.record import DamagedRecordWarning, Problem, frame
 from tests.test_record import TF2_FILE
 
 pea = pytest.importorskip("tensorboard.backend.event_processing.plugin_event_accumulator")
@@ -195,9 +195,9 @@ def test_histograms_v1_as_tensorboard_converts_them(tmp_path):
 
 
 def test_v2_histogram_tensor(tmp_path):
-    from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
-    from tbwriter.wire import DataClass
-    from tbwriter.encode import summary_event
+    from tbwriter.format.encode import summary_event
+    from tbwriter.format.wire import DataClass
+    from tbwriter.writing.summaries.metadata import metadata, summary_value, tensor_proto
     rows = np.array([[0.0, 1.0, 3.0], [1.0, 2.5, 4.0]])
     value = summary_value("h", metadata("histograms", data_class=DataClass.TENSOR),
                           tensor=tensor_proto(2, (2, 3), rows.astype("<f8").tobytes()))
@@ -319,7 +319,7 @@ def test_damage_anywhere_in_small_and_large_files(tmp_path, records, tags, damag
 def test_damaged_histogram_in_a_group_of_many(tmp_path):
     """Records whose bytes mostly differ (histograms) have their CRCs checked one by one; damage
     there stops reading too."""
-    from tbwriter.record import iter_records
+    from tbwriter.format.record import iter_records
     rng = np.random.default_rng(5)
     with SummaryWriter(tmp_path / "clean") as w:
         for step in range(40):
@@ -362,7 +362,8 @@ def test_irregular_logs_with_header_lookalikes_inside_records(tmp_path):
     """No period to follow: records are found by their headers, and copies of a header inside a
     record's data (here in text summaries) must not be taken for records."""
     from tensorboard.compat.proto import event_pb2, summary_pb2, tensor_pb2
-    from tbwriter.record import header
+
+    from tbwriter.format.record import header
     rng = np.random.default_rng(7)
     tags = ["a", "bb/loss", "ccc/accuracy_top5", "dddd"]
     records, expected = [frame(event_pb2.Event(wall_time=1.0, file_version="brain.Event:2").SerializeToString())], {}
@@ -413,7 +414,8 @@ def test_sound_record_that_is_no_event_is_reported_not_silently_skipped(tmp_path
 def test_a_file_read_window_by_window_reads_as_whole(tmp_path, framing, monkeypatch, window, ending):
     """Records cut by a window's end (or longer than a window: images) start the next one; damage and a torn
     last record are found and reported at the same offsets as when the file is read in one window."""
-    from tbwriter import read_images, read_text, reader
+    from tbwriter import read_images, read_text
+    from tbwriter.reading import reader
 
     rng = np.random.default_rng(7)
     with SummaryWriter(tmp_path) as w:
@@ -452,7 +454,7 @@ def test_a_file_that_shrinks_while_read_is_read_up_to_its_new_end(tmp_path, monk
     the cut tore reported, not looked for past the end again and again."""
     import os
 
-    from tbwriter import reader
+    from tbwriter.reading import reader
     from tbwriter.reading.files import EventFile
 
     with SummaryWriter(tmp_path) as w:

@@ -12,11 +12,11 @@ import pytest
 
 from tbwriter import SummaryWriter, read_histograms, read_scalars
 from tbwriter._proto import event_pb2 as tbwriter_pb2
-from tbwriter.reader import summarize
-from tbwriter.encode import ScalarEncoder, summary_event
-from tbwriter.record import DamagedRecordWarning, Problem, frame
-from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
-from tbwriter.wire import DataClass, DataType
+from tbwriter.format.encode import ScalarEncoder, summary_event
+from tbwriter.format.record import DamagedRecordWarning, Problem, frame
+from tbwriter.format.wire import DataClass, DataType
+from tbwriter.reading.reader import summarize
+from tbwriter.writing.summaries.metadata import metadata, summary_value, tensor_proto
 from tests.test_cli_reader import tbwriter
 
 ea = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")

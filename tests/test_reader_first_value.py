@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from tbwriter import SummaryWriter, read_histograms, read_scalars, read_tensors
-from tbwriter.follow import Follower
-from tbwriter.reader import summarize
-from tbwriter.record import DamagedRecordWarning
+from tbwriter.format.record import DamagedRecordWarning
+from tbwriter.reading.follow import Follower
+from tbwriter.reading.reader import summarize
 
 STEPS = 30  # enough values of a tag to be decoded column-wise, not one by one
 

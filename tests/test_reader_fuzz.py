@@ -19,13 +19,13 @@ import pytest
 from google_crc32c import value as crc32c
 
 from tbwriter._proto import event_pb2
-from tbwriter.encode import ScalarEncoder, summary_event
-from tbwriter.reader import read_histograms, read_scalars, summarize
+from tbwriter.format.encode import ScalarEncoder, summary_event
+from tbwriter.format.record import DamagedRecordWarning
+from tbwriter.format.wire import DataClass, DataType
 from tbwriter.reading import index, skim
-from tbwriter.record import DamagedRecordWarning
-from tbwriter.summaries import histogram, scalar, text
-from tbwriter.summaries.metadata import metadata, summary_value, tensor_proto
-from tbwriter.wire import DataClass, DataType
+from tbwriter.reading.reader import read_histograms, read_scalars, summarize
+from tbwriter.writing.summaries import histogram, scalar, text
+from tbwriter.writing.summaries.metadata import metadata, summary_value, tensor_proto
 
 hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies

@@ -14,13 +14,13 @@ import pytest
 
 from tbwriter import SummaryWriter, read_histograms, read_images, read_scalars, read_tensors, read_text
 from tbwriter._proto import event_pb2
-from tbwriter.encode import length_delimited, summary_event
-from tbwriter.follow import Follower
-from tbwriter.reader import summarize
-from tbwriter.record import DamagedRecordWarning, Problem, frame
-from tbwriter.sessions import read_hparams
-from tbwriter.summaries.metadata import image_proto, metadata, summary_value, tensor_proto
-from tbwriter.wire import DataClass, DataType
+from tbwriter.format.encode import length_delimited, summary_event
+from tbwriter.format.record import DamagedRecordWarning, Problem, frame
+from tbwriter.format.wire import DataClass, DataType
+from tbwriter.reading.follow import Follower
+from tbwriter.reading.reader import summarize
+from tbwriter.reading.sessions import read_hparams
+from tbwriter.writing.summaries.metadata import image_proto, metadata, summary_value, tensor_proto
 from tests.test_cli_reader import tbwriter
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 8

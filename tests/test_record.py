@@ -3,7 +3,7 @@ import warnings
 
 import pytest
 
-from tbwriter import record
+from tbwriter.format import record
 
 TF2_FILE = bytes.fromhex(
     "1800000000000000a37f4b22090000803899d6d7411a0d627261696e2e4576656e743a32124b36ab3200000000000000241956ec"

@@ -1,6 +1,6 @@
 """The C scan (reading/_frames.c) and the numpy indexer against the format's rules, one record at a time.
 
-The reference is :func:`tbwriter.record.record_problem` walking the file record by record (google-crc32c for
+The reference is :func:`tbwriter.format.record.record_problem` walking the file record by record (google-crc32c for
 both CRCs): every way of finding records must give its offsets and lengths and stop at the same problem.
 """
 import struct
@@ -8,9 +8,9 @@ import struct
 import numpy as np
 import pytest
 
+from tbwriter.format.record import FOOTER_SIZE, HEADER_SIZE, Problem, frame, record_problem
 from tbwriter.reading import index
 from tbwriter.reading.index import Rows, groups, index_with_kernel, index_with_numpy
-from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, Problem, frame, record_problem
 
 hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies
@@ -115,7 +115,7 @@ def test_the_scan_refuses_output_buffers_too_small_for_the_worst_case():
 
 def plain_log(path):
     """Events the C scan decodes outright beside ones it leaves to the decoders."""
-    from tbwriter.encode import ScalarEncoder
+    from tbwriter.format.encode import ScalarEncoder
 
     enc = ScalarEncoder()
     events = []
@@ -137,7 +137,7 @@ def plain_log(path):
 def test_plain_scalar_events_decoded_in_c_equal_what_the_decoders_read(tmp_path, monkeypatch, mode):
     import warnings
 
-    from tbwriter import reader
+    from tbwriter.reading import reader
 
     plain_log(tmp_path)
 

@@ -19,10 +19,11 @@ import tracemalloc
 import warnings
 
 import pytest
-
 from eventcheck import accumulated_scalars, accumulator, event_files, raw_events
-from tbwriter import SummaryWriter, eventfile
+
+from tbwriter import SummaryWriter
 from tbwriter.callbacks import CallbackList, TensorBoard, TerminateOnNaN
+from tbwriter.writing import eventfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -95,7 +96,7 @@ def test_ctrl_c_while_a_batch_is_written_loses_nothing(tmp_path, where):
     proc = run_python(f"""
         import os, signal
         import tbwriter
-        from tbwriter import record
+        from tbwriter.format import record
 
         w = tbwriter.SummaryWriter({str(tmp_path)!r}, flush_secs=3600)
         real_write, real_frame_many = os.write, record.frame_many

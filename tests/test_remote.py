@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 fsspec = pytest.importorskip("fsspec")
+from eventcheck import accumulated_scalars, event_file_loader  # noqa: E402
 from fsspec.implementations.memory import MemoryFileSystem  # noqa: E402
 
-from eventcheck import accumulated_scalars, event_file_loader  # noqa: E402
 from tbwriter import SummaryWriter, read_scalars, storage  # noqa: E402
-from tbwriter.cli import main  # noqa: E402
+from tbwriter.cli.main import main  # noqa: E402
 
 memory = fsspec.filesystem("memory")
 
@@ -78,7 +78,7 @@ def test_names_move_past_a_later_name_already_there(url):
 
 def test_sealed_on_size_without_a_flush(url, monkeypatch):
     monkeypatch.setattr(storage, "SEGMENT_BYTES", 4096)
-    monkeypatch.setattr("tbwriter.eventfile.QUEUE_RECORDS", 16)
+    monkeypatch.setattr("tbwriter.writing.eventfile.QUEUE_RECORDS", 16)
     w = SummaryWriter(url)
     for step in range(2000):
         w.add_scalar("loss", float(step), step)

@@ -6,9 +6,9 @@ start here makes its tests skip with the reason; ./dev test installs both.
 import uuid
 
 import pytest
-
 from eventcheck import accumulated_scalars
 from stores import AzuriteServer, GCSServer, environment
+
 from tbwriter import SummaryWriter, read_scalars
 
 

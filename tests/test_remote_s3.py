@@ -17,9 +17,10 @@ pytest.importorskip("s3fs")
 from eventcheck import accumulated_scalars  # noqa: E402
 from stores import SilentServer  # noqa: E402
 from tbserver import TensorBoardServer  # noqa: E402
-from tbwriter import SummaryWriter, read_scalars  # noqa: E402
-from tbwriter.follow import Follower  # noqa: E402
 from test_follow import Lines  # noqa: E402
+
+from tbwriter import SummaryWriter, read_scalars  # noqa: E402
+from tbwriter.reading.follow import Follower  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -292,7 +293,7 @@ def test_tail_refuses_an_empty_url_in_one_line(s3_server, bucket):
 
 
 def test_add_scalar_never_waits_on_a_put_that_hangs(s3_server, bucket):
-    from tbwriter import eventfile
+    from tbwriter.writing import eventfile
 
     url = f"s3://{bucket}/run"
     with SilentServer() as endpoint:

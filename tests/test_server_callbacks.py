@@ -2,7 +2,6 @@
 (examples/torch_loop.py): Keras's train/validation runs and epoch_* tags, weight histograms named after
 named_parameters, and an hparams session whose metrics are those epoch_* curves."""
 import pytest
-
 from tbserver import TensorBoardServer
 
 torch = pytest.importorskip("torch")

@@ -1,12 +1,13 @@
 """A real tensorboard server shows our histograms exactly as written, identically in both loader modes."""
 import numpy as np
 import pytest
-
 from eventcheck import raw_events
 from histcheck import check_tf_rows
 from tbserver import TensorBoardServer
-from tbwriter import SummaryWriter, read_histograms, record
+
+from tbwriter import SummaryWriter, read_histograms
 from tbwriter._proto import event_pb2
+from tbwriter.format import record
 
 torch = pytest.importorskip("torch")
 tensor_util = pytest.importorskip("tensorboard.util.tensor_util")

@@ -2,8 +2,8 @@
 runs with different hparam keys, exact values, metrics beside the training curves, and each status."""
 import numpy as np
 import pytest
-
 from tbserver import TensorBoardServer
+
 from tbwriter import SummaryWriter
 
 STATUSES = ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"]

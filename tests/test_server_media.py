@@ -4,8 +4,8 @@ import io
 
 import numpy as np
 import pytest
-
 from tbserver import TensorBoardServer
+
 from tbwriter import SummaryWriter
 
 Image = pytest.importorskip("PIL.Image")  # an independent PNG decoder (installed with matplotlib)

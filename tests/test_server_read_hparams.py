@@ -10,9 +10,9 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-
 from eventcheck import accumulated_scalars
 from tbserver import TensorBoardServer
+
 from tbwriter import SummaryWriter, read_hparams
 from tbwriter.callbacks import CallbackList, TensorBoard
 
@@ -285,7 +285,7 @@ def test_no_sessions_is_an_empty_table(tmp_path):
 
 
 def test_damage_is_reported_once_with_its_offset(tmp_path):
-    from tbwriter.record import DamagedRecordWarning
+    from tbwriter.format.record import DamagedRecordWarning
 
     with SummaryWriter(tmp_path / "a") as w:
         w.add_hparams({"lr": 0.1}, {})

@@ -3,8 +3,8 @@ import math
 
 import numpy as np
 import pytest
-
 from tbserver import TensorBoardServer
+
 from tbwriter import SummaryWriter
 
 STEPS = [0, 1, 127, 128, 16384, 2**21 + 5, 2**40]

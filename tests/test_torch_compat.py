@@ -5,9 +5,9 @@ import os
 
 import numpy as np
 import pytest
-
 from eventcheck import accumulated_scalars, accumulator, raw_events
 from tbserver import TensorBoardServer
+
 from tbwriter import SummaryWriter
 
 torch = pytest.importorskip("torch")

@@ -2,8 +2,8 @@
 and add_tensor: refused naming the call, nothing written, the writer usable."""
 import numpy as np
 import pytest
-
 from eventcheck import check_refused, raw_events
+
 from tbwriter import SummaryWriter
 
 

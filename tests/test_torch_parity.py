@@ -6,9 +6,9 @@ import wave
 
 import numpy as np
 import pytest
-
 from eventcheck import accumulator, raw_events
 from tbserver import TensorBoardServer
+
 from tbwriter import SummaryWriter
 
 torch = pytest.importorskip("torch")

@@ -7,8 +7,8 @@ import threading
 
 import numpy as np
 import pytest
-
 from eventcheck import accumulated_scalars, event_files, raw_events, scalar_values
+
 from tbwriter import SummaryWriter
 
 f32 = lambda v: float(np.float32(v))  # noqa: E731
@@ -212,7 +212,8 @@ def test_default_log_dir_and_pathlib(tmp_path, monkeypatch):
 
 def test_files_sort_in_the_order_they_were_opened(tmp_path, monkeypatch):
     import itertools
-    from tbwriter import eventfile
+
+    from tbwriter.writing import eventfile
     monkeypatch.setattr(eventfile, "_counter", itertools.count(9))  # 9 -> 10 must not sort backwards
     w = SummaryWriter(tmp_path)
     for i in range(3):  # close and log again: a new file each time, in the same second

@@ -6,10 +6,10 @@ import sys
 import textwrap
 
 import pytest
-
 from eventcheck import accumulated_scalars, event_files, scalar_values
+
 from tbwriter import SummaryWriter
-from tbwriter.record import DamagedRecordWarning, iter_records
+from tbwriter.format.record import DamagedRecordWarning, iter_records
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -203,7 +203,7 @@ def file_of(run_dir, proc: subprocess.Popen) -> str:
 @pytest.mark.slow
 def test_two_processes_in_one_run_every_point_is_read_and_the_second_is_warned(tmp_path):
     from tbwriter import read_scalars
-    from tbwriter.follow import Follower
+    from tbwriter.reading.follow import Follower
 
     run = tmp_path / "run"
     first, second = run_writer(run), run_writer(run)

@@ -19,7 +19,6 @@ import tracemalloc
 from collections.abc import Callable
 
 import numpy as np
-
 from bench import writers
 
 
@@ -43,7 +42,7 @@ def interleaved(calls: dict, repeats: int) -> dict[str, tuple[float, float]]:
 def main(argv: list[str]) -> None:
     n = int(argv[0]) if argv else 1_000_000
     values = np.random.default_rng(0).standard_normal(n).astype(np.float32)
-    from tbwriter.summaries.buckets import KERNEL, TF_EDGES, count_with_numpy
+    from tbwriter.writing.summaries.buckets import KERNEL, TF_EDGES, count_with_numpy
     root = tempfile.mkdtemp(prefix="tbbench-hist-")
     try:
         opened = {name: cls(f"{root}/{name}") for name, cls in writers().items()}

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import numpy as np
-
 from bench import median_time, report, writers
 
 CALLS = 50
@@ -17,7 +16,7 @@ def encode_only(smooth: np.ndarray, noise_chw: np.ndarray) -> None:
     import statistics
     import time
 
-    from tbwriter.summaries.png import encode_png
+    from tbwriter.writing.summaries.png import encode_png
 
     def pillow(pixels):
         from PIL import Image

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None, repeats: int = 3) -> None:
         read = statistics.median(_timed(lambda: _read(logdir)) for _ in range(repeats))
         env = dict(os.environ, PYTHONPATH=str(ROOT))
         imports = statistics.median(_timed(lambda: subprocess.run(
-            [sys.executable, "-c", "import tbwriter.cli, matplotlib.figure"], check=True, env=env))
+            [sys.executable, "-c", "import tbwriter.cli.main, matplotlib.figure"], check=True, env=env))
             for _ in range(repeats))
         print(f"  of which: process start + imports {imports:.2f} s, read_scalars {read:.2f} s")
 

@@ -120,9 +120,9 @@ def bench_histograms(root: Path, scale: float, repeats: int) -> None:
 
 FIRST_READ = """
 import sys, time
-import tbwriter.reader
+import tbwriter.reading.reader
 t0 = time.perf_counter()
-tbwriter.reader.read_scalars(sys.argv[1])
+tbwriter.reading.reader.read_scalars(sys.argv[1])
 print(time.perf_counter() - t0)
 """
 

@@ -13,7 +13,6 @@ import io
 import warnings
 
 import numpy as np
-
 from bench import median_time, report, writers
 
 

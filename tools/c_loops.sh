@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The optional C loops (tbwriter/reading/_frames.c, tbwriter/summaries/_buckets.c) tested two more ways, each in
+# The optional C loops (tbwriter/reading/_frames.c, tbwriter/writing/summaries/_buckets.c) tested two more ways, each in
 # a copy of the package and its tests under build/, never touching the in-place build:
 #   tools/c_loops.sh sanitized [PYTEST ARGS]   built with AddressSanitizer and UBSan: the reader's fuzz test,
 #                                              the record-index tests and the histogram bucket tests
@@ -21,7 +21,7 @@ kernels() {  # $1: "sanitized" or "absent": fails unless the copy's C loops are 
     "$PYTHON" - "$1" <<'EOF'
 import sys
 from tbwriter.reading import index, memory
-from tbwriter.summaries import buckets
+from tbwriter.writing.summaries import buckets
 for name, kernel in (("reading/_frames.c", index.KERNEL), ("summaries/_buckets.c", buckets.KERNEL)):
     if sys.argv[1] == "absent":
         assert kernel is None, f"c_loops: {name} is still built in the copy: {kernel.__file__}"

@@ -1,7 +1,7 @@
 """MkDocs hooks for the documentation site (mkdocs.yml's ``hooks``; ``./dev docs`` builds it).
 
-The docstrings name other objects with Sphinx's roles, ``:class:`~tbwriter.record.Problem```, which
-mkdocstrings leaves as they are: ``:class:<code>~tbwriter.record.Problem</code>`` in the page. This turns each
+The docstrings name other objects with Sphinx's roles, ``:class:`~tbwriter.format.record.Problem```, which
+mkdocstrings leaves as they are: ``:class:<code>~tbwriter.format.record.Problem</code>`` in the page. This turns each
 into a cross-reference for mkdocs-autorefs (a link where the object has a page, plain code where not), its
 title the last name with ``~`` as in Sphinx, else the name as written.
 """

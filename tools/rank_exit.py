@@ -67,8 +67,14 @@ def report_at_exit(rank: int, group: Any) -> None:
 def with_callbacks(args: argparse.Namespace, rank: int, model: Any, optimizer: Any) -> list:
     """The loop with our CallbackList; the learning rate after each epoch."""
     from tbwriter import SummaryWriter
-    from tbwriter.callbacks import (CallbackList, CSVLogger, EarlyStopping, ModelCheckpoint, ReduceLROnPlateau,
-                                    TensorBoard)
+    from tbwriter.callbacks import (
+        CallbackList,
+        CSVLogger,
+        EarlyStopping,
+        ModelCheckpoint,
+        ReduceLROnPlateau,
+        TensorBoard,
+    )
 
     made = {"es": lambda: EarlyStopping(monitor="val_loss", patience=PATIENCE_STOP),
             "rlr": lambda: ReduceLROnPlateau(monitor="val_loss", patience=PATIENCE_CUT, factor=FACTOR),

@@ -97,7 +97,7 @@ def named_weights(model: object) -> Iterator[tuple[str, object]]:
 
 
 def _to_numpy(value: Any) -> Any:
-    from tbwriter.arrays import to_numpy  # numpy stays out of `import tbwriter.callbacks`
+    from tbwriter.writing.arrays import to_numpy  # numpy stays out of `import tbwriter.callbacks`
 
     if hasattr(value, "path") and hasattr(value, "value"):  # a Keras variable: read its backend tensor
         return _to_numpy(value.value)

@@ -17,7 +17,7 @@
 ``learning_rate``) is what the learning-rate callbacks read and set; without it, ``model.optimizer`` is used.
 ``**params`` (``epochs``, ``steps``, ``verbose``) reach every callback's ``set_params``.
 
-Under many ranks (torchrun, SLURM; see :mod:`tbwriter.distributed`) every rank runs the same list and they
+Under many ranks (torchrun, SLURM; see :mod:`tbwriter.writing.distributed`) every rank runs the same list and they
 take the same decisions: with ``sync="epoch"`` (the default) the numbers in the epoch-end and evaluation-end
 logs are replaced by their mean over the ranks before any callback sees them, and ``model.stop_training`` is
 true on every rank if it is on any, after each epoch end (and after each batch end when a TerminateOnNaN
@@ -31,7 +31,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from tbwriter import distributed
 from tbwriter.callbacks.adapters import LoopModel
 from tbwriter.callbacks.base_logger import BaseLogger
 from tbwriter.callbacks.callback import Callback, is_default
@@ -41,6 +40,7 @@ from tbwriter.callbacks.model_checkpoint import ModelCheckpoint
 from tbwriter.callbacks.progbar_logger import ProgbarLogger
 from tbwriter.callbacks.tensorboard import TensorBoard
 from tbwriter.callbacks.terminate_on_nan import TerminateOnNaN
+from tbwriter.writing import distributed
 
 _INDEXED_HOOKS = ("on_epoch_begin", "on_epoch_end", "on_train_batch_begin", "on_train_batch_end",
                   "on_test_batch_begin", "on_test_batch_end", "on_predict_batch_begin", "on_predict_batch_end",

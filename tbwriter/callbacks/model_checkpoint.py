@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import warnings
 
-from tbwriter import distributed
 from tbwriter.callbacks import adapters
 from tbwriter.callbacks.monitor import MonitorCallback
+from tbwriter.writing import distributed
 
 
 class ModelCheckpoint(MonitorCallback):

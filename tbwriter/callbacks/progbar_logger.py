@@ -13,7 +13,6 @@ import time
 
 from tbwriter.callbacks.callback import Callback
 
-
 _BOLD, _RESET, _GREEN, _GREY, _LINE = "\x1b[1m", "\x1b[0m", "\33[32m", "\33[37m", "\u2501"
 
 

@@ -86,7 +86,7 @@ class TensorBoard(Callback):
     def _writer(self, run: str):
         writer = self._writers.get(run)
         if writer is None:
-            from tbwriter.writer import SummaryWriter
+            from tbwriter.writing.writer import SummaryWriter
             writer = self._writers[run] = SummaryWriter(os.path.join(self.log_dir, run))
         return writer
 

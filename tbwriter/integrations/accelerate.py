@@ -19,7 +19,7 @@ import os
 from typing import Any
 
 from tbwriter.extras import optional
-from tbwriter.writer import SummaryWriter
+from tbwriter.writing.writer import SummaryWriter
 
 with optional("tbwriter.integrations.accelerate"):
     import yaml  # a dependency of accelerate

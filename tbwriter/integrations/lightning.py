@@ -22,7 +22,7 @@ from argparse import Namespace
 from typing import Any, cast
 
 from tbwriter.extras import optional
-from tbwriter.writer import SummaryWriter
+from tbwriter.writing.writer import SummaryWriter
 
 with optional("tbwriter.integrations.lightning"):
     from lightning.fabric.loggers.logger import rank_zero_experiment

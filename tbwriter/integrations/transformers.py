@@ -24,7 +24,7 @@ from datetime import datetime
 from typing import Any
 
 from tbwriter.extras import optional
-from tbwriter.writer import SummaryWriter
+from tbwriter.writing.writer import SummaryWriter
 
 with optional("tbwriter.integrations.transformers"):
     from transformers import TrainerCallback

@@ -1,4 +1,4 @@
-"""The read path's stages, one module each (the public face is :mod:`tbwriter.reader`):
+"""The read path's stages, one module each (the public face is :mod:`tbwriter.reading.reader`):
 
 - :mod:`~tbwriter.reading.files`: list a logdir's runs and event files, read a file's bytes a window at a time
 - :mod:`~tbwriter.reading.index`: where the records of a file are, and whether their CRCs hold (framing;
@@ -7,7 +7,7 @@
 - :mod:`~tbwriter.reading.skim`: which records a read can leave unparsed (their kind or tag is not wanted)
 - :mod:`~tbwriter.reading.plain`: the events of nothing but scalars, decoded by the C scan (most of a log)
 - :mod:`~tbwriter.reading.shapes`: split a group of records into shapes, decode each shape whole
-- :mod:`tbwriter.decode`: one record's layout and values (the mirror of :mod:`tbwriter.encode`)
+- :mod:`tbwriter.format.decode`: one record's layout and values (the mirror of :mod:`tbwriter.format.encode`)
 - :mod:`~tbwriter.reading.columns`: one field of many records as a numpy column
 - :mod:`~tbwriter.reading.collect`: the points of a run, back in file order, purged as TensorBoard does
 """

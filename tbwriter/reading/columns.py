@@ -3,14 +3,14 @@
     step = column(rows.rows, layout.step_field, np.int64)         # every record's step at once
     value = column(rows.rows, slot.scalar, np.float64, pick=some)  # only the records ``some``
 
-The bits-to-value conversions are :mod:`tbwriter.decode`'s (``from_varints``, ``from_fixed``),
+The bits-to-value conversions are :mod:`tbwriter.format.decode`'s (``from_varints``, ``from_fixed``),
 the same that decode one record.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from tbwriter.decode import STORAGE, Field, from_fixed, from_varints
+from tbwriter.format.decode import STORAGE, Field, from_fixed, from_varints
 from tbwriter.reading.index import typed
 
 

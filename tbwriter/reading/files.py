@@ -22,8 +22,8 @@ import stat
 import numpy as np
 
 from tbwriter import storage
+from tbwriter.format.record import Problem, RecordError
 from tbwriter.reading import memory
-from tbwriter.record import Problem, RecordError
 
 _PAD = 16  # bytes of zeros after the data: whole u64 words can be read past the last record
 

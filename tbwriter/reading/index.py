@@ -20,7 +20,7 @@ length, same tag, same fields), and only a few bytes differ (wall time, step, va
 With the C scan (``_frames.c``, built at install when a compiler is at hand) framing and every
 CRC take one pass at memory speed instead: steps 1 and 3 are then this module's fallback.
 
-One record's framing (and the writer's) is :mod:`tbwriter.record`; docs/formats.md has the format.
+One record's framing (and the writer's) is :mod:`tbwriter.format.record`; docs/formats.md has the format.
 """
 from __future__ import annotations
 
@@ -32,9 +32,9 @@ from typing import NamedTuple
 import numpy as np
 from google_crc32c import value as crc32c
 
+from tbwriter.format.record import FOOTER_SIZE, HEADER_SIZE, Damage, Problem, header_problem
+from tbwriter.format.wire import CRC32C_REFLECTED, mask_crc
 from tbwriter.reading import memory
-from tbwriter.record import FOOTER_SIZE, HEADER_SIZE, Damage, Problem, header_problem
-from tbwriter.wire import CRC32C_REFLECTED, mask_crc
 
 KERNEL: ModuleType | None
 try:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tbwriter.decode import ReadMode
+from tbwriter.format.decode import ReadMode
 from tbwriter.reading.collect import RunCollector
 from tbwriter.reading.index import RecordIndex
 

@@ -2,7 +2,7 @@
 
     damage = GroupDecoder(rows, base, run, tag_ok, ReadMode.SCALARS).decode_before(cutoff)
 
-A probe record's layout (:mod:`tbwriter.decode`) says which bytes every record of its shape
+A probe record's layout (:mod:`tbwriter.format.decode`) says which bytes every record of its shape
 shares; records keyed on those bytes fall into classes (one per tag, usually), and each
 class is unpacked column-wise (:mod:`tbwriter.reading.columns`).  Records that share their
 shape with few others are decoded one by one.
@@ -11,12 +11,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from tbwriter.decode import (BadValue, DecodeError, Field, Layout, ReadMode, TensorPoint, ValueSlot, parse_event,
-                             value_payload)
+from tbwriter.format.decode import (
+    BadValue,
+    DecodeError,
+    Field,
+    Layout,
+    ReadMode,
+    TensorPoint,
+    ValueSlot,
+    parse_event,
+    value_payload,
+)
+from tbwriter.format.record import HEADER_SIZE, Damage, Problem
 from tbwriter.reading.collect import Chunk, RunCollector
 from tbwriter.reading.columns import column
 from tbwriter.reading.index import Rows
-from tbwriter.record import HEADER_SIZE, Damage, Problem
 
 _MAX_TINY_LAYOUTS = 8  # shapes in a row matching one record each before a group is decoded one by one
 

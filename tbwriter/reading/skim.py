@@ -20,10 +20,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tbwriter.decode import ReadMode
+from tbwriter.format.decode import ReadMode
+from tbwriter.format.record import FOOTER_SIZE, HEADER_SIZE
+from tbwriter.format.wire import Event, Summary, Value
 from tbwriter.reading import index
-from tbwriter.record import FOOTER_SIZE, HEADER_SIZE
-from tbwriter.wire import Event, Summary, Value
 
 _LARGEST_SCALAR_TENSOR = 64  # bytes: a one-number TensorProto (dtype, shape, 1-8 bytes of value) is about 12-20
 # kinds of value each read mode never wants (the tensor rule for scalars is by size, below)

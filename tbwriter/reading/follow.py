@@ -1,0 +1,152 @@
+"""Read a logdir as it grows: each call returns only the scalars written since the last one.
+
+    follower = Follower("runs", tags="loss")
+    while training:
+        for (run, tag), s in follower.poll().items():   # the new points only
+            print(run, tag, s.step[-1], s.value[-1])
+        time.sleep(1)
+
+The cost of a call grows with the bytes written since the last, not with the size of the logdir's
+files: the follower keeps the byte offset it got to in every file. Unlike TensorBoard, which reads a
+run's files one after the other and never goes back, it reads on in every file of a run, so the
+points of two processes writing one run at once (two files growing) are all seen. A torn last
+record (a writer mid-flush) is read on a later call, once complete; a damaged record ends its file,
+with a :class:`~tbwriter.format.record.DamagedRecordWarning` naming the file and byte offset, once; a file that
+cannot be read at all (a store's request failed) is warned of once and tried again at each call. New files
+of a known run and new runs beside the known ones are seen at the next call; a run anywhere else
+within :data:`RESCAN_SECONDS`. A URL (``s3://bucket/runs``, any fsspec URL) is listed afresh at every
+call, and only files that grew since are fetched: a sealed segment never changes, so each is fetched once.
+"""
+from __future__ import annotations
+
+import os
+import re
+import time
+import warnings
+from dataclasses import dataclass, field
+
+from tbwriter import storage
+from tbwriter.format.decode import ReadMode
+from tbwriter.format.record import DamagedRecordWarning
+from tbwriter.reading.collect import RunCollector, merge, of_plugin
+from tbwriter.reading.files import list_remote
+from tbwriter.reading.reader import Scalars, ScalarSeries, find_runs, read_file
+
+RESCAN_SECONDS = 5.0  # how often the whole logdir is walked again, changed or not
+
+
+def _mtime(directory: str) -> int | None:
+    try:
+        return os.stat(directory).st_mtime_ns
+    except OSError:  # removed: the walk this causes drops it
+        return None
+
+
+@dataclass
+class _RunState:
+    """Where reading a run got to: file -> byte offset (None: that file ended in damage, nothing more
+    is read from it); tag -> plugin of its first value; the files that could not be read at the last try."""
+    offsets: dict[str, int | None] = field(default_factory=dict)
+    plugins: dict[str, str | None] = field(default_factory=dict)
+    failing: set[str] = field(default_factory=set)
+
+
+class Follower:
+    """Scalars of ``path`` that are new since the last :meth:`poll`.
+
+    Args:
+        path: a logdir (runs are its directories holding event files, found again at every poll,
+            so runs that start later are followed too) or one event file; a local path or a URL.
+        runs: a regular expression searched in run names (default: every run).
+        tags: a regular expression searched in tag names (default: every tag); other tags are not decoded.
+    """
+
+    def __init__(self, path: str | os.PathLike, runs: str | None = None, tags: str | None = None) -> None:
+        self.path = os.fspath(path)
+        self._run_re = re.compile(runs) if runs else None
+        tag_re = re.compile(tags) if tags else None
+        self._tag_ok = (lambda t: tag_re.search(t) is not None) if tag_re else None
+        self._runs: dict[str, _RunState] = {}
+        self._files: dict[str, list[str]] = {}  # run -> its event files, as last listed
+        self._mtimes: dict[str, int | None] = {}  # directory -> its modification time at the last walk
+        self._next_walk = 0.0
+        self._remote = storage.is_url(self.path)
+        self._sizes: dict[str, int] = {}  # for a URL: file -> its size, as last listed
+
+    def poll(self) -> Scalars:
+        """The points written since the last call (all of them on the first), as :func:`read_scalars` gives them."""
+        out = Scalars()
+        for run, files in self._listing().items():
+            if self._run_re is None or self._run_re.search(run):
+                self._read_run(run, files, self._runs.setdefault(run, _RunState()), out)
+        return out
+
+    def _listing(self) -> dict[str, list[str]]:
+        """Runs and their files, walked again when a directory on the way to a run changed (a new file or
+        run: its modification time moves) and every :data:`RESCAN_SECONDS` (a run in a new place). Idle,
+        a poll costs a stat per directory and per file being read, not a walk of the logdir."""
+        if self._remote:  # object storage has no modification times to watch: one listing, with the sizes
+            self._files, self._sizes = list_remote(self.path)
+            return self._files
+        now = time.monotonic()
+        if now >= self._next_walk or any(_mtime(d) != m for d, m in self._mtimes.items()):
+            self._next_walk = now + RESCAN_SECONDS
+            self._files = find_runs(self.path)
+            self._mtimes = {d: _mtime(d) for d in self._watched()}
+        return self._files
+
+    def _watched(self) -> set[str]:
+        """The logdir, each run's directory and the directories between."""
+        if os.path.isfile(self.path):
+            return set()
+        found = {self.path}
+        for run in self._files:
+            parts = [] if run == "." else run.split("/")
+            found.update(os.path.join(self.path, *parts[:n]) for n in range(1, len(parts) + 1))
+        return found
+
+    def _size(self, name: str) -> int | None:
+        """The size of file ``name``; None when it was removed since it was listed."""
+        if self._remote:
+            return self._sizes.get(name)
+        try:
+            return os.path.getsize(name)
+        except OSError:
+            return None
+
+    def _read_run(self, run: str, files: list[str], state: _RunState, out: Scalars) -> None:
+        collector = RunCollector()
+        state.offsets = {name: state.offsets.get(name, 0) for name in files}  # forgets removed files
+        read = False
+        for name, offset in state.offsets.items():
+            size = self._size(name)
+            if size is None or offset is None or size <= offset:
+                continue
+            scan = read_file(name, collector, self._tag_ok, ReadMode.SCALARS, start=offset)
+            if scan.errors and scan.errors[0].offset is None:  # the file could not be read at all (a failed
+                # request to a store, too many open files): no damage, so it is tried again at the next poll
+                if name not in state.failing:  # said once, not at every poll while it lasts
+                    state.failing.add(name)
+                    out.damaged.append(scan.errors[0])
+                    warnings.warn(str(scan.errors[0]), DamagedRecordWarning, stacklevel=3)
+                continue
+            state.failing.discard(name)
+            read = True
+            # A torn end is a record being written, in any file when several processes write the run:
+            # the rest is read once it is complete. Damage ends the file for good.
+            for error in scan.errors[:-1] if scan.torn else scan.errors:
+                out.damaged.append(error)
+                warnings.warn(str(error), DamagedRecordWarning, stacklevel=3)
+            state.offsets[name] = scan.end if scan.torn or scan.end >= size else None
+        if not read:  # the common case while idle, on every run at every poll: nothing more to do
+            return
+        for tag, chunks in collector.tags().items():
+            if tag not in state.plugins:  # else its first value came in an earlier poll
+                state.plugins[tag] = collector.first_plugin(tag, chunks)
+            plugin = state.plugins[tag]
+            chunks = [c for c in of_plugin(chunks, plugin) if c.payload is not None]
+            if plugin == "scalars" and chunks:
+                step, wall, payload = merge(chunks)
+                out[(run, tag)] = ScalarSeries(step, wall, payload)
+        for tag, plugin in collector.unread_plugins().items():  # tags of which nothing was decoded yet
+            state.plugins.setdefault(tag, plugin)

@@ -1,0 +1,488 @@
+"""One event file: its name, its first event, a write buffer, and getting bytes to disk.
+
+    f = EventFile("runs/exp1", flush_secs=120)
+    f.append(event_bytes)        # cheap: queued in memory, framed when written
+    f.flush()                    # returns once every appended record is written
+    f.close()
+
+Events queue in a deque (appends need no lock) and are framed and written by the caller once
+``QUEUE_RECORDS`` are pending, by one shared background thread every ``flush_secs``, and
+at ``flush()``, ``close()`` and interpreter exit (``multiprocessing`` children included,
+though they leave through ``os._exit``).  A file is held strongly until it is closed with
+nothing pending, so values its owner forgot are still written at exit.
+
+Nothing taken off the queue is lost: records move to the pending state in one C call, and
+what a write got out is read back from the file's size, so an exception raised in the
+middle (Ctrl-C) leaves the next write to resume exactly where this one stopped. A failed
+write keeps the unwritten bytes and raises on the next ``append``, ``flush`` or ``close``.
+After each write the path is checked to still name the open file: if the file (or its
+directory) was deleted or replaced, a warning names it and the writer continues in a new
+file holding that write's records. After ``os.fork()`` the child drops the parent's pending
+records (the parent writes them) and opens its own file if it logs.
+
+A ``log_dir`` that is a URL (``s3://``, ``gs://``, ``memory://``...) cannot be appended to: the
+records go to :class:`~tbwriter.storage.Segments`, each flush putting one sealed segment (a
+complete event file with its own header), and ``QUEUE_RECORDS`` only moves records into it.
+The training thread never waits on a request it did not ask for: ``append`` makes none (a full
+segment is put by the flusher thread), and the flusher holds no lock of the file while its request
+is out, so appends go on queuing; ``flush()`` and ``close()`` wait for that request, then send the
+rest. While the store fails, what is logged waits in memory, unbounded (dropping values or blocking
+the training would be worse), and each failed try is raised once by the next call. At exit the
+files of every URL are sent all at once, within one ``storage.PUT_TIMEOUT`` for them all, and each
+one that could not be written is printed once, saying its values are lost.
+"""
+from __future__ import annotations
+
+import atexit
+import collections
+import contextlib
+import itertools
+import os
+import re
+import socket
+import sys
+import threading
+import time
+import warnings
+
+from tbwriter import storage
+from tbwriter.format import encode, record, wire
+
+QUEUE_RECORDS = 4096
+_FILE_VERSION = encode.length_delimited(wire.Event.FILE_VERSION.tag, wire.FILE_VERSION)
+# A name is events.out.tfevents.<seconds>.<nanoseconds>.<host>.<pid>.<counter><suffix>, every number
+# zero-padded: TensorBoard reads a run's files in name order and never goes back, so a file opened
+# later must sort later, by another process too (the pid comes after the time: a second writer's
+# file sorts after the first's whatever the pids), and in the same nanosecond by this process
+# ("...10" would sort before "...9"). The seconds stay the fourth dot-separated field, as in torch's.
+_counter = itertools.count()
+# Strong references: a file is written at exit however its owner forgot it (a SummaryWriter
+# closes its file when it is collected, so forgotten writers do not pile up here).
+_live: set[EventFile] = set()
+
+
+class EventFile:
+    """An append-only event file in ``log_dir``, created at once (as torch does) with its header."""
+
+    def __init__(self, log_dir: str, flush_secs: float = 120, filename_suffix: str = "",
+                 first_events: tuple[bytes, ...] = (), storage_options: dict | None = None):
+        self.log_dir = os.fspath(log_dir)
+        self.storage_options = storage_options
+        self.flush_secs = flush_secs
+        self.filename_suffix = filename_suffix
+        self.path: str | None = None
+        self._first_events = first_events
+        self._lock = threading.Lock()  # serialises writing, never appending
+        self._queue: collections.deque[bytes] = collections.deque()
+        # What is off the queue but not known to be in the file, kept in one attribute so that one
+        # store changes it: framed bytes, records not framed yet, and the file size where they start.
+        self._pending: tuple[bytes, list[bytes], int] = (b"", [], 0)
+        self._fd: int | None = None
+        self._segments: storage.Segments | None = None  # instead of _fd when log_dir is a URL
+        self._error: BaseException | None = None
+        self._last_flush = time.monotonic()
+        self.closed = True
+        self._alarm = True  # set while closed or an error waits: append then takes the slow path
+        self.open()
+
+    def open(self) -> None:
+        """Create the file and write its ``brain.Event:2`` header; also reopens after ``close()``."""
+        with self._lock:
+            self._open_locked()
+
+    def _open_locked(self) -> None:
+        _hook_multiprocessing_exit()
+        nanos = time.time_ns()
+        now = nanos / 1e9
+        head = [encode.event_head(now, 0) + _FILE_VERSION, *self._first_events]
+        if storage.is_url(self.log_dir):
+            self._segments = storage.Segments(self.log_dir, record.frame(head.pop(0)), "events.out.tfevents.",
+                                              self.filename_suffix, self.storage_options)
+            storage.call_before_shutdown(_close_all_at_exit)
+            self._open_done(self._segments.url, head)
+            return
+        os.makedirs(self.log_dir, exist_ok=True)
+        while True:
+            name = (f"events.out.tfevents.{nanos // 10**9:010d}.{nanos % 10**9:09d}.{socket.gethostname()}."
+                    f"{os.getpid()}.{next(_counter):06d}{self.filename_suffix}")
+            path = os.path.join(self.log_dir, name)
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
+                break
+            except FileExistsError:  # another host with our pid on a shared disk
+                continue
+        self._fd = fd
+        self._open_done(path, head)
+
+    def _open_done(self, path: str, head: list[bytes]) -> None:
+        self.path, self.closed, self._alarm = path, False, False
+        _live.add(self)  # until closed with nothing pending
+        # The header goes first, ahead of anything queued while the file was closed.
+        framed, taken, _ = self._pending
+        self._pending = (record.frame_many(head) + framed, taken, 0)
+        _flusher.watch()
+        self._write_locked()
+
+    def _reopen_locked(self) -> None:
+        """Open a new file for the values pending on a closed one; if that fails, keep them for exit too."""
+        try:
+            self._open_locked()
+        except OSError:
+            _live.add(self)
+            raise
+
+    def append(self, data: bytes) -> None:
+        """Queue ``data`` (a serialized Event) to be written as a record: ``f.append(event_bytes)``."""
+        queue = self._queue
+        queue.append(data)
+        if self._alarm or len(queue) >= QUEUE_RECORDS:
+            self._flush(seal=False)  # a full queue is no flush: remote records wait for a whole segment
+
+    def flush(self) -> None:
+        """Write every record appended so far; raise the write error if one happened.
+
+        Records left queued on a closed file (a logging thread racing ``close()``, or a reopen
+        that failed) are written to a new file, as logging to a closed file does.
+        """
+        self._flush(seal=True)
+
+    def _flush(self, seal: bool) -> None:
+        try:
+            with self._lock:
+                if self.closed and self._has_pending_locked():
+                    self._reopen_locked()
+                self._write_locked(seal)
+                if seal:
+                    self._send_locked()
+                self._raise_error_locked()
+        except OSError as e:
+            raise _kept(e, e.filename or self.path) from None
+
+    def close(self) -> None:
+        """Flush and close the file; a second call does nothing."""
+        try:
+            self._close()
+        except OSError as e:
+            raise _kept(e, e.filename or self.path) from None
+
+    def _close(self, deadline: float | None = None) -> None:
+        with self._lock:
+            if self.closed:
+                if not self._has_pending_locked():
+                    return
+                self._reopen_locked()  # values a failed reopen left queued: written now, or the error raised
+            # From here an append takes the slow path, which waits for this lock and then writes its
+            # value to a new file: a thread logging while another closes loses nothing.
+            self._alarm = True
+            self._write_locked()
+            self._send_locked(deadline)
+            if self._error is not None:
+                self._raise_error_locked()  # still open: the caller may free space and close again
+            fd, self._fd, self._segments = self._fd, None, None
+            self.closed = True
+            _live.discard(self)
+            if fd is not None:  # None for a URL: nothing is open between puts
+                os.close(fd)
+
+    def discard(self) -> None:
+        """Drop what is pending and close the file, for a caller that deletes the file anyway.
+
+            f.discard()      # convert's staging file after a failed write: nothing to retry at exit
+        """
+        with self._lock:
+            self._queue.clear()
+            self._pending, self._error = (b"", [], 0), None
+            if self._fd is not None:
+                os.close(self._fd)
+            self._fd, self.closed, self._alarm = None, True, True
+            _live.discard(self)
+
+    def close_or_report(self) -> None:
+        """``close()`` where nobody is left to raise to (a collected writer): print the error instead; what is
+        pending stays for the exit flush."""
+        try:
+            self.close()
+        except OSError as e:
+            print(f"tbwriter: could not write {self.path}: {e}", file=sys.stderr)
+
+    def close_at_exit(self, deadline: float | None = None) -> str | None:
+        """Close for a process that is ending, by ``deadline`` (``time.monotonic()``) for a URL: None once
+        everything is written, else the line to print, which says the values are lost.
+
+            problem = f.close_at_exit(time.monotonic() + storage.PUT_TIMEOUT)
+        """
+        with self._lock:
+            self._error = None  # an earlier failure: this last try writes its values too, or fails anew
+        try:
+            self._close(deadline)
+        except OSError as e:
+            return _lost(self, str(e) if isinstance(e, storage.StorageError) else  # it names the URL
+                         f"could not write {self.path}: {e.strerror or e}")
+        return None
+
+    def flush_if_due(self, now: float) -> None:
+        """Called by the flusher thread: write if ``flush_secs`` have passed, put what a URL has cut, keep any
+        error. No lock of the file is held during a put, so ``append`` never waits on the network."""
+        if now - self._last_flush >= self.flush_secs and self._lock.acquire(blocking=False):
+            try:
+                self._write_locked()
+            finally:
+                self._lock.release()
+        segments = self._segments
+        if segments is not None and segments.waiting:
+            self._send(segments)
+
+    def keep_error(self, error: BaseException) -> None:
+        """Raise ``error`` on the next ``append``, ``flush`` or ``close`` (for errors of the flusher thread)."""
+        self._error, self._alarm = error, True
+
+    def _has_pending_locked(self) -> bool:
+        framed, taken, _ = self._pending
+        return bool(self._queue or framed or taken)
+
+    def _send_locked(self, deadline: float | None = None) -> None:
+        """For a URL: put what is cut, after the flusher's put if one is out (``flush()``, ``close()``)."""
+        if self._segments is not None:
+            self._send(self._segments, deadline)
+
+    def _send(self, segments: storage.Segments, deadline: float | None = None) -> None:
+        with contextlib.suppress(storage.StorageError):  # kept by _sent
+            segments.send(deadline, done=self._sent)
+
+    def _sent(self, error: storage.StorageError | None) -> None:
+        """How a send ended, told before another can start: a failure is kept; a success makes good what
+        failed before (its segments are stored now), so that failure is not raised any more."""
+        if error is not None:
+            self.keep_error(error)
+        elif isinstance(self._error, storage.StorageError):
+            self._error = None
+
+    def _raise_error_locked(self) -> None:
+        error, self._error = self._error, None
+        self._alarm = self.closed
+        if error is not None:
+            raise error
+
+    def _write_locked(self, seal: bool = True) -> None:
+        """Write what is queued; with ``seal`` (a flush, not a full queue), remote records are put too."""
+        self._last_flush = time.monotonic()
+        fd = self._fd
+        if fd is None and self._segments is None:
+            return
+        framed, taken, base = self._pending
+        queue = self._queue
+        if queue:  # one C call moves them: an exception from a signal handler lands before or after it
+            taken.extend(itertools.starmap(queue.popleft, itertools.repeat((), len(queue))))
+        if self._segments is not None:
+            self._cut_locked(self._segments, framed + record.frame_many(taken) if taken else framed, seal)
+            return
+        if fd is None or (not taken and not framed):
+            return
+        data = framed + record.frame_many(taken) if taken else framed
+        written = 0
+        try:
+            # A write interrupted (Ctrl-C) or failed part way has put a prefix of data in the file.
+            written = min(max(os.fstat(fd).st_size - base, 0), len(data))
+            view = memoryview(data)
+            while written < len(data):
+                written += os.write(fd, view[written:])
+        except OSError as e:
+            self.keep_error(e)
+        self._pending = (data[written:], [], base + written)  # nothing is lost: the rest waits for the next try
+        if written and self._vanished_locked(fd):
+            warnings.warn(f"tbwriter: {self.path} was deleted or replaced while open; logging continues in a "
+                          f"new event file in {self.log_dir}", RuntimeWarning, stacklevel=2)
+            self._pending = (data, [], 0)  # this write went nowhere anyone can read: it goes to the new file
+            os.close(fd)
+            self._fd, self.closed, self._alarm = None, True, True  # should the new file fail: a closed file's values
+            self._reopen_locked()
+
+    def _cut_locked(self, segments: storage.Segments, data: bytes, seal: bool) -> None:
+        """For a URL: the records join the open segment (nothing can fail there); a flush, a due time or a full
+        segment cuts it, to be put by ``flush()``, ``close()`` or the flusher thread (this may be the training
+        loop, which must not wait on the network)."""
+        segments.write(data)
+        self._pending = (b"", [], 0)
+        if seal or segments.full:
+            segments.cut()
+            _flusher.wake()
+
+    def _vanished_locked(self, fd: int) -> bool:
+        """Whether ``self.path`` no longer names the open file (deleted, or replaced by another)."""
+        try:
+            on_disk = os.stat(self.path)  # type: ignore[arg-type]
+        except (FileNotFoundError, NotADirectoryError):  # the file, or a folder on its path, is gone
+            return True
+        except OSError:
+            return False  # the path cannot be checked (a permission change): keep writing where we are
+        ours = os.fstat(fd)
+        return (on_disk.st_ino, on_disk.st_dev) != (ours.st_ino, ours.st_dev)
+
+    def _after_fork_in_child(self) -> None:
+        # The parent owns the file and its pending records; a child that logs starts its own.
+        self._lock = threading.Lock()
+        self._queue.clear()
+        self._pending, self._error = (b"", [], 0), None
+        if self._fd is not None:
+            os.close(self._fd)
+        if self._segments is not None:
+            self._segments.discard()
+        self._fd, self._segments, self.closed, self._alarm = None, None, True, True
+
+
+def other_writers(directory: str) -> list[tuple[str, int]]:
+    """The event files in local ``directory`` opened by another process of this host that still runs.
+
+        for path, pid in other_writers("runs/exp1"): ...
+
+    Found by the host and pid in their names (ours, torch's and TensorFlow's all hold them); a
+    writer on another host sharing the disk cannot be checked and is not listed.
+    """
+    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows
+        return []
+    pattern = re.compile(rf"events\.out\.tfevents\.\d+\.(?:\d{{9}}\.)?{re.escape(socket.gethostname())}\.(\d+)\.")
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        match = pattern.match(name)
+        if match and int(match[1]) != os.getpid() and _running(int(match[1])):
+            found.append((os.path.join(directory, name), int(match[1])))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except PermissionError:  # it exists, under another user
+        return True
+    except (OSError, OverflowError):
+        return False
+    return True
+
+
+_KEPT = ("every value logged so far is kept in memory and written by the next flush() or close() that succeeds: "
+         "do not log it again")
+
+
+def _kept(error: OSError, path: str | None) -> OSError:
+    """``error`` (same type and errno) saying what a caller needs to know: the values are kept, not lost."""
+    if isinstance(error, storage.StorageError):  # it names the object's URL already
+        return storage.StorageError(f"{error}; {_KEPT}", error.filename)
+    return OSError(error.errno, f"{error.strerror}; {_KEPT}", path)
+
+
+class _Flusher:
+    """One daemon thread for all event files: wakes each second (or when woken), writes the files that are due
+    and puts the segments URLs have cut."""
+
+    def __init__(self) -> None:
+        self._thread: threading.Thread | None = None
+        self.stop = threading.Event()
+        self._wake = threading.Event()
+
+    def watch(self) -> None:
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="tbwriter-flush", daemon=True)
+            self._thread.start()
+
+    def wake(self) -> None:
+        """Look now rather than at the next tick (a segment was cut)."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(_wait_secs())
+            self._wake.clear()
+            if self.stop.is_set():
+                return
+            now = time.monotonic()
+            for f in list(_live):
+                try:
+                    f.flush_if_due(now)
+                except Exception as e:  # one broken file must not stop timed flushing of the others
+                    f.keep_error(e)
+
+
+def _wait_secs() -> float:
+    """Seconds until the flusher next looks: the smallest ``flush_secs``, kept within 0.05..1 s."""
+    secs = [f.flush_secs for f in list(_live) if type(f.flush_secs) in (int, float)]
+    wait = min(secs, default=1.0)
+    return min(max(wait, 0.05), 1.0) if wait == wait else 1.0  # NaN: the default
+
+
+_flusher = _Flusher()
+_exit_hooked_pid = 0
+
+
+def _close_all_at_exit() -> None:
+    """Write what every file still holds; print once each one that could not be written.
+
+    The URLs are sent all at once, a thread each, within one ``storage.PUT_TIMEOUT`` for them all: an
+    endpoint that never answers costs that once, not once per writer in turn.
+    """
+    _flusher.stop.set()
+    _flusher.wake()
+    files = list(_live)
+    deadline = time.monotonic() + storage.PUT_TIMEOUT
+    problems: dict[EventFile, str | None] = {}
+    threads = []
+    for f in files:
+        if storage.is_url(f.log_dir):
+            thread = threading.Thread(target=lambda f=f: problems.update({f: f.close_at_exit(deadline)}),
+                                      name="tbwriter-exit", daemon=True)
+            try:
+                thread.start()
+                threads.append(thread)
+                continue
+            except RuntimeError:  # too late to start threads (a plain atexit hook on 3.12+): in turn, then
+                pass
+        problems[f] = f.close_at_exit(deadline)
+    for thread in threads:
+        thread.join(max(deadline - time.monotonic(), 0) + 1)  # a put is cut off at the deadline; 1 s to wind up
+    for f in files:
+        problem = problems.get(f, _lost(f, f"could not write {f.path}: no answer within {storage.PUT_TIMEOUT:g} s"))
+        if problem is not None:
+            print(problem, file=sys.stderr)
+    _live.difference_update(files)  # said once: the second exit hook (atexit after threading's) finds nothing
+
+
+def _lost(f: EventFile, reason: str) -> str:
+    return (f"tbwriter: {reason}; the values logged to {f.path} since its last successful write were not written "
+            "(the process is ending)")
+
+
+def _hook_multiprocessing_exit() -> None:
+    """Run the exit flush in ``multiprocessing`` children too: they leave through ``os._exit``, past atexit.
+
+    Their ``_bootstrap`` runs ``multiprocessing.util``'s finalizers on the way out (and clears them
+    when it starts, so ``register_after_fork`` registers again). A child imports multiprocessing
+    before it can log; a process that never did has no such child to care for.
+    """
+    global _exit_hooked_pid
+    util = sys.modules.get("multiprocessing.util")
+    if _exit_hooked_pid == os.getpid() or util is None:
+        return
+    _exit_hooked_pid = os.getpid()
+    util.Finalize(None, _close_all_at_exit, exitpriority=10)
+    util.register_after_fork(_close_all_at_exit, _hook_again_in_child)
+
+
+def _hook_again_in_child(_: object) -> None:
+    global _exit_hooked_pid
+    _exit_hooked_pid = 0
+    _hook_multiprocessing_exit()
+
+
+def _reset_after_fork() -> None:
+    global _flusher
+    _flusher = _Flusher()
+    for f in list(_live):
+        f._after_fork_in_child()
+    _live.clear()
+
+
+atexit.register(_close_all_at_exit)
+os.register_at_fork(after_in_child=_reset_after_fork)
