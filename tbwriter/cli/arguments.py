@@ -9,6 +9,7 @@ are refused everywhere: Python's ``float()`` takes ``nan`` and ``inf``, which no
 """
 from __future__ import annotations
 
+import json
 import math
 
 from tbwriter.errors import CommandError
@@ -88,3 +89,24 @@ def _finite(text: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def storage_options(texts: list[str] | None) -> dict | None:
+    """``--storage-option KEY=VALUE`` (repeatable) as fsspec's ``storage_options``: each VALUE read as JSON when it
+    is JSON (``anon=true``, ``client_kwargs={"region_name": "eu-west-1"}``), else kept as a string.
+
+        storage_options(["anon=true", "endpoint_url=http://127.0.0.1:9000"])
+        # -> {"anon": True, "endpoint_url": "http://127.0.0.1:9000"}
+    """
+    if not texts:
+        return None
+    options = {}
+    for text in texts:
+        key, equals, value = text.partition("=")
+        if not equals or not key.strip():
+            raise CommandError(f"--storage-option {text!r}: expected KEY=VALUE (e.g. anon=true)")
+        try:
+            options[key.strip()] = json.loads(value)
+        except ValueError:
+            options[key.strip()] = value
+    return options

@@ -27,6 +27,7 @@ COMMANDS = {
     "plot": "plot",
     "hparams": "hparams",
     "tail": "tail",
+    "compact": "compact",
 }
 
 

@@ -24,6 +24,7 @@ import numpy as np
 from tbwriter import storage
 from tbwriter.format.record import Problem, RecordError
 from tbwriter.reading import memory
+from tbwriter.storage.manifest import MANIFEST, honour
 
 _PAD = 16  # bytes of zeros after the data: whole u64 words can be read past the last record
 
@@ -64,7 +65,32 @@ def list_remote(url: str) -> tuple[dict[str, list[str]], dict[str, int]]:
         directory, _, base = name[len(root):].strip("/").rpartition("/")
         if "tfevents" in base:
             found.setdefault(directory or ".", []).append(name)
+    for run, names in found.items():
+        manifest = f"{names[0].rpartition('/')[0]}/{MANIFEST}"
+        if manifest in listed:  # a compaction half-way through (rare): one more request
+            found[run] = _honoured(names, lambda url=manifest: _read_remote(url))
     return dict(sorted(found.items())), listed
+
+
+def _honoured(files: list[str], read_manifest) -> list[str]:
+    """``files`` (of one directory) less those a compaction manifest says its merged file replaces."""
+    kept = set(honour([os.path.basename(f) for f in files], read_manifest))
+    return [f for f in files if os.path.basename(f) in kept]
+
+
+def _read_remote(url: str) -> bytes | None:
+    try:
+        return storage.read_file(url)
+    except FileNotFoundError:  # the compaction ended meanwhile: what was listed is then read as it is
+        return None
+
+
+def _read_local(name: str) -> bytes | None:
+    try:
+        with open(name, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 def _walk(directory: str, real_directory: str, run: str, ancestors: set[str], found: dict[str, list[str]],
@@ -90,6 +116,8 @@ def _walk(directory: str, real_directory: str, run: str, ancestors: set[str], fo
                 skipped.append(problem)
             else:
                 events.append(entry.path)
+    if events and any(entry.name == MANIFEST for entry in entries):  # a compaction half-way through (rare)
+        events = _honoured(events, lambda: _read_local(os.path.join(directory, MANIFEST)))
     if events:
         found[run] = events
 
