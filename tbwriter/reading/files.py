@@ -167,14 +167,21 @@ class EventFile:
 
     Opened without blocking, so a FIFO put there meanwhile cannot hang us. ``size`` is the file's size when it
     was opened: a file that grows meanwhile is read up to there, one that shrinks up to its new end. A URL is
-    fetched from byte ``start`` on in one request when opened.
+    fetched from byte ``start`` on in one request when opened, unless its whole content was ``fetched`` already
+    (or the error that fetching it met).
     """
 
-    def __init__(self, name: str, start: int = 0) -> None:
+    def __init__(self, name: str, start: int = 0, fetched: bytes | OSError | None = None) -> None:
         self.name = name
         self._data: bytes | None = None
         self._start = 0  # of _data in the file
         self._file = None
+        if fetched is not None:  # a URL's whole content, fetched with others at once (tbwriter.storage.fetch)
+            if isinstance(fetched, OSError):
+                raise RecordError(name, None, Problem.UNREADABLE_FILE, str(fetched))
+            self._data = fetched
+            self.size = len(fetched)
+            return
         if storage.is_url(name):
             try:
                 self._data = storage.read_file(name, start=start)  # one request for the rest of the file

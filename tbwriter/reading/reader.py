@@ -35,12 +35,14 @@ from tbwriter.format.decode import MIGRATED_PLUGIN, DecodeError, ReadMode, Tenso
 from tbwriter.format.record import FOOTER_SIZE, HEADER_SIZE, Damage, DamagedRecordWarning, Problem, RecordError
 from tbwriter.reading import memory
 from tbwriter.reading.collect import Chunk, RunCollector, merge, of_plugin
-from tbwriter.reading.files import EventFile, find_runs, list_runs
+from tbwriter.reading.files import EventFile, find_runs, list_remote, list_runs
 from tbwriter.reading.index import Rows, groups, index_records
 from tbwriter.reading.plain import decode_plain, reads_plain
 from tbwriter.reading.plugins import unreadable
 from tbwriter.reading.shapes import GroupDecoder
 from tbwriter.reading.skim import unwanted
+from tbwriter.storage import is_url
+from tbwriter.storage.fetch import fetch
 
 __all__ = ["HistogramSeries", "Histograms", "ImageSeries", "Images", "ScalarSeries", "Scalars", "Summaries",
            "TagSummary", "TensorSeries", "Tensors", "TextSeries", "Texts", "find_runs", "read_histograms",
@@ -366,16 +368,27 @@ def _scan(path, runs: str | None, tags: str | None, mode: ReadMode, damaged: lis
     run_re = re.compile(runs) if runs else None
     tag_re = re.compile(tags) if tags else None
     tag_ok = (lambda t: tag_re.search(t) is not None) if tag_re else None
-    found, skipped = list_runs(path)
+    remote = is_url(os.fspath(path))
+    if remote:  # one listing, with the sizes
+        found, listed = list_remote(os.fspath(path))
+        skipped: list[RecordError] = []
+    else:
+        found, skipped = list_runs(path)
     for error in skipped:
         _report(error, damaged)
     chosen = {r: f for r, f in found.items() if run_re is None or run_re.search(r)}
-    sizes = {f: _size(f) for files in chosen.values() for f in files} if progress else {}
+    if remote:
+        sizes = {f: listed.get(f, 0) for files in chosen.values() for f in files}
+    else:
+        sizes = {f: _size(f) for files in chosen.values() for f in files} if progress else {}
+    # a URL's files are fetched many at once, in the order they are read, a bounded window ahead of it
+    fetched = fetch([f for files in chosen.values() for f in files], sizes) if remote else None
     total, done = sum(sizes.values()), 0
     for run, files in chosen.items():
         collector = RunCollector()
         for name in files:
-            for error in read_file(name, collector, tag_ok, mode).errors:
+            content = next(fetched)[1] if fetched is not None else None
+            for error in read_file(name, collector, tag_ok, mode, fetched=content).errors:
                 _report(error, damaged)
             if progress:
                 done += sizes[name]
@@ -425,17 +438,19 @@ class FileScan(NamedTuple):
 _WINDOW = 16 << 20  # bytes of a file read at once (a record that is longer is read whole)
 
 
-def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int = 0) -> FileScan:
+def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int = 0,
+              fetched: bytes | OSError | None = None) -> FileScan:
     """Decode every sound record of file ``name`` from byte ``start`` on into ``run``.
 
-    ``tag_ok(tag)`` filters tags (None keeps all); ``mode`` says what to decode.  Like
+    ``tag_ok(tag)`` filters tags (None keeps all); ``mode`` says what to decode; ``fetched`` is a URL's
+    content already fetched (or the error met fetching it), see :class:`~tbwriter.reading.files.EventFile`.  Like
     TensorBoard, reading stops at the first torn or damaged record; a record whose checksums
     hold but which is no Event is skipped and reported too.  The file is read a window at a time:
     the memory a read takes beyond its result does not grow with the file.  Raises MemoryError naming
     the file when memory runs out.
     """
     try:
-        file = EventFile(name, start)
+        file = EventFile(name, start, fetched)
     except RecordError as e:
         return FileScan([e], start, False)
     errors: list[RecordError] = []

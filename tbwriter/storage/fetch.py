@@ -24,6 +24,7 @@ and the other objects are read.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any
@@ -145,9 +146,12 @@ def _start(fs, window: list[str], concurrency: int, timeout: float) -> Future:
 
 async def _gather(fs, paths: list[str], concurrency: int, timeout: float) -> list[bytes | BaseException]:
     gate = asyncio.Semaphore(concurrency)
+    # s3fs asks each object's size first (a HEAD, unless a listing of this very instance is cached) to split
+    # a large one into ranges fetched at once; the objects themselves are fetched at once here: one GET each
+    options = {"max_concurrency": 1} if "max_concurrency" in inspect.signature(fs._cat_file).parameters else {}
 
     async def one(path: str) -> bytes:
         async with gate:
-            return await asyncio.wait_for(fs._cat_file(path), timeout)
+            return await asyncio.wait_for(fs._cat_file(path, **options), timeout)
 
     return await asyncio.gather(*(one(p) for p in paths), return_exceptions=True)

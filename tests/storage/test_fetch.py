@@ -71,6 +71,7 @@ def test_concurrent_fetch_gives_what_one_request_after_another_gives(s3_server, 
     assert isinstance(dict(got)[gone], FileNotFoundError)
     assert isinstance(dict(got)[forbidden], storage.StorageError) and "PermissionError" in str(dict(got)[forbidden])
     assert 1 < s3_server.most_in_flight <= 8  # several at once, never more than asked
+    assert s3_server.count("GET") == len(urls) and s3_server.count("HEAD") == 0  # one request each
 
 
 def test_more_requests_in_flight_than_the_default_connection_pool(s3_server, bucket):
@@ -122,3 +123,45 @@ def test_bad_arguments_are_refused_by_name():
         list(fetch(["s3://b/a"], concurrency=0))
     with pytest.raises(ValueError, match="urls must all be of one filesystem"):
         list(fetch(["s3://b/a", "gs://b/a"]))
+
+
+def as_plain(data) -> tuple:
+    """What a read gave, comparable: every series' arrays, and each damage's file, offset and problem."""
+    series = {key: (s.step.tolist(), s.wall_time.tolist(), s.value.tolist()) for key, s in data.items()}
+    return series, [(e.path, e.offset, e.problem) for e in data.damaged]
+
+
+def test_read_scalars_fetching_at_once_reads_what_it_read_one_request_after_another(s3_server, bucket,
+                                                                                      monkeypatch):
+    from tbwriter import read_scalars
+    from tbwriter.storage import fetch as fetching
+
+    sizes = sweep(bucket, runs=5, segments=6)
+    with SummaryWriter(f"s3://{bucket}/sweep/run2", purge_step=3) as w:  # a restart: steps 3.. purged
+        for step in range(3, 6):
+            w.add_scalar("loss", -step, step)
+            w.flush()
+    urls = sorted(sizes)
+    client = s3_server.client()
+    damaged, missing = urls[7], urls[20]
+    body = bytearray(client.get_object(Bucket=bucket, Key=key(damaged).split("/", 1)[1])["Body"].read())
+    body[-2] ^= 0xFF
+    client.put_object(Bucket=bucket, Key=key(damaged).split("/", 1)[1], Body=bytes(body))
+    # listed, then gone when fetched: a writer's segments removed meanwhile (a compaction)
+    s3_server.fail = lambda method, path, query: ("404 Not Found", "NoSuchKey") \
+        if method == "GET" and path == "/" + key(missing) else None
+    s3_server.delay = 0.02
+    with pytest.warns(UserWarning):
+        at_once = as_plain(read_scalars(f"s3://{bucket}/sweep"))
+    assert s3_server.most_in_flight > 1
+    monkeypatch.setattr(fetching, "CONCURRENCY", 1)
+    monkeypatch.setattr(fetching, "WINDOW_BYTES", 1)  # one object a window: one request after another
+    s3_server.reset()
+    with pytest.warns(UserWarning):
+        in_turn = as_plain(read_scalars(f"s3://{bucket}/sweep"))
+    assert s3_server.most_in_flight == 1
+    assert at_once == in_turn
+    series, damage = at_once
+    assert (damaged, "data checksum mismatch") in [(p, problem.value) for p, _, problem in damage]
+    assert (missing, None, "cannot be read, skipped") in [(p, o, problem.value) for p, o, problem in damage]
+    assert series[("run2", "loss")][0] == [0, 1, 2, 3, 4, 5]  # purged, then written again
