@@ -26,8 +26,18 @@ def url():
 
 
 def segments(url: str) -> list[str]:
-    """The names in the run directory, in name order (the order TensorBoard reads them in)."""
-    return sorted(p.rsplit("/", 1)[-1] for p in memory.ls(url.removeprefix("memory:/"), detail=False))
+    """The event files' names in the run directory, in name order (the order TensorBoard reads them in)."""
+    names = (p.rsplit("/", 1)[-1] for p in memory.ls(url.removeprefix("memory:/"), detail=False))
+    return sorted(n for n in names if "tfevents" in n)
+
+
+def end_markers(url: str) -> list[str]:
+    """What the end markers in the run directory name: the last segment of each writer that closed."""
+    from tbwriter.storage.manifest import END_PREFIX, marker_last
+
+    names = (p.rsplit("/", 1)[-1] for p in memory.ls(url.removeprefix("memory:/"), detail=False))
+    return [marker_last(memory.cat_file(f"{url.removeprefix('memory:/')}/{n}")) for n in sorted(names)
+            if n.startswith(END_PREFIX)]
 
 
 def raw_events(url: str, name: str) -> list:
@@ -49,6 +59,7 @@ def test_each_flush_puts_one_complete_segment_named_after_the_last(url):
         assert len(rest) == 1
     assert [raw_events(url, n)[1].step for n in names] == list(range(30))  # name order is logging order
     assert accumulated_scalars(url)["loss"] == [(s, pytest.approx(s / 10)) for s in range(30)]
+    assert end_markers(url) == [names[-1]]  # close() said the run is finished, naming its last segment
 
 
 def test_never_an_empty_segment(url):
@@ -62,6 +73,7 @@ def test_never_an_empty_segment(url):
     w.flush()
     w.close()
     assert len(segments(url)) == 1
+    assert end_markers(url) == segments(url)  # one marker: none for the first session, which put nothing
 
 
 def test_names_move_past_a_later_name_already_there(url):

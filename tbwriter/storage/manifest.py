@@ -4,9 +4,10 @@
     finished(names)                       # True when an end marker names the run's newest event file
     honour(names, read_manifest)          # the event files a reader reads, a compaction half-way through or not
 
-End marker (``tbwriter.closed.<ns>.<host>.<pid>.json``, ``{"last": <file name>}``): a writer's ``close()`` leaves
-one naming its last event file (the last segment of a URL log_dir). A run is *finished* when an end marker names
-its newest event file or one after it: a writer that opened later, still live, writes names after that.
+End marker (``tbwriter.closed.<ns>.<host>.<pid>.json``, ``{"last": <file name>}``): a writer's ``close()`` on a
+URL log_dir leaves one naming its last segment. A run is *finished* when an end marker names its newest event file
+or one after it: a writer that opened later, still live, writes names after that. (A local log_dir gets none:
+its writer appends to one file of its own, so there is little to merge, and ``compact --force`` merges it.)
 
 Compaction manifest (``tbwriter.compaction.json``, ``{"merged": <name>, "replaced": [<names>]}``): written
 before the merged event file appears and removed after the files it replaces are gone. While it is there,
@@ -41,8 +42,13 @@ def write_end_marker(directory: str, last: str, storage_options: dict[str, Any] 
     location = f"{directory.rstrip('/')}/{end_marker_name()}" if is_url(directory) else \
         os.path.join(directory, end_marker_name())
     fs, path = filesystem(location, storage_options)
-    fs.pipe_file(path, json.dumps({"last": os.path.basename(last)}).encode())
+    fs.pipe_file(path, end_marker_content(last))
     return location
+
+
+def end_marker_content(last: str) -> bytes:
+    """What an end marker holds: the base name of the writer's last event file, as JSON."""
+    return json.dumps({"last": os.path.basename(last)}).encode()
 
 
 def marker_last(content: bytes) -> str | None:

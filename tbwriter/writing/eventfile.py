@@ -46,6 +46,7 @@ import time
 import warnings
 
 from tbwriter import storage
+from tbwriter.errors import WriterWarning
 from tbwriter.format import encode, record, wire
 
 QUEUE_RECORDS = 4096
@@ -178,11 +179,21 @@ class EventFile:
             self._send_locked(deadline)
             if self._error is not None:
                 self._raise_error_locked()  # still open: the caller may free space and close again
+            if self._segments is not None:
+                self._mark_end_locked(self._segments, deadline)
             fd, self._fd, self._segments = self._fd, None, None
             self.closed = True
             _live.discard(self)
             if fd is not None:  # None for a URL: nothing is open between puts
                 os.close(fd)
+
+    def _mark_end_locked(self, segments: storage.Segments, deadline: float | None) -> None:
+        """Say the run is finished (for ``tbwriter compact``); every value is stored, so a failure only warns."""
+        try:
+            segments.mark_end(deadline)
+        except storage.StorageError as e:
+            warnings.warn(f"tbwriter: {e}: every value is stored, but `tbwriter compact` will take the run for one "
+                          "still being written (--force merges it)", WriterWarning, stacklevel=4)
 
     def discard(self) -> None:
         """Drop what is pending and close the file, for a caller that deletes the file anyway.

@@ -18,18 +18,21 @@ from tbwriter.storage.compact import compact  # noqa: E402
 from tbwriter.storage.manifest import MANIFEST, manifest_content, write_end_marker  # noqa: E402
 
 
-def log(url: str, steps: range, purge_step: int | None = None, flush_every: int = 1, close: bool = True) -> None:
-    """Scalars ``loss`` and ``acc`` at ``steps``, a flush (a segment, on a URL) every ``flush_every`` steps; an
-    end marker after a close."""
+def log(url: str, steps: range, purge_step: int | None = None, flush_every: int = 1, close: bool = True):
+    """Scalars ``loss`` and ``acc`` at ``steps``, a flush (a segment, on a URL) every ``flush_every`` steps; closed
+    (which leaves an end marker on a URL; a local run is given one here), or left open: returns the writer."""
     w = SummaryWriter(url, purge_step=purge_step)
     for step in steps:
         w.add_scalar("loss", 1 / (step + 1), step)
         w.add_scalar("acc", step / 100, step)
         if (step + 1) % flush_every == 0:
             w.flush()
-    w.close()
+    w.flush()
     if close:
-        write_end_marker(url, event_files(url)[-1])
+        w.close()
+        if not storage.is_url(url):
+            write_end_marker(url, event_files(url)[-1])
+    return w
 
 
 def event_files(location: str) -> list[str]:
@@ -86,20 +89,23 @@ def test_a_local_run_too(tmp_path):
 
 def test_a_live_run_is_refused_unless_forced(memory_root, capsys):
     run = f"{memory_root}/live"
-    log(run, range(10), close=False)  # no end marker: its writer may still be adding segments
+    live = log(run, range(10), close=False)  # no end marker: its writer may still be adding segments
     files = event_files(run)
     report = compact(run)
     assert not report.compacted and report.skipped[0][0] == "." and "not finished" in report.skipped[0][1]
     assert event_files(run) == files
-    log(run, range(10, 12))  # a later writer closed, leaving a marker that names the newest file: finished
+    live.close()  # its end marker names the newest file: finished
     assert compact(run).compacted
     run2 = f"{memory_root}/live2"
-    log(run2, range(5), close=False)
+    live = log(run2, range(5), close=False)
     assert main(["compact", run2]) == 0
     err = capsys.readouterr().err
     assert err.startswith("tbwriter compact: skipped .: not finished") and err.count("\n") == 1
     assert main(["compact", run2, "--force"]) == 0
     assert len(event_files(run2)) == 1 and ours(run2)[(".", "loss")][0] == list(range(5))
+    live.add_scalar("loss", 0.5, 5)  # its segments after a forced compaction: read after the merged file
+    live.close()
+    assert ours(run2)[(".", "loss")][0] == list(range(6))
 
 
 def test_damage_leaves_the_run_as_it_is(memory_root):
