@@ -24,6 +24,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -99,7 +100,7 @@ def put_sweep(prefix: str, runs: int, count: int) -> None:
     fs.pipe(objects, batch_size=64)
 
 
-def timed(fn) -> tuple[float, object]:
+def timed(fn) -> tuple[float, Any]:
     t0 = time.perf_counter()
     out = fn()
     return time.perf_counter() - t0, out
