@@ -27,6 +27,7 @@ from tbwriter.cli.demo_training import run_demo  # noqa: E402
 from tbwriter.plot import plotdata
 from tbwriter.plot.figures import NothingToPlot, PlotNote, PlotSettings, plot_histograms, plot_scalars  # noqa: E402
 from tests.support import docpages  # noqa: E402
+from tests.support.cli import run_with_file_size_limit  # noqa: E402
 from tests.support.eventcheck import accumulator  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::tbwriter.errors.PlotNote")
@@ -343,8 +344,6 @@ def test_cli_process_exit_status_and_stderr(tmp_path, root):
 
 
 def test_failed_plot_leaves_the_old_figure_and_no_partial_one(demo, tmp_path):
-    from tests.support.cli import run_with_file_size_limit
-
     figure = tmp_path / "curves.png"
     figure.write_bytes(b"the previous figure")
     out = run_with_file_size_limit(20_000, "plot", demo, "-o", str(figure), "--dpi", "300")

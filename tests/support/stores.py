@@ -243,6 +243,8 @@ def environment(env: dict[str, str]):
 class _ServerProcess:
     """A server run as a child process on a free port of 127.0.0.1; the test skips if it cannot start."""
 
+    port: int  # chosen by the subclass's __enter__ before it calls _start
+
     def _start(self, name: str, command: list[str]) -> None:
         self._proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
