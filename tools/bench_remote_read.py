@@ -27,12 +27,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # tbwriter from this checkout, and tests.support.stores
 
 SERVER = textwrap.dedent("""
     import json, sys
-    from stores import S3Server
+    from tests.support.stores import S3Server
     with S3Server() as s3:
         s3.make_bucket("bench")
         print(json.dumps(s3.env), flush=True)
@@ -47,7 +46,7 @@ class Server:
 
     def __enter__(self) -> Server:
         self.proc = subprocess.Popen([sys.executable, "-c", SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True, cwd=ROOT / "tests", env=dict(os.environ, PYTHONPATH=str(ROOT)))
+                                     text=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
         assert self.proc.stdout is not None
         self.env = json.loads(self.proc.stdout.readline())
         os.environ.update(self.env)

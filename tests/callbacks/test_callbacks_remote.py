@@ -6,7 +6,7 @@ import uuid
 
 import numpy as np
 import pytest
-from stores import AzuriteServer, GCSServer, environment
+from tests.support.stores import AzuriteServer, GCSServer, environment
 
 from tbwriter import callbacks as cb
 from tbwriter import storage

@@ -10,7 +10,7 @@ import uuid
 import pytest
 
 fsspec = pytest.importorskip("fsspec")
-from eventcheck import accumulated_scalars  # noqa: E402
+from tests.support.eventcheck import accumulated_scalars  # noqa: E402
 
 from tbwriter import SummaryWriter, read_scalars, storage  # noqa: E402
 from tbwriter.cli.main import main  # noqa: E402

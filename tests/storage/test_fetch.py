@@ -23,13 +23,14 @@ def bucket(s3_server):
 
 
 def sweep(bucket: str, runs: int, segments: int) -> dict[str, int]:
-    """``runs`` runs of ``segments`` sealed segments each; ``{url: size}`` as listed."""
+    """``runs`` runs of ``segments`` sealed segments each; ``{url: size}`` of the segments, as listed."""
     for r in range(runs):
         with SummaryWriter(f"s3://{bucket}/sweep/run{r}") as w:
             for step in range(segments):
                 w.add_scalar("loss", r + step / 10, step)
                 w.flush()
-    return storage.list_files(f"s3://{bucket}/sweep")
+    listed = storage.list_files(f"s3://{bucket}/sweep")
+    return {url: size for url, size in listed.items() if "tfevents" in url}  # not the end markers
 
 
 def one_after_another(urls):
