@@ -56,8 +56,11 @@ def list_remote(url: str) -> tuple[dict[str, list[str]], dict[str, int]]:
 
     Raises FileNotFoundError when nothing is there.
     """
+    from tbwriter.storage import fetch
+
     root = url.rstrip("/")
-    listed = storage.list_files(root)
+    # the filesystem the objects are then fetched with (its connection pool raised): one client, made once
+    listed = storage.list_files(root, fetch.options_for(root, None, fetch.CONCURRENCY))
     if list(listed) == [root]:
         return {".": [root]}, listed
     found: dict[str, list[str]] = {}
