@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import Any
 
 import numpy as np
 
@@ -29,14 +30,15 @@ from tbwriter.storage.manifest import MANIFEST, honour
 _PAD = 16  # bytes of zeros after the data: whole u64 words can be read past the last record
 
 
-def list_runs(path: str | os.PathLike) -> tuple[dict[str, list[str]], list[RecordError]]:
+def list_runs(path: str | os.PathLike, storage_options: dict[str, Any] | None = None,
+              ) -> tuple[dict[str, list[str]], list[RecordError]]:
     """Run name -> its event files in reading order, and the entries skipped (not files, unreadable).
 
-    Raises FileNotFoundError when ``path`` does not exist.
+    ``storage_options`` go to fsspec's filesystem for a URL. Raises FileNotFoundError when ``path`` does not exist.
     """
     root = os.fspath(path)
     if storage.is_url(root):
-        return list_remote(root)[0], []
+        return list_remote(root, storage_options)[0], []
     if os.path.isfile(root):
         return {".": [root]}, []
     if not os.path.isdir(root):
@@ -48,7 +50,8 @@ def list_runs(path: str | os.PathLike) -> tuple[dict[str, list[str]], list[Recor
     return dict(sorted(found.items())), skipped
 
 
-def list_remote(url: str) -> tuple[dict[str, list[str]], dict[str, int]]:
+def list_remote(url: str, storage_options: dict[str, Any] | None = None,
+                ) -> tuple[dict[str, list[str]], dict[str, int]]:
     """The runs of a URL, as :func:`list_runs` gives them, and ``{url: size}`` of their files, from one
     listing of object storage (which has neither links nor special files).
 
@@ -60,7 +63,8 @@ def list_remote(url: str) -> tuple[dict[str, list[str]], dict[str, int]]:
 
     root = url.rstrip("/")
     # the filesystem the objects are then fetched with (its connection pool raised): one client, made once
-    listed = storage.list_files(root, fetch.options_for(root, None, fetch.CONCURRENCY))
+    options = fetch.options_for(root, storage_options, fetch.CONCURRENCY)
+    listed = storage.list_files(root, options)
     if list(listed) == [root]:
         return {".": [root]}, listed
     found: dict[str, list[str]] = {}
@@ -71,7 +75,7 @@ def list_remote(url: str) -> tuple[dict[str, list[str]], dict[str, int]]:
     for run, names in found.items():
         manifest = f"{names[0].rpartition('/')[0]}/{MANIFEST}"
         if manifest in listed:  # a compaction half-way through (rare): one more request
-            found[run] = _honoured(names, lambda url=manifest: _read_remote(url))
+            found[run] = _honoured(names, lambda url=manifest: _read_remote(url, options))
     return dict(sorted(found.items())), listed
 
 
@@ -81,9 +85,9 @@ def _honoured(files: list[str], read_manifest) -> list[str]:
     return [f for f in files if os.path.basename(f) in kept]
 
 
-def _read_remote(url: str) -> bytes | None:
+def _read_remote(url: str, storage_options: dict[str, Any] | None) -> bytes | None:
     try:
-        return storage.read_file(url)
+        return storage.read_file(url, storage_options)
     except FileNotFoundError:  # the compaction ended meanwhile: what was listed is then read as it is
         return None
 
@@ -153,13 +157,13 @@ def _file_kind(mode: int) -> str:
     return "not a regular file"
 
 
-def find_runs(path: str | os.PathLike) -> dict[str, list[str]]:
+def find_runs(path: str | os.PathLike, storage_options: dict[str, Any] | None = None) -> dict[str, list[str]]:
     """Run name -> its event files in reading order: ``find_runs("runs") == {".": [...], "a": [...]}``.
 
-    Entries that cannot be read are left out here; the readers report them.
-    Raises FileNotFoundError when ``path`` does not exist.
+    Entries that cannot be read are left out here; the readers report them. ``storage_options`` go to fsspec's
+    filesystem for a URL. Raises FileNotFoundError when ``path`` does not exist.
     """
-    return list_runs(path)[0]
+    return list_runs(path, storage_options)[0]
 
 
 class EventFile:
