@@ -77,7 +77,7 @@ def test_names_move_past_a_later_name_already_there(url):
 
 
 def test_sealed_on_size_without_a_flush(url, monkeypatch):
-    monkeypatch.setattr(storage, "SEGMENT_BYTES", 4096)
+    monkeypatch.setattr("tbwriter.storage.segments.SEGMENT_BYTES", 4096)
     monkeypatch.setattr("tbwriter.writing.eventfile.QUEUE_RECORDS", 16)
     w = SummaryWriter(url)
     for step in range(2000):

@@ -149,9 +149,9 @@ def test_a_failure_raises_naming_the_url_and_keeps_what_was_logged(s3_server, ca
 
 
 def test_throttling_past_the_retries_raises_and_keeps_every_value(s3_server, bucket, monkeypatch):
-    from tbwriter import storage
+    from tbwriter.storage import segments
 
-    monkeypatch.setattr(storage, "PUT_TIMEOUT", 5.0)  # the bound on one put, retries included
+    monkeypatch.setattr(segments, "PUT_TIMEOUT", 5.0)  # the bound on one put, retries included
     url = f"s3://{bucket}/run"
     w = SummaryWriter(url)
     w.add_scalar("loss", 0.0, 0)
@@ -321,8 +321,9 @@ def test_add_scalar_never_waits_on_a_put_that_hangs(s3_server, bucket):
 def test_at_exit_hung_puts_end_together_and_each_is_said_once_truly(s3_server, bucket):
     with SilentServer() as endpoint:  # never answers
         child = run_child(f"""
-            from tbwriter import SummaryWriter, storage
-            storage.PUT_TIMEOUT = 5.0  # per put, and for all the writers together at exit
+            from tbwriter import SummaryWriter
+            from tbwriter.storage import segments
+            segments.PUT_TIMEOUT = 5.0  # per put, and for all the writers together at exit
             where = {{"endpoint_url": "{endpoint.endpoint}"}}
             writers = [SummaryWriter(f"s3://{bucket}/{{run}}", storage_options=where) for run in "ab"]
             for w in writers:  # neither flushed nor closed: left to the exit
