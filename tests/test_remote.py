@@ -218,6 +218,23 @@ def test_local_paths_and_file_urls_stay_local():
     assert storage.is_url("s3://b/a") and storage.is_url("memory://x") and storage.is_url("az://c/r")
 
 
+def test_locations_are_joined_and_listed_alike_for_paths_and_urls(url, tmp_path):
+    assert storage.join("s3://b/runs/", "a/./b\\c") == "s3://b/runs/a/b/c"  # normpath would fold the "//"
+    assert storage.join(str(tmp_path), "a/./b") == str(tmp_path / "a" / "b")
+    assert storage.absolute("s3://b/runs/") == "s3://b/runs" and storage.parent("s3://b/runs/a/") == "s3://b/runs"
+    assert storage.parent(str(tmp_path / "a")) == str(tmp_path)
+    for where in (url, str(tmp_path / "run")):
+        assert storage.files_in(where) == []  # nothing there yet
+        with SummaryWriter(where) as w:
+            w.add_scalar("loss", 0.5, 0)
+        with SummaryWriter(storage.join(where, "sub")) as w:  # below: not in the run's own folder
+            w.add_scalar("loss", 0.5, 0)
+        files = storage.files_in(where)
+        assert len(files) == 1 and files[0].startswith(storage.join(where, "events.out.tfevents."))
+        storage.remove(files)
+        assert storage.files_in(where) == []
+
+
 def test_add_embedding_to_a_url_is_refused_and_the_writer_stays_usable():
     with SummaryWriter("memory://emb-test/run") as w:
         with pytest.raises(ValueError, match=r"add_embedding\(tag='default'\): .*local log_dir"):

@@ -71,7 +71,7 @@ class Sink(Protocol):
 
 
 def sink_for(log_dir: str, filename_suffix: str, storage_options: dict[str, Any] | None,
-             cut: Callable[[], None]) -> LocalSink | SegmentSink:
+             cut: Callable[[], None]) -> Sink:
     """The sink of ``log_dir``: a :class:`SegmentSink` for a URL (``cut`` is called when a segment waits to be
     sent), else a :class:`LocalSink`: ``sink_for("s3://bucket/run", "", None, flusher.wake)``."""
     if is_url(log_dir):
