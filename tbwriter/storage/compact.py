@@ -42,7 +42,8 @@ from tbwriter.errors import ArgumentError, StorageError
 from tbwriter.format.decode import fields
 from tbwriter.format.record import FOOTER_SIZE, HEADER_SIZE, Damage, record_problem
 from tbwriter.format.wire import Event
-from tbwriter.storage import _failed, filesystem, is_url
+from tbwriter.storage import is_url
+from tbwriter.storage.objects import failure, filesystem
 from tbwriter.storage.fetch import fetch
 from tbwriter.storage.manifest import END_PREFIX, MANIFEST, finished, manifest_content, marker_last, parse_manifest
 
@@ -131,7 +132,7 @@ def _runs(fs, fs_root: str) -> dict[str, tuple[str, _RunDir]]:
     except FileNotFoundError:
         found = {}
     except Exception as e:
-        raise _failed("list", fs_root, e) from e
+        raise failure("list", fs_root, e) from e
     if not found:
         raise FileNotFoundError(f"no such file or directory: {fs_root}")
     base = fs_root.rstrip("/")
@@ -189,7 +190,7 @@ def _compact_run(fs, directory: tuple[str, _RunDir], location: str, storage_opti
         if isinstance(e, _Skip):
             raise
         if isinstance(e, Exception):
-            raise _failed("write", f"{location}/{merged}", e) from e
+            raise failure("write", f"{location}/{merged}", e) from e
         raise
     _request("write", f"{location}/{MANIFEST}", fs.pipe_file, f"{where}/{MANIFEST}", manifest_content(merged, events))
     # the merged file appears whole: renamed on disk; copied on the server in object storage, where the
@@ -321,4 +322,4 @@ def _request(action: str, url: str, method, *args):
     except StorageError:
         raise
     except Exception as e:
-        raise _failed(action, url, e) from e
+        raise failure(action, url, e) from e

@@ -30,7 +30,8 @@ from concurrent.futures import Future
 from typing import Any
 
 from tbwriter.errors import ArgumentError
-from tbwriter.storage import PUT_TIMEOUT, _failed, filesystem
+from tbwriter.storage import segments
+from tbwriter.storage.objects import failure, filesystem
 
 CONCURRENCY = 32  # requests in flight at once
 WINDOW_BYTES = 64 << 20  # bytes of objects fetched ahead of the caller (twice this at most are held)
@@ -59,7 +60,7 @@ def read_error(url: str, error: BaseException) -> OSError:
         return FileNotFoundError(f"no such object: {url}")
     if isinstance(error, (asyncio.TimeoutError, TimeoutError)):
         error = TimeoutError("no answer in time, the backend's retries included")
-    return _failed("read", url, error)
+    return failure("read", url, error)
 
 
 def fetch(urls: Sequence[str], sizes: Mapping[str, int] | None = None,
@@ -90,7 +91,7 @@ def fetch(urls: Sequence[str], sizes: Mapping[str, int] | None = None,
         raise ArgumentError("urls", f"must all be of one filesystem, got the schemes {sorted(schemes)}")
     fs, _ = filesystem(urls[0], options_for(urls[0], storage_options, concurrency))
     windows = _windows(urls, sizes or {}, window_bytes, concurrency * _WINDOW_OBJECTS)
-    yield from _fetched(fs, windows, concurrency, PUT_TIMEOUT if timeout is None else timeout)
+    yield from _fetched(fs, windows, concurrency, segments.PUT_TIMEOUT if timeout is None else timeout)
 
 
 def _windows(urls: Sequence[str], sizes: Mapping[str, int], window_bytes: int, most: int) -> list[list[str]]:

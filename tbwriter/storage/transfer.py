@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tbwriter.storage import _failed, filesystem
+from tbwriter.storage.objects import failure, filesystem
 
 
 def upload(local: str, url: str, storage_options: dict[str, Any] | None = None) -> None:
@@ -20,7 +20,7 @@ def upload(local: str, url: str, storage_options: dict[str, Any] | None = None) 
     try:
         fs.put_file(local, path)
     except Exception as e:  # any backend error
-        raise _failed("write", url, e) from e
+        raise failure("write", url, e) from e
 
 
 def download(url: str, local: str, storage_options: dict[str, Any] | None = None) -> bool:
@@ -31,5 +31,5 @@ def download(url: str, local: str, storage_options: dict[str, Any] | None = None
     except FileNotFoundError:
         return False
     except Exception as e:
-        raise _failed("read", url, e) from e
+        raise failure("read", url, e) from e
     return True

@@ -4,6 +4,7 @@ import csv
 import io
 import uuid
 
+import fsspec
 import numpy as np
 import pytest
 from tests.support.stores import AzuriteServer, GCSServer, environment
@@ -22,13 +23,15 @@ def plain_loop(cbs, epoch_logs):
 
 @pytest.fixture(scope="module", params=["s3", "gs", "az"])
 def store(request):
-    """``(scheme, server)``, the environment pointing fsspec at the server: one per module, since fsspec keeps
-    one filesystem per configuration, which would keep sending to the first server of its kind."""
+    """``(scheme, server)``, the environment pointing fsspec at the server, one per module."""
     pytest.importorskip({"s3": "s3fs", "gs": "gcsfs", "az": "adlfs"}[request.param])
     if request.param == "s3":
         yield "s3", request.getfixturevalue("s3_server")
         return
     with (GCSServer if request.param == "gs" else AzuriteServer)() as server, environment(server.env):
+        # fsspec keeps one filesystem per configuration: one made for an earlier module's server (the same
+        # environment variables, another port) would send there
+        fsspec.get_filesystem_class(request.param).clear_instance_cache()
         yield request.param, server
 
 
