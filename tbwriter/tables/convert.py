@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tbwriter import storage
+from tbwriter.errors import ArgumentError
 from tbwriter.writing.values import check_inside
 from tbwriter.writing.writer import SummaryWriter
 
@@ -232,7 +233,10 @@ def _stem(csv_path: str) -> str:
 
 def _run_dir(logdir: str, run: str) -> str:
     """``logdir/run``, refusing a run name that is empty or leads outside ``logdir`` (absolute, or with ``..``)."""
-    parts = re.split(r"[\\/]", check_inside(run, "convert_csv", "run", f"the logdir {logdir}"))
+    try:
+        parts = re.split(r"[\\/]", check_inside(run, "run", f"the logdir {logdir}"))
+    except ArgumentError as e:
+        raise e.in_call("convert_csv") from None
     if storage.is_url(logdir):  # normpath would fold the '//' of the URL
         return logdir.rstrip("/") + "/" + "/".join(part for part in parts if part not in ("", "."))
     return os.path.normpath(os.path.join(logdir, run))
