@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 from tbwriter.errors import ArgumentError, ArgumentTypeError
 from tbwriter.format import encode
 from tbwriter.writing.eventfile import EventFile
-from tbwriter.writing.values import names_errors, to_step, to_walltime
+from tbwriter.writing.calls import names_errors
+from tbwriter.writing.values import to_step, to_walltime
 
 if TYPE_CHECKING:
     from tbwriter.writing.sinks import Discarded

@@ -1,6 +1,10 @@
-"""The hparams sessions of a writer's run and its sub-runs: where ``add_hparams`` puts a session, and its end.
+"""The hparams sessions of a writer's run and its sub-runs: ``add_hparams``, ``end_hparams``, and the sessions
+they keep (a part of :class:`~tbwriter.SummaryWriter`, see :mod:`~tbwriter.writing.calls`).
 
-    sessions = Sessions(log_dir, run_dir, sub_runs, append)
+    w.add_hparams({"lr": 0.1}, {"hparam/accuracy": 0.93})   # the session of this run, and its metrics
+    w.end_hparams("FAILURE")
+
+    sessions = Sessions(log_dir, run_dir, sub_runs, append)   # what SummaryWriter keeps for them
     run = sessions.place({"lr": 0.1}, run_name=None)   # None: the writer's own run; else a sub-run's name
     sessions.start({"lr": 0.1}, run)                   # the session's start, written once per run
     sessions.end("SUCCESS")                            # the end of every session still open
@@ -15,15 +19,17 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Container
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Container, Mapping
+from typing import TYPE_CHECKING, Any
 
 from tbwriter import storage
 from tbwriter.errors import ArgumentError, ArgumentTypeError
 from tbwriter.format import encode
-from tbwriter.writing.values import check_inside
+from tbwriter.writing.calls import ARGUMENT_ERRORS, SummaryCalls, call_name, names_errors
+from tbwriter.writing.values import check_inside, check_tag, to_float, to_step
 
 if TYPE_CHECKING:
+    from tbwriter.writing.subruns import SubRuns
     from tbwriter.writing.summaries.hparams import HParam
 
 _now = time.time
@@ -105,3 +111,84 @@ class Sessions:
             run = self._open.pop(0)  # ended once, even if its end cannot be written
             now = _now()
             self._append(run, encode.summary_event(now, 0, session_end_value(str(status), now)))
+
+
+class SessionCalls(SummaryCalls):
+    """``add_hparams`` and ``end_hparams``: a part of ``SummaryWriter``."""
+
+    _sessions: Sessions  # the sessions of this run and its sub-runs
+    _sub_runs: SubRuns[Any]
+    log_metrics: Callable[..., None]  # SummaryWriter's
+
+    @names_errors(tag=None)
+    def add_hparams(self, hparam_dict: Mapping[str, object], metric_dict: Mapping[str, object],
+                    hparam_domain_discrete: Mapping[str, list] | None = None, run_name: str | None = None,
+                    global_step: int | None = None, *, name: str | None = None) -> None:
+        """Start this run's hyperparameter session and log ``metric_dict`` as scalars at ``global_step``.
+
+            with SummaryWriter("runs/lr0.1") as w:
+                w.add_hparams({"lr": 0.1, "optimizer": "adam"}, {})     # at the start of training
+                ...                                                     # add_scalar(...) as usual
+                w.add_hparams({"lr": 0.1, "optimizer": "adam"}, {"hparam/accuracy": 0.93}, global_step=step)
+
+        The session lives in this writer's run, beside its training curves (``run_name="x"``:
+        in sub-run ``x``, torch's layout). Later calls with the same hparams log more metrics
+        into it; a call with other hparams and no ``run_name`` starts its own session in a new
+        sub-run named by the time, as torch names every one:
+
+            for i in range(5):          # torch's docstring loop: five sessions
+                w.add_hparams({"lr": 0.1 * i, "bsize": i}, {"hparam/accuracy": 10 * i})
+
+        The session ends SUCCESS at ``close()``, FAILURE when a ``with`` block exits on an
+        exception, or as ``end_hparams(status)`` says.
+
+        Args:
+            hparam_dict: name -> value (bool, str, int, float, numpy or torch scalar).
+            metric_dict: tag -> number, logged as scalars at ``global_step`` in the session's run.
+            hparam_domain_discrete: name -> allowed values; checked, not written (TensorBoard
+                lists the values the runs used).
+            run_name: put the session in sub-run ``run_name`` (torch's layout).
+            global_step: the step of the metrics (see *Common arguments* above).
+            name: tensorboardX's name for ``run_name`` (give one of the two).
+        """
+        from tbwriter.writing.summaries.hparams import check_hparams
+
+        if name is not None:
+            if run_name is not None:
+                raise TypeError("add_hparams: give run_name or name (tensorboardX's name for it), not both")
+            run_name = name
+        checked = check_hparams(hparam_dict, hparam_domain_discrete)
+        if not isinstance(metric_dict, Mapping):
+            raise ArgumentTypeError("metric_dict", "must be a mapping of tag to number, "
+                                                   f"got {type(metric_dict).__name__}")
+        tag: object = None
+        metrics = {}
+        try:  # named after the metric, as log_metrics names its errors
+            for tag, value in metric_dict.items():
+                metrics[check_tag(tag)] = to_float(value, "metric value")
+            tag = next(iter(metrics), None)
+            step = to_step(global_step)
+        except ARGUMENT_ERRORS as e:
+            raise e.in_call(call_name("add_hparams", tag)) from None
+        run = self._sessions.place(checked, run_name)
+        self._sessions.start(checked, run)
+        if metrics:
+            (self if run is None else self._sub_runs.writer(run)).log_metrics(metrics, step)
+
+    @names_errors(tag=None)
+    def end_hparams(self, status: str = "SUCCESS") -> None:
+        """End the hparams sessions of this run and its sub-runs as ``"SUCCESS"`` or ``"FAILURE"``.
+
+            try:
+                train(w)
+            except Exception:
+                w.end_hparams("FAILURE")
+                raise
+
+        A session ends once; ``close()`` ends the open ones as SUCCESS. TensorBoard keeps the
+        first end status a run records, so the end is written only when it is known.
+
+        Args:
+            status: "SUCCESS" or "FAILURE".
+        """
+        self._sessions.end(status)

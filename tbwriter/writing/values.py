@@ -1,5 +1,4 @@
-"""Turn what users pass (Python, numpy, torch values) into plain Python numbers, or refuse clearly; and name
-a refused call once.
+"""Turn what users pass (Python, numpy, torch values) into plain Python numbers, or refuse clearly.
 
 Nothing here imports numpy or torch: their objects are recognised by ``.item()``.
 
@@ -8,67 +7,21 @@ Nothing here imports numpy or torch: their objects are recognised by ``.item()``
     to_step(1.5)                     # ArgumentTypeError: global_step must be an integer or a whole-number float, ...
 
 The checks raise :class:`~tbwriter.errors.ArgumentError` (or ``ArgumentTypeError``) with the argument's name
-and the reason only; the public method the user called adds its own name once, by :func:`names_errors` or, on
-the two hot paths, by an inline ``except`` (``add_scalar(tag='loss'): global_step must be an integer, ...``).
+and the reason only; the public method the user called adds its own name once (:mod:`~tbwriter.writing.calls`):
+``add_scalar(tag='loss'): global_step must be an integer, got bool True``.
 """
 from __future__ import annotations
 
-import functools
 import math
 import numbers
 import operator
 import os
 import re
-from collections.abc import Callable
-from typing import TypeVar, overload
 
 from tbwriter.errors import ArgumentError, ArgumentTypeError
 
 INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
 NAME_MAX = 255  # bytes in one file or directory name: the limit of ext4, APFS, NTFS and most others
-ARGUMENT_ERRORS = (ArgumentError, ArgumentTypeError)
-
-F = TypeVar("F", bound=Callable)
-
-
-def call_name(method: str, tag: object) -> str:
-    """How a refused call is named: ``add_text(tag='notes')``, or ``add_text`` when the tag itself is unusable."""
-    return f"{method}(tag={tag!r})" if isinstance(tag, str) and tag else method
-
-
-@overload
-def names_errors(method: F) -> F: ...
-@overload
-def names_errors(*, tag: str | None = "tag") -> Callable[[F], F]: ...
-def names_errors(method: F | None = None, *, tag: str | None = "tag") -> F | Callable[[F], F]:
-    """Decorate a public method: an argument error raised under it comes out named after the call, once.
-
-        @names_errors
-        def add_text(self, tag, text_string, ...): ...     # add_text(tag='t'): text_string must be a str, got int
-
-    ``tag`` is the argument the call is named by (``None``: the method's name alone). A lower layer's error
-    that is named already (a method calling another public one) keeps its name. The argument values are looked
-    up only when an error is raised: a call that succeeds pays one function call.
-    """
-    def decorate(method: F) -> F:
-        name = method.__name__
-
-        @functools.wraps(method)
-        def public(*args, **kwargs):
-            try:
-                return method(*args, **kwargs)
-            except ARGUMENT_ERRORS as e:
-                value = None
-                if tag is not None:
-                    import inspect  # slow to import: only once a call is refused
-
-                    bound = inspect.signature(method).bind(*args, **kwargs)
-                    bound.apply_defaults()
-                    value = bound.arguments[tag]
-                raise e.in_call(call_name(name, value)) from e.__cause__  # the cause stays (a torch trace error)
-        return public  # type: ignore[return-value]
-
-    return decorate if method is None else decorate(method)
 
 
 def check_tag(tag: object) -> str:
