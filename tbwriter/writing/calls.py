@@ -34,6 +34,9 @@ if TYPE_CHECKING:
     from tbwriter.writing.sinks import Discarded
 
 ARGUMENT_ERRORS = (ArgumentError, ArgumentTypeError)
+# The stacklevel of a warning made while a summary value is made (clipped audio, NaN left out of a histogram), so
+# that it points at the user's line: the maker, _write, the add_* method, the wrapper of names_errors, the caller.
+MAKER_STACKLEVEL = 5
 F = TypeVar("F", bound=Callable)
 _now = time.time
 

@@ -12,12 +12,8 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 
-from tbwriter.writing.calls import SummaryCalls, names_errors
+from tbwriter.writing.calls import MAKER_STACKLEVEL, SummaryCalls, names_errors
 from tbwriter.writing.values import to_float
-
-# A warning made while a summary is made points at the user's line: the maker, _write, the add_* method, the
-# wrapper of names_errors, the caller.
-_CALLER = 5
 
 
 class ChartCalls(SummaryCalls):
@@ -196,7 +192,7 @@ def _histogram(tag: str, values: object, bins: object, max_bins: object) -> byte
     rows, nonfinite = histogram.histogram_rows(values, bins, max_bins)
     if nonfinite:
         warnings.warn(f"add_histogram(tag={tag!r}): left out {nonfinite} non-finite value(s) (NaN/inf) "
-                      f"of {int(rows[:, 2].sum()) + nonfinite}", RuntimeWarning, stacklevel=_CALLER)
+                      f"of {int(rows[:, 2].sum()) + nonfinite}", RuntimeWarning, stacklevel=MAKER_STACKLEVEL)
     return histogram.tensor_value(tag, rows)
 
 

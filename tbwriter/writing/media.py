@@ -12,12 +12,8 @@ from __future__ import annotations
 
 import warnings
 
-from tbwriter.writing.calls import SummaryCalls, names_errors
+from tbwriter.writing.calls import MAKER_STACKLEVEL, SummaryCalls, names_errors
 from tbwriter.writing.values import check_tag, to_step
-
-# A warning made while a summary is made points at the user's line: the maker, _write, the add_* method, the
-# wrapper of names_errors, the caller.
-_CALLER = 5
 
 
 class MediaCalls(SummaryCalls):
@@ -216,5 +212,5 @@ def _audio(tag: str, snd_tensor: object, sample_rate: object) -> bytes:
     pcm, clipped = audio.to_pcm16(snd_tensor)
     if clipped:
         warnings.warn(f"add_audio(tag={tag!r}): clipped {clipped} sample(s) beyond [-1, 1]", RuntimeWarning,
-                      stacklevel=_CALLER)
+                      stacklevel=MAKER_STACKLEVEL)
     return audio.audio_value(tag, pcm, rate)

@@ -20,16 +20,16 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Container, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tbwriter import storage
 from tbwriter.errors import ArgumentError, ArgumentTypeError
 from tbwriter.format import encode
-from tbwriter.writing.calls import ARGUMENT_ERRORS, SummaryCalls, call_name, names_errors
+from tbwriter.writing.calls import ARGUMENT_ERRORS, call_name, names_errors
+from tbwriter.writing.scalars import ScalarCalls
 from tbwriter.writing.values import check_inside, check_tag, to_float, to_step
 
 if TYPE_CHECKING:
-    from tbwriter.writing.subruns import SubRuns
     from tbwriter.writing.summaries.hparams import HParam
 
 _now = time.time
@@ -113,12 +113,10 @@ class Sessions:
             self._append(run, encode.summary_event(now, 0, session_end_value(str(status), now)))
 
 
-class SessionCalls(SummaryCalls):
-    """``add_hparams`` and ``end_hparams``: a part of ``SummaryWriter``."""
+class SessionCalls(ScalarCalls):
+    """``add_hparams`` and ``end_hparams`` (whose metrics are scalars): a part of ``SummaryWriter``."""
 
     _sessions: Sessions  # the sessions of this run and its sub-runs
-    _sub_runs: SubRuns[Any]
-    log_metrics: Callable[..., None]  # SummaryWriter's
 
     @names_errors(tag=None)
     def add_hparams(self, hparam_dict: Mapping[str, object], metric_dict: Mapping[str, object],
