@@ -415,7 +415,7 @@ def test_a_file_read_window_by_window_reads_as_whole(tmp_path, framing, monkeypa
     """Records cut by a window's end (or longer than a window: images) start the next one; damage and a torn
     last record are found and reported at the same offsets as when the file is read in one window."""
     from tbwriter import read_images, read_text
-    from tbwriter.reading import reader
+    from tbwriter.reading import filescan
 
     rng = np.random.default_rng(7)
     with SummaryWriter(tmp_path) as w:
@@ -445,7 +445,7 @@ def test_a_file_read_window_by_window_reads_as_whole(tmp_path, framing, monkeypa
 
     whole, warned = everything()
     assert len(whole[0][(".", "loss")][0]) > 10 and (ending == "whole") == (not warned)
-    monkeypatch.setattr(reader, "_WINDOW", window)
+    monkeypatch.setattr(filescan, "_WINDOW", window)
     assert everything() == (whole, warned)
 
 
@@ -454,7 +454,7 @@ def test_a_file_that_shrinks_while_read_is_read_up_to_its_new_end(tmp_path, monk
     the cut tore reported, not looked for past the end again and again."""
     import os
 
-    from tbwriter.reading import reader
+    from tbwriter.reading import filescan
     from tbwriter.reading.files import EventFile
 
     with SummaryWriter(tmp_path) as w:
@@ -468,8 +468,8 @@ def test_a_file_that_shrinks_while_read_is_read_up_to_its_new_end(tmp_path, monk
             super().__init__(name, start)
             os.truncate(name, cut)
 
-    monkeypatch.setattr(reader, "EventFile", CutWhenOpened)
-    monkeypatch.setattr(reader, "_WINDOW", 1000)
+    monkeypatch.setattr(filescan, "EventFile", CutWhenOpened)
+    monkeypatch.setattr(filescan, "_WINDOW", 1000)
     with pytest.warns(DamagedRecordWarning):
         data = read_scalars(path)
     monkeypatch.undo()
