@@ -137,6 +137,19 @@ def test_tag_filters_keep_what_an_unfiltered_read_holds(framing, tmp_path):
     assert read_scalars(tmp_path / "one", tags="acc")[(".", "acc")].step.tolist() == [3]
 
 
+def test_tag_filter_from_a_pattern_a_compiled_one_or_a_list():
+    from tbwriter.reading.filters import TagFilter
+
+    tags = ["loss", "val/loss", "acc", "lr"]
+    assert [t for t in tags if TagFilter("loss").wants(t)] == ["loss", "val/loss"]  # searched, as re.search
+    assert [t for t in tags if TagFilter(re.compile("^l")).wants(t)] == ["loss", "lr"]
+    assert [t for t in tags if TagFilter(["^acc$", re.compile("^val/")]).wants(t)] == ["val/loss", "acc"]
+    for everything in (None, "", []):  # no pattern keeps every name, and gives the decoders no test to call
+        assert TagFilter(everything).test is None and all(TagFilter(everything).wants(t) for t in tags)
+    with pytest.raises(re.error):
+        TagFilter("loss(")
+
+
 def test_several_files_per_run_read_in_name_order(tmp_path):
     for k in range(2):
         with SummaryWriter(tmp_path, filename_suffix=f".{k}") as w:

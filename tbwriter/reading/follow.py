@@ -7,7 +7,8 @@
         time.sleep(1)
 
 The cost of a call grows with the bytes written since the last, not with the size of the logdir's
-files: the follower keeps the byte offset it got to in every file. Unlike TensorBoard, which reads a
+files: the follower keeps a :class:`~tbwriter.reading.scan.RunScan` per run, with the byte offset it got to in
+every file (the read loop of the one-shot readers, called again at each poll). Unlike TensorBoard, which reads a
 run's files one after the other and never goes back, it reads on in every file of a run, so the
 points of two processes writing one run at once (two files growing) are all seen. A torn last
 record (a writer mid-flush) is read on a later call, once complete; a damaged record ends its file,

@@ -200,8 +200,6 @@ def _image_series(s: TensorSeries) -> ImageSeries:
                        np.array(rows[3], np.int64), np.array(rows[4], np.int64), rows[5])
 
 
-
-
 def summarize(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
               progress: Progress | None = None) -> Summaries:
     """Kind, point count and step range of every tag: ``summarize("runs")[(".", "loss")].count``."""
@@ -214,4 +212,5 @@ def summarize(path: str | os.PathLike, runs: str | None = None, tags: str | None
 
 def _scan(path: str | os.PathLike, runs: str | None, tags: str | None, mode: ReadMode, damaged: list[RecordError],
           progress: Progress | None) -> Iterator[tuple[str, TagChunks]]:
+    """``(run, tag)`` of every tag of the runs under ``path`` that the regular expressions keep."""
     return scan_logdir(path, TagFilter(runs), TagFilter(tags), mode, damaged, progress)
