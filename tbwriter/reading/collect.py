@@ -171,17 +171,17 @@ class RunCollector:
             plain.append(parts, base, room(tag, plain.count + len(parts[0])))
 
     def add_row(self, tag: str, plugin: str | None, kind: str, seq: int, step: int, wall: float,
-                payload: float | np.ndarray | TensorPoint | None) -> None:
+                value: float | np.ndarray | TensorPoint | None) -> None:
         """One point decoded on its own (a record of a shape of its own): its value is a number (scalar reads), a
         ``[k, 3]`` array (histograms), a :class:`~tbwriter.format.decode.TensorPoint` (tensors) or None."""
-        key = (tag, plugin, kind, payload is None)
+        key = (tag, plugin, kind, value is None)
         rows = self._rows.get(key)
         if rows is None:
             rows = self._rows[key] = [[], [], [], []]
         rows[0].append(seq)
         rows[1].append(step)
         rows[2].append(wall)
-        rows[3].append(payload)
+        rows[3].append(value)
 
     def add_unread(self, tag: str, seq: int, plugin: str | None) -> None:
         """Record ``seq``, of a value of ``tag`` and ``plugin`` (v1 kinds migrated), was left undecoded (the read

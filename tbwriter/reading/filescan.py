@@ -28,20 +28,6 @@ from tbwriter.reading.shapes import GroupDecoder
 from tbwriter.reading.skim import unwanted
 
 
-def _note_unread(buf: memoryview, offsets: np.ndarray, lengths: np.ndarray, records: np.ndarray,
-                 run: RunCollector) -> None:
-    """Tell ``run`` the tag and plugin of each of ``records`` (the first of their tags that the read leaves
-    undecoded): a tag's first value decides its kind, decoded or not."""
-    for i in records.tolist():
-        start = int(offsets[i]) + HEADER_SIZE
-        try:
-            layout = parse_event(bytes(buf[start:start + int(lengths[i])]))
-        except DecodeError:  # not an Event: it is skipped unread, as before
-            continue
-        for v in layout.values:
-            run.add_unread(v.tag, run.records + i, MIGRATED_PLUGIN.get(v.kind) or v.plugin)
-
-
 class FileScan(NamedTuple):
     """What :func:`read_file` found: the damage (in file order), the byte offset just past the last
     sound record read, and whether reading stopped at a torn last record (one still being written,
@@ -140,3 +126,17 @@ def _read_window(file: EventFile, start: int, size: int, run: RunCollector, tag_
     elif not last and len(buf):  # ended with a whole record: read on
         return _WindowScan(errors, end, False, end, _WINDOW)
     return _WindowScan(errors, end, torn, None, 0)
+
+
+def _note_unread(buf: memoryview, offsets: np.ndarray, lengths: np.ndarray, records: np.ndarray,
+                 run: RunCollector) -> None:
+    """Tell ``run`` the tag and plugin of each of ``records`` (the first of their tags that the read leaves
+    undecoded): a tag's first value decides its kind, decoded or not."""
+    for i in records.tolist():
+        start = int(offsets[i]) + HEADER_SIZE
+        try:
+            layout = parse_event(bytes(buf[start:start + int(lengths[i])]))
+        except DecodeError:  # not an Event: it is skipped unread, as before
+            continue
+        for v in layout.values:
+            run.add_unread(v.tag, run.records + i, MIGRATED_PLUGIN.get(v.kind) or v.plugin)
