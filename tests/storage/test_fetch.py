@@ -166,3 +166,23 @@ def test_read_scalars_fetching_at_once_reads_what_it_read_one_request_after_anot
     assert (damaged, "data checksum mismatch") in [(p, problem.value) for p, _, problem in damage]
     assert (missing, None, "cannot be read, skipped") in [(p, o, problem.value) for p, o, problem in damage]
     assert series[("run2", "loss")][0] == [0, 1, 2, 3, 4, 5]  # purged, then written again
+
+
+def test_a_follower_fetches_only_new_objects_many_at_once(s3_server, bucket):
+    from tbwriter.reading.follow import Follower
+
+    sizes = sweep(bucket, runs=3, segments=4)
+    follower = Follower(f"s3://{bucket}/sweep", tags="loss")
+    s3_server.delay = 0.02
+    s3_server.reset()
+    first = follower.poll()
+    assert {run: s.step.tolist() for (run, _), s in first.items()} == {f"run{r}": [0, 1, 2, 3] for r in range(3)}
+    assert s3_server.most_in_flight > 1 and s3_server.count("GET") == len(sizes) + 1  # the listing, each object
+    with SummaryWriter(f"s3://{bucket}/sweep/run1") as w:
+        w.add_scalar("loss", 9.0, 4)
+    s3_server.reset()
+    second = follower.poll()
+    assert {run: s.step.tolist() for (run, _), s in second.items()} == {"run1": [4]}  # each point once
+    assert s3_server.count("GET") == 2  # one listing per poll, and the one new object
+    s3_server.reset()
+    assert not follower.poll() and s3_server.count("GET") == 1
