@@ -9,6 +9,7 @@ are refused everywhere: Python's ``float()`` takes ``nan`` and ``inf``, which no
 """
 from __future__ import annotations
 
+import argparse
 import json
 import math
 
@@ -89,6 +90,14 @@ def _finite(text: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def add_storage_option(parser: argparse.ArgumentParser) -> None:
+    """``--storage-option KEY=VALUE`` (repeatable) on a command that reads or writes a URL; read it with
+    ``storage_options(args.storage_options)``."""
+    parser.add_argument("--storage-option", dest="storage_options", action="append", metavar="KEY=VALUE",
+                        help="an fsspec option for a URL logdir (VALUE read as JSON when it is, e.g. anon=true); "
+                             "repeatable")
 
 
 def storage_options(texts: list[str] | None) -> dict | None:

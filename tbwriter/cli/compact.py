@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tbwriter.cli.arguments import add_storage_option
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("logdir", help="directory of runs: a URL (s3://, gs://, az://...) or a local path")
@@ -24,8 +26,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="only runs matching this regular expression (re.search)")
     parser.add_argument("--force", action="store_true",
                         help="merge runs that have no end marker too (their writer may still be adding files)")
-    parser.add_argument("--storage-option", dest="storage_options", action="append", metavar="KEY=VALUE",
-                        help="an fsspec storage option (VALUE read as JSON when it is): repeatable")
+    add_storage_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -358,3 +358,25 @@ def test_at_exit_hung_puts_end_together_and_each_is_said_once_truly(s3_server, b
         assert line.endswith(f"; the values logged to s3://{bucket}/{run} since its last successful write were not "
                              "written (the process is ending)")
     assert s3_server.objects(bucket) == {}
+
+
+def test_storage_options_reach_every_reader_and_command(s3_server, bucket, tmp_path, root):
+    from tbwriter.reading.sessions import read_hparams
+
+    url = f"s3://{bucket}/runs"
+    log(f"{url}/a", 3)
+    nowhere = {"endpoint_url": "http://127.0.0.1:9"}  # nothing listens there: the option is what is used
+    for call in (lambda: read_scalars(url, storage_options=nowhere), lambda: read_hparams(url, storage_options=nowhere),
+                 lambda: Follower(url, storage_options=nowhere).poll()):
+        with pytest.raises(OSError, match=f"could not list {url}"):
+            call()
+    # with no endpoint in the environment, the option alone leads the commands to the server
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL_S3", "S3_ENDPOINT")}
+    env["PYTHONPATH"] = str(root)
+    option = ["--storage-option", f"endpoint_url={s3_server.endpoint}"]
+    for command in (["ls", url], ["export", url], ["compact", url, "--force"], ["ls", url]):
+        done = subprocess.run([sys.executable, "-m", "tbwriter", *command, *option], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    assert "a    loss  scalar       3  0..2" in done.stdout
+    assert sum("tfevents" in k for k in s3_server.objects(bucket)) == 1  # compacted
