@@ -248,10 +248,22 @@ def test_locations_are_joined_and_listed_alike_for_paths_and_urls(url, tmp_path)
         assert storage.files_in(where) == []
 
 
-def test_add_embedding_to_a_url_is_refused_and_the_writer_stays_usable():
-    with SummaryWriter("memory://emb-test/run") as w:
-        with pytest.raises(ValueError, match=r"add_embedding\(tag='default'\): .*local log_dir"):
-            w.add_embedding(np.zeros((3, 2)))
-        w.add_scalar("loss", 0.5, 0)
-    assert len(read_scalars("memory://emb-test/run")[(".", "loss")]) == 1
-    assert not os.path.exists("memory:")  # and no local folder named after the URL
+def test_add_embedding_to_a_url_writes_the_projector_files_as_on_disk(url, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    features = np.arange(12, dtype=np.float32).reshape(4, 3)
+    local = str(tmp_path / "local")
+    for where in (url, local):
+        with SummaryWriter(where) as w:
+            w.add_embedding(features, metadata=["a", "b", "c", "d"], global_step=1)
+            w.add_embedding(features * 2, tag="doubled", global_step=2)  # the config then names both
+            w.add_scalar("loss", 0.5, 0)
+    on_disk = {os.path.relpath(os.path.join(d, n), local) for d, _, names in os.walk(local) for n in names
+               if "tfevents" not in n}
+    fs, root = storage.filesystem(url)
+    in_store = {p[len(root) + 1:] for p in fs.find(root) if "tfevents" not in p and "tbwriter.closed" not in p}
+    assert in_store == on_disk and "projector_config.pbtxt" in on_disk
+    for name in on_disk:
+        with open(os.path.join(local, name), "rb") as f:
+            assert fs.cat_file(f"{root}/{name}") == f.read(), name
+    assert len(read_scalars(url)[(".", "loss")]) == 1
+    assert not os.path.exists(tmp_path / "memory:")  # no local folder named after the URL
