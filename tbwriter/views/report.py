@@ -46,7 +46,7 @@ def write_report(paths: str | os.PathLike | Sequence[str | os.PathLike], output:
     if isinstance(paths, (str, os.PathLike)):
         paths = [paths]
     for name, pattern in (("tags", tags), ("runs", runs), ("group", group)):
-        _check_regex(name, pattern)
+        check_regex(name, pattern)
     logs = viewdata.read_logs(paths, tags=tags, runs=runs)
     page = report_html(logs, title=title if title is not None else ", ".join(map(os.fspath, paths)), group=group,
                        max_bytes=max_bytes)
@@ -88,7 +88,8 @@ def write_atomically(output: str | os.PathLike, text: str) -> int:
     return len(encoded)
 
 
-def _check_regex(name: str, pattern: str | None) -> None:
+def check_regex(name: str, pattern: str | None) -> None:
+    """ValueError naming ``name`` if ``pattern`` is not a regular expression: ``check_regex("group", "seed(")``."""
     if pattern is None:
         return
     try:

@@ -130,7 +130,9 @@ class Chart {
     ctx.clip();
     for (const line of this.lines) if (line.band) this.drawBand(ctx, line);
     for (const line of this.lines) if (line.raw) this.drawPath(ctx, line.x, line.raw, line.color, 1, 0.25);
-    for (const line of this.lines) this.drawPath(ctx, line.x, line.y, line.color, 1.5, line.alpha || 1);
+    for (const line of this.lines) {
+      line.vertices = this.drawPath(ctx, line.x, line.y, line.color, 1.5, line.alpha === undefined ? 1 : line.alpha);
+    }
     if (this.hovered) {
       const {line, i} = this.hovered;
       ctx.fillStyle = line.color;
@@ -189,15 +191,16 @@ class Chart {
     return out;
   }
 
+  // Draws the line; returns how many vertices it drew.
   drawPath(ctx, x, y, color, width, alpha) {
     const v = this.view;
-    if (!x.length) return;
+    if (!x.length) return 0;
     // the visible stretch, one point beyond each side so the line reaches the edges
     let lo = 0, hi = x.length;
     if (isSorted(x)) {
       lo = Math.max(0, lowerBound(x, v.x0) - 1);
-      hi = Math.min(x.length, lowerBound(x, v.x1) + 1);
-      while (hi < x.length && x[hi] <= v.x1) hi++;
+      hi = lowerBound(x, v.x1);
+      while (hi < x.length && x[hi] <= v.x1) hi++;  // past the points at x1 itself
       hi = Math.min(x.length, hi + 1);
     }
     const keep = Chart.columnsOf(x, y, lo, hi, v.px, v.w);
@@ -206,7 +209,7 @@ class Chart {
     ctx.lineWidth = width;
     ctx.lineJoin = "round";
     ctx.beginPath();
-    let pen = false;
+    let pen = false, vertices = 0;
     const count = keep ? keep.length : hi - lo;
     for (let k = 0; k < count; k++) {
       const i = keep ? keep[k] : lo + k;
@@ -215,10 +218,12 @@ class Chart {
       const X = v.px(x[i]), Y = v.py(value);
       if (pen) ctx.lineTo(X, Y); else ctx.moveTo(X, Y);
       pen = true;
+      vertices++;
     }
     if (count === 1) { const i = keep ? keep[0] : lo; ctx.arc(v.px(x[i]), v.py(y[i]), 1.5, 0, 2 * Math.PI); }
     ctx.stroke();
     ctx.globalAlpha = 1;
+    return vertices;
   }
 
   drawBand(ctx, line) {

@@ -206,7 +206,7 @@ function buildScalars() {
   const tags = Array.from(new Set(SERIES.map(s => s.tag))).sort();
   const gridOf = sectionMaker(section);
   for (const tag of tags) {
-    let chart, note;
+    let chart, note, legend;
     addCard(gridOf(tag), tag, {tag, build: {
       init(card) {
         const reset = element("button", "reset", "reset zoom");
@@ -215,6 +215,8 @@ function buildScalars() {
         note = element("div", "note");
         card.appendChild(note);
         chart = new Chart(card, showTooltip);
+        legend = element("div", "legend");
+        card.appendChild(legend);
         reset.addEventListener("click", () => chart.resetZoom());
         CHARTS.set(tag, chart);
       },
@@ -222,6 +224,14 @@ function buildScalars() {
         chart.logY = state.logY;
         chart.formatX = formatterOf(state.x);
         chart.setLines(linesOf(tag));
+        // runs are named in the run list; groups, which are not, here
+        legend.replaceChildren(...chart.lines.filter(l => l.band).map(l => {
+          const item = element("span", "item");
+          const swatch = element("span", "swatch");
+          swatch.style.background = l.color;
+          item.append(swatch, element("span", "", l.points(0).label));
+          return item;
+        }));
         const cut = SERIES.filter(s => s.tag === tag && s.downsampled && runShown(s.run));
         note.textContent = cut.length ? `downsampled (first, last, min and max of ${DATA.columns} columns): ` +
           cut.map(s => `${s.run} (${s.points} points, ${s.step.length} kept)`).join(", ") +
@@ -368,6 +378,21 @@ window.tbwriterView = Object.freeze({
     if (!chart || !chart.view) return null;
     const rect = chart.canvas.getBoundingClientRect();
     return {left: rect.left + MARGIN.left, top: rect.top + MARGIN.top, width: chart.view.w, height: chart.view.h};
+  },
+  // a drawn line of a tag's chart (a run, or a group's mean and band): its x, y and band, as drawn
+  line(tag, key) {
+    const chart = CHARTS.get(tag);
+    const line = chart && chart.lines.find(l => l.key === key);
+    if (!line) return null;
+    const band = line.band || {lo: [], hi: []};
+    return {x: Array.from(line.x), y: Array.from(line.y), lo: Array.from(band.lo), hi: Array.from(band.hi)};
+  },
+  zoom: tag => (CHARTS.get(tag) && CHARTS.get(tag).zoom ? CHARTS.get(tag).zoom.slice() : null),
+  // how many vertices the last drawing of a line had (every point in view, or per-column extremes)
+  vertices(tag, key) {
+    const chart = CHARTS.get(tag);
+    const line = chart && chart.lines.find(l => l.key === key);
+    return line ? line.vertices : null;
   },
   drawn: tag => (CHARTS.get(tag) ? CHARTS.get(tag).lines.map(l => l.key) : null),
 });
