@@ -192,7 +192,7 @@ def _texts(texts: dict) -> list:
         return []
     from tbwriter.extras import optional
 
-    with optional("a report of text summaries", extra="view"):
+    with optional("a report of text summaries"):
         from markdown_it import MarkdownIt
     # raw HTML off: a log's <script> or <img onerror> comes out as text; markdown-it also refuses javascript:
     # and similar link targets

@@ -6,7 +6,8 @@
 
 // base64 of little-endian float64 (what tbwriter.views.data.floats writes) -> Float64Array
 function decodeFloats(text) {
-  const bytes = Uint8Array.from(atob(text), c => c.charCodeAt(0));
+  const binary = atob(text), bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
   return new Float64Array(bytes.buffer);
 }
 
