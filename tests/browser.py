@@ -4,8 +4,9 @@
     open_page(driver, "file:///tmp/report.html")
     pixels = screenshot(driver)  # an (H, W, 3) uint8 array
 
-Every request to a host name fails (``--host-resolver-rules``), so a page that tried to fetch anything would
-show it in its resource entries and console, and nothing is ever fetched from outside.
+Every request to a host other than 127.0.0.1 (where ``tbwriter serve`` listens in the tests) fails
+(``--host-resolver-rules``), so a page that tried to fetch anything would show it in its resource entries and
+console, and nothing is ever fetched from outside.
 """
 from __future__ import annotations
 
@@ -19,14 +20,14 @@ import pytest
 
 DRIVER = "/usr/bin/chromedriver"
 OPTIONS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000",
-           "--host-resolver-rules=MAP * ~NOTFOUND", "--force-device-scale-factor=1")
+           "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1", "--force-device-scale-factor=1")
 
 
 def chromium():
     """A new headless Chromium session; without the browser, its driver or selenium the test is skipped,
     except in CI (env CI set), where that is a failure: browser tests must not silently skip there."""
-    missing = [name for name, there in (("chromium", shutil.which("chromium")), ("chromedriver", os.path.exists(DRIVER)))
-               if not there]
+    found = {"chromium": shutil.which("chromium") is not None, "chromedriver": os.path.exists(DRIVER)}
+    missing = [name for name, there in found.items() if not there]
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service

@@ -329,6 +329,8 @@ def test_the_size_budget_holds_on_noisy_float32_and_the_page_says_what_is_downsa
 
 
 def test_report_command_errors_are_one_line(tmp_path, logdir):
+    with SummaryWriter(tmp_path / "noise") as w:  # a PNG of noise: 200 kB that do not compress
+        w.add_image("noise", np.random.default_rng(0).integers(0, 256, (256, 256, 3), np.uint8), 0, dataformats="HWC")
     def report(*args):
         return subprocess.run([sys.executable, "-m", "tbwriter", "report", *args], capture_output=True, text=True)
 
@@ -338,7 +340,7 @@ def test_report_command_errors_are_one_line(tmp_path, logdir):
             ([str(logdir), "-o", str(tmp_path / "r.html"), "--group", "seed("], "--group: bad regular expression"),
             ([str(logdir), "-o", str(tmp_path / "r.html"), "--tag", "("], "bad regular expression for --tag"),
             ([str(logdir), "-o", str(tmp_path / "r.html"), "--max-bytes", "lots"], "--max-bytes must be"),
-            ([str(logdir), "-o", str(tmp_path / "r.html"), "--max-bytes", "150000", "--tag", "samples"],
+            ([str(tmp_path / "noise"), "-o", str(tmp_path / "r.html"), "--max-bytes", "150000"],
              "--max-bytes: the histograms, images, text and hparams alone take")):
         result = report(*args)
         assert result.returncode == 1 and result.stdout == ""

@@ -46,25 +46,24 @@ class Logs:
 
 
 def read_logs(paths: Sequence[str | os.PathLike], *, tags: str | None = None, runs: str | None = None,
-              read: Read = _read_plain) -> Logs:
+              read: Read = _read_plain, scalars: bool = True) -> Logs:
     """Every kind of data under ``paths``: ``read_logs(["runs/a", "runs/b"], tags="loss")``.
 
     With several paths, runs are named ``<path>/<run>``; with one, a run that is the path itself (TensorBoard's
     ``"."``) is named after the path's last part. ``read`` calls a reader (``tbwriter.read_scalars``...) on one
-    path; the command line passes one that draws progress and reports damage.
+    path; the command line passes one that draws progress and reports damage. ``scalars=False`` leaves the scalars
+    out (``tbwriter serve`` follows them itself).
     """
     import tbwriter
 
     logs = Logs({}, {}, {}, {}, [])
-    several = len(paths) > 1
-    for path in map(os.fspath, paths):
-        def name(run: str, path: str = path) -> str:
-            if several:
-                return run_name_in(path, run)
-            return os.path.basename(path.rstrip("/")) or path if run == "." else run
-
-        for reader, into in ((tbwriter.read_scalars, logs.scalars), (tbwriter.read_histograms, logs.histograms),
-                             (tbwriter.read_images, logs.images), (tbwriter.read_text, logs.texts)):
+    for path in (os.fspath(p) for p in paths):
+        name = run_namer(path, several=len(paths) > 1)
+        readers = [(tbwriter.read_histograms, logs.histograms), (tbwriter.read_images, logs.images),
+                   (tbwriter.read_text, logs.texts)]
+        if scalars:
+            readers.insert(0, (tbwriter.read_scalars, logs.scalars))
+        for reader, into in readers:
             for (run, tag), series in read(reader, path, runs=runs, tags=tags).items():
                 into[(name(run), tag)] = series
         table = read(tbwriter.read_hparams, path, runs=runs)
@@ -73,13 +72,28 @@ def read_logs(paths: Sequence[str | os.PathLike], *, tags: str | None = None, ru
     return logs
 
 
-def run_name_in(path: str, run: str) -> str:
-    """A run's name when several paths are shown: ``run_name_in("runs/a", "seed0") == "runs/a/seed0"``."""
-    path = path.rstrip("/")
-    return path if run == "." else f"{path}/{run}"
+def run_namer(path: str, several: bool) -> Callable[[str], str]:
+    """How the page names the runs of ``path``: ``run_namer("runs/a", several=True)("seed0") == "runs/a/seed0"``;
+    with one path, only the path's own run (``"."``) is renamed, after the path's last part."""
+    path = path.rstrip("/") or path
+    if several:
+        return lambda run: path if run == "." else f"{path}/{run}"
+    own = os.path.basename(path) or path
+    return lambda run: own if run == "." else run
 
 
-def payload(logs: Logs, *, budget: int, title: str = "", group: str | None = None) -> dict:
+@dataclass(frozen=True)
+class Points:
+    """Scalar points as the page takes them (what ``read_scalars`` gives has the same fields)."""
+    step: np.ndarray
+    wall_time: np.ndarray
+    value: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.step)
+
+
+def payload(logs: Logs, *, budget: int, title: str = "", group: str | None = None, live: dict | None = None) -> dict:
     """The page's data, its JSON at most ``budget`` characters: ``payload(read_logs(["runs"]), budget=10**7)``.
 
     Scalars are kept exactly while they fit. Past that, the largest series are cut, one after the other, to the
@@ -87,7 +101,7 @@ def payload(logs: Logs, *, budget: int, title: str = "", group: str | None = Non
     of them cut do not fit, the columns are halved until they do (down to :data:`MIN_COLUMNS`, else ValueError).
     """
     data: dict[str, Any] = {
-        "title": title, "group": group, "columns": None,
+        "title": title, "group": group, "columns": None, "live": live,
         "histograms": [_histogram(run, tag, s) for (run, tag), s in sorted(logs.histograms.items()) if len(s)],
         "images": [_images(run, tag, s) for (run, tag), s in sorted(logs.images.items()) if len(s)],
         "texts": _texts(logs.texts),
@@ -133,8 +147,8 @@ def _fit(series: list, budget: int) -> tuple[list[np.ndarray | None], int | None
         for i in largest_first:
             if total <= budget or sizes[i] <= 4 * columns:  # the rest keep every point at this resolution anyway
                 break
-            kept[i] = _downsample(series[i], columns)
-            total -= (int(sizes[i]) - len(kept[i])) * POINT_BYTES  # type: ignore[arg-type]
+            keep = kept[i] = _downsample(series[i], columns)
+            total -= (int(sizes[i]) - len(keep)) * POINT_BYTES
         if total <= budget:
             return kept, columns
         columns //= 2

@@ -48,7 +48,7 @@ def write_report(paths: str | os.PathLike | Sequence[str | os.PathLike], output:
     for name, pattern in (("tags", tags), ("runs", runs), ("group", group)):
         check_regex(name, pattern)
     logs = viewdata.read_logs(paths, tags=tags, runs=runs)
-    page = report_html(logs, title=title if title is not None else ", ".join(map(os.fspath, paths)), group=group,
+    page = report_html(logs, title=title if title is not None else ", ".join(os.fspath(p) for p in paths), group=group,
                        max_bytes=max_bytes)
     return write_atomically(output, page)
 

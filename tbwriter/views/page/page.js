@@ -187,6 +187,7 @@ function sectionMaker(section) {
   return tag => {
     const prefix = prefixOf(tag);
     if (!grids.has(prefix)) {
+      if (section.link) section.hidden = section.link.hidden = false;
       const details = element("details");
       details.open = true;
       details.appendChild(element("summary", "", prefix));
@@ -201,45 +202,47 @@ function sectionMaker(section) {
 
 const CHARTS = new Map();  // tag -> Chart, for the test hook
 
+let scalarGrid = null;  // tag -> the grid its card goes in, once the section is made
+
 function buildScalars() {
-  const section = document.getElementById("scalars");
-  const tags = Array.from(new Set(SERIES.map(s => s.tag))).sort();
-  const gridOf = sectionMaker(section);
-  for (const tag of tags) {
-    let chart, note, legend;
-    addCard(gridOf(tag), tag, {tag, build: {
-      init(card) {
-        const reset = element("button", "reset", "reset zoom");
-        reset.type = "button";
-        card.insertBefore(reset, card.firstChild);
-        note = element("div", "note");
-        card.appendChild(note);
-        chart = new Chart(card, showTooltip);
-        legend = element("div", "legend");
-        card.appendChild(legend);
-        reset.addEventListener("click", () => chart.resetZoom());
-        CHARTS.set(tag, chart);
-      },
-      render() {
-        chart.logY = state.logY;
-        chart.formatX = formatterOf(state.x);
-        chart.setLines(linesOf(tag));
-        // runs are named in the run list; groups, which are not, here
-        legend.replaceChildren(...chart.lines.filter(l => l.band).map(l => {
-          const item = element("span", "item");
-          const swatch = element("span", "swatch");
-          swatch.style.background = l.color;
-          item.append(swatch, element("span", "", l.points(0).label));
-          return item;
-        }));
-        const cut = SERIES.filter(s => s.tag === tag && s.downsampled && runShown(s.run));
-        note.textContent = cut.length ? `downsampled (first, last, min and max of ${DATA.columns} columns): ` +
-          cut.map(s => `${s.run} (${s.points} points, ${s.step.length} kept)`).join(", ") +
-          "; hover and smoothing use the kept points" : "";
-        chart.draw();
-      },
-    }});
-  }
+  scalarGrid = sectionMaker(document.getElementById("scalars"));
+  for (const tag of Array.from(new Set(SERIES.map(s => s.tag))).sort()) addScalarCard(tag);
+}
+
+function addScalarCard(tag) {
+  let chart, note, legend;
+  addCard(scalarGrid(tag), tag, {tag, build: {
+    init(card) {
+      const reset = element("button", "reset", "reset zoom");
+      reset.type = "button";
+      card.insertBefore(reset, card.firstChild);
+      note = element("div", "note");
+      card.appendChild(note);
+      chart = new Chart(card, showTooltip);
+      legend = element("div", "legend");
+      card.appendChild(legend);
+      reset.addEventListener("click", () => chart.resetZoom());
+      CHARTS.set(tag, chart);
+    },
+    render() {
+      chart.logY = state.logY;
+      chart.formatX = formatterOf(state.x);
+      chart.setLines(linesOf(tag));
+      // runs are named in the run list; groups, which are not, here
+      legend.replaceChildren(...chart.lines.filter(l => l.band).map(l => {
+        const item = element("span", "item");
+        const swatch = element("span", "swatch");
+        swatch.style.background = l.color;
+        item.append(swatch, element("span", "", l.points(0).label));
+        return item;
+      }));
+      const cut = SERIES.filter(s => s.tag === tag && s.downsampled && runShown(s.run));
+      note.textContent = cut.length ? `downsampled (first, last, min and max of ${DATA.columns} columns): ` +
+        cut.map(s => `${s.run} (${s.points} points, ${s.step.length} kept)`).join(", ") +
+        "; hover and smoothing use the kept points" : "";
+      chart.draw();
+    },
+  }});
 }
 
 // ---- distributions: TensorBoard's percentile bands over steps ----
@@ -292,6 +295,20 @@ function refresh() {
   }
 }
 
+function addRunItem(run) {
+  const li = element("li");
+  li.run = run;
+  const swatch = element("span", "swatch");
+  swatch.style.background = RUN_COLOR.get(run);
+  li.appendChild(swatch);
+  li.appendChild(element("span", "name", run));
+  li.addEventListener("click", () => {
+    if (state.hidden.has(run)) state.hidden.delete(run); else state.hidden.add(run);
+    refresh();
+  });
+  document.getElementById("runs").appendChild(li);
+}
+
 function buildControls() {
   document.getElementById("title").textContent = DATA.title;
   const smoothing = document.getElementById("smoothing"), shownValue = document.getElementById("smoothing-value");
@@ -318,20 +335,7 @@ function buildControls() {
     for (const run of DATA.runs) state.hidden.add(run);
     refresh();
   });
-  const list = document.getElementById("runs");
-  for (const run of DATA.runs) {
-    const li = element("li");
-    li.run = run;
-    const swatch = element("span", "swatch");
-    swatch.style.background = RUN_COLOR.get(run);
-    li.appendChild(swatch);
-    li.appendChild(element("span", "name", run));
-    li.addEventListener("click", () => {
-      if (state.hidden.has(run)) state.hidden.delete(run); else state.hidden.add(run);
-      refresh();
-    });
-    list.appendChild(li);
-  }
+  for (const run of DATA.runs) addRunItem(run);
   const cut = SERIES.filter(s => s.downsampled).length;
   if (cut) {
     document.getElementById("notes").textContent = `${cut} of ${SERIES.length} scalar series are downsampled to ` +
@@ -340,18 +344,76 @@ function buildControls() {
   }
 }
 
+// A heading and a tab per section; a section with nothing in it stays hidden until something arrives (live).
 function buildSections() {
   const tabs = document.getElementById("tabs");
   for (const section of document.querySelectorAll("main > section")) {
-    if (!section.children.length) {
-      section.remove();
-      continue;
-    }
+    const empty = !section.children.length;
     section.insertBefore(element("h2", "", section.dataset.title), section.firstChild);
-    const link = element("a", "", section.dataset.title);
-    link.href = `#${section.id}`;
-    tabs.appendChild(link);
+    section.link = element("a", "", section.dataset.title);
+    section.link.href = `#${section.id}`;
+    tabs.appendChild(section.link);
+    section.hidden = section.link.hidden = empty;
   }
+}
+
+// ---- live: `tbwriter serve` pages ask for new points every DATA.live.interval_ms ----
+
+function concat(a, b) {
+  const out = new Float64Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}
+
+// New points from the server: appended to their series; a new run or tag gets its colour, list entry or chart.
+function addPoints(update) {
+  const tags = new Set();
+  for (const u of update) {
+    const step = decodeFloats(u.step), wall = decodeFloats(u.wall), value = decodeFloats(u.value);
+    let s = SERIES.find(e => e.tag === u.tag && e.run === u.run);
+    if (!s) {
+      s = {run: u.run, tag: u.tag, points: 0, downsampled: false, step: new Float64Array(0),
+           wall: new Float64Array(0), value: new Float64Array(0), smoothed: null};
+      SERIES.push(s);
+      if (!RUN_COLOR.has(u.run)) {
+        RUN_COLOR.set(u.run, colorOf(RUN_COLOR.size));
+        DATA.runs.push(u.run);
+        addRunItem(u.run);
+      }
+      if (!CHARTS.has(u.tag)) addScalarCard(u.tag);
+    }
+    s.step = concat(s.step, step);
+    s.wall = concat(s.wall, wall);
+    s.value = concat(s.value, value);
+    s.points += step.length;
+    s.smoothed = null;
+    tags.add(u.tag);
+  }
+  for (const c of CARDS) {
+    if (!tags.has(c.tag) || c.run) continue;
+    c.dirty = true;
+    if (c.visible) c.render();
+  }
+}
+
+function follow() {
+  if (!DATA.live) return;
+  let cursor = DATA.live.cursor;
+  const poll = async () => {
+    try {
+      const answer = await fetch(`api/scalars?after=${cursor}`, {cache: "no-store"});
+      if (answer.ok) {
+        const update = await answer.json();
+        cursor = update.cursor;
+        if (update.series.length) addPoints(update.series);
+      }
+    } catch (e) {
+      // the server stopped or restarted: keep what is shown, ask again later
+    }
+    setTimeout(poll, DATA.live.interval_ms);
+  };
+  setTimeout(poll, DATA.live.interval_ms);
 }
 
 // A read-only view of what the page computed, for tests and scripts: copies, never the page's own arrays.
@@ -404,3 +466,4 @@ buildMedia();
 buildHParams();
 buildSections();
 refresh();
+follow();
