@@ -133,6 +133,18 @@ def test_the_smoothing_slider_draws_plotdata_smooth(page, driver, logdir):
     set_control(driver, "#smoothing", "0.6")
 
 
+def test_the_x_axis_shows_steps_relative_or_wall_time(page, driver, logdir):
+    show_chart(driver, "loss")
+    logged = read_scalars(logdir)[("alpha", "loss")]
+    for axis, expected in (("relative", logged.wall_time - logged.wall_time[0]), ("wall", logged.wall_time),
+                           ("step", logged.step)):
+        set_control(driver, "#x-axis", axis)
+        assert driver.execute_script("return window.tbwriterView.line('loss', 'alpha').x") == expected.tolist()
+    set_control(driver, "#log-y", True)
+    assert driver.execute_script("return window.tbwriterView.drawn('loss')") == ["alpha", "beta", EVIL_RUN]
+    assert console_errors(driver) == []
+
+
 def drag(driver, tag: str, x0: float, x1: float) -> None:
     """Drag the mouse across ``tag``'s chart from x0 to x1 (data units), as a user zooms."""
     from selenium.webdriver.common.action_chains import ActionChains

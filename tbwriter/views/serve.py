@@ -5,7 +5,8 @@
 
 Scalars are followed incrementally (:class:`tbwriter.follow.Follower`): a background thread reads what was written
 since its last look, every half second, so an update costs what was written, not the logdir. Every point is
-kept (no sampling). Histograms, images, text and hparams are read when the page is loaded.
+kept and ``/api/scalars`` hands them all out; the page loads under the report's size budget. Histograms, images,
+text and hparams are read when the page is loaded.
 
 The server answers four GET endpoints and nothing else (no files, so no path to traverse): ``/`` (the page),
 ``/api/runs``, ``/api/data`` and ``/api/scalars?after=CURSOR``. It refuses a request whose Host header is a name
@@ -29,7 +30,6 @@ from tbwriter.views import data as viewdata
 
 POLL_SECONDS = 0.5      # how often the follower looks for new points
 PAGE_POLL_MS = 1000     # how often the page asks for them
-NO_BUDGET = 1 << 62     # a served page keeps every point
 
 
 class _Growing:
@@ -155,10 +155,15 @@ class ViewServer(ThreadingHTTPServer):
         return True
 
     def page_data(self) -> dict:
+        """What the page loads with: the report's data, under the report's size budget (a browser takes a page of
+        25 MB well, not one of gigabytes); the points added later come whole, from /api/scalars."""
+        from tbwriter.views.report import MAX_BYTES, page_html
+
         cursor, scalars = self.live.snapshot()
         logs = viewdata.read_logs([self.logdir], scalars=False)
         logs.scalars = scalars
-        return viewdata.payload(logs, budget=NO_BUDGET, title=self.title,
+        budget = MAX_BYTES - len(page_html("", title=self.title).encode("utf-8"))
+        return viewdata.payload(logs, budget=budget, title=self.title,
                                 live={"cursor": cursor, "interval_ms": PAGE_POLL_MS})
 
 
