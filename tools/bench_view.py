@@ -85,7 +85,7 @@ def bench_serve(logdir: str, runs: int, steps: int) -> float:
     t0 = time.perf_counter()
     proc = tbwriter("serve", logdir, "--port", "0", stderr=subprocess.PIPE, text=True)
     try:
-        url = re.search(r"(http://\S+/)", proc.stderr.readline()).group(1)  # type: ignore[union-attr,arg-type]
+        url = re.search(r"(http://\S+/)", proc.stderr.readline()).group(1)  # type: ignore[union-attr]
         with urllib.request.urlopen(url + "api/scalars?after=0", timeout=600) as answer:
             series = json.load(answer)["series"]
         seconds = time.perf_counter() - t0
