@@ -24,7 +24,7 @@ from tbwriter.commands.printable import shown
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="logdirs or event files, local or URLs (several: "
                                                                   "runs are prefixed with their PATH)")
-    parser.add_argument("-o", "--output", required=True, metavar="FILE", help="the HTML file to write")
+    parser.add_argument("-o", "--output", required=True, metavar="FILE|-", help="the HTML file to write (- for stdout)")
     parser.add_argument("--tag", metavar="REGEX", help="tags to show, searched in tag names (default: all)")
     parser.add_argument("--run", dest="runs", metavar="REGEX", help="runs to show, searched in run names "
                                                                      "(default: all)")
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if max_bytes < 100_000:
         raise CommandError(f"--max-bytes must be at least 100000 (the page itself takes about 40000), got {max_bytes}")
     folder = os.path.dirname(os.path.abspath(args.output))
-    if not os.path.isdir(folder):
+    if args.output != "-" and not os.path.isdir(folder):
         raise CommandError(f"-o {args.output}: no such directory {folder}")
     if args.group is not None:
         report.check_regex("--group", args.group)
@@ -68,6 +68,6 @@ def run(args: argparse.Namespace) -> int:
         page = report.report_html(logs, title=title, group=args.group, max_bytes=max_bytes)
     except ValueError as e:
         raise CommandError(str(e).replace("max_bytes:", "--max-bytes:", 1)) from None
-    size = report.write_atomically(args.output, page)
+    size = report.write_page(args.output, page)
     print(f"tbwriter report: wrote {shown(args.output)} ({size:,} bytes); open it in a browser", file=sys.stderr)
     return 0

@@ -30,7 +30,7 @@ def write_report(paths: str | os.PathLike | Sequence[str | os.PathLike], output:
 
     Args:
         paths: a logdir or event file, local or a URL, or several (their runs are then named ``<path>/<run>``).
-        output: the HTML file to write (replaced whole once complete).
+        output: the HTML file to write (replaced whole once complete; ``-`` is standard output).
         tags: a regular expression searched in tag names: only those tags are shown.
         runs: a regular expression searched in run names: only those runs are shown.
         group: a regular expression removed from run names, e.g. ``r"seed\\d+"``: runs left with the same name are
@@ -50,7 +50,7 @@ def write_report(paths: str | os.PathLike | Sequence[str | os.PathLike], output:
     logs = viewdata.read_logs(paths, tags=tags, runs=runs)
     page = report_html(logs, title=title if title is not None else ", ".join(os.fspath(p) for p in paths), group=group,
                        max_bytes=max_bytes)
-    return write_atomically(output, page)
+    return write_page(output, page)
 
 
 def report_html(logs: viewdata.Logs, *, title: str, group: str | None = None, max_bytes: int = MAX_BYTES) -> str:
@@ -73,18 +73,14 @@ def page_html(data_json: str, *, title: str, connect: str = "'none'") -> str:
     return re.sub(r"\{([A-Z_]+)\}", lambda m: values[m.group(1)], (page / "index.html").read_text("utf-8"))
 
 
-def write_atomically(output: str | os.PathLike, text: str) -> int:
-    """``text`` to ``output`` through a temporary file beside it, so a reader never sees half a page."""
-    output = os.fspath(output)
-    encoded = text.encode("utf-8")
-    temporary = f"{output}.tmp{os.getpid()}"
-    try:
-        with open(temporary, "wb") as f:
-            f.write(encoded)
-        os.replace(temporary, output)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+def write_page(output: str | os.PathLike, page: str) -> int:
+    """``page`` to ``output`` as ``>`` would (``-`` is stdout, a symlink's target is written), whole or not at all;
+    returns its size in bytes: ``write_page("report.html", report_html(logs, title="runs"))``."""
+    from tbwriter.atomicfile import atomic_output
+
+    encoded = page.encode("utf-8")
+    with atomic_output(output, "wb") as f:
+        f.write(encoded)
     return len(encoded)
 
 
