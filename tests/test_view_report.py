@@ -361,6 +361,16 @@ def test_report_command_errors_are_one_line(tmp_path, logdir):
     assert not (tmp_path / "r.html").exists()
 
 
+@pytest.mark.parametrize("tags", [None, "^notes", "(?i)NOTES<B", "b on|zzz"])
+def test_text_is_read_whatever_the_tag_filter(logdir, tags):
+    from tbwriter.views.data import read_logs
+
+    logs = read_logs([logdir], tags=tags)
+    assert list(logs.texts) == [(EVIL_RUN, EVIL_TAG)]
+    assert {tag for _, tag in logs.scalars} == ({"loss", "acc/train", "acc/val", "hp/score"} if tags is None else set())
+    assert sorted(logs.images) == ([("alpha", "samples"), ("beta", "samples")] if tags is None else [])
+
+
 def test_write_report_refuses_a_bad_regex_naming_it(tmp_path, logdir):
     with pytest.raises(ValueError, match="runs: bad regular expression"):
         write_report(logdir, tmp_path / "r.html", runs="a[")

@@ -15,7 +15,8 @@ import html
 import json
 import math
 import os
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,30 +47,54 @@ class Logs:
 
 
 def read_logs(paths: Sequence[str | os.PathLike], *, tags: str | None = None, runs: str | None = None,
-              read: Read = _read_plain, scalars: bool = True) -> Logs:
+              read: Read = _read_plain, scalars: bool = True, scalar_tags: Collection[str] = ()) -> Logs:
     """Every kind of data under ``paths``: ``read_logs(["runs/a", "runs/b"], tags="loss")``.
 
     With several paths, runs are named ``<path>/<run>``; with one, a run that is the path itself (TensorBoard's
     ``"."``) is named after the path's last part. ``read`` calls a reader (``tbwriter.read_scalars``...) on one
     path; the command line passes one that draws progress and reports damage. ``scalars=False`` leaves the scalars
-    out (``tbwriter serve`` follows them itself).
+    out (``tbwriter serve`` follows them itself, and names their tags in ``scalar_tags``).
     """
     import tbwriter
 
     logs = Logs({}, {}, {}, {}, [])
     for path in (os.fspath(p) for p in paths):
         name = run_namer(path, several=len(paths) > 1)
+        known = set(scalar_tags)
         readers = [(tbwriter.read_histograms, logs.histograms), (tbwriter.read_images, logs.images),
                    (tbwriter.read_text, logs.texts)]
         if scalars:
             readers.insert(0, (tbwriter.read_scalars, logs.scalars))
         for reader, into in readers:
-            for (run, tag), series in read(reader, path, runs=runs, tags=tags).items():
+            # the text and image readers decode every value of the tags they look at before keeping their
+            # plugin's: tags already found as scalars or histograms are left out of their look (minutes on a sweep)
+            media = reader in (tbwriter.read_images, tbwriter.read_text)
+            found = read(reader, path, runs=runs, tags=_other_than(tags, known) if media else tags)
+            for (run, tag), series in found.items():
                 into[(name(run), tag)] = series
+                known.add(tag)
         table = read(tbwriter.read_hparams, path, runs=runs)
         if table.sessions:
             logs.hparams.append((name, table))
     return logs
+
+
+def _other_than(tags: str | None, known: Collection[str]) -> str | None:
+    """A pattern searching as ``tags`` does, that matches none of the ``known`` tag names.
+
+    (A tag that is a scalar in one run and text in another is then left out of the text: a rare log, and the
+    price of not decoding every scalar a second time.)
+    """
+    if not known:
+        return tags
+    pattern = "^(?!(?:" + "|".join(re.escape(t) for t in sorted(known)) + ")$)"
+    if tags:
+        pattern += f"(?=[\\s\\S]*?(?:{tags}))"  # re.search(tags) anywhere in the name
+    try:
+        re.compile(pattern)
+    except re.error:  # e.g. a global flag (?i) that must stay at the start of the user's pattern
+        return tags
+    return pattern
 
 
 def run_namer(path: str, several: bool) -> Callable[[str], str]:

@@ -18,7 +18,7 @@ import ipaddress
 import json
 import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -41,8 +41,12 @@ class _Growing:
 
     def append(self, step: np.ndarray, wall: np.ndarray, value: np.ndarray) -> None:
         new = self.length + len(step)
+        if self.length == 0:  # the first read: its arrays are taken as they are (float64 already, but the steps)
+            self.columns = [np.asarray(part, np.float64) for part in (step, wall, value)]
+            self.length = new
+            return
         if new > len(self.columns[0]):
-            capacity = new if self.length == 0 else max(new, 2 * len(self.columns[0]))  # the first read: exact
+            capacity = max(new, 2 * len(self.columns[0]))
             for i, column in enumerate(self.columns):
                 grown = np.empty(capacity, np.float64)
                 grown[:self.length] = column[:self.length]
@@ -93,8 +97,8 @@ class LiveScalars:
         with self.lock:
             return len(self.polls), {key: g.points() for key, g in self.series.items()}
 
-    def since(self, cursor: int) -> tuple[int, list[dict]]:
-        """The cursor now and, per series, the points added after ``cursor``, as the page takes them."""
+    def since(self, cursor: int) -> tuple[int, list[tuple[str, str, viewdata.Points]]]:
+        """The cursor now and, per series, the points added after ``cursor``: ``(run, tag, points)``."""
         with self.lock:
             spans: dict[tuple[str, str], list[int]] = {}
             for added in self.polls[cursor:]:
@@ -103,12 +107,7 @@ class LiveScalars:
                     span[0], span[1] = min(span[0], start), max(span[1], end)
             parts = {key: self.series[key].points(start, end) for key, (start, end) in spans.items()}
             now = len(self.polls)
-        return now, [_series_json(run, tag, p) for (run, tag), p in sorted(parts.items())]
-
-
-def _series_json(run: str, tag: str, p: viewdata.Points) -> dict:
-    return {"run": run, "tag": tag, "step": viewdata.floats(p.step), "wall": viewdata.floats(p.wall_time),
-            "value": viewdata.floats(p.value)}
+        return now, [(run, tag, p) for (run, tag), p in sorted(parts.items())]
 
 
 class ViewServer(ThreadingHTTPServer):
@@ -160,7 +159,7 @@ class ViewServer(ThreadingHTTPServer):
         from tbwriter.views.report import MAX_BYTES, page_html
 
         cursor, scalars = self.live.snapshot()
-        logs = viewdata.read_logs([self.logdir], scalars=False)
+        logs = viewdata.read_logs([self.logdir], scalars=False, scalar_tags={tag for _, tag in scalars})
         logs.scalars = scalars
         budget = MAX_BYTES - len(page_html("", title=self.title).encode("utf-8"))
         return viewdata.payload(logs, budget=budget, title=self.title,
@@ -184,49 +183,64 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(HTTPStatus.NOT_FOUND, "text/plain", b"not found")
         try:
             query = {k: v[-1] for k, v in parse_qs(url.query).items()}
-            kind, body = endpoint(self.server, query)
+            kind, parts = endpoint(self.server, query)
         except ValueError as e:
             return self._send(HTTPStatus.BAD_REQUEST, "text/plain", str(e).encode("utf-8"))
-        self._send(HTTPStatus.OK, kind, body.encode("utf-8"))
+        self._send(HTTPStatus.OK, kind, parts)
 
-    def _send(self, status: HTTPStatus, kind: str, body: bytes) -> None:
+    def _send(self, status: HTTPStatus, kind: str, body: bytes | Iterator[str]) -> None:
+        """A whole body, or one made as it is sent (every point of a sweep: never the whole answer in memory at
+        once); then without a length, the end of the connection marking its end (HTTP/1.0, as http.server
+        speaks)."""
         self.send_response(status)
         self.send_header("Content-Type", f"{kind}; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
+        if isinstance(body, bytes):
+            self.send_header("Content-Length", str(len(body)))
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("X-Frame-Options", "DENY")
         self.end_headers()
-        self.wfile.write(body)
+        for part in [body] if isinstance(body, bytes) else body:
+            self.wfile.write(part if isinstance(part, bytes) else part.encode("utf-8"))
 
 
-def _page(server: ViewServer, query: dict) -> tuple[str, str]:
+def _page(server: ViewServer, query: dict) -> tuple[str, bytes]:
     from tbwriter.views.report import page_html
 
-    return "text/html", page_html(viewdata.to_json(server.page_data()), title=server.title, connect="'self'")
+    page = page_html(viewdata.to_json(server.page_data()), title=server.title, connect="'self'")
+    return "text/html", page.encode("utf-8")
 
 
-def _runs(server: ViewServer, query: dict) -> tuple[str, str]:
+def _runs(server: ViewServer, query: dict) -> tuple[str, bytes]:
     _, scalars = server.live.snapshot()
     runs: dict[str, list[str]] = {}
     for run, tag in sorted(scalars):
         runs.setdefault(run, []).append(tag)
-    return "application/json", json.dumps({"runs": runs})
+    return "application/json", json.dumps({"runs": runs}).encode("utf-8")
 
 
-def _data(server: ViewServer, query: dict) -> tuple[str, str]:
-    return "application/json", viewdata.to_json(server.page_data())
+def _data(server: ViewServer, query: dict) -> tuple[str, bytes]:
+    return "application/json", viewdata.to_json(server.page_data()).encode("utf-8")
 
 
-def _scalars(server: ViewServer, query: dict) -> tuple[str, str]:
+def _scalars(server: ViewServer, query: dict) -> tuple[str, Iterator[str]]:
     after = query.get("after", "0")
     if not after.isdigit():
         raise ValueError(f"after: a cursor from an earlier answer (a whole number), got {after!r}")
     cursor, series = server.live.since(int(after))
-    return "application/json", json.dumps({"cursor": cursor, "series": series}, separators=(",", ":"))
+
+    def parts() -> Iterator[str]:  # {"cursor": N, "series": [...]}, a series at a time
+        yield f'{{"cursor":{cursor},"series":['
+        for i, (run, tag, p) in enumerate(series):
+            yield ("," if i else "") + json.dumps(
+                {"run": run, "tag": tag, "step": viewdata.floats(p.step), "wall": viewdata.floats(p.wall_time),
+                 "value": viewdata.floats(p.value)}, separators=(",", ":"))
+        yield "]}"
+
+    return "application/json", parts()
 
 
-ENDPOINTS: dict[str, Callable[[ViewServer, dict], tuple[str, str]]] = {
+ENDPOINTS: dict[str, Callable[[ViewServer, dict], tuple[str, bytes | Iterator[str]]]] = {
     "/": _page, "/api/runs": _runs, "/api/data": _data, "/api/scalars": _scalars}
 
 
