@@ -51,12 +51,13 @@ def open_page(driver, url: str) -> None:
     """Load ``url`` and wait until its first chart is drawn."""
     driver.get(url)
     wait_for(driver, "return window.tbwriterView !== undefined && "
-                     "document.querySelector('canvas') !== null && document.readyState === 'complete'")
+                     "document.querySelector('canvas') !== null && document.readyState === 'complete'", timeout=120)
     driver.execute_script("return new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
 
-def wait_for(driver, script: str, *args, timeout: float = 10.0):
-    """Poll ``script`` until it returns something true, and return it."""
+def wait_for(driver, script: str, *args, timeout: float = 60.0):
+    """Poll ``script`` until it returns something true, and return it (a machine busy with other tests may take
+    its time: the timeout only ends a wait that would never end)."""
     deadline = time.monotonic() + timeout
     while True:
         value = driver.execute_script(script, *args)

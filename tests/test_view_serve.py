@@ -83,11 +83,11 @@ def test_points_written_while_the_page_is_open_appear_in_it(tmp_path, driver):
             other.add_scalar("loss", 0.25, 3)
             other.add_scalar("eval/accuracy", 0.5, 3)
         steps = wait_for(driver, """const s = window.tbwriterView.series('loss', 'train');
-                                    return s.step.length === 25 && s.step""", timeout=15)
+                                    return s.step.length === 25 && s.step""", timeout=60)
         assert steps == list(range(25))
         assert driver.execute_script("return window.tbwriterView.series('loss', 'train').value") == \
             read_scalars(tmp_path / "logs")[("train", "loss")].value.tolist()
-        wait_for(driver, "return window.tbwriterView.series('eval/accuracy', 'eval') !== null", timeout=15)
+        wait_for(driver, "return window.tbwriterView.series('eval/accuracy', 'eval') !== null", timeout=60)
         assert "eval" in driver.find_element("id", "runs").text
         assert "eval/accuracy" in driver.find_element("id", "scalars").text
         assert console_errors(driver) == []

@@ -154,6 +154,7 @@ function showTooltip(point, clientX, clientY) {
 }
 
 const CARDS = [];  // {card, tag, run, render(), dirty, visible}
+let FIRST_DRAWN = null;  // when the first card was drawn, in ms since the page began to load
 
 const observer = new IntersectionObserver(entries => {
   for (const entry of entries) {
@@ -168,7 +169,11 @@ function addCard(parent, title, {tag = null, run = null, build}) {
   card.appendChild(element("h3", "", title));
   parent.appendChild(card);
   const c = {card, tag, run, dirty: true, visible: false};
-  c.render = () => { c.dirty = false; build.render(); };
+  c.render = () => {
+    c.dirty = false;
+    build.render();
+    if (FIRST_DRAWN === null) FIRST_DRAWN = performance.now();
+  };
   build.init(card, c);
   card.card = c;
   observer.observe(card);
@@ -456,6 +461,7 @@ window.tbwriterView = Object.freeze({
     const line = chart && chart.lines.find(l => l.key === key);
     return line ? line.vertices : null;
   },
+  firstDrawn: () => FIRST_DRAWN,
   drawn: tag => (CHARTS.get(tag) ? CHARTS.get(tag).lines.map(l => l.key) : null),
 });
 
