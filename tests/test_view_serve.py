@@ -18,6 +18,7 @@ import pytest
 from browser import chromium, console_errors, open_page, wait_for
 
 from tbwriter import SummaryWriter, read_scalars
+from tbwriter.views import write_report
 from tbwriter.views.serve import make_server
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -180,7 +181,7 @@ def test_api_scalars_gives_every_point_then_only_new_ones(tmp_path):
         server.server_close()
 
 
-def test_an_s3_logdir_is_served(s3_server, tmp_path):
+def test_an_s3_logdir_is_served_and_reported(s3_server, tmp_path):
     bucket = f"logs-{uuid.uuid4().hex[:12]}"
     s3_server.make_bucket(bucket)
     with SummaryWriter(f"s3://{bucket}/runs/a") as w:
@@ -198,3 +199,6 @@ def test_an_s3_logdir_is_served(s3_server, tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+    write_report(f"s3://{bucket}/runs", tmp_path / "r.html")
+    page = (tmp_path / "r.html").read_text("utf-8")
+    assert '"run":"a","tag":"loss","points":50' in page and "\\u003cem>hello\\u003c/em>" in page
