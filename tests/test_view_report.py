@@ -160,6 +160,25 @@ def drag(driver, tag: str, x0: float, x1: float) -> None:
     actions.perform()
 
 
+def test_smoothing_passes_non_finite_values_and_constant_series_as_plotdata_does(tmp_path, driver):
+    series = {"gappy": [1.0, float("nan"), 3.0, float("inf"), 0.5, 2.0], "flat": [2.0, 2.0, float("nan"), 2.0]}
+    with SummaryWriter(tmp_path / "logs" / "run") as w:
+        for tag, values in series.items():
+            for step, value in enumerate(values):
+                w.add_scalar(tag, value, step)
+    write_report(tmp_path / "logs", tmp_path / "r.html")
+    open_page(driver, (tmp_path / "r.html").as_uri())
+    for weight in ("0.6", "0.95"):
+        set_control(driver, "#smoothing", weight)
+        for tag, values in series.items():
+            drawn = driver.execute_script("return window.tbwriterView.series(arguments[0], 'run').smoothed", tag)
+            ours = np.array([np.nan if v is None else v for v in drawn])  # webdriver hands NaN and inf as null
+            expected = plotdata.smooth(np.array(values, np.float32).astype(np.float64), float(weight))
+            finite = np.isfinite(expected)
+            assert list(np.isfinite(ours)) == list(finite)
+            np.testing.assert_array_max_ulp(ours[finite], expected[finite], maxulp=4)
+
+
 def test_a_run_toggled_off_disappears_from_the_chart(page, driver):
     area = show_chart(driver, "loss")
     color = driver.execute_script("return window.tbwriterView.color('alpha')")
