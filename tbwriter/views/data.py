@@ -66,10 +66,9 @@ def read_logs(paths: Sequence[str | os.PathLike], *, tags: str | None = None, ru
         if scalars:
             readers.insert(0, (tbwriter.read_scalars, logs.scalars))
         for reader, into in readers:
-            # the text and image readers decode every value of the tags they look at before keeping their
-            # plugin's: tags already found as scalars or histograms are left out of their look (minutes on a sweep)
-            media = reader in (tbwriter.read_images, tbwriter.read_text)
-            found = read(reader, path, runs=runs, tags=_other_than(tags, known) if media else tags)
+            # a reader decodes every value of the tags it looks at before keeping those of its kind: tags already
+            # found as another kind are left out of its look (a sweep's scalars took minutes to decode again)
+            found = read(reader, path, runs=runs, tags=_other_than(tags, known))
             for (run, tag), series in found.items():
                 into[(name(run), tag)] = series
                 known.add(tag)
@@ -122,8 +121,9 @@ def payload(logs: Logs, *, budget: int, title: str = "", group: str | None = Non
     """The page's data, its JSON at most ``budget`` characters: ``payload(read_logs(["runs"]), budget=10**7)``.
 
     Scalars are kept exactly while they fit. Past that, the largest series are cut, one after the other, to the
-    first, last, lowest and highest point of each of :data:`COLUMNS` columns (``plotdata.decimate``); if even all
-    of them cut do not fit, the columns are halved until they do (down to :data:`MIN_COLUMNS`, else ValueError).
+    first, last, lowest and highest point of each of :data:`COLUMNS` columns (``plotdata.decimate``), or of half
+    as many, halved again as often as it takes for all of them cut to fit surely (down to :data:`MIN_COLUMNS`, else
+    ValueError).
     """
     data: dict[str, Any] = {
         "title": title, "group": group, "columns": None, "live": live,
@@ -165,20 +165,20 @@ def _fit(series: list, budget: int) -> tuple[list[np.ndarray | None], int | None
     kept: list[np.ndarray | None] = [None] * len(series)
     if exact <= budget:
         return kept, None
-    largest_first = np.argsort(-sizes, kind="stable")
+    # the finest resolution at which every series cut would surely fit (a column keeps at most 4 points)
     columns = COLUMNS
-    while columns >= MIN_COLUMNS:
-        total = exact
-        for i in largest_first:
-            if total <= budget or sizes[i] <= 4 * columns:  # the rest keep every point at this resolution anyway
-                break
-            keep = kept[i] = _downsample(series[i], columns)
-            total -= (int(sizes[i]) - len(keep)) * POINT_BYTES
-        if total <= budget:
-            return kept, columns
+    while int(np.minimum(sizes, 4 * columns).sum()) * POINT_BYTES + len(series) * SERIES_BYTES > budget:
         columns //= 2
-    raise ValueError(f"max_bytes: the scalars do not fit in the {budget:,} bytes left for them even with "
-                     f"{MIN_COLUMNS} columns per series; allow more, or select fewer tags or runs")
+        if columns < MIN_COLUMNS:
+            raise ValueError(f"max_bytes: the scalars do not fit in the {budget:,} bytes left for them even with "
+                             f"{MIN_COLUMNS} columns per series; allow more, or select fewer tags or runs")
+    total = exact
+    for i in np.argsort(-sizes, kind="stable"):  # largest first, only as many as it takes
+        if total <= budget:
+            break
+        keep = kept[i] = _downsample(series[i], columns)
+        total -= (int(sizes[i]) - len(keep)) * POINT_BYTES
+    return kept, columns
 
 
 def _downsample(s, columns: int) -> np.ndarray:
