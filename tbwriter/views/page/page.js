@@ -242,9 +242,12 @@ function addScalarCard(tag) {
         return item;
       }));
       const cut = SERIES.filter(s => s.tag === tag && s.downsampled && runShown(s.run));
+      // a few runs named; with many, the first three and a count (all of them in the note's tooltip)
+      const named = cut.map(s => `${s.run} (${s.points} points, ${s.step.length} kept)`);
+      const shown = named.length > 4 ? [...named.slice(0, 3), `and ${named.length - 3} more runs`] : named;
       note.textContent = cut.length ? `downsampled (first, last, min and max of ${DATA.columns} columns): ` +
-        cut.map(s => `${s.run} (${s.points} points, ${s.step.length} kept)`).join(", ") +
-        "; hover and smoothing use the kept points" : "";
+        shown.join(", ") + "; hover and smoothing use the kept points" : "";
+      note.title = named.join("\n");
       chart.draw();
     },
   }});
