@@ -64,8 +64,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tbwriter.cli import arguments
     from tbwriter import plot
+    from tbwriter.cli import arguments
     from tbwriter.storage.atomicfile import atomic_output
 
     extension = args.format or os.path.splitext(args.output)[1].lower().lstrip(".")
