@@ -9,7 +9,8 @@ import pytest
 from eventcheck import accumulated_scalars, event_files, scalar_values
 
 from tbwriter import SummaryWriter
-from tbwriter.format.record import DamagedRecordWarning, iter_records
+from tbwriter.format.record import DamagedRecordWarning
+from tbwriter.reading.records import iter_records
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

@@ -43,6 +43,7 @@ from tbwriter.format.wire import (
     Summary,
     Tensor,
     Value,
+    ValueKind,
 )
 
 
@@ -111,11 +112,14 @@ def from_varints(raw: np.ndarray, dtype: DataType) -> np.ndarray:
     return (raw & 0xFFFFFFFF).astype(np.uint32).view("<i4" if signed else "<u4")
 
 
-# v1 Summary.Value oneofs whose plugin TensorBoard assigns on read (data_compat.migrate_value)
-MIGRATED_PLUGIN = {"simple_value": "scalars", "histo": "histograms", "image": "images", "audio": "audio"}
+# v1 Summary.Value oneofs whose plugin TensorBoard assigns on read (data_compat.migrate_value); typed by str, as
+# a ValueKind is one, so that kinds still held as plain strings look up the same
+MIGRATED_PLUGIN: dict[str, str] = {ValueKind.SIMPLE_VALUE: "scalars", ValueKind.HISTO: "histograms",
+                                   ValueKind.IMAGE: "images", ValueKind.AUDIO: "audio"}
 # ... and the plugin content it gives v1 images and audio (docs/formats.md, section 4): ImagePluginData with
 # converted_to_tensor (field 2) set; AudioPluginData with encoding WAV (field 2 = 11) and converted_to_tensor (3)
-MIGRATED_CONTENT = {"image": b"\x10\x01", "audio": b"\x10\x0b\x18\x01"}
+MIGRATED_CONTENT = {ValueKind.IMAGE: b"\x10\x01", ValueKind.AUDIO: b"\x10\x0b\x18\x01"}
+_MEDIA = (ValueKind.IMAGE, ValueKind.AUDIO)
 
 
 @dataclass
@@ -123,7 +127,7 @@ class ValueSlot:
     """One ``Summary.Value`` of an event: its tag, plugin metadata, kind and where its data is."""
     tag: str
     plugin: str | None  # SummaryMetadata.plugin_data.plugin_name, None when the value has no metadata
-    kind: str  # "simple_value", "histo", "image", "audio", "tensor" or "none"
+    kind: ValueKind
     scalar: Field | None = None  # set when the value is one number
     span: tuple[int, int] = (0, 0)  # bytes of the HistogramProto / TensorProto
     tensor: TensorInfo | None = None
@@ -281,13 +285,10 @@ def _file_version(text: str) -> float:
         return -1.0
 
 
-_VALUE_KINDS = {Value.IMAGE: "image", Value.HISTO: "histo", Value.AUDIO: "audio", Value.TENSOR: "tensor"}
-
-
 def _parse_value(data: bytes, start: int, end: int) -> ValueSlot:
     tag = node_name = ""
     plugin = None
-    slot = ValueSlot("", None, "none")
+    slot = ValueSlot("", None, ValueKind.NONE)
     for key, pos, stop in fields(data, start, end):
         if key == Value.TAG:
             tag = data[pos:stop].decode()
@@ -296,9 +297,9 @@ def _parse_value(data: bytes, start: int, end: int) -> ValueSlot:
         elif key == Value.METADATA:
             plugin, slot.content = _plugin_data(data, pos, stop)
         elif key == Value.SIMPLE_VALUE:
-            slot.kind, slot.scalar = "simple_value", Field(pos, 4, DataType.DT_FLOAT)
-        elif key in _VALUE_KINDS:
-            slot.kind = _VALUE_KINDS[key]
+            slot.kind, slot.scalar = ValueKind.SIMPLE_VALUE, Field(pos, 4, DataType.DT_FLOAT)
+        elif (kind := ValueKind.of_key(key)) is not None:  # the oneof's other kinds
+            slot.kind = kind
             slot.span = (pos, stop)
             slot.scalar = slot.tensor = None
             if key == Value.TENSOR:
@@ -471,7 +472,7 @@ def value_tensor(data: bytes, v: ValueSlot) -> np.ndarray:
 
     ``value_tensor(data, parse_event(data).values[0])``; :class:`DecodeError` if it holds no tensor.
     """
-    if v.kind == "tensor" and v.tensor is not None:
+    if v.kind is ValueKind.TENSOR and v.tensor is not None:
         t = v.tensor
         if t.dtype != DataType.DT_STRING:
             return tensor_array(data, t)
@@ -482,7 +483,7 @@ def value_tensor(data: bytes, v: ValueSlot) -> np.ndarray:
         strings = np.empty(count, dtype=object)
         strings[:] = items
         return strings.reshape(t.shape)
-    if v.kind in ("image", "audio"):
+    if v.kind in _MEDIA:
         numbers, encoded = {}, b""
         for key, pos, stop in fields(data, *v.span):
             if key & 7 == VARINT:
@@ -492,7 +493,7 @@ def value_tensor(data: bytes, v: ValueSlot) -> np.ndarray:
         # width and height are int32 fields: protobuf keeps a varint's low 32 bits, signed
         width, height = from_varints(np.array([numbers.get(Media.WIDTH, 0), numbers.get(Media.HEIGHT, 0)],
                                               np.uint64), DataType.DT_INT32).tolist()
-        items = [str(width).encode(), str(height).encode(), encoded] if v.kind == "image" else [encoded]
+        items = [str(width).encode(), str(height).encode(), encoded] if v.kind is ValueKind.IMAGE else [encoded]
         migrated = np.empty(len(items), dtype=object)
         migrated[:] = items
         return migrated
@@ -518,7 +519,7 @@ def value_payload(data: bytes, v: ValueSlot, mode: ReadMode):
         return v.number(data) if v.scalar else None
     if mode is ReadMode.TENSORS:
         content = MIGRATED_CONTENT.get(v.kind) or (data[v.content[0]:v.content[1]] if v.content else None)
-        if v.kind not in ("tensor", "image", "audio"):
+        if v.kind is not ValueKind.TENSOR and v.kind not in _MEDIA:
             return TensorPoint(None, content)  # holds no tensor (hparams summaries): nothing is wrong
         try:
             return TensorPoint(value_tensor(data, v), content)
@@ -526,7 +527,7 @@ def value_payload(data: bytes, v: ValueSlot, mode: ReadMode):
             return TensorPoint(None, content, str(e))
     if mode is ReadMode.HISTOGRAMS:
         try:
-            if v.kind == "histo":
+            if v.kind is ValueKind.HISTO:
                 return histogram_v1(data, *v.span)
             if v.tensor is not None and v.plugin in (None, "", "histograms"):  # later values may lack metadata
                 if len(v.tensor.shape) == 2 and v.tensor.shape[1] == 3:

@@ -219,7 +219,7 @@ static void one_value(const unsigned char *base, const unsigned char *p, const u
     out[1] = p - base;
     out[2] = tag_end - base;
     const unsigned char *after = tag_end + 1;
-    out[3] = read_varint(&after, end, &number) && number < INT64_MAX ? (int64_t)number : -1;
+    out[3] = read_varint(&after, end, &number) && number <= INT64_MAX ? (int64_t)number : -1;
 }
 
 /* Whether every record (offsets, lengths as scan gives them) lies inside buf; else a ValueError from `caller`. */
