@@ -5,6 +5,7 @@ fixture (tests/conftest.py) and for a CLI run in a subprocess that is to read th
     for target, name, value in patches("numpy"): ...
     python -c "from tests.framings import use; use('numpy'); ..."   # a subprocess, for good
     offsets, lengths, problem = reference_records(buf)      # docs/formats.md section 1.1, record by record
+    buf = b"".join(map(framed, events))                     # records framed independently of the package
     kind, tag_start, tag_end, after = one_value_layout(data)  # docs/formats.md section 1.2, of one record
 
 The package states each rule once in C and once with numpy (docs/formats.md says where); the oracles here are the
@@ -51,9 +52,16 @@ def use(way: str) -> None:
         setattr(target, name, value)
 
 
-def _masked_crc(data: bytes) -> int:
+def masked_crc(data: bytes) -> int:
+    """CRC-32C of ``data``, masked as TFRecord stores it (docs/formats.md section 1)."""
     crc = crc32c(data)
     return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def framed(data: bytes) -> bytes:
+    """One record around ``data``, framed here rather than by the package under test."""
+    head = struct.pack("<Q", len(data))
+    return head + struct.pack("<I", masked_crc(head)) + data + struct.pack("<I", masked_crc(data))
 
 
 def reference_records(buf: bytes) -> tuple[list[int], list[int], tuple[int, Problem] | None]:
@@ -67,11 +75,11 @@ def reference_records(buf: bytes) -> tuple[list[int], list[int], tuple[int, Prob
         if left < 12:
             return offsets, lengths, (pos, Problem.TORN_HEADER)
         (length,) = struct.unpack_from("<Q", buf, pos)
-        if _masked_crc(buf[pos:pos + 8]) != struct.unpack_from("<I", buf, pos + 8)[0]:
+        if masked_crc(buf[pos:pos + 8]) != struct.unpack_from("<I", buf, pos + 8)[0]:
             return offsets, lengths, (pos, Problem.LENGTH_CHECKSUM)
         if left - 12 < length + 4:
             return offsets, lengths, (pos, Problem.TORN_RECORD)
-        if _masked_crc(buf[pos + 12:pos + 12 + length]) != struct.unpack_from("<I", buf, pos + 12 + length)[0]:
+        if masked_crc(buf[pos + 12:pos + 12 + length]) != struct.unpack_from("<I", buf, pos + 12 + length)[0]:
             return offsets, lengths, (pos, Problem.DATA_CHECKSUM)
         offsets.append(pos)
         lengths.append(length)

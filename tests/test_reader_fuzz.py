@@ -16,7 +16,6 @@ import warnings
 
 import numpy as np
 import pytest
-from google_crc32c import value as crc32c
 
 from tbwriter._proto import event_pb2
 from tbwriter.format.encode import ScalarEncoder, summary_event
@@ -26,7 +25,7 @@ from tbwriter.reading import index, skim
 from tbwriter.reading.reader import read_histograms, read_scalars, summarize
 from tbwriter.writing.summaries import histogram, scalar, text
 from tbwriter.writing.summaries.metadata import metadata, summary_value, tensor_proto
-from tests.framings import one_value_layout
+from tests.framings import framed, one_value_layout, reference_records
 
 hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies
@@ -34,16 +33,6 @@ tensor_util = pytest.importorskip("tensorboard.util.tensor_util")
 tb_tensor_pb2 = pytest.importorskip("tensorboard.compat.proto.tensor_pb2")
 
 MIGRATED = {"simple_value": "scalars", "histo": "histograms", "image": "images", "audio": "audio"}
-
-
-def masked(data: bytes) -> int:
-    c = crc32c(data)
-    return (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def framed(data: bytes) -> bytes:
-    head = struct.pack("<Q", len(data))
-    return head + struct.pack("<I", masked(head)) + data + struct.pack("<I", masked(data))
 
 
 def base_events() -> tuple[list[bytes], list[bytes]]:
@@ -100,22 +89,10 @@ def reference(files: list[bytes]):
     points: dict[str, list] = {}
     plugins: dict[str, str | None] = {}
     for data in files:
-        pos = 0
-        while pos < len(data):
-            if len(data) - pos < 12:
-                break
-            (length,) = struct.unpack_from("<Q", data, pos)
-            if masked(data[pos:pos + 8]) != struct.unpack_from("<I", data, pos + 8)[0]:
-                break
-            end = pos + 12 + length
-            if end + 4 > len(data):
-                break
-            body = data[pos + 12:end]
-            if masked(body) != struct.unpack_from("<I", data, end)[0]:
-                break
-            pos = end + 4
+        offsets, lengths, _ = reference_records(data)  # up to the first damage, as TensorBoard reads a file
+        for pos, length in zip(offsets, lengths, strict=True):
             try:
-                event = event_pb2.Event.FromString(body)
+                event = event_pb2.Event.FromString(data[pos + 12:pos + 12 + length])
             except Exception:
                 continue
             for v in event.summary.value:

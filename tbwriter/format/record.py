@@ -65,9 +65,9 @@ def frame_many(events: list[bytes]) -> bytes:
 
 
 def header_problem(buf: bytes | memoryview, offset: int) -> Damage | None:
-    """What is wrong with the header of the record at ``offset`` in ``buf`` (docs/formats.md, section 1), or None.
+    """What is wrong with the header of the record at ``offset`` in ``buf`` (docs/formats.md, section 1.1), or None.
 
-        header_problem(b"\\x05", 0)   # Damage(offset=0, problem=Problem.TORN_HEADER, detail='1 of 12 bytes')
+        header_problem(b"\\x05", 0).problem is Problem.TORN_HEADER   # detail: "1 of 12 bytes"
 
     The readers find records by the C scan or numpy (:mod:`tbwriter.reading.index`), which check the same and
     then ask this which problem a header has; its data CRC is theirs to check.

@@ -1,4 +1,4 @@
-"""The wire vocabulary both directions share: field keys, DataType codes, the CRC mask.
+"""The wire vocabulary both directions share: field keys, DataType codes, value kinds, the CRC mask.
 
 Every number a writer puts on the wire and a reader looks for is named here once
 (docs/formats.md explains each).  A field is a :class:`Key`, an ``int`` equal to the key

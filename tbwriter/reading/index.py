@@ -20,7 +20,9 @@ length, same tag, same fields), and only a few bytes differ (wall time, step, va
 With the C scan (``_frames.c``, built at install when a compiler is at hand) framing and every
 CRC take one pass at memory speed instead: steps 1 and 3 are then this module's fallback.
 
-One record's framing (and the writer's) is :mod:`tbwriter.format.record`; docs/formats.md has the format.
+Both follow the rule of docs/formats.md section 1.1 (where records are, and which damage ends them), and
+:func:`~tbwriter.format.record.header_problem` names the damage of a header for both; tests/framings.py holds
+them to a record-by-record walk in Python. Writing a record is :mod:`tbwriter.format.record`'s.
 """
 from __future__ import annotations
 
@@ -119,7 +121,7 @@ def index_with_kernel(buf: memoryview, plain: bool = False) -> RecordIndex:
 
 
 def index_with_numpy(buf: memoryview) -> RecordIndex:
-    """Find the records in ``buf`` whose headers are sound, up to the first problem.
+    """Find the records in ``buf`` whose headers are sound (docs/formats.md section 1.1), up to the first problem.
 
     Walks a few records at a time; when their lengths repeat with some period (one event
     per tag per step), the following periods are verified in bulk on strided views.
