@@ -8,7 +8,8 @@
 - :mod:`~tbwriter.reading.skim`: which records a read can leave unparsed (their kind or tag is not wanted)
 - :mod:`~tbwriter.reading.plain`: the events of nothing but scalars, decoded by the C scan (most of a log)
 - :mod:`~tbwriter.reading.shapes`: split a group of records into shapes, decode each shape whole
-- :mod:`tbwriter.format.decode`: one record's layout and values (the mirror of :mod:`tbwriter.format.encode`)
+- :mod:`tbwriter.format.decode` and :mod:`tbwriter.format.payloads`: one record's layout, and its values as
+  TensorBoard reads them
 - :mod:`~tbwriter.reading.columns`: one field of many records as a numpy column
 - :mod:`~tbwriter.reading.collect`: the points of a run, back in file order, purged as TensorBoard does
 """

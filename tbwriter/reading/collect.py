@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tbwriter.format.decode import MIGRATED_PLUGIN
+from tbwriter.format.payloads import MIGRATED_PLUGIN
 
 
 @dataclass
@@ -24,7 +24,7 @@ class Chunk:
     """Points of one tag from records of one shape: parallel arrays, plus the decoded payload.
 
     ``payload`` is a float64 array (scalars), a list of ``[k, 3]`` arrays (histograms), a list
-    of :class:`~tbwriter.format.decode.TensorPoint` (tensors), or None when the values were not asked
+    of :class:`~tbwriter.format.payloads.TensorPoint` (tensors), or None when the values were not asked
     for or cannot be read as such.
     """
     tag: str

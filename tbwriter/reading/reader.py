@@ -31,7 +31,8 @@ from typing import NamedTuple, TypeVar
 
 import numpy as np
 
-from tbwriter.format.decode import MIGRATED_PLUGIN, DecodeError, ReadMode, TensorPoint, parse_event
+from tbwriter.format.decode import DecodeError, ReadMode, parse_event
+from tbwriter.format.payloads import MIGRATED_PLUGIN, TensorPoint
 from tbwriter.format.record import FOOTER_SIZE, HEADER_SIZE, Damage, DamagedRecordWarning, Problem, RecordError
 from tbwriter.reading import memory
 from tbwriter.reading.collect import Chunk, RunCollector, merge, of_plugin
