@@ -145,7 +145,7 @@ class _Pending:
     def restore(self, groups: list[tuple[Any, list[Any], list[Slot]]]) -> None:
         """Put back groups a dispatch was interrupted in (Ctrl-C): the next one copies them."""
         for stream, copies, slots in groups:
-            for copy, slot in zip(copies, slots):
+            for copy, slot in zip(copies, slots, strict=True):
                 slot.transfer = None
                 self.add(copy, stream, slot)
 
@@ -198,9 +198,9 @@ class Deferred:
 
     def event(self) -> bytes | None:
         """The event's bytes (only once ``ready()``); None if a copy failed, after a warning naming the call."""
-        values = []
+        values: list[float] = []
         for part in self.parts:
-            if type(part) is not Slot:
+            if not isinstance(part, Slot):
                 values.append(part)
                 continue
             transfer = part.transfer

@@ -57,7 +57,8 @@ def test_the_value_is_the_one_at_the_call_not_after_an_in_place_change():
 
 @pytest.mark.parametrize("value", [
     torch.tensor(0.1), torch.tensor(0.1, dtype=torch.float64), torch.tensor(0.1, dtype=torch.bfloat16),
-    torch.tensor(0.1, dtype=torch.float16), torch.tensor(2**60 + 1), torch.tensor(True), torch.tensor(-7, dtype=torch.int8),
+    torch.tensor(0.1, dtype=torch.float16), torch.tensor(2**60 + 1), torch.tensor(True),
+    torch.tensor(-7, dtype=torch.int8),
     torch.tensor(math.nan), torch.tensor(-math.inf), torch.tensor([[3.5]], requires_grad=True) * 2,
 ], ids=["float32", "float64", "bfloat16", "float16", "int64", "bool", "int8", "nan", "-inf", "grad"])
 def test_values_are_what_item_gives(value):

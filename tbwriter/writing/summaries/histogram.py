@@ -77,8 +77,8 @@ def histogram_rows(values: object, bins: object, max_bins: object, method: str,
         nonfinite = array.size - finite.size
         check_some_finite(array.size, nonfinite, method, tag)
         edges = bin_edges(bins, finite, limit, method, tag)
-        rows = edge_rows(edges, np.histogram(finite, edges)[0], np.count_nonzero(finite < edges[0]),
-                         np.count_nonzero(finite > edges[-1]), lambda: (finite.min(), finite.max()))
+        rows = edge_rows(edges, np.histogram(finite, edges)[0], int(np.count_nonzero(finite < edges[0])),
+                         int(np.count_nonzero(finite > edges[-1])), lambda: (finite.min(), finite.max()))
     return (rows if limit is None else merge_rows(rows, limit)), nonfinite
 
 
