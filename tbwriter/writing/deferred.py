@@ -35,7 +35,12 @@ from typing import Any
 
 # Test switch (documented in docs/writing.md): defer CPU tensors too, so CI runs the deferred path.
 DEFER_CPU_TENSORS = False
+WAIT_SECS = 60.0  # the longest flush(), close() or exit waits for copies to land (a hung device)
 _POLL_SECS = (0.0002, 0.01)  # first and longest sleep while waiting for a copy to land
+# Held around every device call made here (copies, event queries): ``stop()`` takes it, so that once the
+# exit flush is done no thread of ours is inside CUDA, or enters it, while the process tears CUDA down.
+_gate = threading.Lock()
+_stopped = False
 
 
 def deferrable(value: object) -> bool:
@@ -85,8 +90,11 @@ class _Transfer:
         return torch.cuda.current_stream(tensor.device)
 
     def done(self) -> bool:
-        """Whether the values have landed on the host (never blocks)."""
-        return self._event is None or self._event.query()
+        """Whether the values have landed on the host (never blocks; never true after ``stop()``)."""
+        if self._event is None:
+            return True
+        with _gate:
+            return not _stopped and self._event.query()
 
     def values(self) -> list[float]:
         """The values as Python floats, as ``float(t.item())`` gives them; only once ``done()``."""
@@ -125,27 +133,26 @@ class _Pending:
 
     def __init__(self) -> None:
         self.lock = threading.Lock()  # an append racing the swap would land in a list already dispatched
-        self.groups: dict[tuple, tuple[Any, list[Any], list[Slot]]] = {}
+        self.groups: dict[tuple, tuple[Any, list[tuple[Any, Slot]]]] = {}
 
     def add(self, copy: Any, stream: Any, slot: Slot) -> Slot:
         key = (copy.device, id(stream), copy.dtype)
         with self.lock:
             group = self.groups.get(key)
             if group is None:
-                group = self.groups[key] = (stream, [], [])
-            group[1].append(copy)
-            group[2].append(slot)
+                group = self.groups[key] = (stream, [])
+            group[1].append((copy, slot))  # one append: a Ctrl-C lands before or after it, never between
         return slot
 
-    def take(self) -> list[tuple[Any, list[Any], list[Slot]]]:
+    def take(self) -> list[tuple[Any, list[tuple[Any, Slot]]]]:
         with self.lock:
             groups, self.groups = list(self.groups.values()), {}
         return groups
 
-    def restore(self, groups: list[tuple[Any, list[Any], list[Slot]]]) -> None:
+    def restore(self, groups: list[tuple[Any, list[tuple[Any, Slot]]]]) -> None:
         """Put back groups a dispatch was interrupted in (Ctrl-C): the next one copies them."""
-        for stream, copies, slots in groups:
-            for copy, slot in zip(copies, slots, strict=True):
+        for stream, entries in groups:
+            for copy, slot in entries:
                 slot.transfer = None
                 self.add(copy, stream, slot)
 
@@ -167,14 +174,20 @@ def dispatch() -> None:
 
     Called by the flusher thread each tick and before any wait; cheap when nothing is pending.
     """
+    with _gate:
+        if not _stopped:
+            _dispatch_locked()
+
+
+def _dispatch_locked() -> None:
     groups = _pending.take()
-    for done, (stream, copies, slots) in enumerate(groups):
+    for done, (stream, entries) in enumerate(groups):
         try:
             try:
-                transfer: _Transfer | _Failed = _Transfer(copies, stream)
+                transfer: _Transfer | _Failed = _Transfer([copy for copy, _ in entries], stream)
             except Exception as e:  # a device in error: its values cannot be had, the rest goes on
                 transfer = _Failed(e)
-            for index, slot in enumerate(slots):
+            for index, (_, slot) in enumerate(entries):
                 slot.index, slot.transfer = index, transfer
         except BaseException:  # Ctrl-C: what is not dispatched waits for the next dispatch, nothing is lost
             _pending.restore(groups[done:])
@@ -251,10 +264,20 @@ def _wait(item: Deferred, deadline: float | None) -> bool:
     return True
 
 
+def stop() -> None:
+    """Make no more device calls, after waiting for one in progress: the last step of the exit flush.
+
+        deferred.stop()     # values not landed by now are not written
+    """
+    global _stopped
+    with _gate:
+        _stopped = True
+
+
 def _forget_after_fork() -> None:
     # A child cannot use its parent's CUDA context; the parent writes the values it logged.
-    global _pending
-    _pending = _Pending()
+    global _pending, _gate
+    _pending, _gate = _Pending(), threading.Lock()
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)

@@ -47,6 +47,7 @@ import warnings
 
 from tbwriter import storage
 from tbwriter.format import encode, record, wire
+from tbwriter.writing import deferred
 
 QUEUE_RECORDS = 4096
 _FILE_VERSION = encode.length_delimited(wire.Event.FILE_VERSION.tag, wire.FILE_VERSION)
@@ -73,10 +74,11 @@ class EventFile:
         self.path: str | None = None
         self._first_events = first_events
         self._lock = threading.Lock()  # serialises writing, never appending
-        self._queue: collections.deque[bytes] = collections.deque()
+        self._queue: collections.deque[bytes | deferred.Deferred] = collections.deque()
         # What is off the queue but not known to be in the file, kept in one attribute so that one
         # store changes it: framed bytes, records not framed yet, and the file size where they start.
-        self._pending: tuple[bytes, list[bytes], int] = (b"", [], 0)
+        self._pending: tuple[bytes, list[bytes | deferred.Deferred], int] = (b"", [], 0)
+        self._deferred = False  # whether device values were ever queued: only then are records looked at
         self._fd: int | None = None
         self._segments: storage.Segments | None = None  # instead of _fd when log_dir is a URL
         self._error: BaseException | None = None
@@ -138,6 +140,14 @@ class EventFile:
         if self._alarm or len(queue) >= QUEUE_RECORDS:
             self._flush(seal=False)  # a full queue is no flush: remote records wait for a whole segment
 
+    def append_deferred(self, item: deferred.Deferred) -> None:
+        """Queue an event whose values are still on a device; it is written in its place once they landed.
+
+            f.append_deferred(deferred.Deferred([deferred.snapshot(loss)], make_event, "add_scalar(tag='loss')"))
+        """
+        self._deferred = True
+        self.append(item)  # type: ignore[arg-type]
+
     def flush(self) -> None:
         """Write every record appended so far; raise the write error if one happened.
 
@@ -151,9 +161,11 @@ class EventFile:
             with self._lock:
                 if self.closed and self._has_pending_locked():
                     self._reopen_locked()
-                self._write_locked(seal)
+                # A flush waits (bounded) for device values to land; a full queue in the training thread does not.
+                self._write_locked(seal, time.monotonic() + deferred.WAIT_SECS if seal else None)
                 if seal:
                     self._send_locked()
+                    self._warn_not_landed("flush()", "they are written by a later flush")
                 self._raise_error_locked()
         except OSError as e:
             raise _kept(e, e.filename or self.path) from None
@@ -174,7 +186,13 @@ class EventFile:
             # From here an append takes the slow path, which waits for this lock and then writes its
             # value to a new file: a thread logging while another closes loses nothing.
             self._alarm = True
-            self._write_locked()
+            waits = time.monotonic() + deferred.WAIT_SECS
+            self._write_locked(device_deadline=waits if deadline is None else min(deadline, waits))
+            if self._warn_not_landed("close()", "they are not written"):  # the rest after them is written
+                framed, rest, base = self._pending
+                self._pending = (framed, [item for item in rest if type(item) is not deferred.Deferred
+                                          or item.ready()], base)
+                self._write_locked()
             self._send_locked(deadline)
             if self._error is not None:
                 self._raise_error_locked()  # still open: the caller may free space and close again
@@ -236,6 +254,15 @@ class EventFile:
         """Raise ``error`` on the next ``append``, ``flush`` or ``close`` (for errors of the flusher thread)."""
         self._error, self._alarm = error, True
 
+    def _warn_not_landed(self, what: str, fate: str) -> bool:
+        """Warn if device values are still waiting for their copy after ``what`` waited its bound; whether so."""
+        waiting = sum(type(item) is deferred.Deferred for item in self._pending[1])
+        if waiting:
+            warnings.warn(f"tbwriter: {what} of {self.path}: {waiting} event(s) logged from a device still wait for "
+                          f"their values after {deferred.WAIT_SECS:g} s (is the device hung?); {fate}",
+                          RuntimeWarning, stacklevel=4)
+        return bool(waiting)
+
     def _has_pending_locked(self) -> bool:
         framed, taken, _ = self._pending
         return bool(self._queue or framed or taken)
@@ -263,8 +290,12 @@ class EventFile:
         if error is not None:
             raise error
 
-    def _write_locked(self, seal: bool = True) -> None:
-        """Write what is queued; with ``seal`` (a flush, not a full queue), remote records are put too."""
+    def _write_locked(self, seal: bool = True, device_deadline: float | None = None) -> None:
+        """Write what is queued; with ``seal`` (a flush, not a full queue), remote records are put too.
+
+        Events logged from a device are written once their values landed, in their place: the records after
+        the first that has not (by ``device_deadline``, or at once for None) wait with it for the next write.
+        """
         self._last_flush = time.monotonic()
         fd = self._fd
         if fd is None and self._segments is None:
@@ -273,12 +304,18 @@ class EventFile:
         queue = self._queue
         if queue:  # one C call moves them: an exception from a signal handler lands before or after it
             taken.extend(itertools.starmap(queue.popleft, itertools.repeat((), len(queue))))
+        ready: list[bytes] = taken  # type: ignore[assignment]  # only bytes unless device values were queued
+        rest: list[bytes | deferred.Deferred] = []
+        if self._deferred and taken:
+            ready, count = deferred.settle(taken, device_deadline)
+            rest = taken[count:]
         if self._segments is not None:
-            self._cut_locked(self._segments, framed + record.frame_many(taken) if taken else framed, seal)
+            self._cut_locked(self._segments, framed + record.frame_many(ready) if ready else framed, seal, rest)
             return
-        if fd is None or (not taken and not framed):
+        if fd is None or (not ready and not framed):
+            self._pending = (framed, rest, base)
             return
-        data = framed + record.frame_many(taken) if taken else framed
+        data = framed + record.frame_many(ready) if ready else framed
         written = 0
         try:
             # A write interrupted (Ctrl-C) or failed part way has put a prefix of data in the file.
@@ -288,21 +325,22 @@ class EventFile:
                 written += os.write(fd, view[written:])
         except OSError as e:
             self.keep_error(e)
-        self._pending = (data[written:], [], base + written)  # nothing is lost: the rest waits for the next try
+        self._pending = (data[written:], rest, base + written)  # nothing is lost: the rest waits for the next try
         if written and self._vanished_locked(fd):
             warnings.warn(f"tbwriter: {self.path} was deleted or replaced while open; logging continues in a "
                           f"new event file in {self.log_dir}", RuntimeWarning, stacklevel=2)
-            self._pending = (data, [], 0)  # this write went nowhere anyone can read: it goes to the new file
+            self._pending = (data, rest, 0)  # this write went nowhere anyone can read: it goes to the new file
             os.close(fd)
             self._fd, self.closed, self._alarm = None, True, True  # should the new file fail: a closed file's values
             self._reopen_locked()
 
-    def _cut_locked(self, segments: storage.Segments, data: bytes, seal: bool) -> None:
+    def _cut_locked(self, segments: storage.Segments, data: bytes, seal: bool,
+                    rest: list[bytes | deferred.Deferred]) -> None:
         """For a URL: the records join the open segment (nothing can fail there); a flush, a due time or a full
         segment cuts it, to be put by ``flush()``, ``close()`` or the flusher thread (this may be the training
         loop, which must not wait on the network)."""
         segments.write(data)
-        self._pending = (b"", [], 0)
+        self._pending = (b"", rest, 0)
         if seal or segments.full:
             segments.cut()
             _flusher.wake()
@@ -398,6 +436,7 @@ class _Flusher:
             self._wake.clear()
             if self.stop.is_set():
                 return
+            deferred.dispatch()  # device values logged since the last tick start their way to the host
             now = time.monotonic()
             for f in list(_live):
                 try:
@@ -447,6 +486,8 @@ def _close_all_at_exit() -> None:
         if problem is not None:
             print(problem, file=sys.stderr)
     _live.difference_update(files)  # said once: the second exit hook (atexit after threading's) finds nothing
+    if files:
+        deferred.stop()  # the values are written: no thread of ours touches the device while it is torn down
 
 
 def _lost(f: EventFile, reason: str) -> str:

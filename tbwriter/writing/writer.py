@@ -19,13 +19,13 @@ import threading
 import time
 import warnings
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tbwriter import storage
 from tbwriter.format import encode, wire
-from tbwriter.writing import distributed, eventfile
+from tbwriter.writing import deferred, distributed, eventfile
 from tbwriter.writing.eventfile import EventFile
 from tbwriter.writing.sinks import Discarded
 from tbwriter.writing.summaries import scalar
@@ -79,7 +79,7 @@ class SummaryWriter:
     def __init__(self, log_dir: str | os.PathLike | None = None, comment: str = "",
                  purge_step: int | None = None, max_queue: int = 10, flush_secs: float = 120,
                  filename_suffix: str = "", *, ranks: str = "zero", logdir: str | os.PathLike | None = None,
-                 write_to_disk: bool = True, storage_options: dict | None = None):
+                 write_to_disk: bool = True, storage_options: dict | None = None, defer_device: bool = True):
         """Open a run: its event file is created at once (unless ``write_to_disk=False``).
 
             w = SummaryWriter("runs/exp1")
@@ -100,6 +100,9 @@ class SummaryWriter:
             write_to_disk: tensorboardX's switch: False checks every call as usual but writes
                 nothing and creates no file or directory.
             storage_options: for a URL, options of its fsspec filesystem (credentials, endpoint...).
+            defer_device: scalars given as tensors on a device (CUDA...) are copied to the host later, in
+                batches, by the background thread, so the call never waits for the device; False fetches
+                each at the call with ``.item()``, as torch's writer does (docs/writing.md).
         """
         if logdir is not None:
             if log_dir is not None:
@@ -126,6 +129,9 @@ class SummaryWriter:
                                             wire.SessionLog.STATUS.tag + encode.varint(wire.SessionStatus.START))
             first = (encode.event_head(_now(), step) + start,)
         self.storage_options = storage_options
+        if not isinstance(defer_device, bool):
+            raise TypeError(f"SummaryWriter: defer_device must be True or False, got {defer_device!r:.80}")
+        self.defer_device = defer_device
         if self._writes and not storage.is_url(self._run_dir):  # before the file: a warning made an error opens none
             self._warn_other_writers()
         self._file: EventFile | Discarded = (EventFile(self._run_dir, self.flush_secs, filename_suffix, first,
@@ -192,7 +198,7 @@ class SummaryWriter:
             self._append(data)
             return
         check_tag(tag, "add_scalar")
-        value = scalar_value if type(scalar_value) is float else to_float(scalar_value, "add_scalar", tag)
+        value = scalar_value if type(scalar_value) is float else self._number(scalar_value, "add_scalar", tag)
         if type(global_step) is int and INT64_MIN <= global_step <= INT64_MAX:
             step = global_step
         else:
@@ -201,10 +207,25 @@ class SummaryWriter:
         if new_style:
             if double_precision:
                 self._warn_double()
-            data = encode.summary_event(wall, step, scalar.tensor_value(tag, value, double_precision))
+            self._append_values([value], lambda v: encode.summary_event(
+                wall, step, scalar.tensor_value(tag, v[0], double_precision)), "add_scalar", tag)
         else:
-            data = self._scalars.event(wall, step, tag, value)
-        self._file.append(data)
+            self._append_values([value], lambda v: self._scalars.event(wall, step, tag, v[0]), "add_scalar", tag)
+
+    def _number(self, value: object, method: str, tag: object) -> float | deferred.Slot:
+        """``value`` as a float, or for a tensor on a device (with ``defer_device``) the slot its value will land
+        in: a copy is queued on the device and nothing waits for it (docs/writing.md)."""
+        if self.defer_device and deferred.deferrable(value):
+            return deferred.snapshot(value) if self._writes else 0.0  # a rank that writes nothing needs no value
+        return to_float(value, method, tag)
+
+    def _append_values(self, values: list[float | deferred.Slot], make: Callable[[list[float]], bytes],
+                       method: str, tag: object) -> None:
+        """Append the event ``make(values)`` makes: now, or once the values still on a device have landed."""
+        if any(type(v) is deferred.Slot for v in values):
+            self._file.append_deferred(deferred.Deferred(values, make, f"{method}(tag={tag!r})"))
+        else:
+            self._file.append(make(values))  # type: ignore[arg-type]  # all floats here
 
     def _add_described_scalar(self, tag: str, scalar_value: object, global_step: object, walltime: object,
                               new_style: bool, double_precision: bool, display_name: object,
@@ -214,13 +235,12 @@ class SummaryWriter:
         for name, text in (("display_name", display_name), ("summary_description", description)):
             if not isinstance(text, str):
                 raise TypeError(f"add_scalar(tag={tag!r}): {name} must be a str, got {type(text).__name__}")
-        value = to_float(scalar_value, "add_scalar", tag)
+        value = self._number(scalar_value, "add_scalar", tag)
         step, wall = self._when("add_scalar", tag, global_step, walltime)
         if new_style and double_precision:
             self._warn_double()
-        described = scalar.described_value(tag, value, new_style, double_precision, str(display_name),
-                                           str(description))
-        self._file.append(encode.summary_event(wall, step, described))
+        self._append_values([value], lambda v: encode.summary_event(wall, step, scalar.described_value(
+            tag, v[0], new_style, double_precision, str(display_name), str(description))), "add_scalar", tag)
 
     def log_metrics(self, metrics: Mapping[str, object], step: int | None = None,
                     walltime: float | None = None) -> None:
@@ -233,21 +253,25 @@ class SummaryWriter:
         """
         if not isinstance(metrics, Mapping):
             raise TypeError(f"log_metrics: metrics must be a mapping of tag to number, got {type(metrics).__name__}")
-        values = {}
+        values: dict[str, float | deferred.Slot] = {}
         for tag, value in metrics.items():
             if type(tag) is not str or not tag:
                 check_tag(tag, "log_metrics")
-            values[tag] = value if type(value) is float else to_float(value, "log_metrics", tag)
+            values[tag] = value if type(value) is float else self._number(value, "log_metrics", tag)
         if not values:
             return
         first = next(iter(values))
         step = step if type(step) is int and INT64_MIN <= step <= INT64_MAX else to_step(step, "log_metrics", first)
         wall = _now() if walltime is None else to_walltime(walltime, "log_metrics", first)
+        tags = list(values)
+        if any(type(v) is deferred.Slot for v in values.values()):
+            for tag in tags:  # checked now: the event is encoded later, by the background thread
+                check_tag(tag, "log_metrics")
         try:
-            data = self._scalars.events_dict(wall, step, values)
+            self._append_values(list(values.values()), lambda v: self._scalars.events_dict(
+                wall, step, dict(zip(tags, v, strict=True))), "log_metrics", first)
         except UnicodeEncodeError as e:
             raise unencodable_tag("log_metrics", e) from None
-        self._file.append(data)
 
     def add_scalars(self, main_tag: str, tag_scalar_dict: Mapping[str, object],
                     global_step: int | None = None, walltime: float | None = None) -> None:
@@ -266,8 +290,9 @@ class SummaryWriter:
             raise TypeError(f"add_scalars(main_tag={main_tag!r}): tag_scalar_dict must be a mapping, "
                             f"got {type(tag_scalar_dict).__name__}")
         # Every key is checked before any is written: a refused call writes nothing.
-        values = {self._sub_run(main_tag, k): to_float(v, "add_scalars", f"{main_tag}/{k}")
-                  for k, v in tag_scalar_dict.items()}
+        # A device tensor is checked here and snapshotted by the sub-run's add_scalar, without waiting.
+        values = {self._sub_run(main_tag, k): v if self.defer_device and deferred.deferrable(v) else
+                  to_float(v, "add_scalars", f"{main_tag}/{k}") for k, v in tag_scalar_dict.items()}
         step, wall = self._when("add_scalars", main_tag, global_step, walltime)
         for run, value in values.items():
             self._sub_writer(run).add_scalar(main_tag, value, step, wall)
@@ -290,7 +315,8 @@ class SummaryWriter:
                     sub = SummaryWriter(os.path.join(self._run_dir, run), flush_secs=self.flush_secs,
                                         filename_suffix=self.filename_suffix,
                                         ranks="any" if self._writes else "zero",
-                                        write_to_disk=self.write_to_disk, storage_options=self.storage_options)
+                                        write_to_disk=self.write_to_disk, storage_options=self.storage_options,
+                                        defer_device=self.defer_device)
                     sub.log_dir = os.path.join(self.log_dir, run)  # shown as torch shows it: below ours as given
                     self._sub_writers[run] = sub
         return sub
@@ -524,7 +550,11 @@ class SummaryWriter:
         from tbwriter.writing.summaries import histogram  # imports numpy on first use: `import tbwriter` stays quick
         check_tag(tag, "add_histogram")
         step, wall = self._when("add_histogram", tag, global_step, walltime)
-        rows, nonfinite = histogram.histogram_rows(values, bins, max_bins, "add_histogram", tag)
+        if getattr(getattr(values, "device", None), "type", "cpu") != "cpu" and hasattr(values, "detach"):
+            from tbwriter.writing.summaries import device_histogram  # counted on the device: only counts come back
+            rows, nonfinite = device_histogram.device_histogram_rows(values, bins, max_bins, "add_histogram", tag)
+        else:
+            rows, nonfinite = histogram.histogram_rows(values, bins, max_bins, "add_histogram", tag)
         if nonfinite:  # before writing: a warnings filter set to "error" refuses the call cleanly
             warnings.warn(f"add_histogram(tag={tag!r}): left out {nonfinite} non-finite value(s) (NaN/inf) "
                           f"of {int(rows[:, 2].sum()) + nonfinite}", RuntimeWarning, stacklevel=2)

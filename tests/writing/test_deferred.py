@@ -4,10 +4,18 @@ CPU tensors go through the same code as CUDA ones (``DEFER_CPU_TENSORS``); only 
 ``_Transfer`` differs on CUDA (pinned memory and an event to poll), which tests/writing/test_gpu.py covers.
 """
 import math
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
 import time
 
 import pytest
+from eventcheck import accumulator, scalar_values
 
+from tbwriter import SummaryWriter
 from tbwriter.writing import deferred
 
 torch = pytest.importorskip("torch")
@@ -110,3 +118,154 @@ def test_an_interrupted_dispatch_loses_nothing(monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         deferred.dispatch()
     assert deferred.settle(items, time.monotonic() + 30) == ([b"a=1.0", b"b=2.0"], 2)
+
+
+# -- through the writer ------------------------------------------------------------------------------
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def values_in(run) -> list[tuple[str, int, float]]:
+    return [(tag, step, value) for tag, step, value in scalar_values(run) if tag != "warm"]
+
+
+def test_writer_events_in_call_order_with_plain_numbers(tmp_path):
+    w = SummaryWriter(tmp_path, flush_secs=3600)
+    for step in range(300):
+        w.add_scalar("x", torch.tensor(float(step)), step)
+        w.add_scalar("x", step + 0.5, step)
+        w.log_metrics({"a": torch.tensor(step, dtype=torch.int32), "b": 0.25}, step)
+        w.add_scalar("y", torch.tensor(0.5), step, new_style=True)
+    w.flush()  # everything logged before the flush is on disk after it
+    got = values_in(tmp_path)
+    assert [(t, s, v) for t, s, v in got if t == "x"] == [("x", i // 2, i / 2) for i in range(600)]
+    assert [(t, s, v) for t, s, v in got if t != "x"] == [(t, s, v) for s in range(300) for t, v in
+                                                         (("a", float(s)), ("b", 0.25))]
+    assert [e.step for e in accumulator(tmp_path).Tensors("y")] == list(range(300))
+    w.close()
+
+
+def test_writer_writes_the_value_at_the_call_not_after_an_in_place_change(tmp_path):
+    t = torch.tensor(1.0)
+    with SummaryWriter(tmp_path, flush_secs=3600) as w:
+        w.add_scalar("loss", t, 1)
+        w.log_metrics({"m": t}, 1)
+        w.add_scalars("s", {"k": t}, 1)
+        t.mul_(100)  # the optimizer's in-place update, before any copy was made
+    assert values_in(tmp_path) == [("loss", 1, 1.0), ("m", 1, 1.0)]
+    assert values_in(tmp_path / "s_k") == [("s", 1, 1.0)]
+
+
+def test_values_reach_the_disk_at_the_timed_flush_without_flush(tmp_path):
+    w = SummaryWriter(tmp_path, flush_secs=0.05)
+    w.add_scalar("loss", torch.tensor(2.0), 3)
+    for _ in range(400):  # the background thread's next ticks dispatch the copy, then write the event
+        if values_in(tmp_path):
+            break
+        time.sleep(0.025)
+    assert values_in(tmp_path) == [("loss", 3, 2.0)]
+    w.close()
+
+
+def test_opting_out_fetches_at_the_call(tmp_path, monkeypatch):
+    fetched = []
+    real_item = torch.Tensor.item
+    monkeypatch.setattr(torch.Tensor, "item", lambda self: fetched.append(1) or real_item(self))
+    with SummaryWriter(tmp_path / "deferred") as w:
+        w.add_scalar("loss", torch.tensor(0.5), 1)
+        w.log_metrics({"m": torch.tensor(0.5)}, 1)
+    assert fetched == []  # deferred: the values were copied in a batch, never fetched one by one
+    with SummaryWriter(tmp_path / "at_call", defer_device=False) as w:
+        w.add_scalar("loss", torch.tensor(0.5), 1)
+        w.log_metrics({"m": torch.tensor(0.5)}, 1)
+        w.add_scalars("s", {"k": torch.tensor(0.5)}, 1)
+        assert len(fetched) == 3
+    assert values_in(tmp_path / "at_call") == values_in(tmp_path / "deferred") == [("loss", 1, 0.5), ("m", 1, 0.5)]
+    with pytest.raises(TypeError, match="defer_device must be True or False"):
+        SummaryWriter(tmp_path / "bad", defer_device="yes")
+
+
+def test_a_refused_call_writes_nothing(tmp_path):
+    with SummaryWriter(tmp_path) as w:
+        with pytest.raises(ValueError, match="lone surrogate"):
+            w.log_metrics({"ok": torch.tensor(1.0), "bad\udc80": torch.tensor(2.0)}, 1)
+        with pytest.raises(ValueError, match="exactly one value"):
+            w.add_scalar("two", torch.tensor([1.0, 2.0]), 1)
+        with pytest.raises(TypeError, match="global_step"):
+            w.add_scalar("step", torch.tensor(1.0), 1.5)
+        w.add_scalar("after", torch.tensor(3.0), 2)
+    assert values_in(tmp_path) == [("after", 2, 3.0)]
+
+
+def test_a_rank_that_writes_nothing_takes_no_copy(tmp_path, monkeypatch):
+    monkeypatch.setenv("RANK", "1")
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    w = SummaryWriter(tmp_path / "run")
+    w.add_scalar("loss", torch.tensor(1.0), 1)
+    w.log_metrics({"m": torch.tensor(1.0)}, 1)
+    assert deferred._pending.groups == {}
+    with pytest.raises(ValueError, match="exactly one value"):  # still checked
+        w.add_scalar("two", torch.tensor([1.0, 2.0]), 1)
+    w.close()
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_hung_device_costs_flush_and_close_a_bounded_wait(tmp_path, monkeypatch):
+    monkeypatch.setattr(deferred, "WAIT_SECS", 0.2)
+    w = SummaryWriter(tmp_path, flush_secs=3600)
+    w.add_scalar("before", 1.0, 1)
+    monkeypatch.setattr(deferred._Transfer, "done", lambda self: False)  # the copy never lands
+    w.add_scalar("hung", torch.tensor(2.0), 2)
+    w.add_scalar("after", 3.0, 3)
+    with pytest.warns(RuntimeWarning, match=r"flush\(\).*1 event\(s\) logged from a device still wait.*later flush"):
+        w.flush()
+    assert values_in(tmp_path) == [("before", 1, 1.0)]  # what follows the hung value waits with it, in order
+    with pytest.warns(RuntimeWarning, match=r"close\(\).*1 event\(s\) logged from a device.*not written"):
+        w.close()
+    assert values_in(tmp_path) == [("before", 1, 1.0), ("after", 3, 3.0)]
+
+
+EXIT_SCRIPT = """
+    import sys, torch, tbwriter
+    from tbwriter.writing import deferred
+    deferred.DEFER_CPU_TENSORS = True
+    w = tbwriter.SummaryWriter(sys.argv[1], flush_secs=3600)
+    t = torch.zeros(())
+    print("logging", flush=True)
+    i = 0
+    try:
+        while i < int(sys.argv[2]):
+            t.fill_(float(i))
+            w.add_scalar("x", t, i)
+            w.add_scalar("x", i + 0.5, i)
+            i += 1
+    except KeyboardInterrupt:
+        pass
+    t.fill_(-1.0)
+    print(i)
+    # no close(): the exit flush copies and writes every value whose call returned
+"""
+
+
+def test_values_logged_before_interpreter_exit_are_written(tmp_path):
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(EXIT_SCRIPT), str(tmp_path), "500"],
+                          env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert [v for _, _, v in values_in(tmp_path)] == [i / 2 for i in range(1000)]
+
+
+def test_ctrl_c_at_any_moment_loses_no_value_whose_call_returned(tmp_path):
+    for trial in range(3):
+        run = tmp_path / f"trial{trial}"
+        proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(EXIT_SCRIPT), str(run), str(10**9)],
+                                env=dict(os.environ, PYTHONPATH=ROOT), text=True, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        assert proc.stdout.readline() == "logging\n"
+        threading.Event().wait(0.05 + 0.05 * trial)  # a different moment of the loop each time
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        returned = int(out)  # loops whose two calls both returned
+        got = [v for _, _, v in values_in(run)]
+        assert got[:2 * returned] == [i / 2 for i in range(2 * returned)]
+        assert got[2 * returned:] in ([], [float(returned)])  # + the call interrupted, if it queued
