@@ -136,7 +136,8 @@ class _Pending:
         self.groups: dict[tuple, tuple[Any, list[tuple[Any, Slot]]]] = {}
 
     def add(self, copy: Any, stream: Any, slot: Slot) -> Slot:
-        key = (copy.device, id(stream), copy.dtype)
+        # current_stream() makes a new object at each call: the stream is known by its CUDA handle.
+        key = (copy.device, getattr(stream, "cuda_stream", None), copy.dtype)
         with self.lock:
             group = self.groups.get(key)
             if group is None:

@@ -90,6 +90,19 @@ def test_a_value_made_on_a_side_stream_is_copied_after_it(tmp_path):
     assert accumulated_scalars(tmp_path)["loss"] == [(1, 0.5)]
 
 
+def test_values_of_one_stream_and_dtype_go_in_one_copy():
+    from tbwriter.writing import deferred
+    slots = [deferred.snapshot(torch.full((), float(i), device="cuda")) for i in range(5)]
+    side = torch.cuda.Stream()
+    with torch.cuda.stream(side):
+        slots.append(deferred.snapshot(torch.full((), 5.0, device="cuda")))
+    deferred.dispatch()
+    assert len({id(slot.transfer) for slot in slots[:5]}) == 1 and slots[5].transfer is not slots[0].transfer
+    torch.cuda.synchronize()
+    assert all(slot.ready() for slot in slots)
+    assert [slot.transfer.values()[slot.index] for slot in slots] == [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]
+
+
 def test_values_come_out_in_call_order_with_plain_numbers(tmp_path):
     w = SummaryWriter(tmp_path)
     for step in range(200):
