@@ -10,7 +10,7 @@ Why: ``.item()`` on a CUDA tensor makes the calling thread wait until the GPU ha
 queued before it, so the CPU can no longer run ahead and the GPU idles between steps. Here the
 training thread only queues work on the device: a copy of the value (``clone``, so an in-place
 change made later does not reach what was logged) on the stream that produced it. The snapshots
-wait, grouped by (device, stream, dtype), until ``dispatch()`` (the flusher thread each tick, or
+wait, grouped by (device, stream, dtype, shape), until ``dispatch()`` (the flusher thread each tick, or
 a ``flush()``) stacks each group and copies it to the host in one non-blocking copy; a
 :class:`Deferred` in an event file's queue turns into its event's bytes once that copy has landed,
 so events are written in call order, deferred or not. Nothing here blocks in the device: waiting
@@ -49,12 +49,10 @@ def deferrable(value: object) -> bool:
 
         deferrable(loss)          # True for a CUDA loss
     """
-    device = getattr(value, "device", None)
-    if device is None or not hasattr(value, "detach") or not hasattr(value, "is_complex"):
-        return False  # numpy arrays have a .device too ("cpu"), but no detach
-    if getattr(device, "type", "cpu") == "cpu" and not DEFER_CPU_TENSORS:
+    is_cpu = getattr(value, "is_cpu", None)  # a torch tensor's (numpy's arrays have none)
+    if is_cpu is None or not hasattr(value, "detach") or (is_cpu and not DEFER_CPU_TENSORS):
         return False
-    return value.numel() == 1 and not value.is_complex()  # type: ignore[attr-defined]
+    return value.numel() == 1 and not value.dtype.is_complex  # type: ignore[attr-defined]
 
 
 class _Transfer:
@@ -71,7 +69,7 @@ class _Transfer:
         self._host: Any
         self._event: Any
         if stream is None:
-            self._host = torch.stack(snapshots).to("cpu")
+            self._host = torch.stack(snapshots).to("cpu")  # snapshots of one shape (and dtype): they stack
             self._event = None
             return
         with torch.cuda.stream(stream):  # after the snapshots, which were queued on this stream
@@ -84,7 +82,7 @@ class _Transfer:
     @staticmethod
     def stream_of(tensor: Any) -> Any:
         """The stream ``tensor``'s snapshot is queued on (None off CUDA): its copy must follow it there."""
-        if tensor.device.type != "cuda":
+        if not tensor.is_cuda:
             return None
         import torch
         return torch.cuda.current_stream(tensor.device)
@@ -100,7 +98,7 @@ class _Transfer:
         """The values as Python floats, as ``float(t.item())`` gives them; only once ``done()``."""
         values = self._values
         if values is None:  # two threads may both get here: they compute the same list
-            values = self._values = [float(v) for v in self._host.tolist()]
+            values = self._values = [float(v) for v in self._host.reshape(-1).tolist()]
         return values
 
 
@@ -129,15 +127,17 @@ class Slot:
 
 
 class _Pending:
-    """Snapshots not dispatched yet, by (device, stream, dtype): appended by loggers, swapped out by ``dispatch``."""
+    """Snapshots not dispatched yet, by (device, stream, dtype, shape): appended by loggers, swapped out by
+    ``dispatch``."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()  # an append racing the swap would land in a list already dispatched
         self.groups: dict[tuple, tuple[Any, list[tuple[Any, Slot]]]] = {}
 
     def add(self, copy: Any, stream: Any, slot: Slot) -> Slot:
-        # current_stream() makes a new object at each call: the stream is known by its CUDA handle.
-        key = (copy.device, getattr(stream, "cuda_stream", None), copy.dtype)
+        # current_stream() makes a new object at each call: the stream is known by its CUDA handle. One group
+        # holds one shape (a loss is () or (1,)), so that it stacks without a reshape of each value.
+        key = (copy.device, getattr(stream, "cuda_stream", None), copy.dtype, copy.shape)
         with self.lock:
             group = self.groups.get(key)
             if group is None:
@@ -166,12 +166,12 @@ def snapshot(tensor: Any) -> Slot:
 
         slot = snapshot(loss)       # loss.add_(1) afterwards does not change what is logged
     """
-    copy = tensor.detach().reshape(()).clone()  # queued on the current stream: sees the value as of the call
+    copy = tensor.detach().clone()  # queued on the current stream: sees the value as of the call
     return _pending.add(copy, _Transfer.stream_of(copy), Slot())
 
 
 def dispatch() -> None:
-    """Start copying every pending snapshot to the host: one stacked copy per (device, stream, dtype).
+    """Start copying every pending snapshot to the host: one stacked copy per group (device, stream, dtype, shape).
 
     Called by the flusher thread each tick and before any wait; cheap when nothing is pending.
     """

@@ -222,7 +222,7 @@ class SummaryWriter:
     def _append_values(self, values: list[float | deferred.Slot], make: Callable[[list[float]], bytes],
                        method: str, tag: object) -> None:
         """Append the event ``make(values)`` makes: now, or once the values still on a device have landed."""
-        if any(type(v) is deferred.Slot for v in values):
+        if deferred.Slot in map(type, values):
             self._file.append_deferred(deferred.Deferred(values, make, f"{method}(tag={tag!r})"))
         else:
             self._file.append(make(values))  # type: ignore[arg-type]  # all floats here
@@ -264,7 +264,7 @@ class SummaryWriter:
         step = step if type(step) is int and INT64_MIN <= step <= INT64_MAX else to_step(step, "log_metrics", first)
         wall = _now() if walltime is None else to_walltime(walltime, "log_metrics", first)
         tags = list(values)
-        if any(type(v) is deferred.Slot for v in values.values()):
+        if deferred.Slot in map(type, values.values()):
             for tag in tags:  # checked now: the event is encoded later, by the background thread
                 check_tag(tag, "log_metrics")
         try:
