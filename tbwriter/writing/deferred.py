@@ -20,7 +20,7 @@ Which values: single-element tensors off the CPU (a CPU tensor's ``.item()`` cos
 deferring). ``DEFER_CPU_TENSORS = True`` defers CPU tensors too, through the same code: the tests
 use it to drive the queue, ordering and snapshots on machines without a GPU.
 
-The one place that knows CUDA is :class:`_Transfer`: with CUDA it copies into pinned memory and
+The one place that knows CUDA is :class:`_Transfer` (and ``_stream_of``): with CUDA it copies into pinned memory and
 records an event to poll; on other devices it copies synchronously (in the thread that dispatches,
 never the training thread unless it flushes).
 """
@@ -79,14 +79,6 @@ class _Transfer:
             self._event = torch.cuda.Event()
             self._event.record(stream)
 
-    @staticmethod
-    def stream_of(tensor: Any) -> Any:
-        """The stream ``tensor``'s snapshot is queued on (None off CUDA): its copy must follow it there."""
-        if not tensor.is_cuda:
-            return None
-        import torch
-        return torch.cuda.current_stream(tensor.device)
-
     def done(self) -> bool:
         """Whether the values have landed on the host (never blocks; never true after ``stop()``)."""
         if self._event is None:
@@ -100,6 +92,15 @@ class _Transfer:
         if values is None:  # two threads may both get here: they compute the same list
             values = self._values = [float(v) for v in self._host.reshape(-1).tolist()]
         return values
+
+
+def _stream_of(tensor: Any) -> Any:
+    """The stream ``tensor``'s snapshot is queued on (None off CUDA): its copy must follow it there. Part of
+    the CUDA seam with :class:`_Transfer`."""
+    if not tensor.is_cuda:
+        return None
+    import torch
+    return torch.cuda.current_stream(tensor.device)
 
 
 class _Failed:
@@ -167,7 +168,7 @@ def snapshot(tensor: Any) -> Slot:
         slot = snapshot(loss)       # loss.add_(1) afterwards does not change what is logged
     """
     copy = tensor.detach().clone()  # queued on the current stream: sees the value as of the call
-    return _pending.add(copy, _Transfer.stream_of(copy), Slot())
+    return _pending.add(copy, _stream_of(copy), Slot())
 
 
 def dispatch() -> None:
