@@ -20,9 +20,9 @@ Which values: single-element tensors off the CPU (a CPU tensor's ``.item()`` cos
 deferring). ``DEFER_CPU_TENSORS = True`` defers CPU tensors too, through the same code: the tests
 use it to drive the queue, ordering and snapshots on machines without a GPU.
 
-The one place that knows CUDA is :class:`_Transfer` (and ``_stream_of``): with CUDA it copies into pinned memory and
-records an event to poll; on other devices it copies synchronously (in the thread that dispatches,
-never the training thread unless it flushes).
+The one place that knows CUDA is :class:`_Transfer` (and ``_stream_of``): with CUDA it copies into
+pinned memory and records an event to poll; on other devices it copies synchronously (in the thread
+that dispatches, never the training thread unless it flushes).
 """
 from __future__ import annotations
 
