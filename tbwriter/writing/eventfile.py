@@ -256,7 +256,7 @@ class EventFile:
 
     def _warn_not_landed(self, what: str, fate: str) -> bool:
         """Warn if device values are still waiting for their copy after ``what`` waited its bound; whether so."""
-        waiting = sum(type(item) is deferred.Deferred for item in self._pending[1])
+        waiting = sum(type(item) is deferred.Deferred and not item.ready() for item in self._pending[1])
         if waiting:
             warnings.warn(f"tbwriter: {what} of {self.path}: {waiting} event(s) logged from a device still wait for "
                           f"their values after {deferred.WAIT_SECS:g} s (is the device hung?); {fate}",
