@@ -1,15 +1,16 @@
+"""Fixtures every test folder shares: the repository's root, the reader's framings, moto's S3 server; and the
+settings that make the suite reproducible. Helpers that are no fixture live in tests/support/."""
+from __future__ import annotations
+
 import os
+import pathlib
 import signal
 
 import hypothesis
 import pytest
 
-# One moto S3 server per test process, whichever modules use it: a fixture imported into two test modules
-# is two fixtures, so two servers, and an s3fs filesystem that fsspec cached while the environment named
-# the first would keep sending the second's requests there.
-from stores import s3_server  # noqa: F401
-
-from tests import framings
+from tests.support import ROOT, framings
+from tests.support.stores import S3Server, environment
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 
@@ -24,6 +25,23 @@ if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
 hypothesis.settings.register_profile("tbwriter", derandomize=True, database=None)
 hypothesis.settings.load_profile("tbwriter")
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture(scope="session")
+def root() -> pathlib.Path:
+    """The repository's root: what a subprocess puts on PYTHONPATH to import this checkout's tbwriter (and
+    tests.support), and where docs/, tools/ and examples/ are."""
+    return ROOT
+
+
+# Registered here, once, for every folder: one moto S3 server per test process, whichever modules use it. A
+# fixture imported into two test modules is two fixtures, so two servers, and an s3fs filesystem that fsspec
+# cached while the environment named the first would keep sending the second's requests there.
+@pytest.fixture(scope="session")
+def s3_server():
+    """One moto S3 server per test process, with the environment pointing at it."""
+    with S3Server() as s3, environment(s3.env):
+        yield s3
 
 
 @pytest.fixture(params=framings.WAYS)

@@ -17,8 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # tbwriter from this checkout, and tests.support.stores
 
 
 def peers() -> dict:
@@ -60,7 +59,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, nargs="+", default=[300, 3000])
     parser.add_argument("--peer-steps", type=int, nargs="+", default=[300, 3000])
     args = parser.parse_args(argv)
-    from stores import S3Server, environment
+    from tests.support.stores import S3Server, environment
 
     with S3Server() as s3, environment(s3.env):
         s3.make_bucket("bench")

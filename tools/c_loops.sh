@@ -54,11 +54,12 @@ sanitized() {
     # report, written to fd 2, is seen. Reading or counting with numpy (the "numpy" cases) runs no C: left out.
     # Bounded: the fuzz test's examples are fixed (derandomized), so a run that hangs fails too.
     exec timeout 600 "$PYTHON" -m pytest -q -p no:cacheprovider -x --capture=sys -k "not numpy] and not [numpy-" \
-        tests/test_reader_fuzz.py tests/test_record_index.py \
-        tests/test_histogram.py::test_counts_exactly_as_numpy tests/test_histogram.py::test_float32_values_next_to_every_edge \
-        tests/test_histogram.py::test_value_on_an_edge_goes_right_and_minus_zero_is_zero \
-        tests/test_histogram.py::test_values_beyond_1e20_are_counted_with_min_and_max_as_outer_edges \
-        tests/test_histogram.py::test_kernel_and_numpy_fallback_agree_bit_for_bit "$@"
+        tests/reading/test_reader_fuzz.py tests/reading/test_record_index.py \
+        tests/writing/test_histogram.py::test_counts_exactly_as_numpy \
+        tests/writing/test_histogram.py::test_float32_values_next_to_every_edge \
+        tests/writing/test_histogram.py::test_value_on_an_edge_goes_right_and_minus_zero_is_zero \
+        tests/writing/test_histogram.py::test_values_beyond_1e20_are_counted_with_min_and_max_as_outer_edges \
+        tests/writing/test_histogram.py::test_kernel_and_numpy_fallback_agree_bit_for_bit "$@"
 }
 
 absent() {
@@ -67,9 +68,10 @@ absent() {
     cd "$out"
     export PYTHONPATH=$out PYTHONDONTWRITEBYTECODE=1
     kernels absent
-    exec timeout 600 "$PYTHON" -m pytest -q -p no:cacheprovider -n 2 tests/test_reader.py tests/test_reader_damage.py \
-        tests/test_reader_fuzz.py tests/test_record_index.py tests/test_cli_reader.py tests/test_read_plugins.py \
-        tests/test_read_memory.py "$@"
+    exec timeout 600 "$PYTHON" -m pytest -q -p no:cacheprovider -n 2 tests/reading/test_reader.py \
+        tests/reading/test_reader_damage.py tests/reading/test_reader_fuzz.py tests/reading/test_record_index.py \
+        tests/reading/test_read_plugins.py tests/cli/test_cli_reader.py \
+        tests/reading/test_read_memory.py "$@"
 }
 
 case "${1:-}" in

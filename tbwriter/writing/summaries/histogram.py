@@ -7,7 +7,7 @@ Why v2 tensors: a v1 ``HistogramProto`` is shown differently by TensorBoard's tw
 (the Python one rounds edges to float32 and drops empty end buckets; the Rust one keeps
 doubles and every bucket).  A DT_DOUBLE ``[k, 3]`` tensor with plugin ``histograms`` is
 served unchanged, to the last bit, by both (checked against real servers in
-tests/test_server_histograms.py), so that is what we write.
+tests/tensorboard/test_server_histograms.py), so that is what we write.
 """
 from __future__ import annotations
 
