@@ -13,10 +13,11 @@ import threading
 import time
 
 import pytest
-from eventcheck import accumulator, scalar_values
 
 from tbwriter import SummaryWriter
 from tbwriter.writing import deferred
+from tests.support import ROOT
+from tests.support.eventcheck import accumulator, scalar_values
 
 torch = pytest.importorskip("torch")
 
@@ -128,9 +129,6 @@ def test_an_interrupted_dispatch_loses_nothing(monkeypatch):
 
 
 # -- through the writer ------------------------------------------------------------------------------
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
 
 def values_in(run) -> list[tuple[str, int, float]]:
     return [(tag, step, value) for tag, step, value in scalar_values(run) if tag != "warm"]
@@ -256,7 +254,7 @@ EXIT_SCRIPT = """
 
 def test_values_logged_before_interpreter_exit_are_written(tmp_path):
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(EXIT_SCRIPT), str(tmp_path), "500"],
-                          env=dict(os.environ, PYTHONPATH=ROOT), capture_output=True, text=True, timeout=120)
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)), capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert [v for _, _, v in values_in(tmp_path)] == [i / 2 for i in range(1000)]
 
@@ -265,7 +263,7 @@ def test_ctrl_c_at_any_moment_loses_no_value_whose_call_returned(tmp_path):
     for trial in range(3):
         run = tmp_path / f"trial{trial}"
         proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(EXIT_SCRIPT), str(run), str(10**9)],
-                                env=dict(os.environ, PYTHONPATH=ROOT), text=True, stdout=subprocess.PIPE,
+                                env=dict(os.environ, PYTHONPATH=str(ROOT)), text=True, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE)
         assert proc.stdout.readline() == "logging\n"
         threading.Event().wait(0.05 + 0.05 * trial)  # a different moment of the loop each time

@@ -13,15 +13,15 @@ import textwrap
 
 import numpy as np
 import pytest
-from eventcheck import accumulated_scalars
 
 torch = pytest.importorskip("torch")
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 from tbwriter import SummaryWriter  # noqa: E402
 from tbwriter.writing.summaries import device_histogram, histogram  # noqa: E402
+from tests.support import ROOT  # noqa: E402
+from tests.support.eventcheck import accumulated_scalars  # noqa: E402
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SLEEP_CYCLES = 4_000_000_000  # ~2 s at 2 GHz: far longer than any logging call takes on the host
 
 
@@ -136,7 +136,7 @@ def test_values_logged_before_exit_are_written(tmp_path):
         t.fill_(-1.0)
         # no close(): the exit flush waits for the copies, before CUDA is torn down
     """
-    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=dict(os.environ, PYTHONPATH=ROOT),
+    proc = subprocess.run([sys.executable, "-c", textwrap.dedent(code)], env=dict(os.environ, PYTHONPATH=str(ROOT)),
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert accumulated_scalars(tmp_path)["loss"] == [(i, float(i)) for i in range(50)]
@@ -157,7 +157,7 @@ def test_histograms_on_cuda_equal_the_host_path(dtype, bins):
 
 
 def test_add_histogram_of_a_cuda_tensor_is_counted_on_the_gpu(tmp_path):
-    from eventcheck import raw_events
+    from tests.support.eventcheck import raw_events
     from tensorboard.util import tensor_util
     values = torch.randn(100_000, device="cuda")
     w = SummaryWriter(tmp_path)
