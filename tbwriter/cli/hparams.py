@@ -108,12 +108,11 @@ def _missing(cell) -> bool:
 
 def _sweep_folder(run: str) -> str:
     """The folder above the run ``run`` (a run folder or one of its event files; of a URL, the folder above it)."""
-    from tbwriter.storage import is_url
+    from tbwriter import storage
 
-    if is_url(run):
-        return run.rstrip("/").rsplit("/", 1)[0]
-    folder = os.path.abspath(run)
-    return os.path.dirname(os.path.dirname(folder) if os.path.isfile(folder) else folder)
+    if not storage.is_url(run) and os.path.isfile(run):  # one of its event files (a URL's would take a request)
+        run = os.path.dirname(os.path.abspath(run))
+    return storage.parent(run)
 
 
 def _cell(value) -> str:

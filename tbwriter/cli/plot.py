@@ -137,17 +137,16 @@ def _read(function: str, paths: list[str]) -> dict:
     (TensorBoard's ``"."``) is named after its directory, which reads better in a legend.
     """
     import tbwriter
+    from tbwriter import storage
     from tbwriter.cli.logdir import read_logdir
-    from tbwriter.storage import is_url
 
     read = getattr(tbwriter, function)
     merged = {}
     for path in paths:
-        # a URL's path is already absolute, and normpath would fold its "//"
-        where = path.rstrip("/") if is_url(path) else os.path.normpath(os.path.abspath(path))
+        where = storage.absolute(path)
         for (run, tag), series in read_logdir(read, path).items():
             if len(paths) > 1:
-                run = f"{path.rstrip('/')}/{run}" if is_url(path) else os.path.normpath(os.path.join(path, run))
+                run = storage.join(path, run)
             elif run == ".":
                 run = os.path.basename(where)
             merged[(run, tag)] = series

@@ -20,7 +20,6 @@ from __future__ import annotations
 import csv
 import math
 import os
-import re
 import shutil
 import tempfile
 import time
@@ -136,8 +135,7 @@ def convert_csvs(csv_paths: Sequence[str | os.PathLike[str]], logdir: str | os.P
             old = _event_files(run_dir) if if_exists == "overwrite" else []
             os.makedirs(run_dir, exist_ok=True)
             os.replace(event_file, os.path.join(run_dir, os.path.basename(event_file)))
-            for path in old:
-                os.unlink(path)
+            storage.remove(old)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return [ConvertReport(table.csv_path, run_dir, table.tags, points, table.rows, table.skipped, table.step_column,
@@ -153,9 +151,7 @@ def _convert_to_url(tables: list[_Table], run_dirs: list[str], if_exists: str,
     for i, (table, run_dir) in enumerate(zip(tables, run_dirs, strict=True)):
         old = _event_files(run_dir) if if_exists == "overwrite" else []
         _, points = _write(table, run_dir)
-        if old:
-            fs, _ = storage.filesystem(run_dir)
-            fs.rm([storage.filesystem(path)[1] for path in old])
+        storage.remove(old)
         reports.append(ConvertReport(table.csv_path, run_dir, table.tags, points, table.rows, table.skipped,
                                      table.step_column, table.wall_time_column))
         if progress:
@@ -232,26 +228,12 @@ def _stem(csv_path: str) -> str:
 
 def _run_dir(logdir: str, run: str) -> str:
     """``logdir/run``, refusing a run name that is empty or leads outside ``logdir`` (absolute, or with ``..``)."""
-    parts = re.split(r"[\\/]", check_inside(run, "convert_csv", "run", f"the logdir {logdir}"))
-    if storage.is_url(logdir):  # normpath would fold the '//' of the URL
-        return logdir.rstrip("/") + "/" + "/".join(part for part in parts if part not in ("", "."))
-    return os.path.normpath(os.path.join(logdir, run))
+    return storage.join(logdir, check_inside(run, "convert_csv", "run", f"the logdir {logdir}"))
 
 
 def _event_files(directory: str) -> list[str]:
     """The run's own event files (names containing ``tfevents``, as TensorBoard finds them); none if no directory."""
-    if storage.is_url(directory):
-        try:
-            files = storage.list_files(directory)
-        except FileNotFoundError:
-            return []
-        prefix = directory.rstrip("/") + "/"
-        return sorted(url for url in files if "/" not in url[len(prefix):] and "tfevents" in url[len(prefix):])
-    try:
-        entries = list(os.scandir(directory))
-    except (FileNotFoundError, NotADirectoryError):
-        return []
-    return sorted(e.path for e in entries if "tfevents" in e.name and e.is_file())
+    return [path for path in storage.files_in(directory) if "tfevents" in os.path.basename(path)]
 
 
 def _read_table(name: str) -> tuple[list[str], list[list[str]]]:

@@ -6,5 +6,6 @@
 - :mod:`~tbwriter.writing.summaries`: one module per summary kind, data in, ``Summary.Value`` bytes out
 - :mod:`~tbwriter.writing.file_writer`: torch's ``FileWriter``, for code that writes protos itself
 - :mod:`~tbwriter.writing.eventfile`: one run's event file: framing, queueing, the background flusher, exit
+- :mod:`~tbwriter.writing.sinks`: where its bytes go: a local file, object-storage segments, or nowhere (other ranks)
 - :mod:`~tbwriter.writing.distributed`: which rank writes (torchrun, SLURM, MPI), and what happens at its exit
 """

@@ -1,4 +1,4 @@
-"""One event file: its name, its first event, a write buffer, and getting bytes to disk.
+"""One run's event file: its first events, a write buffer, the background flusher, and flush/close/exit.
 
     f = EventFile("runs/exp1", flush_secs=120)
     f.append(event_bytes)        # cheap: queued in memory, framed when written
@@ -20,16 +20,16 @@ directory) was deleted or replaced, a warning names it and the writer continues 
 file holding that write's records. After ``os.fork()`` the child drops the parent's pending
 records (the parent writes them) and opens its own file if it logs.
 
-A ``log_dir`` that is a URL (``s3://``, ``gs://``, ``memory://``...) cannot be appended to: the
-records go to :class:`~tbwriter.storage.Segments`, each flush putting one sealed segment (a
-complete event file with its own header), and ``QUEUE_RECORDS`` only moves records into it.
-The training thread never waits on a request it did not ask for: ``append`` makes none (a full
-segment is put by the flusher thread), and the flusher holds no lock of the file while its request
-is out, so appends go on queuing; ``flush()`` and ``close()`` wait for that request, then send the
-rest. While the store fails, what is logged waits in memory, unbounded (dropping values or blocking
-the training would be worse), and each failed try is raised once by the next call. At exit the
-files of every URL are sent all at once, within one ``storage.PUT_TIMEOUT`` for them all, and each
-one that could not be written is printed once, saying its values are lost.
+Where the framed bytes go is the file's :class:`~tbwriter.writing.sinks.Sink`, chosen once from
+``log_dir``: a local file, or for a URL (``s3://``, ``gs://``, ``memory://``...), which cannot be
+appended to, sealed segments, each flush putting one (a complete event file with its own header),
+``QUEUE_RECORDS`` only moving records into it. The training thread never waits on a request it did not
+ask for: ``append`` makes none (a full segment is put by the flusher thread), and the flusher holds no
+lock of the file while its request is out, so appends go on queuing; ``flush()`` and ``close()`` wait
+for that request, then send the rest. While the store fails, what is logged waits in memory, unbounded
+(dropping values or blocking the training would be worse), and each failed try is raised once by the
+next call. At exit the files of every URL are sent all at once, within one ``segments.PUT_TIMEOUT`` for
+them all, and each one that could not be written is printed once, saying its values are lost.
 """
 from __future__ import annotations
 
@@ -45,18 +45,14 @@ import threading
 import time
 import warnings
 
-from tbwriter import storage
+from tbwriter.errors import StorageError
 from tbwriter.format import encode, record, wire
+from tbwriter.storage import objects, segments
 from tbwriter.writing import deferred
+from tbwriter.writing.sinks import sink_for
 
 QUEUE_RECORDS = 4096
 _FILE_VERSION = encode.length_delimited(wire.Event.FILE_VERSION.tag, wire.FILE_VERSION)
-# A name is events.out.tfevents.<seconds>.<nanoseconds>.<host>.<pid>.<counter><suffix>, every number
-# zero-padded: TensorBoard reads a run's files in name order and never goes back, so a file opened
-# later must sort later, by another process too (the pid comes after the time: a second writer's
-# file sorts after the first's whatever the pids), and in the same nanosecond by this process
-# ("...10" would sort before "...9"). The seconds stay the fourth dot-separated field, as in torch's.
-_counter = itertools.count()
 # Strong references: a file is written at exit however its owner forgot it (a SummaryWriter
 # closes its file when it is collected, so forgotten writers do not pile up here).
 _live: set[EventFile] = set()
@@ -79,8 +75,7 @@ class EventFile:
         # store changes it: framed bytes, records not framed yet, and the file size where they start.
         self._pending: tuple[bytes, list[bytes | deferred.Deferred], int] = (b"", [], 0)
         self._deferred = False  # whether device values were ever queued: only then are records looked at
-        self._fd: int | None = None
-        self._segments: storage.Segments | None = None  # instead of _fd when log_dir is a URL
+        self._sink = sink_for(self.log_dir, filename_suffix, storage_options, _wake_flusher)
         self._error: BaseException | None = None
         self._last_flush = time.monotonic()
         self.closed = True
@@ -95,33 +90,14 @@ class EventFile:
     def _open_locked(self) -> None:
         _hook_multiprocessing_exit()
         nanos = time.time_ns()
-        now = nanos / 1e9
-        head = [encode.event_head(now, 0) + _FILE_VERSION, *self._first_events]
-        if storage.is_url(self.log_dir):
-            self._segments = storage.Segments(self.log_dir, record.frame(head.pop(0)), "events.out.tfevents.",
-                                              self.filename_suffix, self.storage_options)
-            storage.call_before_shutdown(_close_all_at_exit)
-            self._open_done(self._segments.url, head)
-            return
-        os.makedirs(self.log_dir, exist_ok=True)
-        while True:
-            name = (f"events.out.tfevents.{nanos // 10**9:010d}.{nanos % 10**9:09d}.{socket.gethostname()}."
-                    f"{os.getpid()}.{next(_counter):06d}{self.filename_suffix}")
-            path = os.path.join(self.log_dir, name)
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o644)
-                break
-            except FileExistsError:  # another host with our pid on a shared disk
-                continue
-        self._fd = fd
-        self._open_done(path, head)
-
-    def _open_done(self, path: str, head: list[bytes]) -> None:
-        self.path, self.closed, self._alarm = path, False, False
+        self.path, start = self._sink.open(nanos, encode.event_head(nanos / 1e9, 0) + _FILE_VERSION)
+        if self._sink.remote:
+            objects.call_before_shutdown(_close_all_at_exit)
+        self.closed, self._alarm = False, False
         _live.add(self)  # until closed with nothing pending
         # The header goes first, ahead of anything queued while the file was closed.
         framed, taken, _ = self._pending
-        self._pending = (record.frame_many(head) + framed, taken, 0)
+        self._pending = (start + record.frame_many(list(self._first_events)) + framed, taken, 0)
         _flusher.watch()
         self._write_locked()
 
@@ -196,11 +172,9 @@ class EventFile:
             self._send_locked(deadline)
             if self._error is not None:
                 self._raise_error_locked()  # still open: the caller may free space and close again
-            fd, self._fd, self._segments = self._fd, None, None
             self.closed = True
             _live.discard(self)
-            if fd is not None:  # None for a URL: nothing is open between puts
-                os.close(fd)
+            self._sink.close()
 
     def discard(self) -> None:
         """Drop what is pending and close the file, for a caller that deletes the file anyway.
@@ -210,9 +184,8 @@ class EventFile:
         with self._lock:
             self._queue.clear()
             self._pending, self._error = (b"", [], 0), None
-            if self._fd is not None:
-                os.close(self._fd)
-            self._fd, self.closed, self._alarm = None, True, True
+            self._sink.forget()
+            self.closed, self._alarm = True, True
             _live.discard(self)
 
     def close_or_report(self) -> None:
@@ -227,14 +200,14 @@ class EventFile:
         """Close for a process that is ending, by ``deadline`` (``time.monotonic()``) for a URL: None once
         everything is written, else the line to print, which says the values are lost.
 
-            problem = f.close_at_exit(time.monotonic() + storage.PUT_TIMEOUT)
+            problem = f.close_at_exit(time.monotonic() + segments.PUT_TIMEOUT)
         """
         with self._lock:
             self._error = None  # an earlier failure: this last try writes its values too, or fails anew
         try:
             self._close(deadline)
         except OSError as e:
-            return _lost(self, str(e) if isinstance(e, storage.StorageError) else  # it names the URL
+            return _lost(self, str(e) if isinstance(e, StorageError) else  # it names the URL
                          f"could not write {self.path}: {e.strerror or e}")
         return None
 
@@ -246,9 +219,8 @@ class EventFile:
                 self._write_locked()
             finally:
                 self._lock.release()
-        segments = self._segments
-        if segments is not None and segments.waiting:
-            self._send(segments)
+        if self._sink.waiting:
+            self._send()
 
     def keep_error(self, error: BaseException) -> None:
         """Raise ``error`` on the next ``append``, ``flush`` or ``close`` (for errors of the flusher thread)."""
@@ -269,19 +241,18 @@ class EventFile:
 
     def _send_locked(self, deadline: float | None = None) -> None:
         """For a URL: put what is cut, after the flusher's put if one is out (``flush()``, ``close()``)."""
-        if self._segments is not None:
-            self._send(self._segments, deadline)
+        self._send(deadline)
 
-    def _send(self, segments: storage.Segments, deadline: float | None = None) -> None:
-        with contextlib.suppress(storage.StorageError):  # kept by _sent
-            segments.send(deadline, done=self._sent)
+    def _send(self, deadline: float | None = None) -> None:
+        with contextlib.suppress(StorageError):  # kept by _sent
+            self._sink.send(deadline, done=self._sent)
 
-    def _sent(self, error: storage.StorageError | None) -> None:
+    def _sent(self, error: StorageError | None) -> None:
         """How a send ended, told before another can start: a failure is kept; a success makes good what
         failed before (its segments are stored now), so that failure is not raised any more."""
         if error is not None:
             self.keep_error(error)
-        elif isinstance(self._error, storage.StorageError):
+        elif isinstance(self._error, StorageError):
             self._error = None
 
     def _raise_error_locked(self) -> None:
@@ -297,8 +268,7 @@ class EventFile:
         the first that has not (by ``device_deadline``, or at once for None) wait with it for the next write.
         """
         self._last_flush = time.monotonic()
-        fd = self._fd
-        if fd is None and self._segments is None:
+        if self.closed:
             return
         framed, taken, base = self._pending
         queue = self._queue
@@ -309,63 +279,26 @@ class EventFile:
         if self._deferred and taken:
             ready, count = deferred.settle(taken, device_deadline)
             rest = taken[count:]
-        if self._segments is not None:
-            self._cut_locked(self._segments, framed + record.frame_many(ready) if ready else framed, seal, rest)
-            return
-        if fd is None or (not ready and not framed):
-            self._pending = (framed, rest, base)
-            return
         data = framed + record.frame_many(ready) if ready else framed
-        written = 0
-        try:
-            # A write interrupted (Ctrl-C) or failed part way has put a prefix of data in the file.
-            written = min(max(os.fstat(fd).st_size - base, 0), len(data))
-            view = memoryview(data)
-            while written < len(data):
-                written += os.write(fd, view[written:])
-        except OSError as e:
-            self.keep_error(e)
+        written, error = self._sink.write(data, base, seal)
+        if error is not None:
+            self.keep_error(error)
         self._pending = (data[written:], rest, base + written)  # nothing is lost: the rest waits for the next try
-        if written and self._vanished_locked(fd):
+        if written and self._sink.replaced():
             warnings.warn(f"tbwriter: {self.path} was deleted or replaced while open; logging continues in a "
                           f"new event file in {self.log_dir}", RuntimeWarning, stacklevel=2)
             self._pending = (data, rest, 0)  # this write went nowhere anyone can read: it goes to the new file
-            os.close(fd)
-            self._fd, self.closed, self._alarm = None, True, True  # should the new file fail: a closed file's values
+            self._sink.close()
+            self.closed, self._alarm = True, True  # should the new file fail: a closed file's values
             self._reopen_locked()
-
-    def _cut_locked(self, segments: storage.Segments, data: bytes, seal: bool,
-                    rest: list[bytes | deferred.Deferred]) -> None:
-        """For a URL: the records join the open segment (nothing can fail there); a flush, a due time or a full
-        segment cuts it, to be put by ``flush()``, ``close()`` or the flusher thread (this may be the training
-        loop, which must not wait on the network)."""
-        segments.write(data)
-        self._pending = (b"", rest, 0)
-        if seal or segments.full:
-            segments.cut()
-            _flusher.wake()
-
-    def _vanished_locked(self, fd: int) -> bool:
-        """Whether ``self.path`` no longer names the open file (deleted, or replaced by another)."""
-        try:
-            on_disk = os.stat(self.path)  # type: ignore[arg-type]
-        except (FileNotFoundError, NotADirectoryError):  # the file, or a folder on its path, is gone
-            return True
-        except OSError:
-            return False  # the path cannot be checked (a permission change): keep writing where we are
-        ours = os.fstat(fd)
-        return (on_disk.st_ino, on_disk.st_dev) != (ours.st_ino, ours.st_dev)
 
     def _after_fork_in_child(self) -> None:
         # The parent owns the file and its pending records; a child that logs starts its own.
         self._lock = threading.Lock()
         self._queue.clear()
         self._pending, self._error = (b"", [], 0), None
-        if self._fd is not None:
-            os.close(self._fd)
-        if self._segments is not None:
-            self._segments.discard()
-        self._fd, self._segments, self.closed, self._alarm = None, None, True, True
+        self._sink.forget()
+        self.closed, self._alarm = True, True
 
 
 def other_writers(directory: str) -> list[tuple[str, int]]:
@@ -407,8 +340,8 @@ _KEPT = ("every value logged so far is kept in memory and written by the next fl
 
 def _kept(error: OSError, path: str | None) -> OSError:
     """``error`` (same type and errno) saying what a caller needs to know: the values are kept, not lost."""
-    if isinstance(error, storage.StorageError):  # it names the object's URL already
-        return storage.StorageError(f"{error}; {_KEPT}", error.filename)
+    if isinstance(error, StorageError):  # it names the object's URL already
+        return StorageError(f"{error}; {_KEPT}", error.filename)
     return OSError(error.errno, f"{error.strerror}; {_KEPT}", path)
 
 
@@ -456,20 +389,25 @@ _flusher = _Flusher()
 _exit_hooked_pid = 0
 
 
+def _wake_flusher() -> None:
+    """Wake the flusher of this process (a fork makes a new one): a segment was cut."""
+    _flusher.wake()
+
+
 def _close_all_at_exit() -> None:
     """Write what every file still holds; print once each one that could not be written.
 
-    The URLs are sent all at once, a thread each, within one ``storage.PUT_TIMEOUT`` for them all: an
+    The URLs are sent all at once, a thread each, within one ``segments.PUT_TIMEOUT`` for them all: an
     endpoint that never answers costs that once, not once per writer in turn.
     """
     _flusher.stop.set()
     _flusher.wake()
     files = list(_live)
-    deadline = time.monotonic() + storage.PUT_TIMEOUT
+    deadline = time.monotonic() + segments.PUT_TIMEOUT
     problems: dict[EventFile, str | None] = {}
     threads = []
     for f in files:
-        if storage.is_url(f.log_dir):
+        if f._sink.remote:
             thread = threading.Thread(target=lambda f=f: problems.update({f: f.close_at_exit(deadline)}),
                                       name="tbwriter-exit", daemon=True)
             try:
@@ -482,7 +420,7 @@ def _close_all_at_exit() -> None:
     for thread in threads:
         thread.join(max(deadline - time.monotonic(), 0) + 1)  # a put is cut off at the deadline; 1 s to wind up
     for f in files:
-        problem = problems.get(f, _lost(f, f"could not write {f.path}: no answer within {storage.PUT_TIMEOUT:g} s"))
+        problem = problems.get(f, _lost(f, f"could not write {f.path}: no answer within {segments.PUT_TIMEOUT:g} s"))
         if problem is not None:
             print(problem, file=sys.stderr)
     _live.difference_update(files)  # said once: the second exit hook (atexit after threading's) finds nothing

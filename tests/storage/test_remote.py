@@ -77,7 +77,7 @@ def test_names_move_past_a_later_name_already_there(url):
 
 
 def test_sealed_on_size_without_a_flush(url, monkeypatch):
-    monkeypatch.setattr(storage, "SEGMENT_BYTES", 4096)
+    monkeypatch.setattr("tbwriter.storage.segments.SEGMENT_BYTES", 4096)
     monkeypatch.setattr("tbwriter.writing.eventfile.QUEUE_RECORDS", 16)
     w = SummaryWriter(url)
     for step in range(2000):
@@ -216,6 +216,23 @@ def test_unknown_scheme_is_refused_naming_the_url():
 def test_local_paths_and_file_urls_stay_local():
     assert not storage.is_url("runs/a") and not storage.is_url("/tmp/x") and not storage.is_url("C:\\x")
     assert storage.is_url("s3://b/a") and storage.is_url("memory://x") and storage.is_url("az://c/r")
+
+
+def test_locations_are_joined_and_listed_alike_for_paths_and_urls(url, tmp_path):
+    assert storage.join("s3://b/runs/", "a/./b\\c") == "s3://b/runs/a/b/c"  # normpath would fold the "//"
+    assert storage.join(str(tmp_path), "a/./b") == str(tmp_path / "a" / "b")
+    assert storage.absolute("s3://b/runs/") == "s3://b/runs" and storage.parent("s3://b/runs/a/") == "s3://b/runs"
+    assert storage.parent(str(tmp_path / "a")) == str(tmp_path)
+    for where in (url, str(tmp_path / "run")):
+        assert storage.files_in(where) == []  # nothing there yet
+        with SummaryWriter(where) as w:
+            w.add_scalar("loss", 0.5, 0)
+        with SummaryWriter(storage.join(where, "sub")) as w:  # below: not in the run's own folder
+            w.add_scalar("loss", 0.5, 0)
+        files = storage.files_in(where)
+        assert len(files) == 1 and files[0].startswith(storage.join(where, "events.out.tfevents."))
+        storage.remove(files)
+        assert storage.files_in(where) == []
 
 
 def test_add_embedding_to_a_url_is_refused_and_the_writer_stays_usable():

@@ -119,6 +119,24 @@ def test_what_is_pending_at_exit_is_sent(s3_server, bucket):
     assert read_scalars(f"s3://{bucket}/run")[(".", "loss")].step.tolist() == list(range(10))
 
 
+def test_forked_child_leaves_the_parents_unsent_values_to_it_and_sends_its_own(s3_server, bucket):
+    child = run_child(f"""
+        import os, sys
+        from tbwriter import SummaryWriter
+        w = SummaryWriter("s3://{bucket}/run")
+        w.add_scalar("loss", 1.0, 1)
+        w.flush()
+        w.add_scalar("loss", 2.0, 2)  # unsent at the fork: the parent's to send, not the child's too
+        if os.fork() == 0:
+            w.add_scalar("loss", 3.0, 3)
+            sys.exit(0)  # the child's own value goes at its exit
+        os.wait()
+    """, s3_server.env)
+    out, err = child.communicate(timeout=180)
+    assert child.returncode == 0 and not err, err
+    assert sorted(read_scalars(f"s3://{bucket}/run")[(".", "loss")].step.tolist()) == [1, 2, 3]
+
+
 @pytest.mark.parametrize("case", ["unreachable", "missing bucket"])
 def test_a_failure_raises_naming_the_url_and_keeps_what_was_logged(s3_server, case):
     bucket = f"later-{uuid.uuid4().hex[:12]}"
@@ -149,9 +167,9 @@ def test_a_failure_raises_naming_the_url_and_keeps_what_was_logged(s3_server, ca
 
 
 def test_throttling_past_the_retries_raises_and_keeps_every_value(s3_server, bucket, monkeypatch):
-    from tbwriter import storage
+    from tbwriter.storage import segments
 
-    monkeypatch.setattr(storage, "PUT_TIMEOUT", 5.0)  # the bound on one put, retries included
+    monkeypatch.setattr(segments, "PUT_TIMEOUT", 5.0)  # the bound on one put, retries included
     url = f"s3://{bucket}/run"
     w = SummaryWriter(url)
     w.add_scalar("loss", 0.0, 0)
@@ -321,8 +339,9 @@ def test_add_scalar_never_waits_on_a_put_that_hangs(s3_server, bucket):
 def test_at_exit_hung_puts_end_together_and_each_is_said_once_truly(s3_server, bucket):
     with SilentServer() as endpoint:  # never answers
         child = run_child(f"""
-            from tbwriter import SummaryWriter, storage
-            storage.PUT_TIMEOUT = 5.0  # per put, and for all the writers together at exit
+            from tbwriter import SummaryWriter
+            from tbwriter.storage import segments
+            segments.PUT_TIMEOUT = 5.0  # per put, and for all the writers together at exit
             where = {{"endpoint_url": "{endpoint.endpoint}"}}
             writers = [SummaryWriter(f"s3://{bucket}/{{run}}", storage_options=where) for run in "ab"]
             for w in writers:  # neither flushed nor closed: left to the exit

@@ -213,8 +213,8 @@ def test_default_log_dir_and_pathlib(tmp_path, monkeypatch):
 def test_files_sort_in_the_order_they_were_opened(tmp_path, monkeypatch):
     import itertools
 
-    from tbwriter.writing import eventfile
-    monkeypatch.setattr(eventfile, "_counter", itertools.count(9))  # 9 -> 10 must not sort backwards
+    from tbwriter.writing import sinks
+    monkeypatch.setattr(sinks, "_counter", itertools.count(9))  # 9 -> 10 must not sort backwards
     w = SummaryWriter(tmp_path)
     for i in range(3):  # close and log again: a new file each time, in the same second
         w.add_scalar("x", float(i), i)
