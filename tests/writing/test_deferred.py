@@ -17,7 +17,7 @@ import pytest
 from tbwriter import SummaryWriter
 from tbwriter.writing import deferred
 from tests.support import ROOT
-from tests.support.eventcheck import accumulator, scalar_values
+from tests.support.eventcheck import accumulated_scalars, accumulator, scalar_values
 
 torch = pytest.importorskip("torch")
 
@@ -170,6 +170,18 @@ def test_values_reach_the_disk_at_the_timed_flush_without_flush(tmp_path):
         time.sleep(0.025)
     assert values_in(tmp_path) == [("loss", 3, 2.0)]
     w.close()
+
+
+def test_a_url_logdir_gets_the_deferred_values_in_order():
+    import uuid
+    url = f"memory://tests-{uuid.uuid4().hex}/run"
+    with SummaryWriter(url) as w:
+        for step in range(20):
+            w.add_scalar("loss", torch.tensor(step / 4), step)
+            w.add_scalar("loss", step / 4 + 0.125, step)
+            if step % 7 == 0:
+                w.flush()  # a sealed segment each time, holding what was logged before
+    assert [v for _, v in accumulated_scalars(url)["loss"]] == [i / 8 for i in range(40)]
 
 
 def test_opting_out_fetches_at_the_call(tmp_path, monkeypatch):
