@@ -4,7 +4,7 @@
 
 Copying a 10M-element CUDA tensor to the host costs ~50 ms; counting its buckets on the GPU with
 torch ops (``searchsorted`` against the edges, ``bincount``) and copying the counts, the min and the
-max costs well under a millisecond. The rows are those :func:`histogram.histogram_rows` makes of
+max is work of about a millisecond (``python tools/bench.py gpu`` measures it). The rows are those :func:`histogram.histogram_rows` makes of
 the same values, exactly (edges, counts, min and max): the same edges, the same edge convention
 (a value equal to an edge goes to the bucket on its right; numpy's last bin is closed), NaN and inf
 left out, -0.0 counted as 0.0.
