@@ -36,13 +36,16 @@ class TbwriterException(Exception):
 class _ArgumentProblem(TbwriterException):
     """What the argument errors share: the argument's name and the reason, and the call they came through."""
 
-    def __init__(self, argument: str, reason: str, call: str = ""):
-        self.argument, self.reason, self.call = argument, reason, call
-        super().__init__(f"{call}: {argument} {reason}" if call else f"{argument} {reason}")
+    def __init__(self, argument: str, reason: str, call: str = "", *, sentence: bool = False):
+        """``sentence=True``: ``reason`` is the whole sentence, naming the argument where it reads best
+        (``ArgumentError("labels", "2 labels for 3 boxes", sentence=True)``)."""
+        self.argument, self.reason, self.call, self.sentence = argument, reason, call, sentence
+        said = reason if sentence else f"{argument} {reason}"
+        super().__init__(f"{call}: {said}" if call else said)
 
     def in_call(self, call: str) -> _ArgumentProblem:
         """The same error, named after the public call it came through (kept if one was named already)."""
-        return self if self.call else type(self)(self.argument, self.reason, call)
+        return self if self.call else type(self)(self.argument, self.reason, call, sentence=self.sentence)
 
 
 class ArgumentError(_ArgumentProblem, ValueError):

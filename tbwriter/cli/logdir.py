@@ -12,6 +12,7 @@ from tbwriter.cli.printable import shown
 from tbwriter.cli.progress import progress_bar
 from tbwriter.errors import CommandError
 from tbwriter.format.record import DamagedRecordWarning, Problem
+from tbwriter.reading.filters import TagFilter
 from tbwriter.reading.reader import find_runs
 
 
@@ -20,7 +21,7 @@ def read_logdir(read, logdir: str, **filters):
     records become one ``warning:`` line each on stderr, and files that are no event files at all an error."""
     for option, pattern in filters.items():
         try:
-            re.compile(pattern or "")
+            TagFilter(pattern)
         except re.error as e:
             raise CommandError(f"bad regular expression for --{option.rstrip('s')} {pattern!r}: {e}") from None
     try:

@@ -41,11 +41,12 @@ def run(args: argparse.Namespace) -> int:
 
     from tbwriter import storage
     from tbwriter.format.record import DamagedRecordWarning
+    from tbwriter.reading.filters import TagFilter
     from tbwriter.reading.follow import Follower
 
     for option, pattern in (("--run", args.run_regex), ("--tag", args.tag)):
         try:
-            re.compile(pattern or "")
+            TagFilter(pattern)
         except re.error as e:
             raise CommandError(f"bad regular expression for {option} {pattern!r}: {e}") from None
     if not storage.is_url(args.logdir) and not os.path.exists(args.logdir):  # a URL: its first listing says

@@ -1,5 +1,11 @@
 """The read path's stages, one module each (the public face is :mod:`tbwriter.reading.reader`):
 
+- :mod:`~tbwriter.reading.reader`: ``read_scalars`` and the other public readers; what they return is in
+  :mod:`~tbwriter.reading.results`
+- :mod:`~tbwriter.reading.filters`: the runs and tags a read keeps (``TagFilter``, compiled once)
+- :mod:`~tbwriter.reading.scan`: the read loop, written once: a run's files with a cursor each (``RunScan``), the
+  plugin of a tag's first value, damage reported once; ``read_*`` start a fresh one per run, ``Follower`` keeps one
+- :mod:`~tbwriter.reading.filescan`: one file read into the run's points, a window of its bytes at a time
 - :mod:`~tbwriter.reading.files`: list a logdir's runs and event files, read a file's bytes a window at a time
 - :mod:`~tbwriter.reading.index`: where the records of a file are, and whether their CRCs hold (framing;
   by the C scan of ``_frames.c`` when it was built at install, else with numpy)
@@ -10,4 +16,8 @@
 - :mod:`tbwriter.format.decode`: one record's layout and values (the mirror of :mod:`tbwriter.format.encode`)
 - :mod:`~tbwriter.reading.columns`: one field of many records as a numpy column
 - :mod:`~tbwriter.reading.collect`: the points of a run, back in file order, purged as TensorBoard does
+- :mod:`~tbwriter.reading.plugins`: what a plugin needs of a value to show it
+
+Built on them: :mod:`~tbwriter.reading.sessions` (``read_hparams``) and :mod:`~tbwriter.reading.follow`
+(``Follower``, a logdir read as it grows).
 """

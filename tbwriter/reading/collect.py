@@ -3,7 +3,7 @@
     run = RunCollector()
     ... decoding adds Chunks (many records of one shape) and rows (odd records) ...
     for tag, chunks in run.tags().items():
-        step, wall, payload = merge(chunks)
+        step, wall, value = merge_numbers(chunks)   # scalars; merge_items for histograms and tensors
 
 Records are decoded group by group, not in file order: every point carries ``seq``, the
 position of its record in the run, so that file order, a cut at a damaged record and
@@ -13,19 +13,20 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from tbwriter.format.decode import MIGRATED_PLUGIN
+from tbwriter.format.decode import MIGRATED_PLUGIN, TensorPoint
 
 
 @dataclass
 class Chunk:
-    """Points of one tag from records of one shape: parallel arrays, plus the decoded payload.
+    """Points of one tag from records of one shape: parallel arrays, plus their values in the field of their kind.
 
-    ``payload`` is a float64 array (scalars), a list of ``[k, 3]`` arrays (histograms), a list
-    of :class:`~tbwriter.format.decode.TensorPoint` (tensors), or None when the values were not asked
-    for or cannot be read as such.
+    At most one of ``numbers`` (scalars: float64, one a point), ``buckets`` (histograms: a ``[k, 3]`` array a
+    point) and ``points`` (tensors: a :class:`~tbwriter.format.decode.TensorPoint` a point) is set: the one the
+    read asked for; none when it asked for no values (steps only) or they cannot be read as such.
     """
     tag: str
     plugin: str | None
@@ -33,16 +34,38 @@ class Chunk:
     seq: np.ndarray  # position of the record in the run, to restore file order across chunks
     step: np.ndarray
     wall: np.ndarray
-    payload: object = None
+    numbers: np.ndarray | None = None
+    buckets: list[np.ndarray] | None = None
+    points: list[TensorPoint] | None = None
+
+    @property
+    def has_values(self) -> bool:
+        """Whether the chunk holds values, not only steps and wall times."""
+        return self.numbers is not None or self.buckets is not None or self.points is not None
 
     def where(self, keep: np.ndarray) -> Chunk:
         """The points for which ``keep`` is True."""
-        payload = self.payload
-        if isinstance(payload, list):
-            payload = [p for p, k in zip(payload, keep.tolist(), strict=True) if k]
-        elif isinstance(payload, np.ndarray):
-            payload = payload[keep]
-        return Chunk(self.tag, self.plugin, self.kind, self.seq[keep], self.step[keep], self.wall[keep], payload)
+        kept = keep.tolist()
+
+        def pick(items: list | None) -> list | None:
+            return None if items is None else [item for item, k in zip(items, kept, strict=True) if k]
+
+        return Chunk(self.tag, self.plugin, self.kind, self.seq[keep], self.step[keep], self.wall[keep],
+                     None if self.numbers is None else self.numbers[keep], pick(self.buckets), pick(self.points))
+
+
+class Merged(NamedTuple):
+    """A tag's scalars in file order (:func:`merge_numbers`): ``step`` (int64), ``wall`` and ``value``."""
+    step: np.ndarray
+    wall: np.ndarray
+    value: np.ndarray
+
+
+class MergedItems(NamedTuple):
+    """A tag's histograms or tensors in file order (:func:`merge_items`): one item a point in ``items``."""
+    step: np.ndarray
+    wall: np.ndarray
+    items: list
 
 
 _HEAD = 4  # free rows before a tag's plain values: for the few points decoded apart before them (its first value)
@@ -100,17 +123,17 @@ class _Plain:
         if not self.count:
             return others
         front = sum(len(c.seq) for c in others)
-        scalars = all(isinstance(c.payload, np.ndarray) and _own_plugin(c) in (None, "", "scalars") for c in others)
+        scalars = all(c.numbers is not None and _own_plugin(c) in (None, "", "scalars") for c in others)
         if len(self.columns) == 4 and 0 < front <= _HEAD and scalars:
             others = sorted(others, key=lambda c: int(c.seq[0]))
-            parts = [np.concatenate([getattr(c, name) for c in others]) for name in ("seq", "step", "wall", "payload")]
+            parts = [np.concatenate([getattr(c, name) for c in others]) for name in ("seq", "step", "wall", "numbers")]
             if (np.diff(parts[0]) >= 0).all() and parts[0][-1] <= self.columns[0][_HEAD]:
                 for column, part in zip(self.columns, parts, strict=True):
                     column[_HEAD - front:_HEAD] = part
                 seq, step, wall, value = (c[_HEAD - front:_HEAD + self.count] for c in self.columns)
-                return [Chunk(tag, others[0].plugin, others[0].kind, seq, step, wall, value)]
+                return [Chunk(tag, others[0].plugin, others[0].kind, seq, step, wall, numbers=value)]
         seq, step, wall, *values = (c[_HEAD:_HEAD + self.count] for c in self.columns)
-        return others + [Chunk(tag, None, "simple_value", seq, step, wall, values[0] if values else None)]
+        return others + [Chunk(tag, None, "simple_value", seq, step, wall, numbers=values[0] if values else None)]
 
 
 class RunCollector:
@@ -148,15 +171,17 @@ class RunCollector:
             plain.append(parts, base, room(tag, plain.count + len(parts[0])))
 
     def add_row(self, tag: str, plugin: str | None, kind: str, seq: int, step: int, wall: float,
-                payload: object) -> None:
-        key = (tag, plugin, kind, payload is None)
+                value: float | np.ndarray | TensorPoint | None) -> None:
+        """One point decoded on its own (a record of a shape of its own): its value is a number (scalar reads), a
+        ``[k, 3]`` array (histograms), a :class:`~tbwriter.format.decode.TensorPoint` (tensors) or None."""
+        key = (tag, plugin, kind, value is None)
         rows = self._rows.get(key)
         if rows is None:
             rows = self._rows[key] = [[], [], [], []]
         rows[0].append(seq)
         rows[1].append(step)
         rows[2].append(wall)
-        rows[3].append(payload)
+        rows[3].append(value)
 
     def add_unread(self, tag: str, seq: int, plugin: str | None) -> None:
         """Record ``seq``, of a value of ``tag`` and ``plugin`` (v1 kinds migrated), was left undecoded (the read
@@ -209,13 +234,18 @@ class RunCollector:
     def tags(self) -> dict[str, list[Chunk]]:
         """Tag -> its chunks (in no particular order; ``Chunk.seq`` gives the order), purged as TensorBoard does."""
         for (tag, plugin, kind, missing), (seq, step, wall, values) in self._rows.items():
-            payload: object = values
-            if missing:
-                payload = None
-            elif isinstance(values[0], (float, int)):  # scalars; arrays and tensors stay a list
-                payload = np.array(values, dtype=np.float64)
-            self.add(Chunk(tag, plugin, kind, np.array(seq, np.int64), np.array(step, np.int64),
-                           np.array(wall, np.float64), payload))
+            chunk = Chunk(tag, plugin, kind, np.array(seq, np.int64), np.array(step, np.int64),
+                          np.array(wall, np.float64))
+            # a row's value is what format.decode.value_payload read: a number, a [k, 3] array or a TensorPoint
+            if missing:  # values not asked for, or not of a kind the read takes
+                pass
+            elif isinstance(values[0], TensorPoint):
+                chunk.points = values
+            elif isinstance(values[0], np.ndarray):
+                chunk.buckets = values
+            else:
+                chunk.numbers = np.array(values, dtype=np.float64)
+            self.add(chunk)
         self._rows.clear()
         for tag, plain in self._plain.items():
             self._chunks[tag] = plain.chunks(tag, self._chunks.get(tag, []))
@@ -256,8 +286,30 @@ def of_plugin(chunks: list[Chunk], plugin: str | None) -> list[Chunk]:
     return [c for c in chunks if _own_plugin(c) in (None, "", plugin)]
 
 
-def merge(chunks: list[Chunk]) -> tuple:
-    """A tag's chunks as arrays ``(step, wall, payload)`` in file order; empties ``chunks``.
+def merge_numbers(chunks: list[Chunk]) -> Merged:
+    """A tag's chunks of scalars (all with ``numbers``) as arrays in file order; empties ``chunks``.
+
+        step, wall, value = merge_numbers(chunks)
+    """
+    return Merged(*_merge(chunks, numbers=True))
+
+
+def merge_items(chunks: list[Chunk]) -> MergedItems:
+    """A tag's chunks of histograms or tensors (all with ``buckets``, or all with ``points``) in file order, one
+    item a point; empties ``chunks``.
+
+        step, wall, points = merge_items(chunks)
+    """
+    return MergedItems(*_merge(chunks, numbers=False))
+
+
+def _values(chunk: Chunk, numbers: bool) -> Any:
+    """The values of ``chunk``: its ``numbers``, else its items (``buckets`` or ``points``)."""
+    return chunk.numbers if numbers else chunk.buckets if chunk.buckets is not None else chunk.points
+
+
+def _merge(chunks: list[Chunk], numbers: bool) -> tuple[np.ndarray, np.ndarray, Any]:
+    """``(step, wall, values)`` of ``chunks`` in file order: values an array when ``numbers``, else a list.
 
     Each chunk is let go as soon as it is copied: were the chunks kept to the end, a read would hold its
     points twice (the chunks, and the arrays it returns) at its peak.
@@ -267,29 +319,25 @@ def merge(chunks: list[Chunk]) -> tuple:
     chunks.sort(key=lambda c: int(c.seq[0]))
     if len(chunks) == 1:
         c = chunks.pop()
-        return _in_file_order(c.seq, c.step, c.wall, c.payload)
-    arrays = all(isinstance(c.payload, np.ndarray) for c in chunks)
-    if not _in_order(chunks) or not (arrays or all(isinstance(c.payload, list) for c in chunks)):
-        return _joined(chunks)
+        return _in_file_order(c.seq, c.step, c.wall, _values(c, numbers))
+    if not _in_order(chunks):
+        return _joined(chunks, numbers)
     total = sum(len(c.seq) for c in chunks)
     step, wall = (np.empty(total, np.result_type(*{getattr(c, name).dtype for c in chunks}))
                   for name in ("step", "wall"))
-    payload: list | np.ndarray = []
-    if arrays:
-        dtypes = {c.payload.dtype for c in chunks if isinstance(c.payload, np.ndarray)}
-        payload = np.empty(total, np.result_type(*dtypes))
+    values: Any = np.empty(total, np.result_type(*{_values(c, numbers).dtype for c in chunks})) if numbers else []
     chunks.reverse()
     at = 0
     while chunks:
         c = chunks.pop()  # the last reference to it: its memory goes once copied
         part = slice(at, at + len(c.seq))
         step[part], wall[part] = c.step, c.wall
-        if isinstance(payload, list):
-            payload += c.payload if isinstance(c.payload, list) else []
+        if numbers:
+            values[part] = c.numbers
         else:
-            payload[part] = c.payload
+            values += _values(c, numbers)
         at = part.stop
-    return step, wall, payload
+    return step, wall, values
 
 
 def _in_order(chunks: list[Chunk]) -> bool:
@@ -298,26 +346,25 @@ def _in_order(chunks: list[Chunk]) -> bool:
         all(a.seq[-1] <= b.seq[0] for a, b in zip(chunks, chunks[1:], strict=False))
 
 
-def _joined(chunks: list[Chunk]) -> tuple:
-    """:func:`merge` of chunks whose points interleave or whose payloads differ in type: all concatenated,
-    then sorted (stable) by record."""
+def _joined(chunks: list[Chunk], numbers: bool) -> tuple[np.ndarray, np.ndarray, Any]:
+    """:func:`_merge` of chunks whose points interleave: all concatenated, then sorted (stable) by record."""
     def join(arrays):
         return arrays[0] if len(arrays) == 1 else np.concatenate(arrays)
 
     seq, step, wall = (join([getattr(c, name) for c in chunks]) for name in ("seq", "step", "wall"))
-    payload: list | np.ndarray
-    if isinstance(chunks[0].payload, list):
-        payload = [b for c in chunks if isinstance(c.payload, list) for b in c.payload]
+    if numbers:
+        values = join([c.numbers for c in chunks])
     else:
-        payload = join([c.payload for c in chunks])
+        values = [item for c in chunks for item in _values(c, numbers)]
     chunks.clear()
-    return _in_file_order(seq, step, wall, payload)
+    return _in_file_order(seq, step, wall, values)
 
 
-def _in_file_order(seq: np.ndarray, step: np.ndarray, wall: np.ndarray, payload) -> tuple:
-    """``(step, wall, payload)`` sorted (stable) by ``seq``, when they are not in its order already."""
+def _in_file_order(seq: np.ndarray, step: np.ndarray, wall: np.ndarray,
+                   values: Any) -> tuple[np.ndarray, np.ndarray, Any]:
+    """``(step, wall, values)`` sorted (stable) by ``seq``, when they are not in its order already."""
     if len(seq) > 1 and not (seq[1:] >= seq[:-1]).all():
         order = np.argsort(seq, kind="stable")
         step, wall = step[order], wall[order]
-        payload = [payload[i] for i in order] if isinstance(payload, list) else payload[order]
-    return step, wall, payload
+        values = [values[i] for i in order] if isinstance(values, list) else values[order]
+    return step, wall, values

@@ -7,7 +7,8 @@
         time.sleep(1)
 
 The cost of a call grows with the bytes written since the last, not with the size of the logdir's
-files: the follower keeps the byte offset it got to in every file. Unlike TensorBoard, which reads a
+files: the follower keeps a :class:`~tbwriter.reading.scan.RunScan` per run, with the byte offset it got to in
+every file (the read loop of the one-shot readers, called again at each poll). Unlike TensorBoard, which reads a
 run's files one after the other and never goes back, it reads on in every file of a run, so the
 points of two processes writing one run at once (two files growing) are all seen. A torn last
 record (a writer mid-flush) is read on a later call, once complete; a damaged record ends its file,
@@ -20,17 +21,15 @@ call, and only files that grew since are fetched: a sealed segment never changes
 from __future__ import annotations
 
 import os
-import re
 import time
-import warnings
-from dataclasses import dataclass, field
 
 from tbwriter import storage
 from tbwriter.format.decode import ReadMode
-from tbwriter.format.record import DamagedRecordWarning
-from tbwriter.reading.collect import RunCollector, merge, of_plugin
-from tbwriter.reading.files import list_remote
-from tbwriter.reading.reader import Scalars, ScalarSeries, find_runs, read_file
+from tbwriter.reading.collect import merge_numbers
+from tbwriter.reading.files import find_runs, list_remote
+from tbwriter.reading.filters import TagFilter
+from tbwriter.reading.results import Scalars, ScalarSeries
+from tbwriter.reading.scan import RunScan
 
 RESCAN_SECONDS = 5.0  # how often the whole logdir is walked again, changed or not
 
@@ -40,15 +39,6 @@ def _mtime(directory: str) -> int | None:
         return os.stat(directory).st_mtime_ns
     except OSError:  # removed: the walk this causes drops it
         return None
-
-
-@dataclass
-class _RunState:
-    """Where reading a run got to: file -> byte offset (None: that file ended in damage, nothing more
-    is read from it); tag -> plugin of its first value; the files that could not be read at the last try."""
-    offsets: dict[str, int | None] = field(default_factory=dict)
-    plugins: dict[str, str | None] = field(default_factory=dict)
-    failing: set[str] = field(default_factory=set)
 
 
 class Follower:
@@ -63,10 +53,9 @@ class Follower:
 
     def __init__(self, path: str | os.PathLike, runs: str | None = None, tags: str | None = None) -> None:
         self.path = os.fspath(path)
-        self._run_re = re.compile(runs) if runs else None
-        tag_re = re.compile(tags) if tags else None
-        self._tag_ok = (lambda t: tag_re.search(t) is not None) if tag_re else None
-        self._runs: dict[str, _RunState] = {}
+        self._runs = TagFilter(runs)
+        self._tags = TagFilter(tags)
+        self._scans: dict[str, RunScan] = {}  # run -> its scan: where reading each of its files got to
         self._files: dict[str, list[str]] = {}  # run -> its event files, as last listed
         self._mtimes: dict[str, int | None] = {}  # directory -> its modification time at the last walk
         self._next_walk = 0.0
@@ -77,8 +66,14 @@ class Follower:
         """The points written since the last call (all of them on the first), as :func:`read_scalars` gives them."""
         out = Scalars()
         for run, files in self._listing().items():
-            if self._run_re is None or self._run_re.search(run):
-                self._read_run(run, files, self._runs.setdefault(run, _RunState()), out)
+            if self._runs.wants(run):
+                scan = self._scans.get(run)
+                if scan is None:
+                    scan = self._scans[run] = RunScan(self._tags, ReadMode.SCALARS, sizes=self._size)
+                for tag, plugin, chunks in scan.read(files, out.damaged):
+                    chunks = [c for c in chunks if c.numbers is not None]
+                    if plugin == "scalars" and chunks:
+                        out[(run, tag)] = ScalarSeries(*merge_numbers(chunks))
         return out
 
     def _listing(self) -> dict[str, list[str]]:
@@ -113,40 +108,3 @@ class Follower:
             return os.path.getsize(name)
         except OSError:
             return None
-
-    def _read_run(self, run: str, files: list[str], state: _RunState, out: Scalars) -> None:
-        collector = RunCollector()
-        state.offsets = {name: state.offsets.get(name, 0) for name in files}  # forgets removed files
-        read = False
-        for name, offset in state.offsets.items():
-            size = self._size(name)
-            if size is None or offset is None or size <= offset:
-                continue
-            scan = read_file(name, collector, self._tag_ok, ReadMode.SCALARS, start=offset)
-            if scan.errors and scan.errors[0].offset is None:  # the file could not be read at all (a failed
-                # request to a store, too many open files): no damage, so it is tried again at the next poll
-                if name not in state.failing:  # said once, not at every poll while it lasts
-                    state.failing.add(name)
-                    out.damaged.append(scan.errors[0])
-                    warnings.warn(str(scan.errors[0]), DamagedRecordWarning, stacklevel=3)
-                continue
-            state.failing.discard(name)
-            read = True
-            # A torn end is a record being written, in any file when several processes write the run:
-            # the rest is read once it is complete. Damage ends the file for good.
-            for error in scan.errors[:-1] if scan.torn else scan.errors:
-                out.damaged.append(error)
-                warnings.warn(str(error), DamagedRecordWarning, stacklevel=3)
-            state.offsets[name] = scan.end if scan.torn or scan.end >= size else None
-        if not read:  # the common case while idle, on every run at every poll: nothing more to do
-            return
-        for tag, chunks in collector.tags().items():
-            if tag not in state.plugins:  # else its first value came in an earlier poll
-                state.plugins[tag] = collector.first_plugin(tag, chunks)
-            plugin = state.plugins[tag]
-            chunks = [c for c in of_plugin(chunks, plugin) if c.payload is not None]
-            if plugin == "scalars" and chunks:
-                step, wall, payload = merge(chunks)
-                out[(run, tag)] = ScalarSeries(step, wall, payload)
-        for tag, plugin in collector.unread_plugins().items():  # tags of which nothing was decoded yet
-            state.plugins.setdefault(tag, plugin)

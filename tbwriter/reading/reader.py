@@ -14,183 +14,33 @@ are read in name order; both CRCs of every record are checked, and a torn or dam
 is reported as a :class:`~tbwriter.format.record.DamagedRecordWarning` (file, byte offset) while the
 other files are still read.  Every point is kept: no sampling, no cap.
 
-The read path, one module a stage (the mirror of the write path, see docs/development.md):
-:mod:`tbwriter.reading.files` lists and loads the files, :mod:`tbwriter.reading.index` finds
-the records and checks their CRCs, :mod:`tbwriter.reading.shapes` splits them into shapes,
-decoded by :mod:`tbwriter.format.decode` (one record) and :mod:`tbwriter.reading.columns` (many),
-and :mod:`tbwriter.reading.collect` gathers the points of a run; this module joins them up.
+This module is the public face of the read path (its stages: :mod:`tbwriter.reading`): each function reads
+every run with a fresh :class:`~tbwriter.reading.scan.RunScan` and turns the chunks of the tags it wants into
+the series of :mod:`tbwriter.reading.results`.
 """
 from __future__ import annotations
 
 import os
-import re
-import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple
 
 import numpy as np
 
-from tbwriter.format.decode import MIGRATED_PLUGIN, DecodeError, ReadMode, TensorPoint, parse_event
-from tbwriter.format.record import FOOTER_SIZE, HEADER_SIZE, Damage, DamagedRecordWarning, Problem, RecordError
-from tbwriter.reading import memory
-from tbwriter.reading.collect import Chunk, RunCollector, merge, of_plugin
-from tbwriter.reading.files import EventFile, find_runs, list_runs
-from tbwriter.reading.index import Rows, groups, index_records
-from tbwriter.reading.plain import decode_plain, reads_plain
+from tbwriter.format.decode import ReadMode, TensorPoint
+from tbwriter.format.record import Problem, RecordError
+from tbwriter.reading.collect import merge_items, merge_numbers
+from tbwriter.reading.files import find_runs
+from tbwriter.reading.filters import TagFilter
 from tbwriter.reading.plugins import unreadable
-from tbwriter.reading.shapes import GroupDecoder
-from tbwriter.reading.skim import unwanted
+from tbwriter.reading.results import (R, HistogramSeries, Histograms, Images, ImageSeries, Scalars, ScalarSeries,
+                                      Summaries, TagSummary, Tensors, TensorSeries, Texts, TextSeries)
+from tbwriter.reading.scan import Progress, TagChunks, report, scan_logdir
 
 __all__ = ["HistogramSeries", "Histograms", "ImageSeries", "Images", "ScalarSeries", "Scalars", "Summaries",
            "TagSummary", "TensorSeries", "Tensors", "TextSeries", "Texts", "find_runs", "read_histograms",
            "read_images", "read_scalars", "read_tensors", "read_text", "summarize"]
 
-Progress = Callable[[int, int], None]
 KINDS = {"scalars": "scalar", "histograms": "histogram", "text": "text", "images": "image", "hparams": "hparams"}
-
-
-class _Series:
-    """What every series has: one point per entry of ``step``, so ``len(series)`` counts them."""
-    step: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.step)
-
-
-@dataclass(frozen=True)
-class ScalarSeries(_Series):
-    """One tag of one run: ``step`` (int64), ``wall_time`` and ``value`` (float64), in file order."""
-    step: np.ndarray
-    wall_time: np.ndarray
-    value: np.ndarray
-
-
-@dataclass(frozen=True)
-class HistogramSeries(_Series):
-    """Histograms of one tag: ``buckets[i]`` is a ``[k, 3]`` float64 array of ``(left, right, count)`` rows."""
-    step: np.ndarray
-    wall_time: np.ndarray
-    buckets: list
-
-
-@dataclass(frozen=True)
-class TensorSeries(_Series):
-    """Values of one tag of one plugin: ``value[i]`` is a numpy array (numbers as float64, strings
-    as bytes objects; None for a value without data) and ``content`` the plugin's metadata of
-    the tag's first value (what TensorBoard keeps, e.g. a pr_curve's thresholds), or None."""
-    step: np.ndarray
-    wall_time: np.ndarray
-    value: list
-    content: bytes | None
-
-
-@dataclass(frozen=True)
-class TextSeries(_Series):
-    """Text of one tag: ``text[i]`` a str (a one-element tensor: torch writes shape [1]), or an array of str
-    (a table, as TensorBoard shows a tensor of several strings)."""
-    step: np.ndarray
-    wall_time: np.ndarray
-    text: list
-
-
-@dataclass(frozen=True)
-class ImageSeries(_Series):
-    """Images of one tag, one entry per image (a step of ``add_images`` holds several: ``sample``
-    counts them from 0); ``image[i]`` the encoded bytes (PNG, JPEG...) as written, not decoded."""
-    step: np.ndarray
-    wall_time: np.ndarray
-    sample: np.ndarray
-    width: np.ndarray
-    height: np.ndarray
-    image: list
-
-
-@dataclass(frozen=True)
-class TagSummary:
-    """What ``tbwriter ls`` shows for one tag: its kind, point count and step range."""
-    kind: str
-    count: int
-    first_step: int
-    last_step: int
-
-
-class _Result(dict):
-    """A dict ``(run, tag) -> series`` that also lists the damaged records met (``.damaged``)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.damaged: list[RecordError] = []
-
-    def _table(self, columns: dict[str, type]):
-        """A long DataFrame: categorical ``run`` and ``tag``, then ``columns`` (attribute -> dtype)
-        of every series, each built in one allocation (imports pandas)."""
-        from tbwriter.extras import optional
-
-        with optional("to_pandas"):
-            import pandas as pd
-
-        lengths = np.fromiter((len(s) for s in self.values()), np.int64, len(self))
-        table = {}
-        for i, name in enumerate(("run", "tag")):
-            names = [key[i] for key in self]
-            categories = sorted(set(names))
-            at = {c: n for n, c in enumerate(categories)}
-            codes = np.repeat(np.array([at[n] for n in names], np.int32), lengths)
-            table[name] = pd.Categorical.from_codes(codes, categories=categories)
-        for name, dtype in columns.items():
-            parts = [getattr(s, name) for s in self.values()]
-            if dtype is object:
-                column = np.empty(int(lengths.sum()), dtype=object)
-                column[:] = [item for part in parts for item in part] if parts else []
-            else:
-                column = np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype)
-            table[name] = column
-        return pd.DataFrame(table, copy=False)
-
-
-R = TypeVar("R", bound=_Result)
-
-
-class Scalars(_Result):
-    """``read_scalars``'s result: ``data[(run, tag)]`` is a :class:`ScalarSeries`."""
-
-    def to_pandas(self):
-        """A long DataFrame with columns ``run, tag, step, wall_time, value`` (run and tag categorical)."""
-        return self._table({"step": np.int64, "wall_time": np.float64, "value": np.float64})
-
-
-class Histograms(_Result):
-    """``read_histograms``'s result: ``data[(run, tag)]`` is a :class:`HistogramSeries`."""
-
-
-class Tensors(_Result):
-    """``read_tensors``'s result: ``data[(run, tag)]`` is a :class:`TensorSeries`."""
-
-    def to_pandas(self):
-        """A long DataFrame with columns ``run, tag, step, wall_time, value`` (one array per row)."""
-        return self._table({"step": np.int64, "wall_time": np.float64, "value": object})
-
-
-class Texts(_Result):
-    """``read_text``'s result: ``data[(run, tag)]`` is a :class:`TextSeries`."""
-
-    def to_pandas(self):
-        """A long DataFrame with columns ``run, tag, step, wall_time, text``."""
-        return self._table({"step": np.int64, "wall_time": np.float64, "text": object})
-
-
-class Images(_Result):
-    """``read_images``'s result: ``data[(run, tag)]`` is an :class:`ImageSeries`."""
-
-    def to_pandas(self):
-        """A long DataFrame with columns ``run, tag, step, wall_time, sample, width, height, image``."""
-        return self._table({"step": np.int64, "wall_time": np.float64, "sample": np.int64, "width": np.int64,
-                            "height": np.int64, "image": object})
-
-
-class Summaries(_Result):
-    """``summarize``'s result: ``data[(run, tag)]`` is a :class:`TagSummary`."""
 
 
 def read_scalars(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
@@ -200,13 +50,23 @@ def read_scalars(path: str | os.PathLike, runs: str | None = None, tags: str | N
     ``runs`` and ``tags`` are regular expressions (``re.search``); what they exclude is not decoded.
     ``progress(bytes_done, bytes_total)`` is called after each file.
     """
-    return _read(Scalars(), ScalarSeries, ReadMode.SCALARS, path, runs, tags, progress)
+    out = Scalars()
+    for run, (tag, plugin, chunks) in _scan(path, runs, tags, ReadMode.SCALARS, out.damaged, progress):
+        chunks[:] = [c for c in chunks if c.numbers is not None]  # in place: merge lets each go once copied
+        if plugin == "scalars" and chunks:
+            out[(run, tag)] = ScalarSeries(*merge_numbers(chunks))
+    return out
 
 
 def read_histograms(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
                     progress: Progress | None = None) -> Histograms:
     """Every histogram under ``path``: ``read_histograms("runs")[(".", "weights")].buckets[0]``."""
-    return _read(Histograms(), HistogramSeries, ReadMode.HISTOGRAMS, path, runs, tags, progress)
+    out = Histograms()
+    for run, (tag, plugin, chunks) in _scan(path, runs, tags, ReadMode.HISTOGRAMS, out.damaged, progress):
+        chunks[:] = [c for c in chunks if c.buckets is not None]  # in place: merge lets each go once copied
+        if plugin == "histograms" and chunks:
+            out[(run, tag)] = HistogramSeries(*merge_items(chunks))
+    return out
 
 
 def read_tensors(path: str | os.PathLike, plugin: str, runs: str | None = None, tags: str | None = None, *,
@@ -224,10 +84,10 @@ def read_tensors(path: str | os.PathLike, plugin: str, runs: str | None = None, 
     ``read_tensors("runs", "pr_curves")[("run", "pr/curve")].value[0]`` is a ``[6, thresholds]`` array.
     """
     out = Tensors()
-    for run, tag, tag_plugin, chunks in _scan(path, runs, tags, ReadMode.TENSORS, out.damaged, progress):
-        chunks[:] = [c for c in chunks if c.payload is not None]  # in place: merge lets each go once copied
+    for run, (tag, tag_plugin, chunks) in _scan(path, runs, tags, ReadMode.TENSORS, out.damaged, progress):
+        chunks[:] = [c for c in chunks if c.points is not None]  # in place: merge lets each go once copied
         if tag_plugin == plugin and chunks:
-            step, wall, points = merge(chunks)
+            step, wall, points = merge_items(chunks)
             keep = _readable(plugin, tag, points, out.damaged)
             if not keep.any():
                 continue
@@ -248,7 +108,7 @@ def _readable(plugin: str, tag: str, points: list[TensorPoint], damaged: list[Re
         if reason is not None:
             keep[i] = False
             name, offset = point.where or ("", None)
-            _report(RecordError(name, offset, Problem.UNREADABLE_VALUE, f"{plugin} {tag!r}: {reason}"), damaged)
+            report(RecordError(name, offset, Problem.UNREADABLE_VALUE, f"{plugin} {tag!r}: {reason}"), damaged)
     return keep
 
 
@@ -268,18 +128,18 @@ def read_session_inputs(path: str | os.PathLike, runs: str | None = None, *,
     called after each file.
     """
     inputs = SessionInputs({}, {}, [])
-    for run, tag, tag_plugin, chunks in _scan(path, runs, None, ReadMode.HPARAMS, inputs.damaged, progress):
+    for run, (tag, tag_plugin, chunks) in _scan(path, runs, None, ReadMode.HPARAMS, inputs.damaged, progress):
         if tag_plugin == "hparams" and tag.startswith("_hparams_/"):
-            with_points = [c for c in chunks if isinstance(c.payload, list)]
+            with_points = [c for c in chunks if c.points is not None]
             if with_points:
-                points = merge(with_points)[2]
+                points = merge_items(with_points).items
                 keep = np.flatnonzero(_readable("hparams", tag, points, inputs.damaged))
                 if len(keep):  # TensorBoard keeps the first value's metadata
                     inputs.contents.setdefault(run, {})[tag] = points[keep[0]].content
         elif tag_plugin == "scalars":
-            numbers = [c for c in chunks if isinstance(c.payload, np.ndarray)]
+            numbers = [c for c in chunks if c.numbers is not None]
             if numbers:
-                inputs.last_scalars[(run, tag)] = float(merge(numbers)[2][-1])
+                inputs.last_scalars[(run, tag)] = float(merge_numbers(numbers).value[-1])
     return inputs
 
 
@@ -340,172 +200,17 @@ def _image_series(s: TensorSeries) -> ImageSeries:
                        np.array(rows[3], np.int64), np.array(rows[4], np.int64), rows[5])
 
 
-def _read(out: R, series, mode: ReadMode, path, runs: str | None, tags: str | None,
-          progress: Progress | None) -> R:
-    for run, tag, tag_plugin, chunks in _scan(path, runs, tags, mode, out.damaged, progress):
-        chunks[:] = [c for c in chunks if c.payload is not None]  # in place: merge lets each go once copied
-        if tag_plugin == mode.value and chunks:
-            step, wall, payload = merge(chunks)
-            out[(run, tag)] = series(step, wall, payload)
-    return out
-
-
 def summarize(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
               progress: Progress | None = None) -> Summaries:
     """Kind, point count and step range of every tag: ``summarize("runs")[(".", "loss")].count``."""
     out = Summaries()
-    for run, tag, plugin, chunks in _scan(path, runs, tags, ReadMode.STEPS, out.damaged, progress):
+    for run, (tag, plugin, chunks) in _scan(path, runs, tags, ReadMode.STEPS, out.damaged, progress):
         steps = np.concatenate([c.step for c in chunks])
         out[(run, tag)] = TagSummary(KINDS.get(plugin or "", "other"), len(steps), int(steps.min()), int(steps.max()))
     return out
 
 
-def _scan(path, runs: str | None, tags: str | None, mode: ReadMode, damaged: list[RecordError],
-          progress: Progress | None = None) -> Iterator[tuple[str, str, str | None, list[Chunk]]]:
-    """Yield ``(run, tag, plugin, chunks)`` for each tag kept by the filters."""
-    run_re = re.compile(runs) if runs else None
-    tag_re = re.compile(tags) if tags else None
-    tag_ok = (lambda t: tag_re.search(t) is not None) if tag_re else None
-    found, skipped = list_runs(path)
-    for error in skipped:
-        _report(error, damaged)
-    chosen = {r: f for r, f in found.items() if run_re is None or run_re.search(r)}
-    sizes = {f: _size(f) for files in chosen.values() for f in files} if progress else {}
-    total, done = sum(sizes.values()), 0
-    for run, files in chosen.items():
-        collector = RunCollector()
-        for name in files:
-            for error in read_file(name, collector, tag_ok, mode).errors:
-                _report(error, damaged)
-            if progress:
-                done += sizes[name]
-                progress(done, total)
-        by_tag = collector.tags()
-        firsts = {tag: min(int(c.seq.min()) for c in chunks) for tag, chunks in by_tag.items()}
-        for tag, chunks in sorted(by_tag.items(), key=lambda item: firsts[item[0]]):  # as logged
-            plugin = collector.first_plugin(tag, chunks)
-            yield run, tag, plugin, of_plugin(chunks, plugin)
-
-
-def _size(name: str) -> int:
-    try:
-        return os.path.getsize(name)
-    except OSError:  # gone, or a dangling link: reported when read
-        return 0
-
-
-def _report(error: RecordError, damaged: list[RecordError]) -> None:
-    damaged.append(error)
-    warnings.warn(str(error), DamagedRecordWarning, stacklevel=4)
-
-
-def _note_unread(buf: memoryview, offsets: np.ndarray, lengths: np.ndarray, records: np.ndarray,
-                 run: RunCollector) -> None:
-    """Tell ``run`` the tag and plugin of each of ``records`` (the first of their tags that the read leaves
-    undecoded): a tag's first value decides its kind, decoded or not."""
-    for i in records.tolist():
-        start = int(offsets[i]) + HEADER_SIZE
-        try:
-            layout = parse_event(bytes(buf[start:start + int(lengths[i])]))
-        except DecodeError:  # not an Event: it is skipped unread, as before
-            continue
-        for v in layout.values:
-            run.add_unread(v.tag, run.records + i, MIGRATED_PLUGIN.get(v.kind) or v.plugin)
-
-
-class FileScan(NamedTuple):
-    """What :func:`read_file` found: the damage (in file order), the byte offset just past the last
-    sound record read, and whether reading stopped at a torn last record (one still being written,
-    when the file is the newest of a live run)."""
-    errors: list[RecordError]
-    end: int
-    torn: bool
-
-
-_WINDOW = 16 << 20  # bytes of a file read at once (a record that is longer is read whole)
-
-
-def read_file(name: str, run: RunCollector, tag_ok, mode: ReadMode, start: int = 0) -> FileScan:
-    """Decode every sound record of file ``name`` from byte ``start`` on into ``run``.
-
-    ``tag_ok(tag)`` filters tags (None keeps all); ``mode`` says what to decode.  Like
-    TensorBoard, reading stops at the first torn or damaged record; a record whose checksums
-    hold but which is no Event is skipped and reported too.  The file is read a window at a time:
-    the memory a read takes beyond its result does not grow with the file.  Raises MemoryError naming
-    the file when memory runs out.
-    """
-    try:
-        file = EventFile(name, start)
-    except RecordError as e:
-        return FileScan([e], start, False)
-    errors: list[RecordError] = []
-    with file:
-        pos, size = start, _WINDOW
-        while True:
-            try:
-                window = _read_window(file, pos, size, run, tag_ok, mode)
-            except RecordError as e:  # the file could not be read on
-                return FileScan(errors + [e], pos, False)
-            except MemoryError as e:
-                raise MemoryError(f"out of memory reading {name} (at byte {pos})") from e
-            errors += window.errors
-            if window.next is None:
-                return FileScan(errors, window.end, window.torn)
-            pos, size = window.next, window.size
-
-
-class _WindowScan(NamedTuple):
-    errors: list[RecordError]
-    end: int  # past the last sound record
-    torn: bool
-    next: int | None  # where the next window starts; None: the file is done
-    size: int  # how many bytes it takes
-
-
-def _read_window(file: EventFile, start: int, size: int, run: RunCollector, tag_ok, mode: ReadMode) -> _WindowScan:
-    """Decode the sound records of up to ``size`` bytes of ``file`` from byte ``start`` on into ``run``; a record
-    that the window cuts is left to the next one. Its scratch memory is let go on return, for the next window."""
-    name = file.name
-    padded, buf = file.read(start, size)
-    last = len(buf) < size or start + len(buf) >= file.size  # the end of the file (or of what is left of it)
-    run.file = (name, start)
-    with memory.fenced(padded, len(buf)):  # in a sanitizer run, the C loops may not read the padding
-        index = index_records(buf, plain=reads_plain(mode))
-        offsets, lengths, runs, problem, checked = index[:5]
-        # the scan checked every CRC up to the problem: no point of a plain record is cut later
-        plain = decode_plain(buf, index, run, run.records, tag_ok, mode, file.size / max(start + len(buf), 1))
-        unread, firsts = unwanted(padded, offsets, lengths, mode, tag_ok, among=~plain)
-    _note_unread(buf, offsets, lengths, firsts, run)
-    skip = plain | unread
-    cutoff, damage = len(offsets), []
-    # one group at a time, so only its rows are in memory; with the CRCs checked, only wanted records count
-    for idx, length in groups(lengths, runs, ~skip if checked else None):
-        group = None
-        if not checked:
-            group = Rows(buf, padded, offsets, idx, length)
-            bad = group.first_bad_crc()  # of the skipped records too: damage ends the file, as in TensorBoard
-            if bad is not None and bad < cutoff:
-                cutoff = bad
-        wanted = ~skip[idx]
-        if not wanted.any():
-            continue
-        if group is None or not wanted.all():
-            group = Rows(buf, padded, offsets, idx[wanted], length)
-        damage += GroupDecoder(group, run.records, run, tag_ok, mode).decode_before(cutoff)
-    torn = problem is not None and problem.problem in (Problem.TORN_HEADER, Problem.TORN_RECORD)
-    if cutoff < len(offsets):
-        problem, torn = Damage(int(offsets[cutoff]), Problem.DATA_CHECKSUM), False
-        run.drop_from(run.records + cutoff)  # decoded by groups that came before the damage was found
-    run.records += cutoff
-    stop = int(offsets[cutoff]) if cutoff < len(offsets) else len(buf)  # nothing past the damage counts
-    errors = [RecordError(name, start + d.offset, d.problem, d.detail) for d in sorted(damage) if d.offset < stop]
-    end = start + (int(offsets[cutoff - 1] + lengths[cutoff - 1]) + HEADER_SIZE + FOOTER_SIZE if cutoff else 0)
-    if problem and torn and not last:  # cut by the window, not torn: the next window starts with that record
-        whole = HEADER_SIZE if problem.problem is Problem.TORN_HEADER else \
-            HEADER_SIZE + int.from_bytes(buf[problem.offset:problem.offset + 8], "little") + FOOTER_SIZE
-        return _WindowScan(errors, end, False, end, max(_WINDOW, whole))
-    if problem:
-        errors.append(RecordError(name, start + problem.offset, problem.problem, problem.detail))
-    elif not last and len(buf):  # ended with a whole record: read on
-        return _WindowScan(errors, end, False, end, _WINDOW)
-    return _WindowScan(errors, end, torn, None, 0)
+def _scan(path: str | os.PathLike, runs: str | None, tags: str | None, mode: ReadMode, damaged: list[RecordError],
+          progress: Progress | None) -> Iterator[tuple[str, TagChunks]]:
+    """``(run, tag)`` of every tag of the runs under ``path`` that the regular expressions keep."""
+    return scan_logdir(path, TagFilter(runs), TagFilter(tags), mode, damaged, progress)

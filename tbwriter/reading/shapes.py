@@ -179,21 +179,20 @@ class GroupDecoder:
         step = self._field(layout.step_field, rows, np.int64)
         wall = self._field(layout.wall, rows, np.float64)
         for v in slots:
-            payload: object = None
+            chunk = Chunk(v.tag, v.plugin, v.kind, seq, step, wall)
             mode = self.mode.of(v.plugin)
             if mode is ReadMode.SCALARS and v.scalar:
-                payload = self._field(v.scalar, rows, np.float64)
+                chunk.numbers = self._field(v.scalar, rows, np.float64)
             elif mode is ReadMode.HISTOGRAMS:
-                payload = self._histograms(rows, v)
-                if isinstance(payload, list) and len(payload) < len(rows):  # some could not be read
+                chunk.buckets = self._histograms(rows, v)
+                if chunk.buckets is not None and len(chunk.buckets) < len(rows):  # some could not be read
                     fine = np.array([i not in self._unreadable for i in rows.tolist()])
-                    self.run.add(Chunk(v.tag, v.plugin, v.kind, seq[fine], step[fine], wall[fine], payload))
-                    continue
+                    chunk = Chunk(v.tag, v.plugin, v.kind, seq[fine], step[fine], wall[fine], buckets=chunk.buckets)
             elif mode is ReadMode.TENSORS:
                 length = self.group.length
-                payload = [_located(value_payload(self.group.rows[i, :length].tobytes(), v, mode), self.run,
-                                    self._offset(i)) for i in rows.tolist()]
-            self.run.add(Chunk(v.tag, v.plugin, v.kind, seq, step, wall, payload))
+                chunk.points = [_located(value_payload(self.group.rows[i, :length].tobytes(), v, mode), self.run,
+                                         self._offset(i)) for i in rows.tolist()]
+            self.run.add(chunk)
 
     def _histograms(self, rows: np.ndarray, v: ValueSlot) -> list | None:
         """The histograms of value ``v`` in records ``rows`` (None: not histograms); those that cannot

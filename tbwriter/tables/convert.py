@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tbwriter import storage
+from tbwriter.errors import ArgumentError
 from tbwriter.writing.values import check_inside
 from tbwriter.writing.writer import SummaryWriter
 
@@ -228,7 +229,10 @@ def _stem(csv_path: str) -> str:
 
 def _run_dir(logdir: str, run: str) -> str:
     """``logdir/run``, refusing a run name that is empty or leads outside ``logdir`` (absolute, or with ``..``)."""
-    return storage.join(logdir, check_inside(run, "convert_csv", "run", f"the logdir {logdir}"))
+    try:
+        return storage.join(logdir, check_inside(run, "run", f"the logdir {logdir}"))
+    except ArgumentError as e:
+        raise e.in_call("convert_csv") from None
 
 
 def _event_files(directory: str) -> list[str]:

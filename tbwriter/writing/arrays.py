@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from tbwriter.errors import ArgumentTypeError
+
 
 def to_numpy(value: object) -> np.ndarray:
     """``value`` as a numpy array; a torch tensor on any device and of any dtype is recognised by duck typing."""
@@ -19,13 +21,10 @@ def to_numpy(value: object) -> np.ndarray:
     return np.asarray(value)
 
 
-def array_argument(value: object, where: str, name: str) -> np.ndarray:
-    """``to_numpy(value)``, or a TypeError naming the call and the argument.
-
-        array_argument(snd, "add_audio(tag='a')", "snd_tensor")
-    """
+def array_argument(value: object, name: str) -> np.ndarray:
+    """``to_numpy(value)``, or an ArgumentTypeError naming the argument: ``array_argument(snd, "snd_tensor")``."""
     try:
         return to_numpy(value)
     except (TypeError, ValueError, RuntimeError) as e:  # ragged lists, objects numpy cannot take
-        raise TypeError(f"{where}: {name} must be a numpy array, torch tensor or list of numbers, "
-                        f"got {type(value).__name__}: {e}") from None
+        raise ArgumentTypeError(name, "must be a numpy array, torch tensor or list of numbers, "
+                                      f"got {type(value).__name__}: {e}") from None

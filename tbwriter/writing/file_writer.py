@@ -8,15 +8,18 @@
 Messages are taken by their wire bytes (``SerializeToString()``), so any protobuf package
 whose messages share TensorBoard's field numbers works; nothing here imports torch or
 tensorboard. It writes into the same :class:`~tbwriter.writing.eventfile.EventFile` as the
-:class:`~tbwriter.writing.writer.SummaryWriter` it belongs to.
+:class:`~tbwriter.writing.writer.SummaryWriter` it belongs to. Its refused calls are named as the
+writer's are (``add_event: walltime must be finite, got nan``).
 """
 from __future__ import annotations
 
 import time
 from typing import TYPE_CHECKING
 
+from tbwriter.errors import ArgumentError, ArgumentTypeError
 from tbwriter.format import encode
 from tbwriter.writing.eventfile import EventFile
+from tbwriter.writing.calls import names_errors
 from tbwriter.writing.values import to_step, to_walltime
 
 if TYPE_CHECKING:
@@ -27,33 +30,33 @@ _GRAPH_DEF_TAG = b"\x22"  # Event.graph_def, field 4, bytes
 _TAGGED_RUN_METADATA_TAG = b"\x42"  # Event.tagged_run_metadata, field 8
 
 
-def serialized(message: object, method: str, what: str) -> bytes:
+def serialized(message: object, what: str) -> bytes:
     """The wire bytes of a protobuf ``message`` (any package) or of bytes given as they are."""
     if isinstance(message, (bytes, bytearray, memoryview)):
         return bytes(message)
     serialize = getattr(message, "SerializeToString", None)
     if serialize is None:
-        raise TypeError(f"{method}: {what} must be a protobuf {what} message or its serialized bytes, "
-                        f"got {type(message).__name__}")
+        raise ArgumentTypeError(what, f"must be a protobuf {what} message or its serialized bytes, "
+                                      f"got {type(message).__name__}")
     return serialize()
 
 
-def _parsed(data: bytes, message_type, method: str, what: str):
-    """``data`` parsed as our ``message_type``, or ValueError: nothing unreadable reaches the file."""
+def _parsed(data: bytes, message_type, what: str):
+    """``data`` parsed as our ``message_type``, or ArgumentError: nothing unreadable reaches the file."""
     from google.protobuf.message import DecodeError
 
     try:
         return message_type.FromString(data)
     except DecodeError as e:
-        raise ValueError(f"{method}: the {what} is not a valid serialized {what} message ({len(data)} bytes): {e}"
-                         ) from None
+        raise ArgumentError(f"the {what}", f"is not a valid serialized {what} message ({len(data)} bytes): {e}"
+                            ) from None
 
 
-def _graph_def(graph: object, method: str) -> bytes:
+def _graph_def(graph: object) -> bytes:
     from tbwriter._proto import graph_pb2
 
-    data = serialized(graph, method, "GraphDef")
-    _parsed(data, graph_pb2.GraphDef, method, "GraphDef")
+    data = serialized(graph, "GraphDef")
+    _parsed(data, graph_pb2.GraphDef, "GraphDef")
     return data
 
 
@@ -73,6 +76,7 @@ class FileWriter:
         """The run directory this writer writes into: ``w.file_writer.get_logdir()``."""
         return self._log_dir
 
+    @names_errors(tag=None)
     def add_event(self, event: object, step: object = None, walltime: object = None) -> None:
         """Write one ``Event`` with its wall time set (now, or ``walltime``) and, if given, its step.
 
@@ -85,12 +89,13 @@ class FileWriter:
         """
         from tbwriter._proto import event_pb2
 
-        parsed = _parsed(serialized(event, "add_event", "Event"), event_pb2.Event, "add_event", "Event")
-        parsed.wall_time = _now() if walltime is None else to_walltime(walltime, "add_event", None)
+        parsed = _parsed(serialized(event, "Event"), event_pb2.Event, "Event")
+        parsed.wall_time = _now() if walltime is None else to_walltime(walltime)
         if step is not None:
-            parsed.step = to_step(step, "add_event", None)
+            parsed.step = to_step(step)
         self._file.append(parsed.SerializeToString())
 
+    @names_errors(tag=None)
     def add_summary(self, summary: object, global_step: object = None, walltime: object = None) -> None:
         """Write one ``Summary`` (all its values) as an Event at ``global_step``.
 
@@ -104,12 +109,13 @@ class FileWriter:
         """
         from tbwriter._proto import event_pb2
 
-        data = serialized(summary, "add_summary", "Summary")
-        _parsed(data, event_pb2.Summary, "add_summary", "Summary")
-        step = to_step(global_step, "add_summary", None)
-        wall = _now() if walltime is None else to_walltime(walltime, "add_summary", None)
+        data = serialized(summary, "Summary")
+        _parsed(data, event_pb2.Summary, "Summary")
+        step = to_step(global_step)
+        wall = _now() if walltime is None else to_walltime(walltime)
         self._file.append(encode.summary_event(wall, step, data))
 
+    @names_errors(tag=None)
     def add_graph(self, graph_profile: object, walltime: object = None) -> None:
         """Write a model graph: a ``(GraphDef, RunMetadata)`` pair as torch's tracer makes, or one ``GraphDef``.
 
@@ -122,14 +128,15 @@ class FileWriter:
         """
         if isinstance(graph_profile, (tuple, list)):
             if len(graph_profile) != 2:
-                raise ValueError(f"add_graph: graph_profile must be a GraphDef or a (GraphDef, RunMetadata) pair, "
-                                 f"got a {type(graph_profile).__name__} of {len(graph_profile)}")
+                raise ArgumentError("graph_profile", "must be a GraphDef or a (GraphDef, RunMetadata) pair, "
+                                                     f"got a {type(graph_profile).__name__} of {len(graph_profile)}")
             graph_def, run_metadata = graph_profile
-            metadata = serialized(run_metadata, "add_graph", "RunMetadata")
+            metadata = serialized(run_metadata, "RunMetadata")
         else:
             graph_def, metadata = graph_profile, None
-        self.write_graph(_graph_def(graph_def, "add_graph"), metadata, walltime, "add_graph")
+        self.write_graph(_graph_def(graph_def), metadata, walltime)
 
+    @names_errors(tag=None)
     def add_onnx_graph(self, graph: object, walltime: object = None) -> None:
         """Write a ``GraphDef`` (message or bytes) converted from an ONNX model, as torch's file writer does.
 
@@ -137,13 +144,14 @@ class FileWriter:
             graph: the ``GraphDef`` message or its bytes.
             walltime: seconds since the epoch; None is now.
         """
-        self.write_graph(_graph_def(graph, "add_onnx_graph"), None, walltime, "add_onnx_graph")
+        self.write_graph(_graph_def(graph), None, walltime)
 
-    def write_graph(self, graph_def: bytes, run_metadata: bytes | None, walltime: object, method: str) -> None:
-        """Append a checked serialized GraphDef event, then its run metadata (tag ``step1``) if any."""
+    def write_graph(self, graph_def: bytes, run_metadata: bytes | None, walltime: object) -> None:
+        """Append a checked serialized GraphDef event, then its run metadata (tag ``step1``) if any; the public
+        method that calls it names its errors."""
         from tbwriter.writing.summaries.graph import RUN_METADATA_TAG
 
-        wall = _now() if walltime is None else to_walltime(walltime, method, None)
+        wall = _now() if walltime is None else to_walltime(walltime)
         events = [encode.event_head(wall, 0) + encode.length_delimited(_GRAPH_DEF_TAG, graph_def)]
         if run_metadata is not None:
             tagged = (encode.length_delimited(b"\x0a", RUN_METADATA_TAG.encode())

@@ -75,13 +75,13 @@ PEAK = """
 import json, sys
 import numpy as np
 from tbwriter import read_scalars
-from tbwriter.reading import reader
+from tbwriter.reading import filescan
 
 def status(key):
     with open("/proc/self/status") as f:
         return next(int(line.split()[1]) * 1024 for line in f if line.startswith(key + ":"))
 
-reader._WINDOW = int(sys.argv[2])
+filescan._WINDOW = int(sys.argv[2])
 base = status("VmRSS")
 with open("/proc/self/clear_refs", "w") as f:
     f.write("5")  # VmHWM starts again from what is in memory now

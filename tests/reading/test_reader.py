@@ -137,6 +137,19 @@ def test_tag_filters_keep_what_an_unfiltered_read_holds(framing, tmp_path):
     assert read_scalars(tmp_path / "one", tags="acc")[(".", "acc")].step.tolist() == [3]
 
 
+def test_tag_filter_from_a_pattern_a_compiled_one_or_a_list():
+    from tbwriter.reading.filters import TagFilter
+
+    tags = ["loss", "val/loss", "acc", "lr"]
+    assert [t for t in tags if TagFilter("loss").wants(t)] == ["loss", "val/loss"]  # searched, as re.search
+    assert [t for t in tags if TagFilter(re.compile("^l")).wants(t)] == ["loss", "lr"]
+    assert [t for t in tags if TagFilter(["^acc$", re.compile("^val/")]).wants(t)] == ["val/loss", "acc"]
+    for everything in (None, "", []):  # no pattern keeps every name, and gives the decoders no test to call
+        assert TagFilter(everything).test is None and all(TagFilter(everything).wants(t) for t in tags)
+    with pytest.raises(re.error):
+        TagFilter("loss(")
+
+
 def test_several_files_per_run_read_in_name_order(tmp_path):
     for k in range(2):
         with SummaryWriter(tmp_path, filename_suffix=f".{k}") as w:
@@ -415,7 +428,7 @@ def test_a_file_read_window_by_window_reads_as_whole(tmp_path, framing, monkeypa
     """Records cut by a window's end (or longer than a window: images) start the next one; damage and a torn
     last record are found and reported at the same offsets as when the file is read in one window."""
     from tbwriter import read_images, read_text
-    from tbwriter.reading import reader
+    from tbwriter.reading import filescan
 
     rng = np.random.default_rng(7)
     with SummaryWriter(tmp_path) as w:
@@ -445,7 +458,7 @@ def test_a_file_read_window_by_window_reads_as_whole(tmp_path, framing, monkeypa
 
     whole, warned = everything()
     assert len(whole[0][(".", "loss")][0]) > 10 and (ending == "whole") == (not warned)
-    monkeypatch.setattr(reader, "_WINDOW", window)
+    monkeypatch.setattr(filescan, "_WINDOW", window)
     assert everything() == (whole, warned)
 
 
@@ -454,7 +467,7 @@ def test_a_file_that_shrinks_while_read_is_read_up_to_its_new_end(tmp_path, monk
     the cut tore reported, not looked for past the end again and again."""
     import os
 
-    from tbwriter.reading import reader
+    from tbwriter.reading import filescan
     from tbwriter.reading.files import EventFile
 
     with SummaryWriter(tmp_path) as w:
@@ -468,8 +481,8 @@ def test_a_file_that_shrinks_while_read_is_read_up_to_its_new_end(tmp_path, monk
             super().__init__(name, start)
             os.truncate(name, cut)
 
-    monkeypatch.setattr(reader, "EventFile", CutWhenOpened)
-    monkeypatch.setattr(reader, "_WINDOW", 1000)
+    monkeypatch.setattr(filescan, "EventFile", CutWhenOpened)
+    monkeypatch.setattr(filescan, "_WINDOW", 1000)
     with pytest.warns(DamagedRecordWarning):
         data = read_scalars(path)
     monkeypatch.undo()

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 import pytest
 
-from tbwriter import SummaryWriter, read_histograms, read_scalars
+from tbwriter import SummaryWriter, read_hparams, read_histograms, read_scalars, read_tensors
 from tbwriter._proto import event_pb2 as tbwriter_pb2
 from tbwriter.format.encode import ScalarEncoder, summary_event
 from tbwriter.format.record import DamagedRecordWarning, Problem, frame
@@ -39,6 +39,28 @@ def accumulator(run_dir):
 def only_file(directory):
     (name,) = os.listdir(directory)
     return os.path.join(directory, name)
+
+
+def test_damage_warnings_point_at_the_line_that_called_the_reader(tmp_path):
+    """However deep in the read loop damage is found, its warning names the user's call: the line shown, and
+    the one a warnings filter by module or line matches (read_scalars and summarize once named a reader line)."""
+    from tbwriter.reading.follow import Follower
+
+    with SummaryWriter(tmp_path) as w:
+        for i in range(50):
+            w.add_scalar("loss", i / 2, i)
+            w.add_histogram("weights", np.arange(i + 1), i)
+    path = only_file(tmp_path)
+    raw = bytearray(open(path, "rb").read())
+    raw[len(raw) // 2] ^= 0x10
+    open(path, "wb").write(bytes(raw))
+    follower = Follower(tmp_path)
+    for read in (read_scalars, read_histograms, summarize, read_hparams, lambda p: read_tensors(p, "histograms"),
+                 lambda p: follower.poll()):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            read(tmp_path)
+        assert caught and {(c.category, c.filename) for c in caught} == {(DamagedRecordWarning, __file__)}, read
 
 
 def test_damage_found_after_a_later_tag_was_decoded_keeps_what_tensorboard_reads(framing, tmp_path):

@@ -137,7 +137,7 @@ def plain_log(path):
 def test_plain_scalar_events_decoded_in_c_equal_what_the_decoders_read(tmp_path, monkeypatch, mode):
     import warnings
 
-    from tbwriter.reading import reader
+    from tbwriter.reading import filescan, reader
 
     plain_log(tmp_path)
 
@@ -152,15 +152,15 @@ def test_plain_scalar_events_decoded_in_c_equal_what_the_decoders_read(tmp_path,
 
     found, warned = read()
     handled = []
-    real = reader.decode_plain
-    monkeypatch.setattr(reader, "decode_plain", lambda *a: handled.append(real(*a)) or handled[-1])
+    real = filescan.decode_plain
+    monkeypatch.setattr(filescan, "decode_plain", lambda *a: handled.append(real(*a)) or handled[-1])
     assert read() == (found, warned)
     assert handled[-1].sum() > 500  # the C path did the work...
     all_plain = handled[-1].sum()
     monkeypatch.setattr(index, "_PLAIN_VALUE_SIZE", 500)  # room for a few dozen values: the rest go to the decoders
     assert read() == (found, warned)
     assert 0 < handled[-1].sum() < all_plain / 4
-    monkeypatch.setattr(reader, "decode_plain", lambda buf, found, *a: np.zeros(len(found.offsets), bool))
+    monkeypatch.setattr(filescan, "decode_plain", lambda buf, found, *a: np.zeros(len(found.offsets), bool))
     assert read() == (found, warned)  # ...and the decoders, alone, read the same
     assert any("malformed" in w for w in warned)  # the tag that is not UTF-8 is reported, not dropped
     if mode == "scalars":

@@ -27,12 +27,12 @@ def unavailable(way: str) -> str | None:
 
 def patches(way: str) -> list[tuple[object, str, object]]:
     """``(module, attribute, value)`` to set so that reading goes ``way``."""
-    from tbwriter.reading import index, reader
+    from tbwriter.reading import filescan, index
 
     if way == "numpy":  # as without a compiler: no C at all (framing, skim, plain scalars)
         return [(index, "KERNEL", None)]
     if way == "kernel-table":
-        return [(reader, "index_records", functools.partial(index.index_with_kernel, hardware=False))]
+        return [(filescan, "index_records", functools.partial(index.index_with_kernel, hardware=False))]
     return []
 
 

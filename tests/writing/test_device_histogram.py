@@ -31,7 +31,7 @@ def host_and_device(values, bins, max_bins=None):
     results = []
     for rows_of in (histogram.histogram_rows, device_histogram.device_histogram_rows):
         try:
-            results.append(rows_of(values, bins, max_bins, "add_histogram", "h"))
+            results.append(rows_of(values, bins, max_bins))
         except (TypeError, ValueError) as e:
             results.append((type(e), str(e)))
     return results

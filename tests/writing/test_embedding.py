@@ -61,3 +61,12 @@ def test_a_rank_that_does_not_write_writes_no_projector_file(tmp_path, monkeypat
         w.add_embedding(np.zeros((2, 2)), metadata=["a", "b"])
         w.file_writer.add_summary(b"", 1)
     assert not (tmp_path / "run").exists()
+
+
+def test_a_projector_file_that_cannot_be_written_leaves_no_partial_file(tmp_path):
+    (tmp_path / "00000" / "default" / "tensors.tsv").mkdir(parents=True)  # a folder where the file goes
+    with SummaryWriter(tmp_path) as w:
+        with pytest.raises(OSError):
+            w.add_embedding(np.zeros((2, 2)))
+    assert [p.name for p in (tmp_path / "00000" / "default").iterdir()] == ["tensors.tsv"]
+    assert not (tmp_path / "projector_config.pbtxt").exists()

@@ -150,8 +150,8 @@ def test_histograms_on_cuda_equal_the_host_path(dtype, bins):
     values[::1000], values[1::1001], values[2::1002] = math.nan, math.inf, -math.inf
     host = torch.tensor(values).to(dtype) if dtype.is_floating_point else torch.tensor(np.nan_to_num(
         np.clip(values, -2.0**62, 2.0**62))).to(dtype)
-    expected = histogram.histogram_rows(host, bins, None, "add_histogram", "h")
-    rows, nonfinite = device_histogram.device_histogram_rows(host.cuda(), bins, None, "add_histogram", "h")
+    expected = histogram.histogram_rows(host, bins, None)
+    rows, nonfinite = device_histogram.device_histogram_rows(host.cuda(), bins, None)
     assert nonfinite == expected[1]
     np.testing.assert_array_equal(rows, expected[0])
 
@@ -165,5 +165,5 @@ def test_add_histogram_of_a_cuda_tensor_is_counted_on_the_gpu(tmp_path):
     w.close()
     (event,) = [e for e in raw_events(tmp_path) if e.HasField("summary")]
     rows = tensor_util.make_ndarray(event.summary.value[0].tensor)
-    expected = histogram.histogram_rows(values.cpu(), "tensorflow", None, "add_histogram", "w")[0]
+    expected = histogram.histogram_rows(values.cpu(), "tensorflow", None)[0]
     np.testing.assert_array_equal(rows, expected)

@@ -81,7 +81,7 @@ def test_counts_exactly_as_numpy(count, dtype, data):
     np.testing.assert_array_equal(counts, oracle_counts(values))
     assert nonfinite == np.count_nonzero(~np.isfinite(values.astype(np.float64)))
     if nonfinite < values.size:
-        check_tf_rows(histogram.histogram_rows(values, "tensorflow", None, "t", "t")[0], values)
+        check_tf_rows(histogram.histogram_rows(values, "tensorflow", None)[0], values)
 
 
 def test_float32_values_next_to_every_edge(count):
@@ -94,13 +94,13 @@ def test_float32_values_next_to_every_edge(count):
 
 def test_value_on_an_edge_goes_right_and_minus_zero_is_zero(count):
     e = buckets.TF_EDGES
-    rows = histogram.histogram_rows([e[800], -0.0, 0.0], "tensorflow", None, "t", "t")[0]
+    rows = histogram.histogram_rows([e[800], -0.0, 0.0], "tensorflow", None)[0]
     assert rows.tolist() == [[0.0, e[775], 2.0], [e[775], e[800], 0.0], [e[800], e[801], 1.0]]
 
 
 def test_values_beyond_1e20_are_counted_with_min_and_max_as_outer_edges(count):
     values = np.array([-1e30, 5.0, 2e20, 1e38], np.float32)
-    rows = histogram.histogram_rows(values, "tensorflow", None, "t", "t")[0]
+    rows = histogram.histogram_rows(values, "tensorflow", None)[0]
     assert rows[:, 2].sum() == 4
     assert rows[0].tolist() == [float(np.float32(-1e30)), buckets.TF_EDGES[0], 1.0]
     assert rows[-1].tolist() == [buckets.TF_EDGES[-1], float(np.float32(1e38)), 2.0]
@@ -119,18 +119,18 @@ def test_values_beyond_1e20_are_counted_with_min_and_max_as_outer_edges(count):
 def test_torch_tensors(make):
     t = make()
     expected = t.detach().double().numpy()  # exact upcast of every torch dtype here
-    check_tf_rows(histogram.histogram_rows(t, "tensorflow", None, "t", "t")[0], expected)
+    check_tf_rows(histogram.histogram_rows(t, "tensorflow", None)[0], expected)
 
 
 @pytest.mark.parametrize("values", [[[1, 2], [3, 4.5]], [0.25], 3.0, [[True, False], [True, True]], np.float32(2.5)])
 def test_nested_lists_and_scalars(values):
-    check_tf_rows(histogram.histogram_rows(values, "tensorflow", None, "t", "t")[0], values)
+    check_tf_rows(histogram.histogram_rows(values, "tensorflow", None)[0], values)
 
 
 @pytest.mark.parametrize("bins", [1, 10, 64, "auto", "fd", "sturges", "sqrt", "doane", "scott", "stone", "rice"])
 def test_int_bins_and_numpy_strategies_match_numpy(bins):
     values = np.concatenate([RNG.standard_normal(5000), [np.nan, np.inf]]).astype(np.float32)
-    rows, nonfinite = histogram.histogram_rows(values, bins, None, "t", "t")
+    rows, nonfinite = histogram.histogram_rows(values, bins, None)
     finite = values[np.isfinite(values)].astype(np.float64)  # we take edges in float64 whatever the input
     counts, edges = np.histogram(finite, bins)
     assert nonfinite == 2
@@ -139,7 +139,7 @@ def test_int_bins_and_numpy_strategies_match_numpy(bins):
 
 def test_explicit_edges_with_outer_rows():
     values = [-5.0, 0.0, 0.5, 1.0, 2.0, 9.0, 9.5]
-    rows = histogram.histogram_rows(values, [0, 1, 2], None, "t", "t")[0]
+    rows = histogram.histogram_rows(values, [0, 1, 2], None)[0]
     # numpy: [0, 1) and [1, 2] (last closed); values outside the edges get their own rows.
     assert rows.tolist() == [[-5.0, 0.0, 1.0], [0.0, 1.0, 2.0], [1.0, 2.0, 2.0], [2.0, 9.5, 2.0]]
     assert np.histogram(values, [0, 1, 2])[0].tolist() == [2, 2]
@@ -148,8 +148,8 @@ def test_explicit_edges_with_outer_rows():
 @pytest.mark.parametrize("bins, max_bins", [("tensorflow", 5), ("tensorflow", 1), (100, 7), (10, 4), (10, 10), (3, 50)])
 def test_max_bins_merges_neighbours(bins, max_bins):
     values = RNG.standard_normal(2000)
-    full = histogram.histogram_rows(values, bins, None, "t", "t")[0]
-    merged = histogram.histogram_rows(values, bins, max_bins, "t", "t")[0]
+    full = histogram.histogram_rows(values, bins, None)[0]
+    merged = histogram.histogram_rows(values, bins, max_bins)[0]
     assert len(merged) <= max_bins and merged[:, 2].sum() == 2000
     assert merged[0, 0] == full[0, 0] and merged[-1, 1] == full[-1, 1]
     group = -(-len(full) // max_bins)
@@ -160,10 +160,10 @@ def test_max_bins_merges_neighbours(bins, max_bins):
 
 def test_counting_uses_little_memory(count):
     values = RNG.standard_normal(1_000_000).astype(np.float32)
-    histogram.histogram_rows(values[:10], "tensorflow", None, "t", "t")  # build the cell table first
+    histogram.histogram_rows(values[:10], "tensorflow", None)  # build the cell table first
     tracemalloc.start()
     try:
-        histogram.histogram_rows(values, "tensorflow", None, "t", "t")
+        histogram.histogram_rows(values, "tensorflow", None)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -185,7 +185,7 @@ OUTLIER_SETS = {"one_outlier": np.append(RNG.standard_normal(20_000), 400.0),  #
 @pytest.mark.parametrize("data", OUTLIER_SETS)
 def test_many_bins_are_merged_exactly_as_before_without_being_built(bins, max_bins, data):
     values = OUTLIER_SETS[data]
-    rows = histogram.histogram_rows(values, bins, max_bins, "t", "t")[0]
+    rows = histogram.histogram_rows(values, bins, max_bins)[0]
     if isinstance(bins, int) and max_bins is None:
         limit = bins  # a count the caller chose is kept whatever it is
     else:
@@ -204,7 +204,7 @@ resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 values = np.random.default_rng(0).standard_normal(100_000).astype(np.float32)
 values[0] = float(sys.argv[1])
 tracemalloc.start()
-rows = histogram.histogram_rows(values, sys.argv[2], None if sys.argv[3] == "None" else int(sys.argv[3]), "t", "t")[0]
+rows = histogram.histogram_rows(values, sys.argv[2], None if sys.argv[3] == "None" else int(sys.argv[3]))[0]
 print(len(rows), int(rows[:, 2].sum()), tracemalloc.get_traced_memory()[1])
 """
 
@@ -222,7 +222,7 @@ def test_strategy_with_an_outlier_uses_bounded_memory(outlier, bins, max_bins, r
 
 def test_a_count_no_machine_could_build_gives_equal_widths():
     values = np.append(RNG.standard_normal(1000) * 1e-300, 1e300)  # fd asks for about 1e600 bins
-    rows = histogram.histogram_rows(values, "fd", 30, "t", "t")[0]
+    rows = histogram.histogram_rows(values, "fd", 30)[0]
     np.testing.assert_array_equal(rows[:, :2], np.column_stack([(e := np.linspace(values.min(), 1e300, 31))[:-1],
                                                                 e[1:]]))
     assert rows[:, 2].sum() == values.size
@@ -234,8 +234,8 @@ HUGE_RANGE = np.append(RNG.standard_normal(1000), [-1e308, 1.7e308])  # max - mi
 @pytest.mark.filterwarnings("ignore:The number of bins estimated may be suboptimal")  # numpy's, for stone
 @pytest.mark.parametrize("bins", ["fd", "auto", "doane", "stone", "rice", "sqrt", "sturges", 3])
 def test_values_whose_range_overflows_are_binned_at_half_scale(bins):
-    rows = histogram.histogram_rows(HUGE_RANGE, bins, None, "t", "t")[0]
-    halved = histogram.histogram_rows(HUGE_RANGE / 2, bins, None, "t", "t")[0]
+    rows = histogram.histogram_rows(HUGE_RANGE, bins, None)[0]
+    halved = histogram.histogram_rows(HUGE_RANGE / 2, bins, None)[0]
     np.testing.assert_array_equal(rows, halved * [2, 2, 1])  # exact: scaling by 2 changes no bit but the exponent
     assert rows[0, 0] == -1e308 and rows[-1, 1] == 1.7e308 and rows[:, 2].sum() == HUGE_RANGE.size
 

@@ -101,13 +101,11 @@ def test_status_first_end_wins_and_close_does_not_override(tmp_path):
 def test_torch_tensors_read_like_numpy():
     torch = pytest.importorskip("torch")
     t = torch.rand(3, 5, 4)
-    assert image.to_batch(t, "CHW", "add_image", "t").tobytes() == image.to_batch(t.numpy(), "CHW", "add_image",
-                                                                                   "t").tobytes()
+    assert image.to_batch(t, "CHW", False).tobytes() == image.to_batch(t.numpy(), "CHW", False).tobytes()
     b = t.bfloat16()
-    assert image.to_batch(b, "CHW", "add_image", "t").tobytes() == image.to_batch(b.float().numpy(), "CHW",
-                                                                                   "add_image", "t").tobytes()
+    assert image.to_batch(b, "CHW", False).tobytes() == image.to_batch(b.float().numpy(), "CHW", False).tobytes()
     from tbwriter.writing.summaries.hparams import check_hparams
-    assert check_hparams({"lr": torch.tensor(0.5), "on": torch.tensor(True), "n": np.int32(4)}, None, "m") == {
+    assert check_hparams({"lr": torch.tensor(0.5), "on": torch.tensor(True), "n": np.int32(4)}, None) == {
         "lr": 0.5, "on": True, "n": 4.0}
 
 
@@ -144,5 +142,5 @@ def test_png_decodes_to_the_same_pixels(channels, size):
 def test_float16_pixels_round_like_float64():
     values = np.arange(0x3C01, dtype=np.uint16).view(np.float16)  # every float16 from 0 to 1.0 (0x3C00)
     values = np.resize(values, 124 * 124).reshape(124, 124)
-    half = image.to_batch(values, "HW", "add_image", "t")
+    half = image.to_batch(values, "HW", False)
     np.testing.assert_array_equal(half[0, ..., 0], np.rint(values.astype(np.float64) * 255))

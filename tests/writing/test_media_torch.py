@@ -115,4 +115,4 @@ def test_clips_are_tiled_as_torch_tiles_them(clips):
     _utils = pytest.importorskip("torch.utils.tensorboard._utils")
     from tbwriter.writing.summaries.video import to_frames
     vid = rng.random((clips, 2, 3, 4, 5))
-    np.testing.assert_array_equal(to_frames(vid, "add_video", "v"), np.rint(_utils._prepare_video(vid) * 255))
+    np.testing.assert_array_equal(to_frames(vid), np.rint(_utils._prepare_video(vid) * 255))

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tbwriter import SummaryWriter
+from tbwriter.errors import ArgumentError, ArgumentTypeError
 from tests.support.eventcheck import accumulated_scalars, event_files, raw_events, scalar_values
 
 f32 = lambda v: float(np.float32(v))  # noqa: E731
@@ -223,3 +224,33 @@ def test_files_sort_in_the_order_they_were_opened(tmp_path, monkeypatch):
     assert len(files) == 3
     assert [s for _, s, _ in scalar_values(tmp_path)] == [0, 1, 2]
     assert accumulated_scalars(tmp_path)["x"] == [(0, 0.0), (1, 1.0), (2, 2.0)]
+
+
+@pytest.mark.parametrize("call, error, argument, message", [
+    # text a UTF-8 event cannot hold is refused as a tag's is, not left to a bare UnicodeEncodeError
+    (lambda w: w.add_text("t", "x\udc80"), ArgumentError, "text_string",
+     r"^add_text\(tag='t'\): text_string must be valid Unicode text, but character '\\udc80' at position 1"),
+    (lambda w: w.add_scalar("s", 1.0, display_name="x\udc80"), ArgumentError, "display_name",
+     r"^add_scalar\(tag='s'\): display_name must be valid Unicode text"),
+    # every call named the same way: by its tag, or by its name alone where it has none
+    (lambda w: w.add_embedding(np.zeros(3)), ArgumentError, "mat", r"^add_embedding\(tag='default'\): mat must be"),
+    (lambda w: w.add_embedding(np.zeros((2, 2)), label_img=np.full((2, 1, 2, 2), np.nan), tag="e"), ArgumentError,
+     "float pixels", r"^add_embedding\(tag='e'\): float pixels must be finite"),
+    (lambda w: w.file_writer.add_event(b"", walltime=math.nan), ArgumentError, "walltime",
+     r"^add_event: walltime must be finite, got nan$"),
+    (lambda w: w.file_writer.add_summary(b"", 1.5), ArgumentTypeError, "global_step",
+     r"^add_summary: global_step must be an integer"),
+    (lambda w: w.add_scalars("m", {1: 1.0}), ArgumentTypeError, "tag",
+     r"^add_scalars\(main_tag='m'\): tag must be a str"),
+    (lambda w: w.add_hparams({"a": 1}, {}, global_step=1.5), ArgumentTypeError, "global_step",
+     r"^add_hparams: global_step must be an integer"),
+    (lambda w: SummaryWriter(w.log_dir, purge_step=1.5), ArgumentTypeError, "purge_step",
+     r"^SummaryWriter: purge_step must be an integer or a whole-number float, got float 1.5$"),
+])
+def test_a_refused_call_names_itself_once_and_the_argument(tmp_path, call, error, argument, message):
+    with SummaryWriter(tmp_path) as w:
+        with pytest.raises(error, match=message) as refused:
+            call(w)
+        w.add_scalar("after", 1.0, 0)
+    assert refused.value.argument == argument and str(refused.value).count(refused.value.call + ":") == 1
+    assert accumulated_scalars(tmp_path) == {"after": [(0, 1.0)]}

@@ -1,6 +1,6 @@
 """Audio: a v1 ``Summary.Audio`` holding a 16-bit PCM WAV, which TensorBoard's audio plugin plays.
 
-    pcm, clipped = to_pcm16(np.sin(np.linspace(0, 2000, 44100)), "add_audio", "tone")   # int16 (frames, channels)
+    pcm, clipped = to_pcm16(np.sin(np.linspace(0, 2000, 44100)))   # int16 (frames, channels)
     value_bytes = audio_value("tone", pcm, 44100)
 
 WAV bytes come from the standard library's ``wave`` module.
@@ -12,6 +12,7 @@ import wave
 
 import numpy as np
 
+from tbwriter.errors import ArgumentError, ArgumentTypeError
 from tbwriter.format.encode import float32, length_delimited, varint
 from tbwriter.writing.arrays import array_argument
 from tbwriter.writing.summaries.metadata import summary_value
@@ -19,38 +20,37 @@ from tbwriter.writing.summaries.metadata import summary_value
 _INT16_MAX = 32767
 
 
-def to_pcm16(snd_tensor: object, method: str, tag: str) -> tuple[np.ndarray, int]:
+def to_pcm16(snd_tensor: object) -> tuple[np.ndarray, int]:
     """int16 samples ``(frames, channels)`` and how many samples were clipped.
 
     ``snd_tensor``: floats in [-1, 1] shaped ``(samples,)``, ``(1, samples)`` as torch takes, or
     ``(channels, samples)`` as torchaudio loads them; int16 samples are taken as they are.
     Floats beyond [-1, 1] are clipped (never wrapped), then scaled by 32767 and rounded.
     """
-    where = f"{method}(tag={tag!r})"
-    array = array_argument(snd_tensor, where, "snd_tensor")
+    array = array_argument(snd_tensor, "snd_tensor")
     if array.ndim == 1:
         array = array[np.newaxis]
     if array.ndim != 2 or not array.size:
-        raise ValueError(f"{where}: snd_tensor must be (samples,) or (channels, samples) and not empty, "
-                         f"got shape {array.shape}")
+        raise ArgumentError("snd_tensor", "must be (samples,) or (channels, samples) and not empty, "
+                                          f"got shape {array.shape}")
     if array.dtype == np.int16:
         return np.ascontiguousarray(array.T), 0
     if array.dtype.kind != "f":
-        raise TypeError(f"{where}: snd_tensor must hold float samples in [-1, 1] or int16, got dtype {array.dtype}")
+        raise ArgumentTypeError("snd_tensor", f"must hold float samples in [-1, 1] or int16, got dtype {array.dtype}")
     samples = array.astype(np.float64)
     if not np.isfinite(samples).all():
-        raise ValueError(f"{where}: snd_tensor must be finite, got NaN or inf")
+        raise ArgumentError("snd_tensor", "must be finite, got NaN or inf")
     clipped = int(np.count_nonzero(np.abs(samples) > 1.0))
     pcm = np.rint(np.clip(samples, -1.0, 1.0) * _INT16_MAX).astype("<i2")
     return np.ascontiguousarray(pcm.T), clipped
 
 
-def check_sample_rate(sample_rate: object, method: str, tag: str) -> int:
+def check_sample_rate(sample_rate: object) -> int:
     """A positive whole number of samples per second."""
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{method}(tag={tag!r}): sample_rate must be a number, got {type(sample_rate).__name__}")
+        raise ArgumentTypeError("sample_rate", f"must be a number, got {type(sample_rate).__name__}")
     if not (0 < sample_rate < 2**31) or float(sample_rate) != int(sample_rate):
-        raise ValueError(f"{method}(tag={tag!r}): sample_rate must be a positive whole number, got {sample_rate}")
+        raise ArgumentError("sample_rate", f"must be a positive whole number, got {sample_rate}")
     return int(sample_rate)
 
 

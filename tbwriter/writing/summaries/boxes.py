@@ -1,6 +1,6 @@
 """Images with boxes: the image with each box (and its label) drawn in red by Pillow, as torch's writer draws them.
 
-    drawn = boxed_image(image_hwc_uint8, boxes, ["cat", "dog"], 1, "add_image_with_boxes", "detections")
+    drawn = boxed_image(image_hwc_uint8, boxes, ["cat", "dog"], 1)
     value_bytes = boxed_value("detections", drawn)     # a v1 Summary.Image, as torch writes it
 
 Boxes are ``(xmin, ymin, xmax, ymax)`` in pixels; each label sits in a red patch inside the
@@ -10,38 +10,38 @@ from __future__ import annotations
 
 import numpy as np
 
+from tbwriter.errors import ArgumentError
 from tbwriter.writing.arrays import array_argument
 from tbwriter.writing.summaries.metadata import image_proto, summary_value
 from tbwriter.writing.summaries.png import encode_png
 
 
-def _boxes(box_tensor: object, method: str, tag: str) -> np.ndarray:
-    boxes = array_argument(box_tensor, f"{method}(tag={tag!r})", "box_tensor")
+def _boxes(box_tensor: object) -> np.ndarray:
+    boxes = array_argument(box_tensor, "box_tensor")
     if boxes.ndim == 1 and boxes.size == 4:
         boxes = boxes[np.newaxis]
     if boxes.ndim != 2 or boxes.shape[1] != 4 or boxes.dtype.kind not in "iuf" or not np.isfinite(boxes).all():
-        raise ValueError(f"{method}(tag={tag!r}): box_tensor must be finite numbers shaped (boxes, 4) as "
-                         f"(xmin, ymin, xmax, ymax), got {boxes.dtype} of shape {boxes.shape}")
+        raise ArgumentError("box_tensor", "must be finite numbers shaped (boxes, 4) as (xmin, ymin, xmax, ymax), "
+                                          f"got {boxes.dtype} of shape {boxes.shape}")
     return boxes
 
 
-def boxed_image(image: np.ndarray, box_tensor: object, labels: object, rescale: object, method: str,
-                tag: str) -> np.ndarray:
+def boxed_image(image: np.ndarray, box_tensor: object, labels: object, rescale: object) -> np.ndarray:
     """uint8 ``(H', W', C)``: ``image`` (uint8 ``(H, W, C)``) with the boxes drawn, then scaled by ``rescale``."""
     from tbwriter.extras import optional
 
-    with optional(method):
+    with optional("add_image_with_boxes"):  # the only call that draws boxes
         from PIL import Image, ImageDraw, ImageFont
 
-    boxes = _boxes(box_tensor, method, tag)
+    boxes = _boxes(box_tensor)
     if isinstance(labels, str):
         labels = [labels]
     if labels is not None:
         labels = [str(label) for label in labels]  # type: ignore[attr-defined]
         if len(labels) != len(boxes):
-            raise ValueError(f"{method}(tag={tag!r}): {len(labels)} labels for {len(boxes)} boxes")
+            raise ArgumentError("labels", f"{len(labels)} labels for {len(boxes)} boxes", sentence=True)
     if isinstance(rescale, bool) or not isinstance(rescale, (int, float)) or not rescale > 0:
-        raise ValueError(f"{method}(tag={tag!r}): rescale must be a positive number, got {rescale!r}")
+        raise ArgumentError("rescale", f"must be a positive number, got {rescale!r}")
     height, width, channels = image.shape
     canvas = Image.fromarray(image[..., 0] if channels == 1 else image).convert("RGBA" if channels == 4 else "RGB")
     draw, font = ImageDraw.Draw(canvas), ImageFont.load_default()

@@ -1,13 +1,13 @@
 """Histograms of tensors on a device (CUDA, ...), counted there: only a few hundred numbers come back.
 
-    rows, nonfinite = device_histogram_rows(weight, "tensorflow", None, "add_histogram", "w")
+    rows, nonfinite = device_histogram_rows(weight, "tensorflow", None)
 
-Copying a 10M-element CUDA tensor to the host costs ~50 ms; counting its buckets on the GPU with
-torch ops (``searchsorted`` against the edges, ``bincount``) and copying the counts, the min and the
-max is work of about a millisecond (``python tools/bench.py gpu`` measures it). The rows are those :func:`histogram.histogram_rows` makes of
-the same values, exactly (edges, counts, min and max): the same edges, the same edge convention
-(a value equal to an edge goes to the bucket on its right; numpy's last bin is closed), NaN and inf
-left out, -0.0 counted as 0.0.
+Copying a 10M-element CUDA tensor to the host costs ~50 ms; counting its buckets on the GPU with torch
+ops (``searchsorted`` against the edges, ``bincount``) and copying the counts, the min and the max is
+work of about a millisecond (``python tools/bench.py gpu`` measures it). The rows are those
+:func:`histogram.histogram_rows` makes of the same values, exactly (edges, counts, min and max): the
+same edges, the same edge convention (a value equal to an edge goes to the bucket on its right; numpy's
+last bin is closed), NaN and inf left out, -0.0 counted as 0.0.
 
 Exact on a device without float64 compares: values whose dtype float32 holds exactly (float32,
 float16, bfloat16, bool, 8- and 16-bit ints) are compared in float32 against each float64 edge
@@ -32,28 +32,27 @@ from tbwriter.writing.summaries.buckets import N_BUCKETS, TF_EDGES
 _CHUNK = 1 << 24  # elements counted at a time: the temporaries of 50M floats would be ~1 GB of the GPU
 
 
-def device_histogram_rows(values: Any, bins: object, max_bins: object, method: str,
-                          tag: str) -> tuple[np.ndarray, int]:
+def device_histogram_rows(values: Any, bins: object, max_bins: object) -> tuple[np.ndarray, int]:
     """``histogram.histogram_rows`` of torch tensor ``values``, counted on its device (any device, the CPU
     included, which the tests use): the same rows and non-finite count, or the same error.
 
-        rows, nonfinite = device_histogram_rows(model.fc.weight, 64, None, "add_histogram", "fc")
+        rows, nonfinite = device_histogram_rows(model.fc.weight, 64, None)
     """
-    limit = histogram.max_bins_argument(max_bins, method, tag)
+    limit = histogram.max_bins_argument(max_bins)
     work = _work_dtype(values)
     if work is None or values.numel() == 0 or (isinstance(bins, str) and bins in histogram.STRATEGIES):
-        return histogram.histogram_rows(values, bins, max_bins, method, tag)
+        return histogram.histogram_rows(values, bins, max_bins)
     flat = values.detach().reshape(-1)
     size = flat.numel()
     if isinstance(bins, str) and bins == "tensorflow":
         counts = _bucket_counts(flat, work, TF_EDGES, tf=True)
         nonfinite = int(counts[-1])
-        histogram.check_some_finite(size, nonfinite, method, tag)
+        histogram.check_some_finite(size, nonfinite)
         rows = histogram.tf_rows(counts[:N_BUCKETS], lambda: _finite_range(flat, work))
     else:
         lo, hi = _finite_range(flat, work)
-        histogram.check_some_finite(size, size if lo > hi else 0, method, tag)  # lo > hi: no finite value
-        edges = histogram.bin_edges(bins, np.array([lo, hi]), limit, method, tag)
+        histogram.check_some_finite(size, size if lo > hi else 0)  # lo > hi: no finite value
+        edges = histogram.bin_edges(bins, np.array([lo, hi]), limit)
         counts = _bucket_counts(flat, work, edges, tf=False)
         nonfinite = int(counts[-1])
         rows = histogram.edge_rows(edges, counts[1:-2], int(counts[0]), int(counts[-2]), lambda: (lo, hi))

@@ -1,6 +1,6 @@
 """Embeddings: the files TensorBoard's projector reads, laid out as torch's writer lays them out.
 
-    files, single = embedding_files(mat, metadata, label_img, None, "add_embedding")   # {"tensors.tsv": ...}
+    files, single = embedding_files(mat, metadata, label_img, None)                    # {"tensors.tsv": ...}
     subdir = embedding_subdir("default", 3)                                             # "00003/default"
     text = projector_config(old_text, "default", 3, subdir, set(files), single)        # projector_config.pbtxt
 
@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from tbwriter.errors import ArgumentError, ArgumentTypeError
 from tbwriter.writing.arrays import array_argument
 from tbwriter.writing.summaries.image import to_uint8
 from tbwriter.writing.summaries.png import encode_png
@@ -28,12 +29,12 @@ def embedding_subdir(tag: str, step: int) -> str:
     return f"{step:05d}/{escaped}"
 
 
-def _matrix(mat: object, method: str) -> np.ndarray:
-    array = array_argument(mat, method, "mat")
+def _matrix(mat: object) -> np.ndarray:
+    array = array_argument(mat, "mat")
     if array.ndim != 2 or not array.size:
-        raise ValueError(f"{method}: mat must be a non-empty 2-d (points, dimensions) array, got shape {array.shape}")
+        raise ArgumentError("mat", f"must be a non-empty 2-d (points, dimensions) array, got shape {array.shape}")
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"{method}: mat must hold numbers, got dtype {array.dtype}")
+        raise ArgumentTypeError("mat", f"must hold numbers, got dtype {array.dtype}")
     return array.astype(np.float32)
 
 
@@ -42,29 +43,30 @@ def _tsv_rows(rows: np.ndarray) -> bytes:
     return ((line * len(rows)) % tuple(rows.ravel().tolist())).encode()  # one formatting pass over every value
 
 
-def _metadata_tsv(metadata: object, header: object, points: int, method: str) -> bytes:
+def _metadata_tsv(metadata: object, header: object, points: int) -> bytes:
     labels = list(metadata)  # type: ignore[call-overload]
     if len(labels) != points:
-        raise ValueError(f"{method}: metadata has {len(labels)} labels for {points} points")
+        raise ArgumentError("metadata", f"has {len(labels)} labels for {points} points")
     if not header:
         lines = [str(label) for label in labels]
     else:
         columns = list(header)  # type: ignore[call-overload]
         for i, row in enumerate(labels):
             if isinstance(row, str) or not hasattr(row, "__len__") or len(row) != len(columns):
-                raise ValueError(f"{method}: with metadata_header of {len(columns)} columns, each metadata row must "
-                                 f"have {len(columns)} values; row {i} is {row!r:.80}")
+                raise ArgumentError("metadata", f"with metadata_header of {len(columns)} columns, each metadata "
+                                                f"row must have {len(columns)} values; row {i} is {row!r:.80}",
+                                    sentence=True)
         lines = ["\t".join(str(v) for v in row) for row in [columns, *labels]]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _sprite(label_img: object, points: int, method: str) -> tuple[bytes, int, int]:
+def _sprite(label_img: object, points: int) -> tuple[bytes, int, int]:
     """The sprite PNG (a square grid, ceil(sqrt(N)) images a row, torch's layout) and one image's width, height."""
-    array = array_argument(label_img, method, "label_img")
+    array = array_argument(label_img, "label_img")
     if array.ndim != 4 or array.shape[1] not in (1, 3) or array.shape[0] != points:
-        raise ValueError(f"{method}: label_img must be (points, 1 or 3, height, width) with {points} points, "
-                         f"got shape {array.shape}")
-    images = to_uint8(array, method, "label_img")
+        raise ArgumentError("label_img", f"must be (points, 1 or 3, height, width) with {points} points, "
+                                         f"got shape {array.shape}")
+    images = to_uint8(array)
     n, c, h, w = images.shape  # grey stays one channel: a third of the PNG to compress (torch makes it RGB)
     cols = math.ceil(n ** 0.5)
     rows = math.ceil(n / cols)
@@ -76,16 +78,16 @@ def _sprite(label_img: object, points: int, method: str) -> tuple[bytes, int, in
     return encode_png(square), w, h
 
 
-def embedding_files(mat: object, metadata: object, label_img: object, metadata_header: object,
-                    method: str) -> tuple[dict[str, bytes], tuple[int, int] | None]:
+def embedding_files(mat: object, metadata: object, label_img: object,
+                    metadata_header: object) -> tuple[dict[str, bytes], tuple[int, int] | None]:
     """The files of one embedding by name, and a sprite image's (width, height) if ``label_img`` is given."""
-    matrix = _matrix(mat, method)
+    matrix = _matrix(mat)
     files = {"tensors.tsv": _tsv_rows(matrix)}
     if metadata is not None:
-        files["metadata.tsv"] = _metadata_tsv(metadata, metadata_header, len(matrix), method)
+        files["metadata.tsv"] = _metadata_tsv(metadata, metadata_header, len(matrix))
     single = None
     if label_img is not None:
-        files["sprite.png"], width, height = _sprite(label_img, len(matrix), method)
+        files["sprite.png"], width, height = _sprite(label_img, len(matrix))
         single = (width, height)
     return files, single
 
@@ -95,7 +97,7 @@ def projector_config(existing: str | None, tag: str, step: int, subdir: str, nam
     """``projector_config.pbtxt`` text: the run's earlier embeddings (``existing``) plus this one.
 
     An earlier entry of the same tag and step is replaced; a file that is not a projector
-    config raises ValueError rather than being overwritten.
+    config raises ArgumentError rather than being overwritten.
     """
     from google.protobuf import text_format
 
@@ -106,7 +108,8 @@ def projector_config(existing: str | None, tag: str, step: int, subdir: str, nam
         try:
             text_format.Parse(existing, config)
         except text_format.ParseError as e:
-            raise ValueError(f"add_embedding: the run's {CONFIG_NAME} is not a projector config: {e}") from None
+            raise ArgumentError(CONFIG_NAME, f"the run's {CONFIG_NAME} is not a projector config: {e}",
+                                sentence=True) from None
     name = f"{tag}:{step:05d}"
     kept = [e for e in config.embeddings if e.tensor_name != name]
     del config.embeddings[:]

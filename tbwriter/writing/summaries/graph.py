@@ -1,6 +1,6 @@
 """Model graphs: a torch model traced by ``torch.jit`` as the ``GraphDef`` TensorBoard's Graphs tab reads.
 
-    graph_bytes = torch_graph_def(model, torch.zeros(1, 3, 28, 28), verbose=False, strict=True, method="add_graph")
+    graph_bytes = torch_graph_def(model, torch.zeros(1, 3, 28, 28), verbose=False, strict=True)
     meta_bytes = RUN_METADATA   # the step stats torch writes beside a graph (tag "step1")
 
 The nodes, their names, ops, inputs and ``_output_shapes`` are the ones torch's own writer
@@ -14,6 +14,7 @@ import contextlib
 from collections.abc import Iterator
 
 from tbwriter._proto import event_pb2, graph_pb2
+from tbwriter.errors import ArgumentError
 
 _PRODUCER = 22  # GraphDef.versions.producer that torch's writer records
 _IO_OP = "IO Node"
@@ -43,16 +44,16 @@ def _eval_mode(model: object) -> Iterator[None]:
         model.train(training)
 
 
-def _trace(model: object, args: object, strict: bool, method: str):
+def _trace(model: object, args: object, strict: bool):
     import torch
 
     try:
         with _eval_mode(model):
             traced = torch.jit.trace(model, args, strict=strict)
     except Exception as e:  # torch raises RuntimeError, TypeError, ValueError... for what it cannot trace
-        raise ValueError(f"{method}: torch.jit.trace could not trace {type(model).__name__} with input_to_model "
-                         f"{_describe(args)}: {str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__}"
-                         ) from e
+        first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ArgumentError("model", f"torch.jit.trace could not trace {type(model).__name__} with input_to_model "
+                                     f"{_describe(args)}: {first_line}", sentence=True) from e
     graph = traced.graph
     torch._C._jit_pass_inline(graph)
     return traced, graph
@@ -150,13 +151,13 @@ def _io_sizes(value) -> list[int]:
         return [1]
 
 
-def torch_graph_def(model: object, input_to_model: object, verbose: bool, strict: bool, method: str) -> bytes:
+def torch_graph_def(model: object, input_to_model: object, verbose: bool, strict: bool) -> bytes:
     """The serialized ``GraphDef`` of ``model`` traced on ``input_to_model`` (a tensor or a tuple of them).
 
-    Raises ValueError naming the model when ``torch.jit.trace`` cannot trace it; the model's
+    Raises ArgumentError naming the model when ``torch.jit.trace`` cannot trace it; the model's
     train/eval mode is restored either way.
     """
-    traced, graph = _trace(model, input_to_model, strict, method)
+    traced, graph = _trace(model, input_to_model, strict)
     if verbose:
         print(graph)
     out = graph_pb2.GraphDef()

@@ -1,6 +1,6 @@
 """Histograms as TensorBoard v2 tensors: pure functions from values to ``Summary.Value`` bytes.
 
-    rows, nonfinite = histogram_rows(np.random.randn(1000), "tensorflow", None, "add_histogram", "w")
+    rows, nonfinite = histogram_rows(np.random.randn(1000), "tensorflow", None)
     value_bytes = tensor_value("w", rows)       # rows: float64 [k, 3] of (left, right, count)
 
 Why v2 tensors: a v1 ``HistogramProto`` is shown differently by TensorBoard's two loaders
@@ -19,6 +19,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from tbwriter.errors import ArgumentError, ArgumentTypeError
 from tbwriter.format.wire import DataClass, DataType
 from tbwriter.writing.arrays import to_numpy
 from tbwriter.writing.summaries.buckets import N_BUCKETS, TF_EDGES, count_tf_buckets
@@ -41,23 +42,22 @@ def tensor_value(tag: str, rows: np.ndarray) -> bytes:
     return summary_value(tag, _METADATA, tensor=tensor_proto(DataType.DT_DOUBLE, (len(rows), 3), content))
 
 
-def as_array(values: object, method: str, tag: str) -> np.ndarray:
+def as_array(values: object) -> np.ndarray:
     """A real-valued numpy array from numpy/torch/nested-list ``values`` (torch is recognised by duck typing)."""
     try:
         array = to_numpy(values)
     except (ValueError, TypeError) as e:  # ragged nested lists
-        raise TypeError(f"{method}(tag={tag!r}): values must be a numeric array, nested list or tensor; "
-                        f"got {type(values).__name__} ({e})") from None
+        raise ArgumentTypeError("values", "must be a numeric array, nested list or tensor; "
+                                          f"got {type(values).__name__} ({e})") from None
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"{method}(tag={tag!r}): values must be real numbers (bool, int or float), "
-                        f"got {type(values).__name__} of dtype {array.dtype}")
+        raise ArgumentTypeError("values", "must be real numbers (bool, int or float), "
+                                          f"got {type(values).__name__} of dtype {array.dtype}")
     if array.size == 0:
-        raise ValueError(f"{method}(tag={tag!r}): values is empty (shape {array.shape})")
+        raise ArgumentError("values", f"is empty (shape {array.shape})")
     return array
 
 
-def histogram_rows(values: object, bins: object, max_bins: object, method: str,
-                   tag: str) -> tuple[np.ndarray, int]:
+def histogram_rows(values: object, bins: object, max_bins: object) -> tuple[np.ndarray, int]:
     """(rows, number of non-finite values left out) for ``add_histogram``; raises on bad input.
 
     ``bins``: "tensorflow" (TF's exponential edges; runs of empty buckets become one row
@@ -65,27 +65,27 @@ def histogram_rows(values: object, bins: object, max_bins: object, method: str,
     name (at most ``max_bins`` or ``STRATEGY_MAX_BINS`` rows), or a sequence of edges
     (values outside them get their own outer rows).
     """
-    limit = max_bins_argument(max_bins, method, tag)
-    array = as_array(values, method, tag)
+    limit = max_bins_argument(max_bins)
+    array = as_array(values)
     if isinstance(bins, str) and bins == "tensorflow":
         counts, nonfinite = count_tf_buckets(array)
-        check_some_finite(array.size, nonfinite, method, tag)
+        check_some_finite(array.size, nonfinite)
         rows = tf_rows(counts, lambda: _finite_range(array))
     else:
         as64 = array.reshape(-1).astype(np.float64, copy=False)  # numpy's rules, edges in float64
         finite = as64[np.isfinite(as64)]
         nonfinite = array.size - finite.size
-        check_some_finite(array.size, nonfinite, method, tag)
-        edges = bin_edges(bins, finite, limit, method, tag)
+        check_some_finite(array.size, nonfinite)
+        edges = bin_edges(bins, finite, limit)
         rows = edge_rows(edges, np.histogram(finite, edges)[0], int(np.count_nonzero(finite < edges[0])),
                          int(np.count_nonzero(finite > edges[-1])), lambda: (finite.min(), finite.max()))
     return (rows if limit is None else merge_rows(rows, limit)), nonfinite
 
 
-def check_some_finite(size: int, nonfinite: int, method: str, tag: str) -> None:
-    """The ValueError of a histogram whose ``size`` values are all NaN or inf."""
+def check_some_finite(size: int, nonfinite: int) -> None:
+    """The error of a histogram whose ``size`` values are all NaN or inf."""
     if nonfinite == size:
-        raise ValueError(f"{method}(tag={tag!r}): values has no finite value ({size} NaN/inf)")
+        raise ArgumentError("values", f"has no finite value ({size} NaN/inf)")
 
 
 def _finite_range(array: np.ndarray) -> tuple[float, float]:
@@ -94,39 +94,39 @@ def _finite_range(array: np.ndarray) -> tuple[float, float]:
     return finite.min(), finite.max()
 
 
-def max_bins_argument(max_bins: object, method: str, tag: str) -> int | None:
+def max_bins_argument(max_bins: object) -> int | None:
+    """``max_bins`` checked: None or an int >= 1."""
     if max_bins is None:
         return None
     if isinstance(max_bins, bool) or not isinstance(max_bins, numbers.Integral):
-        raise TypeError(f"{method}(tag={tag!r}): max_bins must be an int or None, got {type(max_bins).__name__}")
+        raise ArgumentTypeError("max_bins", f"must be an int or None, got {type(max_bins).__name__}")
     if max_bins < 1:
-        raise ValueError(f"{method}(tag={tag!r}): max_bins must be >= 1, got {max_bins}")
+        raise ArgumentError("max_bins", f"must be >= 1, got {max_bins}")
     return int(max_bins)
 
 
-def bin_edges(bins: object, finite: np.ndarray, max_bins: int | None, method: str, tag: str) -> np.ndarray:
+def bin_edges(bins: object, finite: np.ndarray, max_bins: int | None) -> np.ndarray:
     """numpy's edges for an int or strategy name, already merged to ``max_bins`` (a strategy's to
     ``STRATEGY_MAX_BINS`` at most); an explicit sequence is checked and used as is.
 
     For an int only the min and max of ``finite`` count: ``np.array([lo, hi])`` gives the same edges."""
-    where = f"{method}(tag={tag!r})"
     if isinstance(bins, str):
         if bins not in STRATEGIES:
-            raise ValueError(f"{where}: bins must be 'tensorflow', one of {', '.join(STRATEGIES)}, an int "
-                             f"or a sequence of edges; got {bins!r}")
-        return _numpy_edges(finite, bins, max_bins or STRATEGY_MAX_BINS, where)
+            raise ArgumentError("bins", f"must be 'tensorflow', one of {', '.join(STRATEGIES)}, an int "
+                                        f"or a sequence of edges; got {bins!r}")
+        return _numpy_edges(finite, bins, max_bins or STRATEGY_MAX_BINS)
     if isinstance(bins, numbers.Integral) and not isinstance(bins, bool):
         if bins < 1:
-            raise ValueError(f"{where}: bins must be >= 1, got {bins}")
-        return _numpy_edges(finite, operator.index(bins), max_bins, where)
-    edges = _float_vector(bins, where, "bins must be 'tensorflow', a strategy name, an int or a 1-D sequence of edges")
+            raise ArgumentError("bins", f"must be >= 1, got {bins}")
+        return _numpy_edges(finite, operator.index(bins), max_bins)
+    edges = _float_vector(bins, "bins", "must be 'tensorflow', a strategy name, an int or a 1-D sequence of edges")
     if edges.size < 2 or not np.isfinite(edges).all() or (np.diff(edges) <= 0).any():
-        raise ValueError(f"{where}: bin edges must be at least 2 finite, strictly increasing numbers; "
-                         f"got {bins!r:.80}")
+        raise ArgumentError("bins", f"bin edges must be at least 2 finite, strictly increasing numbers; "
+                                    f"got {bins!r:.80}", sentence=True)
     return edges
 
 
-def _numpy_edges(finite: np.ndarray, bins: int | str, max_bins: int | None, where: str) -> np.ndarray:
+def _numpy_edges(finite: np.ndarray, bins: int | str, max_bins: int | None) -> np.ndarray:
     """numpy's equal-width edges for ``bins`` (a count or a strategy), without ever making more than ``max_bins``.
 
     The count comes first (a strategy's from numpy's own estimator); when it is over ``max_bins`` the
@@ -139,9 +139,9 @@ def _numpy_edges(finite: np.ndarray, bins: int | str, max_bins: int | None, wher
     data = finite if scale == 1.0 else finite * scale
     count = bins if isinstance(bins, int) else _strategy_count(data, bins)
     if not count >= 1:  # NaN: the estimator's statistics (the standard deviation) overflow float64
-        raise ValueError(f"{where}: cannot make bins={bins!r} over [{finite.min()}, {finite.max()}]: numpy's "
-                         f"'{bins}' estimator overflows float64 on these values; use another strategy, an int "
-                         "or 'tensorflow'")
+        raise ArgumentError("bins", f"cannot make bins={bins!r} over [{finite.min()}, {finite.max()}]: numpy's "
+                                    f"'{bins}' estimator overflows float64 on these values; use another strategy, "
+                                    "an int or 'tensorflow'", sentence=True)
     if max_bins is None or count <= max_bins:
         edges = np.histogram_bin_edges(data, int(count))  # exactly the edges numpy makes for the strategy
     else:
@@ -230,43 +230,42 @@ def merge_rows(rows: np.ndarray, max_bins: int) -> np.ndarray:
     return np.column_stack([rows[starts, 0], rows[ends, 1], np.add.reduceat(rows[:, 2], starts)])
 
 
-def raw_rows(lo: float, hi: float, num: float, bucket_limits: object, bucket_counts: object,
-             method: str, tag: str) -> np.ndarray:
+def raw_rows(lo: float, hi: float, num: float, bucket_limits: object, bucket_counts: object) -> np.ndarray:
     """Rows for ``add_histogram_raw`` (torch's v1 layout: right edges and counts), read as TensorBoard reads it.
 
     Empty buckets at both ends are dropped, the first row starts at ``lo`` (torch's ``min``) and
     the last ends at ``hi`` (``max``), exactly as TensorBoard's Python loader converts a ``HistogramProto``.
     """
-    where = f"{method}(tag={tag!r})"
-    limits, counts = (_float_vector(v, where, f"{name} must be a 1-D sequence of numbers") for v, name in
+    limits, counts = (_float_vector(v, name, "must be a 1-D sequence of numbers") for v, name in
                       ((bucket_limits, "bucket_limits"), (bucket_counts, "bucket_counts")))
     if limits.size != counts.size or limits.size == 0:
-        raise ValueError(f"{where}: bucket_limits and bucket_counts must be non-empty and of equal length, "
-                         f"got {limits.size} and {counts.size}")
+        raise ArgumentError("bucket_limits and bucket_counts", "must be non-empty and of equal length, "
+                                                               f"got {limits.size} and {counts.size}")
     if (counts < 0).any() or not np.isfinite(counts).all():
-        raise ValueError(f"{where}: bucket_counts must be finite and >= 0")
+        raise ArgumentError("bucket_counts", "must be finite and >= 0")
     if np.isnan(limits).any() or (np.diff(limits) < 0).any():
-        raise ValueError(f"{where}: bucket_limits must be non-decreasing numbers")
+        raise ArgumentError("bucket_limits", "must be non-decreasing numbers")
     if counts.sum() != num:
-        raise ValueError(f"{where}: num ({num}) must equal sum(bucket_counts) ({counts.sum()})")
+        raise ArgumentError("num", f"({num}) must equal sum(bucket_counts) ({counts.sum()})")
     full = np.flatnonzero(counts)
     if full.size == 0:
-        raise ValueError(f"{where}: bucket_counts are all zero")
+        raise ArgumentError("bucket_counts", "are all zero")
     first, last = full[0], full[-1]
     inner = limits[first:last]
     rows = np.column_stack([np.append(lo, inner), np.append(inner, hi), counts[first:last + 1]])
     if not (math.isfinite(lo) and math.isfinite(hi)) or (rows[:, 0] > rows[:, 1]).any():
-        raise ValueError(f"{where}: min ({lo}) and max ({hi}) must be finite and enclose the non-empty "
-                         f"buckets' edges {inner.tolist()!r:.80}")
+        raise ArgumentError("min", f"min ({lo}) and max ({hi}) must be finite and enclose the non-empty "
+                                   f"buckets' edges {inner.tolist()!r:.80}", sentence=True)
     return rows.astype(np.float64)
 
 
-def _float_vector(values: object, where: str, requirement: str) -> np.ndarray:
-    """``values`` as a 1-D float64 array, or a TypeError saying ``requirement`` and what was received."""
+def _float_vector(values: object, name: str, requirement: str) -> np.ndarray:
+    """``values`` as a 1-D float64 array, or an ArgumentTypeError naming ``name``, its ``requirement`` and what
+    was received."""
     try:
         vector = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
         vector = None
     if vector is None or vector.ndim != 1 or isinstance(values, (str, bytes)):
-        raise TypeError(f"{where}: {requirement}, got {type(values).__name__} {values!r:.80}")
+        raise ArgumentTypeError(name, f"{requirement}, got {type(values).__name__} {values!r:.80}")
     return vector

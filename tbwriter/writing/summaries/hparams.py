@@ -1,6 +1,6 @@
 """Hyperparameter sessions: plugin ``hparams``, the session's start and end written into a run.
 
-    hparams = check_hparams({"lr": 0.1, "opt": "adam", "bn": True}, None, "add_hparams")
+    hparams = check_hparams({"lr": 0.1, "opt": "adam", "bn": True}, None)
     start = session_start_value(hparams, time.time())   # tag _hparams_/session_start_info
     end = session_end_value("SUCCESS", time.time())      # tag _hparams_/session_end_info
 
@@ -13,8 +13,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
+from tbwriter.errors import ArgumentError, ArgumentTypeError
 from tbwriter.format.wire import DataType
 from tbwriter.writing.summaries.metadata import metadata, summary_value, tensor_proto
+from tbwriter.writing.values import check_utf8
 
 START_TAG, END_TAG = "_hparams_/session_start_info", "_hparams_/session_end_info"
 STATUSES = {"SUCCESS": 1, "FAILURE": 2}  # SessionEndInfo.Status values a session can end with
@@ -23,8 +25,8 @@ _EMPTY_TENSOR = tensor_proto(DataType.DT_FLOAT, (0,))  # what TensorBoard's own 
 HParam = bool | str | float
 
 
-def _hparam(value: object, method: str, key: str) -> HParam:
-    """bool, str or float from Python, numpy or torch scalars; TypeError for anything else."""
+def _hparam(value: object, key: str) -> HParam:
+    """bool, str or float from Python, numpy or torch scalars; ArgumentTypeError for anything else."""
     if not isinstance(value, (bool, str, int, float)) and hasattr(value, "item") and not getattr(value, "ndim", 0):
         value = value.item()  # numpy scalars, 0-d arrays and tensors
     if isinstance(value, (bool, str)):
@@ -32,36 +34,41 @@ def _hparam(value: object, method: str, key: str) -> HParam:
     if isinstance(value, (int, float)):
         number = float(value)
         if not math.isfinite(number):
-            raise ValueError(f"{method}: hparam {key!r} must be finite, got {value!r}")
+            raise ArgumentError(f"hparam {key!r}", f"must be finite, got {value!r}")
         return number
-    raise TypeError(f"{method}: hparam {key!r} must be a bool, str, int, float or numpy scalar, "
-                    f"got {type(value).__name__} {value!r:.80}")
+    raise ArgumentTypeError(f"hparam {key!r}", "must be a bool, str, int, float or numpy scalar, "
+                                              f"got {type(value).__name__} {value!r:.80}")
 
 
-def check_hparams(hparam_dict: object, domain_discrete: object, method: str) -> dict[str, HParam]:
-    """The hparams as bool/str/float by name; each value must lie in its ``domain_discrete`` list if one is given."""
+def check_hparams(hparam_dict: object, domain_discrete: object) -> dict[str, HParam]:
+    """The hparams as bool/str/float by name, names and texts encodable as UTF-8; each value must lie in its
+    ``domain_discrete`` list if one is given."""
     if not isinstance(hparam_dict, Mapping) or not hparam_dict:
-        raise TypeError(f"{method}: hparam_dict must be a non-empty mapping of name to value, "
-                        f"got {type(hparam_dict).__name__} {hparam_dict!r:.80}")
+        raise ArgumentTypeError("hparam_dict", "must be a non-empty mapping of name to value, "
+                                               f"got {type(hparam_dict).__name__} {hparam_dict!r:.80}")
     hparams = {}
     for key, value in hparam_dict.items():
         if not isinstance(key, str) or not key:
-            raise TypeError(f"{method}: hparam names must be non-empty str, got {key!r}")
-        hparams[key] = _hparam(value, method, key)
+            raise ArgumentTypeError("hparam names", f"must be non-empty str, got {key!r}")
+        hparams[key] = _hparam(value, key)
+    for key, value in hparams.items():
+        check_utf8(key, f"hparam name {key!r}")
+        if isinstance(value, str):
+            check_utf8(value, f"hparam {key!r} value {value!r}")
     if domain_discrete is None:
         return hparams
     if not isinstance(domain_discrete, Mapping):
-        raise TypeError(f"{method}: hparam_domain_discrete must be a mapping of name to list of values, "
-                        f"got {type(domain_discrete).__name__}")
+        raise ArgumentTypeError("hparam_domain_discrete", "must be a mapping of name to list of values, "
+                                                          f"got {type(domain_discrete).__name__}")
     for key, values in domain_discrete.items():
         if key not in hparams:
-            raise ValueError(f"{method}: hparam_domain_discrete names {key!r}, which is not in hparam_dict")
+            raise ArgumentError("hparam_domain_discrete", f"names {key!r}, which is not in hparam_dict")
         if not isinstance(values, (list, tuple)) or not values:
-            raise TypeError(f"{method}: hparam_domain_discrete[{key!r}] must be a non-empty list, got {values!r:.80}")
-        allowed = [_hparam(v, method, key) for v in values]
+            raise ArgumentTypeError(f"hparam_domain_discrete[{key!r}]", f"must be a non-empty list, got {values!r:.80}")
+        allowed = [_hparam(v, key) for v in values]
         if hparams[key] not in allowed or any(type(a) is not type(hparams[key]) for a in allowed):
-            raise ValueError(f"{method}: hparam {key!r} = {hparam_dict[key]!r} is not one of its "
-                             f"hparam_domain_discrete values {list(values)!r:.200}")
+            raise ArgumentError(f"hparam {key!r}", f"= {hparam_dict[key]!r} is not one of its "
+                                                   f"hparam_domain_discrete values {list(values)!r:.200}")
     return hparams
 
 

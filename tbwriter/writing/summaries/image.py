@@ -1,6 +1,6 @@
 """Images: plugin ``images``, a rank-1 DT_STRING tensor ``[b"<width>", b"<height>", png, png, ...]``.
 
-    batch = to_batch(img, "CHW", "add_image", "photo")     # -> uint8 array (N, H, W, C)
+    batch = to_batch(img, "CHW", batched=False)            # -> uint8 array (N, H, W, C)
     value_bytes = image_value("photo", batch)               # one PNG per image of the batch
     batch = figure_batch(fig, True, "curve")                # matplotlib figure(s), rendered by Agg, closed
 
@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from tbwriter.errors import ArgumentError, ArgumentTypeError
 from tbwriter.format.wire import DataClass, DataType
 from tbwriter.writing.arrays import to_numpy
 from tbwriter.writing.summaries.metadata import metadata, summary_value, tensor_proto
@@ -22,14 +23,14 @@ _IMAGES_METADATA = metadata("images", data_class=DataClass.BLOB_SEQUENCE)
 _CHANNELS = (1, 3, 4)
 
 
-def to_uint8(array: np.ndarray, method: str, tag: str) -> np.ndarray:
+def to_uint8(array: np.ndarray) -> np.ndarray:
     """uint8 pixels: floats are read as [0, 1] (clipped, rounded), bools as 0/255, integers must be 0..255."""
     kind = array.dtype.kind
     if array.dtype == np.uint8:
         return array
     if kind == "f":
         if not np.isfinite(array).all():
-            raise ValueError(f"{method}(tag={tag!r}): float pixels must be finite, got NaN or inf")
+            raise ArgumentError("float pixels", "must be finite, got NaN or inf")
         if array.dtype.itemsize < 4:  # float16 arithmetic would be off by one for some pixels
             array = array.astype(np.float32)
         return np.rint(np.clip(array, 0.0, 1.0) * 255.0).astype(np.uint8)
@@ -37,36 +38,32 @@ def to_uint8(array: np.ndarray, method: str, tag: str) -> np.ndarray:
         return array.astype(np.uint8) * np.uint8(255)
     if kind in "iu":
         if array.size and (array.min() < 0 or array.max() > 255):
-            raise ValueError(f"{method}(tag={tag!r}): integer pixels must lie in 0..255, "
-                             f"got {array.dtype} from {array.min()} to {array.max()}")
+            raise ArgumentError("integer pixels", f"must lie in 0..255, got {array.dtype} from {array.min()} to "
+                                                  f"{array.max()}")
         return array.astype(np.uint8)
-    raise TypeError(f"{method}(tag={tag!r}): img_tensor must hold uint8 [0, 255] or float [0, 1] pixels, "
-                    f"got dtype {array.dtype}")
+    raise ArgumentTypeError("img_tensor", f"must hold uint8 [0, 255] or float [0, 1] pixels, got dtype {array.dtype}")
 
 
-def to_batch(img_tensor: object, dataformats: object, method: str, tag: str) -> np.ndarray:
+def to_batch(img_tensor: object, dataformats: object, batched: bool) -> np.ndarray:
     """uint8 ``(N, H, W, C)`` pixels from an image (or batch) laid out as ``dataformats``.
 
-    ``dataformats`` names each axis once: N (batch, ``add_images`` only), C (channels: 1, 3
-    or 4; left out for greyscale), H and W, in any order, e.g. "CHW", "HWC", "HW", "NCHW".
+    ``dataformats`` names each axis once: N (batch, only when ``batched``: ``add_images``), C (channels:
+    1, 3 or 4; left out for greyscale), H and W, in any order, e.g. "CHW", "HWC", "HW", "NCHW".
     """
-    where = f"{method}(tag={tag!r})"
-    batched = method == "add_images"
     if not isinstance(dataformats, str):
-        raise TypeError(f"{where}: dataformats must be a str such as 'CHW', got {type(dataformats).__name__}")
+        raise ArgumentTypeError("dataformats", f"must be a str such as 'CHW', got {type(dataformats).__name__}")
     axes = dataformats.upper()
     allowed = "NCHW" if batched else "CHW"
     if sorted(set(axes)) != sorted(axes) or not set("HW") <= set(axes) <= set(allowed) or (batched and "N" not in axes):
         need = "N, H and W, and optionally C" if batched else "H and W, and optionally C (use add_images for a batch)"
-        raise ValueError(f"{where}: dataformats must name {need}, each once; got {dataformats!r}")
+        raise ArgumentError("dataformats", f"must name {need}, each once; got {dataformats!r}")
     try:
         array = to_numpy(img_tensor)
     except (TypeError, ValueError, RuntimeError) as e:
-        raise TypeError(f"{where}: img_tensor must be a numpy array or torch tensor, "
-                        f"got {type(img_tensor).__name__}: {e}") from None
+        raise ArgumentTypeError("img_tensor", "must be a numpy array or torch tensor, "
+                                              f"got {type(img_tensor).__name__}: {e}") from None
     if array.ndim != len(axes):
-        raise ValueError(f"{where}: dataformats {dataformats!r} needs a {len(axes)}-d array, "
-                         f"got shape {array.shape}")
+        raise ArgumentError("dataformats", f"{dataformats!r} needs a {len(axes)}-d array, got shape {array.shape}")
     given = f"shape {array.shape} read as {dataformats!r}"
     if "C" not in axes:  # greyscale
         array, axes = array[..., np.newaxis], axes + "C"
@@ -75,11 +72,10 @@ def to_batch(img_tensor: object, dataformats: object, method: str, tag: str) -> 
     array = array.transpose([axes.index(a) for a in "NHWC"])
     n, height, width, channels = array.shape
     if channels not in _CHANNELS:
-        raise ValueError(f"{where}: images need 1, 3 or 4 channels, got {channels} from {given}; "
-                         f"is dataformats right?")
+        raise ArgumentError("images", f"need 1, 3 or 4 channels, got {channels} from {given}; is dataformats right?")
     if not (n and height and width):
-        raise ValueError(f"{where}: img_tensor is empty: {given}")
-    return np.ascontiguousarray(to_uint8(array, method, tag))
+        raise ArgumentError("img_tensor", f"is empty: {given}")
+    return np.ascontiguousarray(to_uint8(array))
 
 
 def image_value(tag: str, batch: np.ndarray) -> bytes:
@@ -108,16 +104,17 @@ def _render(figure: Any) -> np.ndarray:
     return pixels
 
 
-def figure_batch(figure: Any, close: bool, tag: str) -> np.ndarray:
+def figure_batch(figure: Any, close: bool) -> np.ndarray:
     """uint8 ``(N, H, W, C)`` pixels of one matplotlib figure or a list of them (all of one size)."""
     figures = list(figure) if isinstance(figure, (list, tuple)) else [figure]
     if not figures or not all(hasattr(f, "canvas") and hasattr(f, "set_canvas") for f in figures):
-        raise TypeError(f"add_figure(tag={tag!r}): figure must be a matplotlib Figure or a non-empty list of them, "
-                        f"got {type(figure).__name__}")
+        raise ArgumentTypeError("figure", "must be a matplotlib Figure or a non-empty list of them, "
+                                          f"got {type(figure).__name__}")
     images = [_render(f) for f in figures]
     if len({im.shape for im in images}) > 1:
         sizes = ", ".join(f"{im.shape[1]}x{im.shape[0]}" for im in images)
-        raise ValueError(f"add_figure(tag={tag!r}): the figures of a list must have one size in pixels, got {sizes}")
+        raise ArgumentError("figure", f"the figures of a list must have one size in pixels, got {sizes}",
+                            sentence=True)
     batch = np.stack(images)
     if (batch[..., 3] == 255).all():  # opaque, as figures mostly are: RGB makes smaller PNGs
         batch = batch[..., :3]

@@ -1,8 +1,9 @@
 """Precision-recall curves: plugin ``pr_curves``, a ``[6, num_thresholds]`` DT_FLOAT tensor.
 
-    curve = curve_from_predictions(labels, predictions, 127, None, "add_pr_curve", "pr")   # float64 (6, 127)
-    curve = curve_from_counts([tp, fp, tn, fn, precision, recall], 127, "add_pr_curve_raw", "pr")
-    value_bytes = pr_curve_value("pr", curve)
+    n = thresholds(127)
+    curve = curve_from_predictions(labels, predictions, n, None)   # float64 (6, 127)
+    curve = curve_from_counts([tp, fp, tn, fn, precision, recall])
+    value_bytes = pr_curve_value("pr", curve, n)
 
 Rows: true/false positive and true/false negative counts, precision, recall at each threshold
 ``i / (num_thresholds - 1)`` — the numbers torch's writer computes, bucketed with one
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tbwriter.errors import ArgumentError, ArgumentTypeError
 from tbwriter.format.wire import DataType
 from tbwriter.writing.arrays import array_argument
 from tbwriter.writing.summaries.metadata import metadata, summary_value, tensor_proto
@@ -20,39 +22,38 @@ MAX_THRESHOLDS = 127  # torch caps num_thresholds here
 _MINIMUM_COUNT = 1e-7  # torch's and TensorBoard's floor of the precision and recall denominators
 
 
-def _array(value: object, method: str, tag: str, name: str) -> np.ndarray:
-    array = array_argument(value, f"{method}(tag={tag!r})", name)
+def _array(value: object, name: str) -> np.ndarray:
+    array = array_argument(value, name)
     if array.dtype.kind not in "biuf":
-        raise TypeError(f"{method}(tag={tag!r}): {name} must hold numbers, got dtype {array.dtype}")
+        raise ArgumentTypeError(name, f"must hold numbers, got dtype {array.dtype}")
     return array
 
 
-def thresholds(num_thresholds: object, method: str, tag: str) -> int:
+def thresholds(num_thresholds: object) -> int:
     """``num_thresholds`` as torch uses it: an int >= 2, capped at 127."""
     if isinstance(num_thresholds, bool) or not isinstance(num_thresholds, (int, np.integer)):
-        raise TypeError(f"{method}(tag={tag!r}): num_thresholds must be an int, got {type(num_thresholds).__name__}")
+        raise ArgumentTypeError("num_thresholds", f"must be an int, got {type(num_thresholds).__name__}")
     if num_thresholds < 2:
-        raise ValueError(f"{method}(tag={tag!r}): num_thresholds must be at least 2, got {num_thresholds}")
+        raise ArgumentError("num_thresholds", f"must be at least 2, got {num_thresholds}")
     return min(int(num_thresholds), MAX_THRESHOLDS)
 
 
-def curve_from_predictions(labels: object, predictions: object, num_thresholds: int, weights: object,
-                           method: str, tag: str) -> np.ndarray:
+def curve_from_predictions(labels: object, predictions: object, num_thresholds: int, weights: object) -> np.ndarray:
     """The ``(6, num_thresholds)`` float64 curve of ``predictions`` in [0, 1] against true/false ``labels``.
 
     A prediction ``p`` falls in bucket ``floor(p * (num_thresholds - 1))``, computed in the
     predictions' own dtype as torch computes it; predictions outside [0, 1] and NaN count
     nowhere, as in torch. ``weights`` (one per prediction, or a scalar) weigh each count.
     """
-    labels_array = _array(labels, method, tag, "labels").reshape(-1)
-    predictions_array = _array(predictions, method, tag, "predictions").reshape(-1)
+    labels_array = _array(labels, "labels").reshape(-1)
+    predictions_array = _array(predictions, "predictions").reshape(-1)
     if labels_array.shape != predictions_array.shape:
-        raise ValueError(f"{method}(tag={tag!r}): labels and predictions must have as many elements, got "
-                         f"{labels_array.size} and {predictions_array.size}")
-    weight = None if weights is None else _array(weights, method, tag, "weights").astype(np.float64)
+        raise ArgumentError("labels and predictions", "must have as many elements, got "
+                                                      f"{labels_array.size} and {predictions_array.size}")
+    weight = None if weights is None else _array(weights, "weights").astype(np.float64)
     if weight is not None and weight.size != 1 and weight.size != labels_array.size:
-        raise ValueError(f"{method}(tag={tag!r}): weights must be one number or one per prediction, "
-                         f"got {weight.size} for {labels_array.size} predictions")
+        raise ArgumentError("weights", "must be one number or one per prediction, "
+                                       f"got {weight.size} for {labels_array.size} predictions")
     top = num_thresholds - 1
     scaled = predictions_array * top
     lowest, highest = scaled.min(initial=0), scaled.max(initial=0)
@@ -89,16 +90,15 @@ def curve_from_predictions(labels: object, predictions: object, num_thresholds: 
     return np.stack((tp, fp, tn, fn, precision, recall))
 
 
-def curve_from_counts(rows: list[object], num_thresholds: int, method: str, tag: str) -> np.ndarray:
+def curve_from_counts(rows: list[object]) -> np.ndarray:
     """The six rows of ``add_pr_curve_raw`` (tp, fp, tn, fn, precision, recall) stacked; each is one per threshold."""
     names = ("true_positive_counts", "false_positive_counts", "true_negative_counts", "false_negative_counts",
              "precision", "recall")
-    arrays = [_array(row, method, tag, name).reshape(-1).astype(np.float64)
+    arrays = [_array(row, name).reshape(-1).astype(np.float64)
               for row, name in zip(rows, names, strict=True)]
     lengths = {a.size for a in arrays}
     if len(lengths) != 1 or not arrays[0].size:
-        raise ValueError(f"{method}(tag={tag!r}): the six rows must have one (non-zero) length, got "
-                         f"{[a.size for a in arrays]}")
+        raise ArgumentError("the six rows", f"must have one (non-zero) length, got {[a.size for a in arrays]}")
     return np.stack(arrays)
 
 

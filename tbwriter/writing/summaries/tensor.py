@@ -1,11 +1,12 @@
 """Raw tensors: plugin ``tensor``, any numeric array as a ``TensorProto`` of its own dtype.
 
-    value_bytes = tensor_value("weights", np.eye(3, dtype=np.float32), "add_tensor")
+    value_bytes = tensor_value("weights", np.eye(3, dtype=np.float32))
 """
 from __future__ import annotations
 
 import numpy as np
 
+from tbwriter.errors import ArgumentError, ArgumentTypeError
 from tbwriter.writing.arrays import array_argument
 from tbwriter.writing.summaries.metadata import metadata, summary_value, tensor_proto
 
@@ -15,14 +16,14 @@ _DTYPES = {"float16": 19, "float32": 1, "float64": 2, "int8": 6, "uint8": 4, "in
            "int64": 9, "complex64": 8, "complex128": 18}
 
 
-def tensor_value(tag: str, tensor: object, method: str) -> bytes:
+def tensor_value(tag: str, tensor: object) -> bytes:
     """A ``Summary.Value`` holding ``tensor`` (numpy or torch; bfloat16 as float32) with its shape."""
-    array = array_argument(tensor, f"{method}(tag={tag!r})", "tensor")
+    array = array_argument(tensor, "tensor")
     dtype = _DTYPES.get(array.dtype.name)
     if dtype is None:
-        raise TypeError(f"{method}(tag={tag!r}): tensor dtype {array.dtype} has no TensorBoard type; "
-                        f"use one of {', '.join(_DTYPES)}")
+        raise ArgumentTypeError("tensor", f"dtype {array.dtype} has no TensorBoard type; "
+                                          f"use one of {', '.join(_DTYPES)}")
     if array.nbytes >= 1 << 31:
-        raise ValueError(f"{method}(tag={tag!r}): tensor of {array.nbytes} bytes is beyond protobuf's 2 GB limit")
+        raise ArgumentError("tensor", f"of {array.nbytes} bytes is beyond protobuf's 2 GB limit")
     content = np.ascontiguousarray(array, array.dtype.newbyteorder("<")).tobytes()
     return summary_value(tag, _METADATA, tensor=tensor_proto(dtype, array.shape, content))

@@ -1,6 +1,6 @@
 """Video: an animated GIF in a v1 ``Summary.Image``, which TensorBoard's images tab shows playing.
 
-    frames = to_frames(vid, "add_video", "clip")     # (N, T, C, H, W) -> uint8 (T, H', W', C), N tiled as torch
+    frames = to_frames(vid)                          # (N, T, C, H, W) -> uint8 (T, H', W', C), N tiled as torch
     value_bytes = video_value("clip", frames, fps=4)
 
 The GIF is encoded by Pillow (the ``media`` extra, imported here only) with one palette for
@@ -14,27 +14,27 @@ import io
 
 import numpy as np
 
+from tbwriter.errors import ArgumentError
 from tbwriter.writing.arrays import array_argument
 from tbwriter.writing.summaries.image import to_uint8
 from tbwriter.writing.summaries.metadata import image_proto, summary_value
 
 
-def to_frames(vid_tensor: object, method: str, tag: str) -> np.ndarray:
+def to_frames(vid_tensor: object) -> np.ndarray:
     """uint8 frames ``(T, H, W, C)`` of a ``(N, T, C, H, W)`` batch of clips (C: 1, 3 or 4).
 
     The N clips are tiled as torch tiles them: N is padded with black clips to a power of two,
     laid out in ``2 ** ((N.bit_length() - 1) // 2)`` rows. uint8 pixels are taken as they are,
     floats are read as [0, 1] (clipped, rounded), as ``add_image`` reads them.
     """
-    where = f"{method}(tag={tag!r})"
-    array = array_argument(vid_tensor, where, "vid_tensor")
+    array = array_argument(vid_tensor, "vid_tensor")
     if array.ndim != 5 or not array.size:
-        raise ValueError(f"{where}: vid_tensor must be a non-empty (N, T, C, H, W) array, got shape {array.shape}")
+        raise ArgumentError("vid_tensor", f"must be a non-empty (N, T, C, H, W) array, got shape {array.shape}")
     n, t, c, h, w = array.shape
     if c not in (1, 3, 4):
-        raise ValueError(f"{where}: vid_tensor needs 1, 3 or 4 channels on axis 2 (N, T, C, H, W), "
-                         f"got shape {array.shape}")
-    pixels = to_uint8(array, method, tag)
+        raise ArgumentError("vid_tensor", "needs 1, 3 or 4 channels on axis 2 (N, T, C, H, W), "
+                                          f"got shape {array.shape}")
+    pixels = to_uint8(array)
     padded = 1 << (n - 1).bit_length()
     if padded != n:
         pixels = np.concatenate([pixels, np.zeros((padded - n, t, c, h, w), np.uint8)])
@@ -43,10 +43,10 @@ def to_frames(vid_tensor: object, method: str, tag: str) -> np.ndarray:
     return np.ascontiguousarray(tiled.reshape(t, rows * h, padded // rows * w, c))
 
 
-def check_fps(fps: object, method: str, tag: str) -> float:
+def check_fps(fps: object) -> float:
     """Frames per second: a positive number."""
     if isinstance(fps, bool) or not isinstance(fps, (int, float, np.integer, np.floating)) or not 0 < fps < 1e4:
-        raise ValueError(f"{method}(tag={tag!r}): fps must be a positive number, got {fps!r}")
+        raise ArgumentError("fps", f"must be a positive number, got {fps!r}")
     return float(fps)
 
 

@@ -1,0 +1,166 @@
+"""The read loop, written once: a run's event files, each read on from where the last pass got to.
+
+    scan = RunScan(TagFilter("loss"), ReadMode.SCALARS)
+    for tag, plugin, chunks in scan.read(files, damaged):    # a tag's plugin is its first value's
+        ...
+    ... later, the run grown: scan.read(files, damaged) reads only what is new (with ``sizes=``, see RunScan)
+
+As TensorBoard's loader does, a :class:`RunScan` keeps a cursor per file (the byte offset it got to, whether
+damage ended the file, whether it could not be read at the last try) and the plugin of every tag it has met: the
+first load and every reload are the same code. The one-shot readers (:mod:`tbwriter.reading.reader`,
+:func:`~tbwriter.reading.sessions.read_hparams`) start a fresh one per run through :func:`scan_logdir`;
+:class:`~tbwriter.reading.follow.Follower` keeps one per run and calls it at each poll. Each file is read by
+:func:`~tbwriter.reading.filescan.read_file`; damage is reported once, as a
+:class:`~tbwriter.format.record.DamagedRecordWarning` naming the file and byte offset.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from tbwriter.format.decode import ReadMode
+from tbwriter.format.record import DamagedRecordWarning, RecordError
+from tbwriter.reading.collect import Chunk, RunCollector, of_plugin
+from tbwriter.reading.filescan import read_file
+from tbwriter.reading.files import list_runs
+from tbwriter.reading.filters import TagFilter
+
+Progress = Callable[[int, int], None]
+
+
+class TagChunks(NamedTuple):
+    """A tag read by a pass of :class:`RunScan`: its plugin (its first value's, as TensorBoard decides it) and its
+    chunks of that plugin, in no particular order (``Chunk.seq`` gives the file order)."""
+    tag: str
+    plugin: str | None
+    chunks: list[Chunk]
+
+
+@dataclass
+class _Cursor:
+    """Where reading a file got to."""
+    offset: int = 0  # the byte the next read starts at
+    ended: bool = False  # damage ended the file: nothing more is read of it
+    failing: bool = False  # it could not be read at all at the last try (said once, while it lasts)
+
+
+class RunScan:
+    """One run's event files, read on from a cursor per file at each :meth:`read`.
+
+    Args:
+        tags: the tags to decode (the others are not).
+        mode: what to decode of their values.
+        sizes: for a run being written (a follower): the current size of a file, None when it is gone. A file
+            is then read only once it grew past its cursor, and a torn last record is taken for one being
+            written: not reported, read at a later call once whole. None: every file is read from its cursor,
+            and a torn record is damage like any other (a one-shot read).
+    """
+
+    def __init__(self, tags: TagFilter, mode: ReadMode, sizes: Callable[[str], int | None] | None = None) -> None:
+        self.tags, self.mode, self.sizes = tags, mode, sizes
+        self._cursors: dict[str, _Cursor] = {}
+        self._plugins: dict[str, str | None] = {}  # tag -> plugin of its first value, once met
+
+    def read(self, files: list[str], damaged: list[RecordError],
+             after_file: Callable[[str], None] | None = None) -> list[TagChunks]:
+        """The tags that have new values in ``files`` (the run's event files in reading order; a file no longer
+        listed is forgotten), in the order they were first logged; damage is appended to ``damaged`` and
+        warned of. ``after_file(name)`` is called after each file."""
+        run = RunCollector()
+        self._cursors = {name: self._cursors.get(name) or _Cursor() for name in files}
+        read = False
+        for name, cursor in self._cursors.items():
+            read |= self._read_file(name, cursor, run, damaged)
+            if after_file:
+                after_file(name)
+        if not read:  # the common case of a follower while idle, on every run at every poll
+            return []
+        by_tag = run.tags()
+        found = []
+        for tag, chunks in by_tag.items():
+            if tag not in self._plugins:  # else its first value came in an earlier pass
+                self._plugins[tag] = run.first_plugin(tag, chunks)
+            found.append(TagChunks(tag, self._plugins[tag], of_plugin(chunks, self._plugins[tag])))
+        for tag, plugin in run.unread_plugins().items():  # tags of which nothing was decoded yet
+            self._plugins.setdefault(tag, plugin)
+        firsts = {tag: min(int(c.seq.min()) for c in chunks) for tag, chunks in by_tag.items()}
+        return sorted(found, key=lambda t: firsts[t.tag])  # as logged
+
+    def _read_file(self, name: str, cursor: _Cursor, run: RunCollector, damaged: list[RecordError]) -> bool:
+        """Read file ``name`` on from ``cursor`` into ``run``, if there is anything new; whether it was read."""
+        size = None
+        if self.sizes is not None:
+            size = self.sizes(name)
+            if size is None or size <= cursor.offset:
+                return False
+        if cursor.ended:
+            return False
+        scan = read_file(name, run, self.tags, self.mode, start=cursor.offset)
+        if scan.errors and scan.errors[0].offset is None:  # the file could not be read at all (a failed
+            # request to a store, too many open files): no damage, so a follower tries it again at its next poll
+            if not cursor.failing:
+                cursor.failing = True
+                report(scan.errors[0], damaged)
+            return False
+        cursor.failing = False
+        # A torn end of a file being written is a record being written, in any file when several processes
+        # write the run: the rest is read once it is complete. Damage ends the file for good.
+        live_torn = scan.torn and self.sizes is not None
+        for error in scan.errors[:-1] if live_torn else scan.errors:
+            report(error, damaged)
+        cursor.offset = scan.end
+        cursor.ended = not (scan.torn or size is not None and scan.end >= size)
+        return True
+
+
+def scan_logdir(path: str | os.PathLike, runs: TagFilter, tags: TagFilter, mode: ReadMode,
+                damaged: list[RecordError], progress: Progress | None = None) -> Iterator[tuple[str, TagChunks]]:
+    """``(run, tag)`` for each tag of each run under ``path`` that ``runs`` keeps, read whole by a fresh
+    :class:`RunScan` (entries that could not be listed are reported first); ``progress(bytes_done, bytes_total)``
+    is called after each file.
+
+        for run, (tag, plugin, chunks) in scan_logdir("runs", TagFilter(), TagFilter(), ReadMode.STEPS, []):
+    """
+    found, skipped = list_runs(path)
+    for error in skipped:
+        report(error, damaged)
+    chosen = {run: files for run, files in found.items() if runs.wants(run)}
+    sizes = {name: _size(name) for files in chosen.values() for name in files} if progress else {}
+    total, done = sum(sizes.values()), 0
+
+    def after_file(name: str) -> None:
+        nonlocal done
+        if progress:
+            done += sizes[name]
+            progress(done, total)
+
+    for run, files in chosen.items():
+        for tag in RunScan(tags, mode).read(files, damaged, after_file):
+            yield run, tag
+
+
+def _size(name: str) -> int:
+    try:
+        return os.path.getsize(name)
+    except OSError:  # gone, or a dangling link: reported when read
+        return 0
+
+
+def report(error: RecordError, damaged: list[RecordError]) -> None:
+    """Append ``error`` to ``damaged`` and warn of it, at the line that called into the read path (the user's
+    ``read_scalars(...)`` or ``follower.poll()``)."""
+    damaged.append(error)
+    warnings.warn(str(error), DamagedRecordWarning, stacklevel=_outside_level())
+
+
+def _outside_level() -> int:
+    """The ``stacklevel`` that points a warning raised in :func:`report` at the first frame outside
+    :mod:`tbwriter.reading`, however deep in it the damage was found."""
+    frame, level = sys._getframe(2), 2  # report's caller
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith("tbwriter.reading"):
+        frame, level = frame.f_back, level + 1
+    return level
