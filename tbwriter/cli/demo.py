@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
           file=sys.stderr)
     if args.figure:
         from tbwriter import read_scalars
-        from tbwriter.plot.figures import plot_scalars
+        from tbwriter.plot import plot_scalars
 
         figure = os.path.join(args.logdir, "demo.png")
         plot_scalars(read_scalars(args.logdir), tags=["epoch/"], group=r"seed\d+", cols=2,

@@ -65,7 +65,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from tbwriter.cli import arguments
-    from tbwriter.plot import figures as plot
+    from tbwriter import plot
     from tbwriter.storage.atomicfile import atomic_output
 
     extension = args.format or os.path.splitext(args.output)[1].lower().lstrip(".")
