@@ -18,6 +18,7 @@ PACKAGES = {
     "PIL": ("Pillow", "media"),
     "onnx": ("onnx", "onnx"),
     "pandas": ("pandas", "pandas"),
+    "markdown_it": ("markdown-it-py", "view"),
     "fsspec": ("fsspec", "remote"),
     "s3fs": ("s3fs", "s3"),
     "gcsfs": ("gcsfs", "gcs"),

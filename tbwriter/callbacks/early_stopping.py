@@ -17,6 +17,9 @@ from tbwriter.callbacks.monitor import MonitorCallback
 class EarlyStopping(MonitorCallback):
     """Sets ``model.stop_training`` after ``patience`` epochs without improvement; see the module docstring.
 
+    The monitored value is compared on the host: one that is a CUDA tensor is read at each epoch's end, which
+    waits for the GPU then (once an epoch; logging it with a SummaryWriter does not wait).
+
     Args:
         monitor: the ``logs`` key to watch (a missing key warns and the epoch is skipped).
         min_delta: the smallest change that counts as an improvement (its absolute value is used).

@@ -13,6 +13,10 @@ from tbwriter.callbacks.callback import Callback
 class TerminateOnNaN(Callback):
     """Watches ``logs["loss"]`` after every batch; see the module docstring for a call.
 
+    The check needs the value on the host: a loss that is a CUDA tensor is read once a batch, which waits
+    for the GPU to finish the batch (the writer itself does not wait, see docs/writing.md). To keep the GPU
+    ahead, put a Python float in ``logs`` when you have one anyway, or check every N batches.
+
     Args:
         raise_error: raise a RuntimeError instead of setting ``model.stop_training``.
     """

@@ -1,7 +1,7 @@
 """Log a small synthetic training run (2 learning rates x 3 seeds) and render it, to see tbwriter at work.
 
 examples:
-  tbwriter demo                  # logs to runs/demo, draws runs/demo/demo.png
+  tbwriter demo                  # logs to runs/demo, draws runs/demo/demo.png and writes runs/demo/report.html
   tbwriter demo /tmp/demo --epochs 10 --no-figure
   tensorboard --logdir runs/demo
 
@@ -19,7 +19,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="where to write, a new or empty directory (default: runs/demo)")
     parser.add_argument("--epochs", type=int, default=30, help="epochs per run (default: 30)")
     parser.add_argument("--no-figure", dest="figure", action="store_false",
-                        help="only log; do not draw LOGDIR/demo.png (drawing needs matplotlib)")
+                        help="only log; do not draw LOGDIR/demo.png (drawing needs matplotlib) nor write "
+                             "LOGDIR/report.html")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -37,10 +38,15 @@ def run(args: argparse.Namespace) -> int:
           file=sys.stderr)
     if args.figure:
         from tbwriter import read_scalars
-        from tbwriter.plot.figures import plot_scalars
+        from tbwriter.plot import plot_scalars
 
         figure = os.path.join(args.logdir, "demo.png")
         plot_scalars(read_scalars(args.logdir), tags=["epoch/"], group=r"seed\d+", cols=2,
                      title="demo: mean ± std over 3 seeds per learning rate").savefig(figure)
         print(f"drew {figure}", file=sys.stderr)
+        from tbwriter.views import write_report
+
+        report = os.path.join(args.logdir, "report.html")
+        write_report(args.logdir, report, group=r"seed\d+", title="tbwriter demo")
+        print(f"wrote {report}: open it in a browser", file=sys.stderr)
     return 0

@@ -25,6 +25,8 @@ COMMANDS = {
     "export": "export",
     "convert": "convert",
     "plot": "plot",
+    "report": "report",
+    "serve": "serve",
     "hparams": "hparams",
     "tail": "tail",
     "compact": "compact",
@@ -40,6 +42,8 @@ common commands:
   tbwriter ls runs/demo                               its runs and tags: kind, points, steps
   tbwriter export runs/demo -o scalars.csv            every scalar as CSV (run,tag,step,wall_time,value)
   tbwriter plot runs/demo -o curves.png --tag epoch/  a figure of the curves (the plot extra: matplotlib)
+  tbwriter report runs/demo -o report.html            one HTML file to open in any browser, offline
+  tbwriter serve runs/demo                            the same page, live, at http://127.0.0.1:6007/
   tbwriter hparams runs/demo                          the hparams sessions as a table, best first
   tbwriter tail runs/demo                             each new point while training writes it
 

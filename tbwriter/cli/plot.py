@@ -67,8 +67,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tbwriter import plot
     from tbwriter.cli import arguments
-    from tbwriter.plot import figures as plot
     from tbwriter.storage.atomicfile import atomic_output
 
     extension = args.format or os.path.splitext(args.output)[1].lower().lstrip(".")

@@ -13,17 +13,17 @@ bad UTF-8 in a string, a packed field of the wrong size...) is a :class:`DecodeE
 too, so that we accept exactly the records TensorBoard accepts.  The conversions of stored
 bits to values (varints to a DataType, bfloat16) live here once, for one value and for many.
 Field numbers and DataType codes come from :mod:`tbwriter.format.wire`; docs/formats.md explains them.
+What a read takes of a value (TensorBoard's on-read rules) is :mod:`tbwriter.format.payloads`'s.
 """
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
 
 import numpy as np
 
-from tbwriter.errors import BadValue, DecodeError
+from tbwriter.errors import DecodeError
 from tbwriter.format.wire import (
     END_GROUP,
     FIXED32,
@@ -35,14 +35,13 @@ from tbwriter.format.wire import (
     VARINT,
     DataType,
     Event,
-    Histogram,
-    Media,
     Metadata,
     SessionLog,
     SessionStatus,
     Summary,
     Tensor,
     Value,
+    ValueKind,
 )
 
 
@@ -111,19 +110,12 @@ def from_varints(raw: np.ndarray, dtype: DataType) -> np.ndarray:
     return (raw & 0xFFFFFFFF).astype(np.uint32).view("<i4" if signed else "<u4")
 
 
-# v1 Summary.Value oneofs whose plugin TensorBoard assigns on read (data_compat.migrate_value)
-MIGRATED_PLUGIN = {"simple_value": "scalars", "histo": "histograms", "image": "images", "audio": "audio"}
-# ... and the plugin content it gives v1 images and audio (docs/formats.md, section 4): ImagePluginData with
-# converted_to_tensor (field 2) set; AudioPluginData with encoding WAV (field 2 = 11) and converted_to_tensor (3)
-MIGRATED_CONTENT = {"image": b"\x10\x01", "audio": b"\x10\x0b\x18\x01"}
-
-
 @dataclass
 class ValueSlot:
     """One ``Summary.Value`` of an event: its tag, plugin metadata, kind and where its data is."""
     tag: str
     plugin: str | None  # SummaryMetadata.plugin_data.plugin_name, None when the value has no metadata
-    kind: str  # "simple_value", "histo", "image", "audio", "tensor" or "none"
+    kind: ValueKind
     scalar: Field | None = None  # set when the value is one number
     span: tuple[int, int] = (0, 0)  # bytes of the HistogramProto / TensorProto
     tensor: TensorInfo | None = None
@@ -281,13 +273,10 @@ def _file_version(text: str) -> float:
         return -1.0
 
 
-_VALUE_KINDS = {Value.IMAGE: "image", Value.HISTO: "histo", Value.AUDIO: "audio", Value.TENSOR: "tensor"}
-
-
 def _parse_value(data: bytes, start: int, end: int) -> ValueSlot:
     tag = node_name = ""
     plugin = None
-    slot = ValueSlot("", None, "none")
+    slot = ValueSlot("", None, ValueKind.NONE)
     for key, pos, stop in fields(data, start, end):
         if key == Value.TAG:
             tag = data[pos:stop].decode()
@@ -296,9 +285,9 @@ def _parse_value(data: bytes, start: int, end: int) -> ValueSlot:
         elif key == Value.METADATA:
             plugin, slot.content = _plugin_data(data, pos, stop)
         elif key == Value.SIMPLE_VALUE:
-            slot.kind, slot.scalar = "simple_value", Field(pos, 4, DataType.DT_FLOAT)
-        elif key in _VALUE_KINDS:
-            slot.kind = _VALUE_KINDS[key]
+            slot.kind, slot.scalar = ValueKind.SIMPLE_VALUE, Field(pos, 4, DataType.DT_FLOAT)
+        elif (kind := ValueKind.of_key(key)) is not None:  # the oneof's other kinds
+            slot.kind = kind
             slot.span = (pos, stop)
             slot.scalar = slot.tensor = None
             if key == Value.TENSOR:
@@ -341,13 +330,14 @@ def _parse_tensor(data: bytes, start: int, end: int) -> TensorInfo:
     return info
 
 
-def _numeric(dtype: int) -> DataType | None:
+def numeric_type(dtype: int) -> DataType | None:
+    """The :class:`DataType` of a tensor's ``dtype`` code when it is a number type we read, else None."""
     return DataType(dtype) if dtype in STORAGE else None
 
 
 def _tensor_scalar(data: bytes, t: TensorInfo) -> Field | None:
     """Where the single number of a one-element numeric tensor is, or None."""
-    dtype = _numeric(t.dtype)
+    dtype = numeric_type(t.dtype)
     if dtype is None or any(d != 1 for d in t.shape):
         return None
     if t.content is not None:
@@ -366,173 +356,9 @@ def _tensor_scalar(data: bytes, t: TensorInfo) -> Field | None:
     return Field(pos, stop - pos, dtype, varint=True)
 
 
-_LARGEST_ARRAY_BYTES = int(np.iinfo(np.intp).max)  # a constant: np.iinfo() costs microseconds a call, once a value
-
-
-def element_count(shape: tuple[int, ...], itemsize: int = 8) -> int:
-    """How many elements a tensor of ``shape`` holds: ``element_count((2, 3)) == 6``.
-
-    :class:`DecodeError` for a shape no array can have: a negative dimension (stored as a huge varint),
-    or dimensions whose product, zeros left out, overflows an array's size in bytes (``[0, 2**40, 2**40]``:
-    numpy refuses even to reshape an empty array to it). Callers then compare the count with the values
-    the record holds before they allocate anything.
-    """
-    count = span = 1
-    for d in shape:
-        if d >= 1 << 63:
-            raise DecodeError(f"tensor shape {list(shape)} has a negative dimension")
-        count *= d
-        span *= d or 1
-    if span * itemsize > _LARGEST_ARRAY_BYTES:
-        raise DecodeError(f"tensor shape {list(shape)} is too large for any array")
-    return count
-
-
 def read_field(data: bytes, f: Field) -> float | int:
     """The number in ``f`` as a Python float (or int for integer types)."""
     if f.varint:
         raw = np.array([varint(data, f.pos)[0]], np.uint64)
         return from_varints(raw, f.dtype)[0].item()
     return from_fixed(np.frombuffer(data, STORAGE[f.dtype], 1, f.pos), f.dtype)[0].item()
-
-
-def tensor_array(data: bytes, t: TensorInfo) -> np.ndarray:
-    """The values of a numeric tensor as a float64 array of its shape (used for v2 histograms).
-
-    Bounded by the bytes it reads: a shape that the stored values cannot fill is a
-    :class:`DecodeError`, never an allocation of its size.
-    """
-    dtype = _numeric(t.dtype)
-    if dtype is None:
-        raise DecodeError(f"tensor of non-numeric dtype {t.dtype}")
-    count = element_count(t.shape)
-    if t.content is not None:
-        raw = data[t.content[0]:t.content[1]]
-        itemsize = np.dtype(STORAGE[dtype]).itemsize
-        if len(raw) != count * itemsize:
-            raise DecodeError(f"tensor_content holds {len(raw)} bytes for shape {list(t.shape)} of {dtype.name}")
-        flat = from_fixed(np.frombuffer(raw, STORAGE[dtype]), dtype)
-    else:
-        number = TYPED_FIELD[dtype]
-        parts = []
-        for pos, stop, wire in t.typed.get(number, []):
-            if number in FIXED_TYPED_FIELDS:
-                parts.append(np.frombuffer(data[pos:stop], STORAGE[dtype]).astype(np.float64))
-            else:
-                raw_varints = []
-                p = pos
-                while p < stop:
-                    value, p = varint(data, p)
-                    raw_varints.append(value)
-                    if wire != LENGTH:
-                        break
-                parts.append(from_varints(np.array(raw_varints, np.uint64), dtype).astype(np.float64))
-        flat = np.concatenate(parts) if parts else np.zeros(0)
-        if len(flat) == 1 and count > 1:  # TensorFlow's fill convention: one value for all elements
-            if count > 8 * len(data):  # memory stays bounded by the bytes read
-                raise DecodeError(f"one value to fill a tensor of shape {list(t.shape)}")
-            flat = np.full(count, flat[0])
-    if flat.size != count:
-        raise DecodeError(f"tensor holds {flat.size} values for shape {list(t.shape)}")
-    return flat.astype(np.float64).reshape(t.shape)
-
-
-def histogram_v1(data: bytes, start: int, end: int) -> np.ndarray:
-    """A v1 ``HistogramProto`` as ``[k, 3]`` rows ``(left, right, count)``, converted as TensorBoard does.
-
-    Empty buckets at both ends are dropped and min/max become the outer edges
-    (tensorboard's ``data_compat``), so the ±DBL_MAX limits never show.
-    """
-    lo = hi = 0.0
-    limits: list[float] = []
-    counts: list[float] = []
-    for key, pos, stop in fields(data, start, end):
-        if key == Histogram.MIN:
-            lo = struct.unpack_from("<d", data, pos)[0]
-        elif key == Histogram.MAX:
-            hi = struct.unpack_from("<d", data, pos)[0]
-        elif key >> 3 in (Histogram.BUCKET_LIMIT, Histogram.BUCKET) and key & 7 in (FIXED64, LENGTH):
-            target = limits if key >> 3 == Histogram.BUCKET_LIMIT else counts
-            target.extend(struct.unpack_from(f"<{(stop - pos) // 8}d", data, pos))
-    nonzero = [i for i, c in enumerate(counts) if c > 0]
-    if not nonzero:
-        return np.zeros((0, 3))
-    first, last = nonzero[0], nonzero[-1]
-    inner = limits[first:last]
-    if len(inner) != last - first:
-        raise DecodeError(f"histogram has {len(counts)} buckets but {len(limits)} limits")
-    return np.array([[lo, *inner], [*inner, hi], counts[first:last + 1]], dtype=np.float64).T.copy()
-
-
-def value_tensor(data: bytes, v: ValueSlot) -> np.ndarray:
-    """A value's data as TensorBoard's loaders see it: numeric tensors as float64 arrays of their
-    shape, string tensors as object arrays of bytes; v1 images and audio migrated to the string
-    tensors of their plugins (``[b"<width>", b"<height>", encoded]`` and ``[encoded]``).
-
-    ``value_tensor(data, parse_event(data).values[0])``; :class:`DecodeError` if it holds no tensor.
-    """
-    if v.kind == "tensor" and v.tensor is not None:
-        t = v.tensor
-        if t.dtype != DataType.DT_STRING:
-            return tensor_array(data, t)
-        items = [data[pos:stop] for pos, stop, wire in t.typed.get(Tensor.STRING_VAL.number, []) if wire == LENGTH]
-        count = element_count(t.shape)
-        if len(items) != count:
-            raise DecodeError(f"string tensor holds {len(items)} values for shape {list(t.shape)}")
-        strings = np.empty(count, dtype=object)
-        strings[:] = items
-        return strings.reshape(t.shape)
-    if v.kind in ("image", "audio"):
-        numbers, encoded = {}, b""
-        for key, pos, stop in fields(data, *v.span):
-            if key & 7 == VARINT:
-                numbers[key >> 3] = varint(data, pos)[0]
-            elif key == Media.ENCODED:
-                encoded = data[pos:stop]
-        # width and height are int32 fields: protobuf keeps a varint's low 32 bits, signed
-        width, height = from_varints(np.array([numbers.get(Media.WIDTH, 0), numbers.get(Media.HEIGHT, 0)],
-                                              np.uint64), DataType.DT_INT32).tolist()
-        items = [str(width).encode(), str(height).encode(), encoded] if v.kind == "image" else [encoded]
-        migrated = np.empty(len(items), dtype=object)
-        migrated[:] = items
-        return migrated
-    raise DecodeError(f"value of kind {v.kind} holds no tensor")
-
-
-class TensorPoint(NamedTuple):
-    """One value read as a tensor: its data (None when the value holds none, as hparams summaries
-    may, or holds one that cannot be read: ``problem`` then says why), its plugin's metadata content
-    (None when the value has none), and ``where`` its record is: ``(file, byte offset)``, set by the
-    reader, so that a value its plugin cannot use is reported once the tag's plugin is known."""
-    value: np.ndarray | None
-    content: bytes | None
-    problem: str | None = None
-    where: tuple[str, int] | None = None
-
-
-def value_payload(data: bytes, v: ValueSlot, mode: ReadMode):
-    """What ``mode`` reads of value ``v`` of record ``data``: a float, a ``[k, 3]`` array, a
-    :class:`TensorPoint`, or None (not of that kind); :class:`BadValue` when it is of that kind but cannot be read."""
-    mode = mode.of(v.plugin)
-    if mode is ReadMode.SCALARS:
-        return v.number(data) if v.scalar else None
-    if mode is ReadMode.TENSORS:
-        content = MIGRATED_CONTENT.get(v.kind) or (data[v.content[0]:v.content[1]] if v.content else None)
-        if v.kind not in ("tensor", "image", "audio"):
-            return TensorPoint(None, content)  # holds no tensor (hparams summaries): nothing is wrong
-        try:
-            return TensorPoint(value_tensor(data, v), content)
-        except DecodeError as e:
-            return TensorPoint(None, content, str(e))
-    if mode is ReadMode.HISTOGRAMS:
-        try:
-            if v.kind == "histo":
-                return histogram_v1(data, *v.span)
-            if v.tensor is not None and v.plugin in (None, "", "histograms"):  # later values may lack metadata
-                if len(v.tensor.shape) == 2 and v.tensor.shape[1] == 3:
-                    return tensor_array(data, v.tensor)
-                if v.plugin == "histograms":
-                    raise DecodeError(f"shape {list(v.tensor.shape)} is not [k, 3]")
-        except (DecodeError, struct.error) as e:
-            raise BadValue(f"histogram {v.tag!r}: {e}") from None
-    return None

@@ -9,15 +9,11 @@ all little-endian, with CRC-32C (Castagnoli) masked as TensorFlow masks it.
 from __future__ import annotations
 
 import itertools
-import os
 import struct
-import warnings
-from collections.abc import Iterator
-from typing import NamedTuple
 
 from google_crc32c import value as crc32c
 
-from tbwriter.errors import Damage, DamagedRecordWarning, Problem, RecordError
+from tbwriter.errors import Damage, DamagedRecordWarning, Problem, RecordError  # noqa: F401 (imported from here too)
 from tbwriter.format.wire import mask_crc
 
 _U32 = struct.Struct("<I")
@@ -68,57 +64,14 @@ def frame_many(events: list[bytes]) -> bytes:
     return b"".join(itertools.chain.from_iterable(zip(heads, events, tails, strict=True)))
 
 
-
-
-
-
-class Record(NamedTuple):
-    offset: int
-    data: bytes
-
-
-def iter_records(path: str | os.PathLike, strict: bool = False) -> Iterator[Record]:
-    """Yield ``(offset, data)`` for each record in ``path``, checking both CRCs.
-
-        for offset, data in iter_records("run/events.out.tfevents.1700000000.host.1.0"):
-            ...
-
-    A torn tail or a record whose checksums fail ends the iteration with a
-    :class:`DamagedRecordWarning` naming the file and offset (``strict=True`` raises
-    :class:`RecordError` instead); records before it are still yielded.
-    """
-    name = os.fspath(path)
-    with open(name, "rb") as f:
-        buf = f.read()
-    offset, end = 0, len(buf)
-    while offset < end:
-        damage = record_problem(buf, offset)
-        if damage:
-            error = RecordError(name, *damage)
-            if strict:
-                raise error
-            warnings.warn(str(error), DamagedRecordWarning, stacklevel=2)
-            return
-        (length,) = _U64.unpack_from(buf, offset)
-        start = offset + HEADER_SIZE
-        yield Record(offset, buf[start : start + length])
-        offset = start + length + FOOTER_SIZE
-
-
-def record_problem(buf: bytes | memoryview, offset: int) -> Damage | None:
-    """What is wrong with the record at ``offset`` in ``buf``, or None if it is sound."""
-    damage = header_problem(buf, offset)
-    if damage:
-        return damage
-    (length,) = _U64.unpack_from(buf, offset)
-    start = offset + HEADER_SIZE
-    if masked_crc(bytes(buf[start : start + length])) != _U32.unpack_from(buf, start + length)[0]:
-        return Damage(offset, Problem.DATA_CHECKSUM)
-    return None
-
-
 def header_problem(buf: bytes | memoryview, offset: int) -> Damage | None:
-    """Like :func:`record_problem` without the data CRC (a bulk reader checks those its own way)."""
+    """What is wrong with the header of the record at ``offset`` in ``buf`` (docs/formats.md, section 1.1), or None.
+
+        header_problem(b"\\x05", 0).problem is Problem.TORN_HEADER   # detail: "1 of 12 bytes"
+
+    The readers find records by the C scan or numpy (:mod:`tbwriter.reading.index`), which check the same and
+    then ask this which problem a header has; its data CRC is theirs to check.
+    """
     end = len(buf)
     if end - offset < HEADER_SIZE:
         return Damage(offset, Problem.TORN_HEADER, f"{end - offset} of {HEADER_SIZE} bytes")

@@ -1,4 +1,4 @@
-"""The wire vocabulary both directions share: field keys, DataType codes, the CRC mask.
+"""The wire vocabulary both directions share: field keys, DataType codes, value kinds, the CRC mask.
 
 Every number a writer puts on the wire and a reader looks for is named here once
 (docs/formats.md explains each).  A field is a :class:`Key`, an ``int`` equal to the key
@@ -14,7 +14,7 @@ Kept free of numpy and protobuf: ``import tbwriter`` loads it.
 """
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import Enum, IntEnum
 
 VARINT, FIXED64, LENGTH, START_GROUP, END_GROUP, FIXED32 = 0, 1, 2, 3, 4, 5  # protobuf wire types
 
@@ -74,6 +74,42 @@ class Value:
     NODE_NAME = Key(7, LENGTH)
     TENSOR = Key(8, LENGTH)
     METADATA = Key(9, LENGTH)
+
+
+class ValueKind(str, Enum):
+    """Which of ``Summary.Value``'s kinds a value holds, named as protobuf names its field (``NONE``: none of
+    them, as an hparams summary); a ``str``, so that it compares and hashes as its name. ``key`` is the field's
+    :class:`Key` on the wire, the byte after a value's tag (the C scan and the skim compare that):
+
+        >>> ValueKind.of_key(Value.HISTO), ValueKind.HISTO == "histo", ValueKind.TENSOR.key == Value.TENSOR
+        (<ValueKind.HISTO: 'histo'>, True, True)
+    """
+    SIMPLE_VALUE = "simple_value"
+    IMAGE = "image"
+    HISTO = "histo"
+    AUDIO = "audio"
+    TENSOR = "tensor"
+    NONE = "none"
+
+    def __str__(self) -> str:  # the name it stands for (as StrEnum, which Python 3.10 lacks): messages read as before
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    @property
+    def key(self) -> Key | None:
+        return _KIND_KEYS.get(self)
+
+    @staticmethod
+    def of_key(key: int) -> ValueKind | None:
+        """The kind whose field has key ``key``, or None when ``key`` is no value kind's."""
+        return _KINDS_BY_KEY.get(key)
+
+
+_KIND_KEYS = {ValueKind.SIMPLE_VALUE: Value.SIMPLE_VALUE, ValueKind.IMAGE: Value.IMAGE, ValueKind.HISTO: Value.HISTO,
+              ValueKind.AUDIO: Value.AUDIO, ValueKind.TENSOR: Value.TENSOR}
+_KINDS_BY_KEY = {int(key): kind for kind, key in _KIND_KEYS.items()}
 
 
 class Metadata:

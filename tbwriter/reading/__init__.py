@@ -9,11 +9,13 @@
 - :mod:`~tbwriter.reading.files`: list a logdir's runs and event files, read a file's bytes a window at a time
 - :mod:`~tbwriter.reading.index`: where the records of a file are, and whether their CRCs hold (framing;
   by the C scan of ``_frames.c`` when it was built at install, else with numpy)
+- :mod:`~tbwriter.reading.records`: a file's records one by one (``tbwriter.record.iter_records``), found as above
 - :mod:`~tbwriter.reading.memory`: large scratch arrays in huge pages (a window of a file's bytes, its index)
 - :mod:`~tbwriter.reading.skim`: which records a read can leave unparsed (their kind or tag is not wanted)
 - :mod:`~tbwriter.reading.plain`: the events of nothing but scalars, decoded by the C scan (most of a log)
 - :mod:`~tbwriter.reading.shapes`: split a group of records into shapes, decode each shape whole
-- :mod:`tbwriter.format.decode`: one record's layout and values (the mirror of :mod:`tbwriter.format.encode`)
+- :mod:`tbwriter.format.decode` and :mod:`tbwriter.format.payloads`: one record's layout, and its values as
+  TensorBoard reads them
 - :mod:`~tbwriter.reading.columns`: one field of many records as a numpy column
 - :mod:`~tbwriter.reading.collect`: the points of a run, back in file order, purged as TensorBoard does
 - :mod:`~tbwriter.reading.plugins`: what a plugin needs of a value to show it

@@ -28,6 +28,10 @@
    layouts: for each record found (offsets, lengths as scan gives them), 4 int64 in `out`
    (len(offsets) x 4): see one_value below; skim.py reads the same with numpy when this is not built.
 
+   The rules are stated once, in docs/formats.md: section 1.1 for scan, 1.2 for layouts, firsts and the plain
+   scalar events. reading/index.py and reading/skim.py follow the same with numpy where this is not built (the
+   plain events excepted: the decoders read those then); tests/framings.py holds both to a plain Python reading.
+
    Why C: framing is sequential (each header says where the next one is), so numpy can only find
    records by searching every byte offset for known headers; a training log's bytes are mostly
    histograms, and that search, not the scalars, was the read's cost. Here a record costs a few
@@ -45,7 +49,7 @@
 
 #define HEADER_SIZE 12
 #define FOOTER_SIZE 4
-#define POLY 0x82F63B78u /* CRC-32C (Castagnoli), bit-reversed */
+#define POLY 0x82F63B78u /* CRC-32C (Castagnoli), bit-reversed: CRC32C_REFLECTED in format/wire.py */
 
 enum { END = 0, HEADER = 1, DATA = 2 };
 
@@ -137,7 +141,7 @@ __attribute__((target("sse4.2"))) static uint32_t crc_by_instruction(const unsig
 }
 #endif
 
-static uint32_t masked(uint32_t crc) /* TFRecord's mask: rotate right by 15, add a constant */
+static uint32_t masked(uint32_t crc) /* TFRecord's mask: rotate right by 15, add a constant (wire.py's mask_crc) */
 {
     return ((crc >> 15) | (crc << 17)) + 0xA282EAD8u;
 }
@@ -174,7 +178,7 @@ static int read_field(const unsigned char **p, const unsigned char *end, unsigne
 }
 
 /* Event keys: wall_time (1, fixed64), step (2, varint), summary (5, bytes); Summary.value (1, bytes);
-   Value.tag (1, bytes). */
+   Value.tag (1, bytes): Event.WALL_TIME, Event.STEP, Event.SUMMARY, Summary.VALUE, Value.TAG in format/wire.py. */
 enum { WALL_TIME = 0x09, STEP = 0x10, SUMMARY = 0x2A, VALUE = 0x0A, TAG = 0x0A };
 
 /* The Event at [*p, end) if it holds an optional wall_time and step, then a summary, and nothing after:
@@ -199,10 +203,10 @@ static int event_summary(const unsigned char **p, const unsigned char *end, doub
     return read_field(p, end, SUMMARY, &summary_end) && summary_end == end;
 }
 
-/* One record's layout as skim.py reads it, at [p, end) of a buffer that starts at base: out[0] is -1
-   unless the record is an Event whose last field is a summary of one value, else the byte after that
-   value's tag (the key of its kind); out[1], out[2]: where the tag's bytes start and end; out[3]: the
-   varint after the kind's key (a tensor's length), -1 if there is none. */
+/* One record's layout as skim.py reads it (docs/formats.md section 1.2), at [p, end) of a buffer that starts at
+   base: out[0] is -1 unless the record is an Event whose last field is a summary of one value, else the byte after
+   that value's tag (the key of its kind); out[1], out[2]: where the tag's bytes start and end; out[3]: the varint
+   after the kind's key (a tensor's length), -1 if there is none or it is 2**63 or more. */
 static void one_value(const unsigned char *base, const unsigned char *p, const unsigned char *end, int64_t *out)
 {
     const unsigned char *value_end, *tag_end;
@@ -219,7 +223,7 @@ static void one_value(const unsigned char *base, const unsigned char *p, const u
     out[1] = p - base;
     out[2] = tag_end - base;
     const unsigned char *after = tag_end + 1;
-    out[3] = read_varint(&after, end, &number) && number < INT64_MAX ? (int64_t)number : -1;
+    out[3] = read_varint(&after, end, &number) && number <= INT64_MAX ? (int64_t)number : -1;
 }
 
 /* Whether every record (offsets, lengths as scan gives them) lies inside buf; else a ValueError from `caller`. */
@@ -271,7 +275,7 @@ done:
     return result;
 }
 
-enum { SIMPLE_VALUE = 0x15 };
+enum { SIMPLE_VALUE = 0x15 }; /* Value.SIMPLE_VALUE (2, fixed32): ValueKind.SIMPLE_VALUE.key in format/wire.py */
 
 /* The distinct tags of a file, each given an id in order of first appearance: an open-addressing
    index over (hash, bytes), grown as tags arrive. */

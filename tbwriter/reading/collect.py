@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tbwriter.format.decode import MIGRATED_PLUGIN, TensorPoint
+from tbwriter.format.payloads import MIGRATED_PLUGIN, TensorPoint
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Chunk:
     """Points of one tag from records of one shape: parallel arrays, plus their values in the field of their kind.
 
     At most one of ``numbers`` (scalars: float64, one a point), ``buckets`` (histograms: a ``[k, 3]`` array a
-    point) and ``points`` (tensors: a :class:`~tbwriter.format.decode.TensorPoint` a point) is set: the one the
+    point) and ``points`` (tensors: a :class:`~tbwriter.format.payloads.TensorPoint` a point) is set: the one the
     read asked for; none when it asked for no values (steps only) or they cannot be read as such.
     """
     tag: str

@@ -16,7 +16,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tbwriter.format.decode import MIGRATED_PLUGIN, DecodeError, ReadMode, parse_event
+from tbwriter.format.decode import DecodeError, ReadMode, parse_event
+from tbwriter.format.payloads import MIGRATED_PLUGIN
 from tbwriter.format.record import FOOTER_SIZE, HEADER_SIZE, Damage, Problem, RecordError
 from tbwriter.reading import memory
 from tbwriter.reading.collect import RunCollector

@@ -20,7 +20,9 @@ length, same tag, same fields), and only a few bytes differ (wall time, step, va
 With the C scan (``_frames.c``, built at install when a compiler is at hand) framing and every
 CRC take one pass at memory speed instead: steps 1 and 3 are then this module's fallback.
 
-One record's framing (and the writer's) is :mod:`tbwriter.format.record`; docs/formats.md has the format.
+Both follow the rule of docs/formats.md section 1.1 (where records are, and which damage ends them), and
+:func:`~tbwriter.format.record.header_problem` names the damage of a header for both; tests/framings.py holds
+them to a record-by-record walk in Python. Writing a record is :mod:`tbwriter.format.record`'s.
 """
 from __future__ import annotations
 
@@ -41,6 +43,8 @@ try:
     from tbwriter.reading import _frames as KERNEL  # the C scan, built at install when a compiler is at hand
 except ImportError:
     KERNEL = None
+# CRCs by the CPU's instruction where it has one, else by the C scan's table (tests/framings.py sets it False)
+HARDWARE = bool(KERNEL and KERNEL.HARDWARE)
 
 _U32 = struct.Struct("<I")
 _U64 = struct.Struct("<Q")
@@ -86,22 +90,20 @@ def index_records(buf: memoryview, plain: bool = False) -> RecordIndex:
     return index_with_numpy(buf) if KERNEL is None else index_with_kernel(buf, plain=plain)
 
 
-def index_with_kernel(buf: memoryview, hardware: bool | None = None, plain: bool = False) -> RecordIndex:
-    """:func:`index_records` by the C scan: every CRC checked. ``hardware``: take the CRC
-    instruction (default: when the CPU has it) or the table (False)."""
+def index_with_kernel(buf: memoryview, plain: bool = False) -> RecordIndex:
+    """:func:`index_records` by the C scan: every CRC checked (by the CRC instruction when :data:`HARDWARE`)."""
     kernel = KERNEL
     if kernel is None:
         raise RuntimeError("index_with_kernel: the C scan (tbwriter/reading/_frames.c) is not built; "
                            "reinstall with a C compiler at hand, or use index_with_numpy")
     room = len(buf) // (HEADER_SIZE + FOOTER_SIZE) + 1
     offsets, lengths = memory.empty((room,), np.int64), memory.empty((room,), np.int64)  # pages past the end: untouched
-    hardware = kernel.HARDWARE if hardware is None else hardware
     events = None
     if plain:
         marks = memory.empty((room,), np.uint8)  # every mark is written
         room_values = min(len(buf) // _PLAIN_VALUE_SIZE + 1, _MOST_PLAIN_VALUES)  # virtual: pages past use untouched
         points = memory.empty((room_values, 32), np.uint8)
-        count, status, stop, values, tags = kernel.scan(buf, offsets, lengths, hardware, marks, points)
+        count, status, stop, values, tags = kernel.scan(buf, offsets, lengths, HARDWARE, marks, points)
         # scratch too: reading/plain.py copies each tag's columns out, so that they are let go tag by tag
         columns, counts = memory.empty((32 * values,), np.uint8), np.empty(len(tags), np.int64)
         kernel.group(points, values, counts, columns)
@@ -109,7 +111,7 @@ def index_with_kernel(buf: memoryview, hardware: bool | None = None, plain: bool
         floats = columns[16 * values:].view(np.float64).reshape(2, values)
         events = PlainEvents(marks[:count].view(bool), ints, floats, tags, counts)
     else:
-        count, status, stop = kernel.scan(buf, offsets, lengths, hardware)
+        count, status, stop = kernel.scan(buf, offsets, lengths, HARDWARE)
     problem = None
     if status == kernel.DATA:
         problem = Damage(stop, Problem.DATA_CHECKSUM)
@@ -119,7 +121,7 @@ def index_with_kernel(buf: memoryview, hardware: bool | None = None, plain: bool
 
 
 def index_with_numpy(buf: memoryview) -> RecordIndex:
-    """Find the records in ``buf`` whose headers are sound, up to the first problem.
+    """Find the records in ``buf`` whose headers are sound (docs/formats.md section 1.1), up to the first problem.
 
     Walks a few records at a time; when their lengths repeat with some period (one event
     per tag per step), the following periods are verified in bulk on strided views.

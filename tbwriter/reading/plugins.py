@@ -7,7 +7,7 @@ that is numbers, an image whose width is no number, an audio clip table without 
 metadata that is no ``HParamsPluginData``. Whether a value belongs to a plugin is known only once its
 run is read (a tag's plugin is its first value's, and later values may carry no metadata), so the
 reader asks here then, and reports each value that fails with the file and byte offset of its record
-(:class:`~tbwriter.format.decode.TensorPoint` keeps them).
+(:class:`~tbwriter.format.payloads.TensorPoint` keeps them).
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from tbwriter.format.decode import TensorPoint
+from tbwriter.format.payloads import TensorPoint
 
 _INT64 = np.iinfo(np.int64)
 

@@ -26,7 +26,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from tbwriter.format.decode import ReadMode, TensorPoint
+from tbwriter.format.decode import ReadMode
+from tbwriter.format.payloads import TensorPoint
 from tbwriter.format.record import Problem, RecordError
 from tbwriter.reading.collect import merge_items, merge_numbers
 from tbwriter.reading.files import find_runs

@@ -11,17 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from tbwriter.format.decode import (
-    BadValue,
-    DecodeError,
-    Field,
-    Layout,
-    ReadMode,
-    TensorPoint,
-    ValueSlot,
-    parse_event,
-    value_payload,
-)
+from tbwriter.errors import BadValue, DecodeError
+from tbwriter.format.decode import Field, Layout, ReadMode, ValueSlot, parse_event
+from tbwriter.format.payloads import TensorPoint, value_payload
 from tbwriter.format.record import HEADER_SIZE, Damage, Problem
 from tbwriter.reading.collect import Chunk, RunCollector
 from tbwriter.reading.columns import column

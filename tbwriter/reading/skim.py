@@ -12,7 +12,8 @@ filter refuses. Records of any other layout (several values, other fields, other
 are left to the decoders, so nothing wanted is ever skipped. Skipped records are not parsed, but
 their CRCs are checked as every record's: a damaged one ends its file, as in TensorBoard. A tag's
 kind is its first value's (TensorBoard takes the plugin from it), so the first skipped record of
-each tag is named, for the reader to look at.
+each tag is named, for the reader to look at. The layout is stated in docs/formats.md (section 1.2); the C loops
+in ``_frames.c`` read it where they were built, numpy here otherwise.
 """
 from __future__ import annotations
 
@@ -22,15 +23,15 @@ import numpy as np
 
 from tbwriter.format.decode import ReadMode
 from tbwriter.format.record import FOOTER_SIZE, HEADER_SIZE
-from tbwriter.format.wire import Event, Summary, Value
+from tbwriter.format.wire import Event, Summary, Value, ValueKind
 from tbwriter.reading import index
 
 _LARGEST_SCALAR_TENSOR = 64  # bytes: a one-number TensorProto (dtype, shape, 1-8 bytes of value) is about 12-20
 # kinds of value each read mode never wants (the tensor rule for scalars is by size, below)
 _NOT_WANTED = {
-    ReadMode.SCALARS: (Value.HISTO, Value.IMAGE, Value.AUDIO),
-    ReadMode.HISTOGRAMS: (Value.SIMPLE_VALUE, Value.IMAGE, Value.AUDIO),
-    ReadMode.TENSORS: (Value.SIMPLE_VALUE, Value.HISTO),
+    ReadMode.SCALARS: (ValueKind.HISTO, ValueKind.IMAGE, ValueKind.AUDIO),
+    ReadMode.HISTOGRAMS: (ValueKind.SIMPLE_VALUE, ValueKind.IMAGE, ValueKind.AUDIO),
+    ReadMode.TENSORS: (ValueKind.SIMPLE_VALUE, ValueKind.HISTO),
     ReadMode.STEPS: (),
 }
 _NOT_WANTED[ReadMode.HPARAMS] = _NOT_WANTED[ReadMode.SCALARS]  # hparams values carry metadata: never skipped
@@ -64,19 +65,25 @@ def unwanted(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, mode:
 
 def _unwanted(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, mode: ReadMode,
               tag_ok) -> tuple[np.ndarray, np.ndarray]:
-    layouts = _layouts_with_numpy if index.KERNEL is None else _layouts_with_kernel
     kind, tag_start, tag_end, tensor_length = layouts(padded, offsets, lengths).T
     one_value = kind >= 0
     skip = np.zeros(len(kind), bool)
-    for key in _NOT_WANTED[mode]:  # a few keys: cheaper than np.isin on a file's worth of records
-        skip |= kind == key
+    for unwanted_kind in _NOT_WANTED[mode]:  # a few kinds: cheaper than np.isin on a file's worth of records
+        skip |= kind == unwanted_kind.key
     if mode.scalars:
-        skip |= one_value & (kind == Value.TENSOR) & (tensor_length > _LARGEST_SCALAR_TENSOR)
+        skip |= one_value & (kind == ValueKind.TENSOR.key) & (tensor_length > _LARGEST_SCALAR_TENSOR)
     if tag_ok is not None:
         skip |= one_value & ~_tags_pass(padded, tag_start, tag_end - tag_start, one_value & ~skip, tag_ok)
     rows = np.flatnonzero(skip)  # all one-value records
     ends = offsets[rows] + (HEADER_SIZE + FOOTER_SIZE) + lengths[rows]  # past each record's CRC: file bytes all
     return skip, rows[_first_of_each_tag(padded, tag_start[rows], (tag_end - tag_start)[rows], ends)]
+
+
+def layouts(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Per record (at ``offsets``, data ``lengths`` long, in the zero-padded file bytes ``padded``), as a row of 4:
+    the key of its value's kind (-1 unless it is a one-value record, docs/formats.md section 1.2), where its tag
+    starts and ends, and the varint after the kind's key (-1 if none); by the C loop, else numpy."""
+    return (_layouts_with_numpy if index.KERNEL is None else _layouts_with_kernel)(padded, offsets, lengths)
 
 
 def _first_of_each_tag(padded: np.ndarray, starts: np.ndarray, sizes: np.ndarray, ends: np.ndarray) -> np.ndarray:
@@ -132,16 +139,15 @@ def _firsts_with_numpy(padded: np.ndarray, starts: np.ndarray, sizes: np.ndarray
 
 
 def _layouts_with_kernel(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """:func:`_layouts_with_numpy` by the C loop in _frames.c: ~10 ns a record instead of numpy's ~1 ms a file."""
-    assert index.KERNEL is not None  # chosen by _unwanted
+    """:func:`layouts` by the C loop in _frames.c: ~10 ns a record instead of numpy's ~1 ms a file."""
+    assert index.KERNEL is not None  # chosen by layouts
     out = np.empty((len(offsets), 4), np.int64)
     index.KERNEL.layouts(padded, np.ascontiguousarray(offsets, np.int64), np.ascontiguousarray(lengths, np.int64), out)
     return out
 
 
 def _layouts_with_numpy(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """Per record, as a row of 4: the key of its value's kind (-1 unless the record is one value in the
-    layout above), where its tag starts and ends, and the varint after the kind's key (-1 if none)."""
+    """:func:`layouts` with numpy, a few passes over all records at once."""
     reader = _Columns(padded, offsets + HEADER_SIZE, lengths)
     out = np.full((len(offsets), 4), -1, np.int64)
     pos = reader.start.copy()
@@ -161,7 +167,8 @@ def _layouts_with_numpy(padded: np.ndarray, offsets: np.ndarray, lengths: np.nda
     tensor_length = reader.varint(tag_end + 1)[0]
     # written where they hold into the int64 table of -1s, never by np.where(..., -1): numpy 2 keeps a
     # uint8 kind's dtype there, and -1 became 255, a "kind" of every record that is not one value
-    out[reader.ok, 3] = tensor_length[reader.ok]
+    whole = reader.ok & (tensor_length >= 0)  # a varint of 2**63 or more wraps around to negative: none
+    out[whole, 3] = tensor_length[whole]
     out[one_value, 0] = kind[one_value]
     out[:, 1], out[:, 2] = tag_start, tag_end
     return out

@@ -189,7 +189,12 @@ class ChartCalls(SummaryCalls):
 def _histogram(tag: str, values: object, bins: object, max_bins: object) -> bytes:
     from tbwriter.writing.summaries import histogram  # imports numpy on first use: `import tbwriter` stays quick
 
-    rows, nonfinite = histogram.histogram_rows(values, bins, max_bins)
+    if getattr(getattr(values, "device", None), "type", "cpu") != "cpu" and hasattr(values, "detach"):
+        from tbwriter.writing.summaries import device_histogram  # counted on the device: only counts come back
+
+        rows, nonfinite = device_histogram.device_histogram_rows(values, bins, max_bins)
+    else:
+        rows, nonfinite = histogram.histogram_rows(values, bins, max_bins)
     if nonfinite:
         warnings.warn(f"add_histogram(tag={tag!r}): left out {nonfinite} non-finite value(s) (NaN/inf) "
                       f"of {int(rows[:, 2].sum()) + nonfinite}", RuntimeWarning, stacklevel=MAKER_STACKLEVEL)

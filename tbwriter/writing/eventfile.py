@@ -48,6 +48,7 @@ import warnings
 from tbwriter.errors import StorageError
 from tbwriter.format import encode, record, wire
 from tbwriter.storage import objects, segments
+from tbwriter.writing import deferred
 from tbwriter.writing.sinks import sink_for
 
 QUEUE_RECORDS = 4096
@@ -69,10 +70,11 @@ class EventFile:
         self.path: str | None = None
         self._first_events = first_events
         self._lock = threading.Lock()  # serialises writing, never appending
-        self._queue: collections.deque[bytes] = collections.deque()
+        self._queue: collections.deque[bytes | deferred.Deferred] = collections.deque()
         # What is off the queue but not known to be in the file, kept in one attribute so that one
         # store changes it: framed bytes, records not framed yet, and the file size where they start.
-        self._pending: tuple[bytes, list[bytes], int] = (b"", [], 0)
+        self._pending: tuple[bytes, list[bytes | deferred.Deferred], int] = (b"", [], 0)
+        self._deferred = False  # whether device values were ever queued: only then are records looked at
         self._sink = sink_for(self.log_dir, filename_suffix, storage_options, _wake_flusher)
         self._error: BaseException | None = None
         self._last_flush = time.monotonic()
@@ -114,6 +116,14 @@ class EventFile:
         if self._alarm or len(queue) >= QUEUE_RECORDS:
             self._flush(seal=False)  # a full queue is no flush: remote records wait for a whole segment
 
+    def append_deferred(self, item: deferred.Deferred) -> None:
+        """Queue an event whose values are still on a device; it is written in its place once they landed.
+
+            f.append_deferred(deferred.Deferred([deferred.snapshot(loss)], make_event, "add_scalar(tag='loss')"))
+        """
+        self._deferred = True
+        self.append(item)  # type: ignore[arg-type]
+
     def flush(self) -> None:
         """Write every record appended so far; raise the write error if one happened.
 
@@ -127,9 +137,11 @@ class EventFile:
             with self._lock:
                 if self.closed and self._has_pending_locked():
                     self._reopen_locked()
-                self._write_locked(seal)
+                # A flush waits (bounded) for device values to land; a full queue in the training thread does not.
+                self._write_locked(seal, time.monotonic() + deferred.WAIT_SECS if seal else None)
                 if seal:
                     self._send_locked()
+                    self._warn_not_landed("flush()", "they are written by a later flush")
                 self._raise_error_locked()
         except OSError as e:
             raise _kept(e, e.filename or self.path) from None
@@ -150,7 +162,13 @@ class EventFile:
             # From here an append takes the slow path, which waits for this lock and then writes its
             # value to a new file: a thread logging while another closes loses nothing.
             self._alarm = True
-            self._write_locked()
+            waits = time.monotonic() + deferred.WAIT_SECS
+            self._write_locked(device_deadline=waits if deadline is None else min(deadline, waits))
+            if self._warn_not_landed("close()", "they are not written"):  # the rest after them is written
+                framed, rest, base = self._pending
+                self._pending = (framed, [item for item in rest if type(item) is not deferred.Deferred
+                                          or item.ready()], base)
+                self._write_locked()
             self._send_locked(deadline)
             if self._error is not None:
                 self._raise_error_locked()  # still open: the caller may free space and close again
@@ -208,6 +226,15 @@ class EventFile:
         """Raise ``error`` on the next ``append``, ``flush`` or ``close`` (for errors of the flusher thread)."""
         self._error, self._alarm = error, True
 
+    def _warn_not_landed(self, what: str, fate: str) -> bool:
+        """Warn if device values are still waiting for their copy after ``what`` waited its bound; whether so."""
+        waiting = sum(type(item) is deferred.Deferred and not item.ready() for item in self._pending[1])
+        if waiting:
+            warnings.warn(f"tbwriter: {what} of {self.path}: {waiting} event(s) logged from a device still wait for "
+                          f"their values after {deferred.WAIT_SECS:g} s (is the device hung?); {fate}",
+                          RuntimeWarning, stacklevel=4)
+        return bool(waiting)
+
     def _has_pending_locked(self) -> bool:
         framed, taken, _ = self._pending
         return bool(self._queue or framed or taken)
@@ -234,8 +261,12 @@ class EventFile:
         if error is not None:
             raise error
 
-    def _write_locked(self, seal: bool = True) -> None:
-        """Write what is queued; with ``seal`` (a flush, not a full queue), remote records are put too."""
+    def _write_locked(self, seal: bool = True, device_deadline: float | None = None) -> None:
+        """Write what is queued; with ``seal`` (a flush, not a full queue), remote records are put too.
+
+        Events logged from a device are written once their values landed, in their place: the records after
+        the first that has not (by ``device_deadline``, or at once for None) wait with it for the next write.
+        """
         self._last_flush = time.monotonic()
         if self.closed:
             return
@@ -243,15 +274,20 @@ class EventFile:
         queue = self._queue
         if queue:  # one C call moves them: an exception from a signal handler lands before or after it
             taken.extend(itertools.starmap(queue.popleft, itertools.repeat((), len(queue))))
-        data = framed + record.frame_many(taken) if taken else framed
+        ready: list[bytes] = taken  # type: ignore[assignment]  # only bytes unless device values were queued
+        rest: list[bytes | deferred.Deferred] = []
+        if self._deferred and taken:
+            ready, count = deferred.settle(taken, device_deadline)
+            rest = taken[count:]
+        data = framed + record.frame_many(ready) if ready else framed
         written, error = self._sink.write(data, base, seal)
         if error is not None:
             self.keep_error(error)
-        self._pending = (data[written:], [], base + written)  # nothing is lost: the rest waits for the next try
+        self._pending = (data[written:], rest, base + written)  # nothing is lost: the rest waits for the next try
         if written and self._sink.replaced():
             warnings.warn(f"tbwriter: {self.path} was deleted or replaced while open; logging continues in a "
                           f"new event file in {self.log_dir}", RuntimeWarning, stacklevel=2)
-            self._pending = (data, [], 0)  # this write went nowhere anyone can read: it goes to the new file
+            self._pending = (data, rest, 0)  # this write went nowhere anyone can read: it goes to the new file
             self._sink.close()
             self.closed, self._alarm = True, True  # should the new file fail: a closed file's values
             self._reopen_locked()
@@ -333,6 +369,7 @@ class _Flusher:
             self._wake.clear()
             if self.stop.is_set():
                 return
+            deferred.dispatch()  # device values logged since the last tick start their way to the host
             now = time.monotonic()
             for f in list(_live):
                 try:
@@ -387,6 +424,8 @@ def _close_all_at_exit() -> None:
         if problem is not None:
             print(problem, file=sys.stderr)
     _live.difference_update(files)  # said once: the second exit hook (atexit after threading's) finds nothing
+    if files:
+        deferred.stop()  # the values are written: no thread of ours touches the device while it is torn down
 
 
 def _lost(f: EventFile, reason: str) -> str:

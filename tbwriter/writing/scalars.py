@@ -7,7 +7,9 @@ layout: a sub-run per key).
     w.add_scalars("loss", {"train": 0.3, "val": 0.4}, step)   # runs <log_dir>/loss_train and loss_val
 
 A plain ``add_scalar`` (a str tag, a float, an int step, no wall time) goes straight to the cached encoder of
-:mod:`tbwriter.format.encode`; every other call is checked first.
+:mod:`tbwriter.format.encode`; every other call is checked first. A tensor on a device (CUDA...) is not read at
+the call: a copy is queued on the device and the event is written once it has landed
+(:mod:`~tbwriter.writing.deferred`; ``SummaryWriter(defer_device=False)`` reads it at the call).
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from tbwriter.errors import ArgumentTypeError
 from tbwriter.format import encode
+from tbwriter.writing import deferred
 from tbwriter.writing.calls import ARGUMENT_ERRORS, SummaryCalls, call_name, names_errors
 from tbwriter.writing.summaries import scalar
 from tbwriter.writing.values import (
@@ -45,6 +48,7 @@ class ScalarCalls(SummaryCalls):
     _append: Callable[[bytes], None]  # _file.append, bound once for the hot path
     _sub_runs: SubRuns[Any]  # the add_scalars sub-runs
     _warned_double: bool
+    defer_device: bool  # SummaryWriter(defer_device=...): device tensors are copied later, not read at the call
 
     def add_scalar(self, tag: str, scalar_value: object, global_step: int | None = None,
                    walltime: float | None = None, new_style: bool = False,
@@ -75,6 +79,8 @@ class ScalarCalls(SummaryCalls):
                 data = self._scalar_event(_now(), global_step, tag, scalar_value)
             else:
                 data = self._checked_scalar(tag, scalar_value, global_step, walltime, new_style, double_precision)
+            if data is None:
+                return  # a device value: queued, written once it has landed
         except UnicodeEncodeError as e:  # the fast path, on a tag's first use only: later ones are cached
             raise unencodable_tag(e).in_call(call_name("add_scalar", tag)) from None
         except ARGUMENT_ERRORS as e:
@@ -82,35 +88,54 @@ class ScalarCalls(SummaryCalls):
         self._append(data)
 
     def _checked_scalar(self, tag: object, scalar_value: object, global_step: object, walltime: object,
-                        new_style: bool, double_precision: bool) -> bytes:
-        """The event of an ``add_scalar`` off the fast path: every argument checked."""
+                        new_style: bool, double_precision: bool) -> bytes | None:
+        """The event of an ``add_scalar`` off the fast path, every argument checked; None once a device value's
+        event is queued to be made when it lands."""
         check_tag(tag)
-        value = scalar_value if type(scalar_value) is float else to_float(scalar_value)
+        value = scalar_value if type(scalar_value) is float else self._number(scalar_value)
         step = global_step if type(global_step) is int and INT64_MIN <= global_step <= INT64_MAX else to_step(
             global_step)
         wall = _now() if walltime is None else to_walltime(walltime)
         if not new_style:
-            return self._scalars.event(wall, step, tag, value)  # type: ignore[arg-type]  # checked above
+            return self._event_of([value], lambda v: self._scalars.event(wall, step, tag, v[0]),  # type: ignore[arg-type]
+                                  "add_scalar", tag)
         if double_precision:
             self._warn_double()
-        return encode.summary_event(wall, step, scalar.tensor_value(str(tag), value, double_precision))
+        return self._event_of([value], lambda v: encode.summary_event(
+            wall, step, scalar.tensor_value(str(tag), v[0], double_precision)), "add_scalar", tag)
+
+    def _number(self, value: object) -> float | deferred.Slot:
+        """``value`` as a float, or for a tensor on a device (with ``defer_device``) the slot its value will land
+        in: a copy is queued on the device and nothing waits for it."""
+        if self.defer_device and deferred.deferrable(value):
+            return deferred.snapshot(value) if self._writes else 0.0  # a rank that writes nothing needs no value
+        return to_float(value)
+
+    def _event_of(self, values: list[float | deferred.Slot], make: Callable[[list[float]], bytes], method: str,
+                  tag: object) -> bytes | None:
+        """``make(values)``, the event's bytes; or, when some values are still on a device, None once the event
+        is queued in its place, to be made when they have landed."""
+        if deferred.Slot not in map(type, values):
+            return make(values)  # type: ignore[arg-type]  # all floats here
+        self._file.append_deferred(deferred.Deferred(values, make, call_name(method, tag)))
+        return None
 
     def _described_scalar(self, tag: object, scalar_value: object, global_step: object, walltime: object,
                           new_style: bool, double_precision: bool, display_name: object,
-                          description: object) -> bytes:
+                          description: object) -> bytes | None:
         """The event of an add_scalar with tensorboardX's display name and description in the summary's metadata."""
         check_tag(tag)
         for name, text in (("display_name", display_name), ("summary_description", description)):
             if not isinstance(text, str):
                 raise ArgumentTypeError(name, f"must be a str, got {type(text).__name__}")
             check_utf8(text, name)
-        value = to_float(scalar_value)
+        value = self._number(scalar_value)
         step = to_step(global_step)
         wall = _now() if walltime is None else to_walltime(walltime)
         if new_style and double_precision:
             self._warn_double()
-        return encode.summary_event(wall, step, scalar.described_value(
-            str(tag), value, new_style, double_precision, str(display_name), str(description)))
+        return self._event_of([value], lambda v: encode.summary_event(wall, step, scalar.described_value(
+            str(tag), v[0], new_style, double_precision, str(display_name), str(description))), "add_scalar", tag)
 
     def _warn_double(self) -> None:
         if not self._warned_double:
@@ -132,17 +157,25 @@ class ScalarCalls(SummaryCalls):
             if not isinstance(metrics, Mapping):
                 raise ArgumentTypeError("metrics", "must be a mapping of tag to number, "
                                                    f"got {type(metrics).__name__}")
-            values = {}
+            values: dict[str, float | deferred.Slot] = {}
             for tag, value in metrics.items():
                 if type(tag) is not str or not tag:
                     check_tag(tag)
-                values[tag] = value if type(value) is float else to_float(value)
+                values[tag] = value if type(value) is float else self._number(value)
             if not values:
                 return
             tag = next(iter(values))
             step = step if type(step) is int and INT64_MIN <= step <= INT64_MAX else to_step(step)
             wall = _now() if walltime is None else to_walltime(walltime)
-            data = self._scalars.events_dict(wall, step, values)
+            if deferred.Slot in map(type, values.values()):
+                tags = list(values)
+                for tag in tags:  # checked now: the event is encoded later, by the background thread
+                    check_tag(tag)
+                tag = tags[0]
+                self._event_of(list(values.values()), lambda v: self._scalars.events_dict(
+                    wall, step, dict(zip(tags, v, strict=True))), "log_metrics", tag)
+                return
+            data = self._scalars.events_dict(wall, step, values)  # type: ignore[arg-type]  # all floats here
         except UnicodeEncodeError as e:
             raise unencodable_tag(e).in_call(call_name("log_metrics", e.object)) from None
         except ARGUMENT_ERRORS as e:
@@ -172,8 +205,8 @@ class ScalarCalls(SummaryCalls):
             raise e.in_call(f"add_scalars(main_tag={main_tag!r})") from None
         values = {}
         for run, (key, value) in zip(runs, tag_scalar_dict.items(), strict=True):
-            try:
-                values[run] = to_float(value)
+            try:  # a device tensor is checked here and copied by the sub-run's add_scalar, without waiting
+                values[run] = value if self.defer_device and deferred.deferrable(value) else to_float(value)
             except ARGUMENT_ERRORS as e:  # named by the series, as add_scalar would name it
                 raise e.in_call(call_name("add_scalars", f"{main_tag}/{key}")) from None
         step = to_step(global_step)

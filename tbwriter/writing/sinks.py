@@ -222,6 +222,9 @@ class Discarded:
     def append(self, data: bytes) -> None:
         pass
 
+    def append_deferred(self, item: object) -> None:
+        pass
+
     def flush(self) -> None:
         pass
 

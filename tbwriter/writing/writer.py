@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tbwriter import storage
+from tbwriter.errors import ArgumentTypeError
 from tbwriter.format import encode, wire
 from tbwriter.writing.calls import ARGUMENT_ERRORS
 from tbwriter.writing.charts import ChartCalls
@@ -72,7 +73,7 @@ class SummaryWriter(GraphCalls, ChartCalls, MediaCalls, SessionCalls, ScalarCall
     def __init__(self, log_dir: str | os.PathLike | None = None, comment: str = "",
                  purge_step: int | None = None, max_queue: int = 10, flush_secs: float = 120,
                  filename_suffix: str = "", *, ranks: str = "zero", logdir: str | os.PathLike | None = None,
-                 write_to_disk: bool = True, storage_options: dict | None = None):
+                 write_to_disk: bool = True, storage_options: dict | None = None, defer_device: bool = True):
         """Open a run: its event file is created at once (unless ``write_to_disk=False``).
 
             w = SummaryWriter("runs/exp1")
@@ -93,6 +94,9 @@ class SummaryWriter(GraphCalls, ChartCalls, MediaCalls, SessionCalls, ScalarCall
             write_to_disk: tensorboardX's switch: False checks every call as usual but writes
                 nothing and creates no file or directory.
             storage_options: for a URL, options of its fsspec filesystem (credentials, endpoint...).
+            defer_device: scalars given as tensors on a device (CUDA...) are copied to the host later, in
+                batches, by the background thread, so the call never waits for the device; False fetches
+                each at the call with ``.item()``, as torch's writer does (docs/writing.md).
         """
         if logdir is not None:
             if log_dir is not None:
@@ -105,6 +109,8 @@ class SummaryWriter(GraphCalls, ChartCalls, MediaCalls, SessionCalls, ScalarCall
             self.log_dir, writes = rank_run(os.fspath(log_dir), ranks)
             self.flush_secs = to_seconds(flush_secs, "flush_secs")
             purge = None if purge_step is None else to_step(purge_step, "purge_step")
+            if not isinstance(defer_device, bool):
+                raise ArgumentTypeError("defer_device", f"must be True or False, got {defer_device!r:.80}")
         except ARGUMENT_ERRORS as e:
             raise e.in_call("SummaryWriter") from None
         # log_dir stays as given (get_logdir() returns it, as torch's does), but every file goes where it
@@ -116,6 +122,7 @@ class SummaryWriter(GraphCalls, ChartCalls, MediaCalls, SessionCalls, ScalarCall
         self.max_queue = max_queue  # accepted for compatibility: we buffer by size and time instead
         self.filename_suffix = filename_suffix
         self.storage_options = storage_options
+        self.defer_device = defer_device
         first: tuple[bytes, ...] = ()
         if purge is not None:
             # SessionLog(status=START) at purge_step: TensorBoard drops older events at steps >= it.
@@ -137,7 +144,8 @@ class SummaryWriter(GraphCalls, ChartCalls, MediaCalls, SessionCalls, ScalarCall
         """The writer of sub-run ``<log_dir>/<run>``, made as this one is."""
         sub = SummaryWriter(os.path.join(self._run_dir, run), flush_secs=self.flush_secs,
                             filename_suffix=self.filename_suffix, ranks="any" if self._writes else "zero",
-                            write_to_disk=self.write_to_disk, storage_options=self.storage_options)
+                            write_to_disk=self.write_to_disk, storage_options=self.storage_options,
+                            defer_device=self.defer_device)
         sub.log_dir = os.path.join(self.log_dir, run)  # shown as torch shows it: below ours as given
         return sub
 

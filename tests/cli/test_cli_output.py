@@ -15,6 +15,7 @@ COMMANDS = {
     "export": (["export"], "out.csv", b"run,tag,step,wall_time,value"),
     "hparams": (["hparams"], "out.csv", b"run,status,lr"),
     "plot": (["plot", "--format", "svg"], "out.svg", b"<?xml"),
+    "report": (["report"], "out.html", b"<!DOCTYPE html>"),
 }
 
 

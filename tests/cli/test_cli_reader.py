@@ -83,7 +83,7 @@ def test_top_help_opens_with_what_users_need():
     lines = out.stdout.splitlines()
     assert lines[2].startswith("TensorBoard logs in a terminal, without TensorFlow")
     examples = [line.split()[1] for line in lines if line.startswith("  tbwriter ")]
-    assert examples == ["demo", "ls", "export", "plot", "hparams", "tail"]
+    assert examples == ["demo", "ls", "export", "plot", "report", "serve", "hparams", "tail"]
 
 
 def test_every_subcommand_has_help_with_examples():

@@ -16,12 +16,16 @@ def test_demo_logs_every_run_with_its_curves(tmp_path):
     assert {"epoch/accuracy", "epoch/val_loss", "epoch/val_accuracy", "batch/loss"} <= set(scalars)
     assert all(0 < v < 1 for _, v in scalars["epoch/accuracy"])
     assert (tmp_path / "demo" / "demo.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    report = (tmp_path / "demo" / "report.html").read_text("utf-8")  # tests/views/test_view_report.py opens such pages
+    assert report.startswith("<!DOCTYPE html>") and all(f'"lr0.5/seed{s}"' in report for s in range(3))
+    assert '"group":"seed\\\\d+"' in report and "report.html: open it in a browser" in done.stderr
 
 
 def test_demo_without_figure_only_logs(tmp_path):
     done = tbwriter("demo", str(tmp_path), "--epochs", "1", "--no-figure")
     assert done.returncode == 0, done.stderr
     assert not (tmp_path / "demo.png").exists() and (tmp_path / "lr0.5" / "seed2").is_dir()
+    assert not (tmp_path / "report.html").exists()
 
 
 def test_help_and_bad_command_are_one_clean_message():

@@ -33,6 +33,9 @@ CASES = {  # id -> (modules made absent, code that needs one, the message)
                           "to_pandas needs pandas: pip install 'tbwriter[pandas]'"),
     "hparams.to_pandas": (["pandas"], "read_hparams(LOGDIR).to_pandas()",
                           "to_pandas needs pandas: pip install 'tbwriter[pandas]'"),
+    "report of text": (["markdown_it"], "w = SummaryWriter(OUT)\nw.add_text('notes', '*hi*')\nw.close()\n"
+                                        "from tbwriter.views import write_report\nwrite_report(OUT, OUT + '.html')",
+                       "a report of text summaries needs markdown-it-py: pip install 'tbwriter[view]'"),
     "fsspec": (["fsspec"], "read_scalars('s3://bucket/run')",
                "s3://bucket/run needs fsspec: pip install 'tbwriter[s3]'"),
     "fsspec, any store": (["fsspec"], "read_scalars('memory://run')",

@@ -25,7 +25,7 @@ from tbwriter import SummaryWriter, read_histograms, read_scalars  # noqa: E402
 from tbwriter.cli import main as cli
 from tbwriter.cli.demo_training import run_demo  # noqa: E402
 from tbwriter.plot import plotdata
-from tbwriter.plot.figures import NothingToPlot, PlotNote, PlotSettings, plot_histograms, plot_scalars  # noqa: E402
+from tbwriter.plot import NothingToPlot, PlotNote, PlotSettings, plot_histograms, plot_scalars  # noqa: E402
 from tests.support import docpages  # noqa: E402
 from tests.support.cli import run_with_file_size_limit  # noqa: E402
 from tests.support.eventcheck import accumulator  # noqa: E402
@@ -404,7 +404,7 @@ def test_names_with_dollars_are_drawn_as_written_not_as_math(tmp_path):
     import matplotlib as mpl
 
     from tbwriter import read_hparams
-    from tbwriter.plot.figures import plot_hparams
+    from tbwriter.plot.hparams import plot_hparams
 
     run, tags, hparam, value = "lr$LR_bs$BS", ["payoff $$", r"cost in $\USD$"], "fee $", "a$b$c"
     histogram = "weights $w$"  # a tag of its own: a tag's kind is that of its first value

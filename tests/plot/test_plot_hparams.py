@@ -10,7 +10,7 @@ from tbwriter.plot.plotdata import parallel_axis
 from tests.support.cli import tbwriter
 
 pytest.importorskip("matplotlib")
-from tbwriter.plot.figures import NothingToPlot, PlotNote, plot_hparams  # noqa: E402
+from tbwriter.plot import NothingToPlot, PlotNote, plot_hparams  # noqa: E402
 
 SESSIONS = [  # lr, optimizer, batch_norm, accuracy (None: never logged)
     (0.1, "sgd", True, 0.7), (0.01, "adam", False, 0.9), (0.001, "adam", True, 0.8), (0.0001, "rmsprop", False, None),

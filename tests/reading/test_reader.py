@@ -332,7 +332,7 @@ def test_damage_anywhere_in_small_and_large_files(tmp_path, records, tags, damag
 def test_damaged_histogram_in_a_group_of_many(tmp_path):
     """Records whose bytes mostly differ (histograms) have their CRCs checked one by one; damage
     there stops reading too."""
-    from tbwriter.format.record import iter_records
+    from tbwriter.reading.records import iter_records
     rng = np.random.default_rng(5)
     with SummaryWriter(tmp_path / "clean") as w:
         for step in range(40):

@@ -16,7 +16,6 @@ import warnings
 
 import numpy as np
 import pytest
-from google_crc32c import value as crc32c
 
 from tbwriter._proto import event_pb2
 from tbwriter.format.encode import ScalarEncoder, summary_event
@@ -26,6 +25,7 @@ from tbwriter.reading import index, skim
 from tbwriter.reading.reader import read_histograms, read_scalars, summarize
 from tbwriter.writing.summaries import histogram, scalar, text
 from tbwriter.writing.summaries.metadata import metadata, summary_value, tensor_proto
+from tests.support.framings import framed, one_value_layout, reference_records
 
 hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies
@@ -33,16 +33,6 @@ tensor_util = pytest.importorskip("tensorboard.util.tensor_util")
 tb_tensor_pb2 = pytest.importorskip("tensorboard.compat.proto.tensor_pb2")
 
 MIGRATED = {"simple_value": "scalars", "histo": "histograms", "image": "images", "audio": "audio"}
-
-
-def masked(data: bytes) -> int:
-    c = crc32c(data)
-    return (((c >> 15) | (c << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def framed(data: bytes) -> bytes:
-    head = struct.pack("<Q", len(data))
-    return head + struct.pack("<I", masked(head)) + data + struct.pack("<I", masked(data))
 
 
 def base_events() -> tuple[list[bytes], list[bytes]]:
@@ -99,22 +89,10 @@ def reference(files: list[bytes]):
     points: dict[str, list] = {}
     plugins: dict[str, str | None] = {}
     for data in files:
-        pos = 0
-        while pos < len(data):
-            if len(data) - pos < 12:
-                break
-            (length,) = struct.unpack_from("<Q", data, pos)
-            if masked(data[pos:pos + 8]) != struct.unpack_from("<I", data, pos + 8)[0]:
-                break
-            end = pos + 12 + length
-            if end + 4 > len(data):
-                break
-            body = data[pos + 12:end]
-            if masked(body) != struct.unpack_from("<I", data, end)[0]:
-                break
-            pos = end + 4
+        offsets, lengths, _ = reference_records(data)  # up to the first damage, as TensorBoard reads a file
+        for pos, length in zip(offsets, lengths, strict=True):
             try:
-                event = event_pb2.Event.FromString(body)
+                event = event_pb2.Event.FromString(data[pos + 12:pos + 12 + length])
             except Exception:
                 continue
             for v in event.summary.value:
@@ -229,11 +207,10 @@ hurt_event = st.tuples(st.sampled_from(range(len(FIRST) + len(HOSTILE))),
                        st.lists(st.integers(0, 8 * 200 - 1), max_size=2), st.none() | st.integers(0, 200))
 
 
-@pytest.mark.skipif(index.KERNEL is None, reason="the C scan was not built (no compiler at install)")
 @hypothesis.settings(max_examples=300, deadline=None, database=None, derandomize=True,
                      suppress_health_check=list(hypothesis.HealthCheck))
 @hypothesis.given(st.lists(hurt_event, min_size=1, max_size=30))
-def test_the_skim_reads_the_same_layouts_with_numpy_as_with_c(hurts):
+def test_the_skim_reads_the_layouts_the_format_states(framing, hurts):
     events = []
     for which, flips, cut in hurts:
         event = bytearray((FIRST + HOSTILE)[which])
@@ -246,11 +223,33 @@ def test_the_skim_reads_the_same_layouts_with_numpy_as_with_c(hurts):
     padded[:len(buf)] = np.frombuffer(buf, np.uint8)
     offsets = np.cumsum([0] + [len(framed(e)) for e in events[:-1]])
     lengths = np.array([len(e) for e in events], np.int64)
-    by_numpy = skim._layouts_with_numpy(padded, offsets, lengths)
-    by_c = skim._layouts_with_kernel(padded, offsets, lengths)
-    one_value = by_c[:, 0] >= 0  # the rest of a row is only defined for one value
-    assert by_numpy[:, 0].tolist() == by_c[:, 0].tolist()
-    assert by_numpy[one_value].tolist() == by_c[one_value].tolist()
+    found = skim.layouts(padded, offsets, lengths)
+    expected = np.array([one_value_layout(e) for e in events], np.int64)
+    expected[:, 1:3] += (offsets + 12)[:, None]  # positions in the file's bytes
+    one_value = expected[:, 0] >= 0  # the rest of a row is only defined for one value
+    assert found[:, 0].tolist() == expected[:, 0].tolist()
+    assert found[one_value].tolist() == expected[one_value].tolist()
+
+
+@pytest.mark.parametrize("length, read", [(5, 5), (2**63 - 1, 2**63 - 1), (2**63, -1), (2**64 - 1, -1)])
+def test_the_varint_after_a_kind_is_a_length_only_below_2_to_the_63(framing, length, read):
+    # docs/formats.md section 1.2: C read 2**63 - 1 as none, numpy 2**63 as a negative length (its int64 wrapped)
+    def varint(n: int) -> bytes:
+        out = bytearray()
+        while n >= 0x80:
+            out.append(n & 0x7F | 0x80)
+            n >>= 7
+        return bytes(out + bytes([n]))
+
+    value = b"\x0a\x01t\x42" + varint(length)  # a tensor whose length runs far past the record
+    summary = b"\x0a" + varint(len(value)) + value
+    event = b"\x10\x01\x2a" + varint(len(summary)) + summary
+    buf = framed(event)
+    padded = np.zeros(len(buf) + 16, np.uint8)
+    padded[:len(buf)] = np.frombuffer(buf, np.uint8)
+    found = skim.layouts(padded, np.zeros(1, np.int64), np.array([len(event)], np.int64))
+    assert one_value_layout(event)[3] == read
+    assert found.tolist() == [[0x42, 12 + 8, 12 + 9, read]]
 
 
 @pytest.mark.parametrize("tags", [None, "^other$"])

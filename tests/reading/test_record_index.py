@@ -1,16 +1,18 @@
 """The C scan (reading/_frames.c) and the numpy indexer against the format's rules, one record at a time.
 
-The reference is :func:`tbwriter.format.record.record_problem` walking the file record by record (google-crc32c for
-both CRCs): every way of finding records must give its offsets and lengths and stop at the same problem.
+The oracle is tests/support/framings.py's walk of docs/formats.md section 1.1, record by record (google-crc32c for both
+CRCs): every way of finding records (the ``framing`` fixture) must give its offsets and lengths and stop at the same
+problem.
 """
 import struct
 
 import numpy as np
 import pytest
 
-from tbwriter.format.record import FOOTER_SIZE, HEADER_SIZE, Problem, frame, record_problem
+from tbwriter.format.record import HEADER_SIZE, Problem, frame
 from tbwriter.reading import index
-from tbwriter.reading.index import Rows, groups, index_with_kernel, index_with_numpy
+from tbwriter.reading.records import index_all
+from tests.support.framings import reference_records
 
 hypothesis = pytest.importorskip("hypothesis")
 st = hypothesis.strategies
@@ -19,46 +21,13 @@ NOT_BUILT = "the C scan was not built (no compiler at install)"
 needs_kernel = pytest.mark.skipif(index.KERNEL is None, reason=NOT_BUILT)
 
 
-def reference(buf: bytes):
-    offsets, lengths, pos = [], [], 0
-    while pos < len(buf):
-        damage = record_problem(buf, pos)
-        if damage:
-            return offsets, lengths, damage
-        (length,) = struct.unpack_from("<Q", buf, pos)
-        offsets.append(pos)
-        lengths.append(length)
-        pos += HEADER_SIZE + length + FOOTER_SIZE
-    return offsets, lengths, None
+def found(buf: bytes):
+    """The records the package finds in ``buf``, every CRC checked (by numpy's groups, without the C scan)."""
+    records = index_all(memoryview(buf))
+    assert records.checked
+    problem = (records.problem.offset, records.problem.problem) if records.problem else None
+    return records.offsets.tolist(), records.lengths.tolist(), problem
 
-
-def numpy_index(buf: bytes):
-    """index_with_numpy, with the data CRCs its groups check: reading stops at the first bad one."""
-    found = index_with_numpy(memoryview(buf))
-    padded = np.zeros(len(buf) + 16, np.uint8)
-    padded[:len(buf)] = np.frombuffer(buf, np.uint8)
-    bad = [b for idx, length in groups(found.lengths, found.runs)
-           if (b := Rows(memoryview(buf), padded, found.offsets, idx, length).first_bad_crc()) is not None]
-    if bad:
-        cut = min(bad)
-        return found.offsets[:cut].tolist(), found.lengths[:cut].tolist(), (int(found.offsets[cut]),
-                                                                            Problem.DATA_CHECKSUM)
-    problem = (found.problem.offset, found.problem.problem) if found.problem else None
-    return found.offsets.tolist(), found.lengths.tolist(), problem
-
-
-def kernel_index(buf: bytes, hardware: bool):
-    found = index_with_kernel(memoryview(buf), hardware)
-    assert found.checked
-    problem = (found.problem.offset, found.problem.problem) if found.problem else None
-    return found.offsets.tolist(), found.lengths.tolist(), problem
-
-
-WAYS = [pytest.param(numpy_index, id="numpy"),
-        pytest.param(lambda b: kernel_index(b, True), id="kernel-instruction",
-                     marks=pytest.mark.skipif(index.KERNEL is None or not index.KERNEL.HARDWARE,
-                                              reason="no C scan, or no CRC instruction on this CPU")),
-        pytest.param(lambda b: kernel_index(b, False), id="kernel-table", marks=needs_kernel)]
 
 # records of the lengths a log has: empty, scalars, runs of one length, long ones (histograms, images)
 blobs = st.one_of(st.binary(max_size=40), st.binary(min_size=300, max_size=5000))
@@ -80,27 +49,24 @@ def damaged(data: list[bytes], repeat: int, ops) -> bytes:
     return bytes(buf)
 
 
-@pytest.mark.parametrize("way", WAYS)
 @hypothesis.settings(max_examples=200, deadline=None, database=None, derandomize=True,
                      suppress_health_check=list(hypothesis.HealthCheck))
 @hypothesis.given(st.lists(blobs, min_size=1, max_size=12), st.integers(1, 40), st.lists(damage, max_size=3))
-def test_every_way_of_finding_records_agrees_with_the_format(way, data, repeat, ops):
+def test_every_way_of_finding_records_agrees_with_the_format(framing, data, repeat, ops):
     buf = damaged(data, repeat, ops)
-    offsets, lengths, damage_found = reference(buf)
-    assert way(buf) == (offsets, lengths, (damage_found.offset, damage_found.problem) if damage_found else None)
+    assert found(buf) == reference_records(buf)
 
 
-@pytest.mark.parametrize("way", WAYS)
 @pytest.mark.parametrize("size", [0, 1, 7, 8, 9, 63, 64, 65, 4095, 4096, 70_000])
-def test_a_flipped_bit_anywhere_in_a_record_is_found(way, size):
+def test_a_flipped_bit_anywhere_in_a_record_is_found(framing, size):
     data = bytes(range(256)) * (size // 256 + 1)
     records = [frame(b"sound"), frame(data[:size]), frame(b"after")] * 30  # enough for the numpy bulk paths
     buf = b"".join(records)
-    assert way(buf)[2] is None
+    assert found(buf)[2] is None
     where = len(records[0]) + HEADER_SIZE + size // 2 if size else len(records[0]) + 3
     bad = bytearray(buf)
     bad[where] ^= 0x10
-    offsets, _, problem = way(bytes(bad))
+    offsets, _, problem = found(bytes(bad))
     assert offsets == [0] and problem[0] == len(records[0])
     assert problem[1] is (Problem.DATA_CHECKSUM if size else Problem.LENGTH_CHECKSUM)
 

@@ -5,6 +5,7 @@
 import math
 
 import numpy as np
+
 from tests.support.eventcheck import raw_events
 
 # TensorFlow's default edges as tensorboardX builds them, with infinite outer edges: numpy's

@@ -8,7 +8,8 @@ import textwrap
 import pytest
 
 from tbwriter import SummaryWriter
-from tbwriter.format.record import DamagedRecordWarning, iter_records
+from tbwriter.format.record import DamagedRecordWarning
+from tbwriter.reading.records import iter_records
 from tests.support import ROOT
 from tests.support.eventcheck import accumulated_scalars, event_files, scalar_values
 

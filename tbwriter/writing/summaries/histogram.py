@@ -15,6 +15,7 @@ import importlib
 import math
 import numbers
 import operator
+from collections.abc import Callable
 
 import numpy as np
 
@@ -27,7 +28,7 @@ from tbwriter.writing.summaries.metadata import metadata, summary_value, tensor_
 STRATEGIES = ("auto", "fd", "doane", "scott", "stone", "rice", "sturges", "sqrt")  # numpy's bin estimators
 # The most rows a strategy gives when max_bins is None. Its count depends on the data: one outlier
 # can ask for billions of bins (numpy builds every one), and TensorBoard redraws any histogram in
-# about 30 bins anyway. Data that needs more are merged as max_bins merges (see _edges).
+# about 30 bins anyway. Data that needs more are merged as max_bins merges (see bin_edges).
 STRATEGY_MAX_BINS = 1000
 _EXACT_INDEX = 2.0 ** 53  # bin indices up to here are exact in float64
 _METADATA = metadata("histograms", data_class=DataClass.TENSOR)
@@ -64,27 +65,37 @@ def histogram_rows(values: object, bins: object, max_bins: object) -> tuple[np.n
     name (at most ``max_bins`` or ``STRATEGY_MAX_BINS`` rows), or a sequence of edges
     (values outside them get their own outer rows).
     """
-    limit = _max_bins(max_bins)
+    limit = max_bins_argument(max_bins)
     array = as_array(values)
     if isinstance(bins, str) and bins == "tensorflow":
         counts, nonfinite = count_tf_buckets(array)
-        _check_some_finite(array.size, nonfinite)
-        rows = _tf_rows(counts, array)
+        check_some_finite(array.size, nonfinite)
+        rows = tf_rows(counts, lambda: _finite_range(array))
     else:
         as64 = array.reshape(-1).astype(np.float64, copy=False)  # numpy's rules, edges in float64
         finite = as64[np.isfinite(as64)]
         nonfinite = array.size - finite.size
-        _check_some_finite(array.size, nonfinite)
-        rows = _numpy_rows(finite, _edges(bins, finite, limit))
+        check_some_finite(array.size, nonfinite)
+        edges = bin_edges(bins, finite, limit)
+        rows = edge_rows(edges, np.histogram(finite, edges)[0], int(np.count_nonzero(finite < edges[0])),
+                         int(np.count_nonzero(finite > edges[-1])), lambda: (finite.min(), finite.max()))
     return (rows if limit is None else merge_rows(rows, limit)), nonfinite
 
 
-def _check_some_finite(size: int, nonfinite: int) -> None:
+def check_some_finite(size: int, nonfinite: int) -> None:
+    """The error of a histogram whose ``size`` values are all NaN or inf."""
     if nonfinite == size:
         raise ArgumentError("values", f"has no finite value ({size} NaN/inf)")
 
 
-def _max_bins(max_bins: object) -> int | None:
+def _finite_range(array: np.ndarray) -> tuple[float, float]:
+    flat = array.reshape(-1)
+    finite = flat[np.isfinite(flat)] if flat.dtype.kind == "f" else flat
+    return finite.min(), finite.max()
+
+
+def max_bins_argument(max_bins: object) -> int | None:
+    """``max_bins`` checked: None or an int >= 1."""
     if max_bins is None:
         return None
     if isinstance(max_bins, bool) or not isinstance(max_bins, numbers.Integral):
@@ -94,9 +105,11 @@ def _max_bins(max_bins: object) -> int | None:
     return int(max_bins)
 
 
-def _edges(bins: object, finite: np.ndarray, max_bins: int | None) -> np.ndarray:
+def bin_edges(bins: object, finite: np.ndarray, max_bins: int | None) -> np.ndarray:
     """numpy's edges for an int or strategy name, already merged to ``max_bins`` (a strategy's to
-    ``STRATEGY_MAX_BINS`` at most); an explicit sequence is checked and used as is."""
+    ``STRATEGY_MAX_BINS`` at most); an explicit sequence is checked and used as is.
+
+    For an int only the min and max of ``finite`` count: ``np.array([lo, hi])`` gives the same edges."""
     if isinstance(bins, str):
         if bins not in STRATEGIES:
             raise ArgumentError("bins", f"must be 'tensorflow', one of {', '.join(STRATEGIES)}, an int "
@@ -173,22 +186,24 @@ def _merged_edges(first: float, last: float, count: float, max_bins: int) -> np.
     return edges
 
 
-def _numpy_rows(finite: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """np.histogram's buckets (the last one closed) plus outer rows [min, e0) and (e_last, max] if needed."""
-    counts = np.histogram(finite, edges)[0]
+def edge_rows(edges: np.ndarray, counts: np.ndarray, below: int, above: int,
+              finite_range: Callable[[], tuple[float, float]]) -> np.ndarray:
+    """Rows of np.histogram's ``counts`` over ``edges`` (the last bin closed), plus outer rows [min, e0) and
+    (e_last, max] for the ``below`` and ``above`` values outside them; ``finite_range()`` gives (min, max)."""
     rows = [np.column_stack([edges[:-1], edges[1:], counts])]
-    below, above = finite[finite < edges[0]], finite[finite > edges[-1]]
-    if below.size:
-        rows.insert(0, np.array([[below.min(), edges[0], below.size]]))
-    if above.size:
-        rows.append(np.array([[edges[-1], above.max(), above.size]]))
+    if below or above:
+        lo, hi = finite_range()
+        if below:
+            rows.insert(0, np.array([[lo, edges[0], below]]))
+        if above:
+            rows.append(np.array([[edges[-1], hi, above]]))
     return np.concatenate(rows).astype(np.float64)
 
 
-def _tf_rows(counts: np.ndarray, array: np.ndarray) -> np.ndarray:
+def tf_rows(counts: np.ndarray, finite_range: Callable[[], tuple[float, float]]) -> np.ndarray:
     """Rows of the non-empty TF buckets; each run of empty buckets between them becomes one empty row.
 
-    The outer buckets' infinite edges become the data's min and max.
+    The outer buckets' infinite edges become the data's min and max, from ``finite_range()``.
     """
     full = counts > 0
     first, last = np.flatnonzero(full)[[0, -1]]
@@ -197,12 +212,11 @@ def _tf_rows(counts: np.ndarray, array: np.ndarray) -> np.ndarray:
     starts = np.flatnonzero(kept[first:last + 1]) + first
     lefts, rights = _LEFTS[starts], _RIGHTS[np.append(starts[1:] - 1, last)]
     if first == 0 or last == N_BUCKETS - 1:
-        flat = array.reshape(-1)
-        finite = flat[np.isfinite(flat)] if flat.dtype.kind == "f" else flat
+        lo, hi = finite_range()
         if first == 0:
-            lefts[0] = finite.min()
+            lefts[0] = lo
         if last == N_BUCKETS - 1:
-            rights[-1] = finite.max()
+            rights[-1] = hi
     return np.column_stack([lefts, rights, counts[starts]]).astype(np.float64)
 
 
