@@ -40,7 +40,7 @@ from typing import Any
 
 from tbwriter.errors import ArgumentError, StorageError
 from tbwriter.format.decode import fields
-from tbwriter.format.record import FOOTER_SIZE, HEADER_SIZE, Damage, record_problem
+from tbwriter.format.record import FOOTER_SIZE, HEADER_SIZE, Damage
 from tbwriter.format.wire import Event
 from tbwriter.storage import is_url
 from tbwriter.storage.objects import failure, filesystem
@@ -279,18 +279,9 @@ def _merged(fs, location: str, where: str, events: list[str], sizes: dict[str, i
 
 def _damage(content: bytes) -> Damage | None:
     """The first problem of an event file's bytes (a torn or damaged record), or None when every record is sound."""
-    from tbwriter.reading.index import index_records
+    from tbwriter.reading.records import index_all
 
-    view = memoryview(content)
-    index = index_records(view)
-    if index.problem is not None:
-        return index.problem
-    if not index.checked:  # the numpy scan leaves the data CRCs to its caller
-        for offset in index.offsets.tolist():
-            problem = record_problem(view, int(offset))
-            if problem is not None:
-                return problem
-    return None
+    return index_all(memoryview(content)).problem
 
 
 def _first_end(content: bytes) -> int:
