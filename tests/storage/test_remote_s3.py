@@ -374,7 +374,8 @@ def test_storage_options_reach_every_reader_and_command(s3_server, bucket, tmp_p
     env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL_S3", "S3_ENDPOINT")}
     env["PYTHONPATH"] = str(root)
     option = ["--storage-option", f"endpoint_url={s3_server.endpoint}"]
-    for command in (["ls", url], ["export", url], ["compact", url, "--force"], ["ls", url]):
+    for command in (["ls", url], ["export", url], ["report", url, "-o", "r.html"], ["compact", url, "--force"],
+                    ["ls", url]):
         done = subprocess.run([sys.executable, "-m", "tbwriter", *command, *option], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
