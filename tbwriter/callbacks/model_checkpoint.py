@@ -4,14 +4,21 @@
     ModelCheckpoint("best.keras", monitor="val_accuracy", mode="max")                  # Keras: model.save
     ModelCheckpoint("w-{epoch}-{batch}.npy", save_freq=100)                             # every 100 batches
 
+    ModelCheckpoint("s3://bucket/ckpt/epoch{epoch:02d}.pt")                           # any fsspec URL
+
 The path is ``filepath.format(epoch=epoch + 1, **logs)`` (plus ``batch=batch + 1`` for batch saves).
-What is saved depends on the model (see ``adapters``); any file name is accepted.
+What is saved depends on the model (see ``adapters``); any file name is accepted. A URL's checkpoint is saved
+to a temporary local file, then put in one request (large ones in parts committed together): the object
+appears whole, and replaces an earlier one at once.
 """
 from __future__ import annotations
 
 import os
+import tempfile
 import warnings
+from typing import Any
 
+from tbwriter import storage
 from tbwriter.callbacks import adapters
 from tbwriter.callbacks.monitor import MonitorCallback
 from tbwriter.writing import distributed
@@ -32,13 +39,15 @@ class ModelCheckpoint(MonitorCallback):
         save_freq: ``"epoch"``, or an int N to save every N batches counted across epochs (works with
             ``save_best_only``, where Keras raises a TypeError).
         initial_value_threshold: the value ``monitor`` must beat for the first save with ``save_best_only``.
+        storage_options: for a URL ``filepath``, passed to fsspec's filesystem (credentials, endpoint...).
 
     Under several ranks (torchrun), every rank decides alike and only rank 0 writes the file.
     """
 
     def __init__(self, filepath: str | os.PathLike, monitor: str = "val_loss", verbose: int = 0,
                  save_best_only: bool = False, save_weights_only: bool = False, mode: str = "auto",
-                 save_freq: str | int = "epoch", initial_value_threshold: float | None = None) -> None:
+                 save_freq: str | int = "epoch", initial_value_threshold: float | None = None,
+                 storage_options: dict[str, Any] | None = None) -> None:
         super().__init__(monitor, mode, initial_value_threshold)
         if save_freq != "epoch" and (type(save_freq) is not int or save_freq < 1):
             raise ValueError(f"ModelCheckpoint: save_freq must be 'epoch' or a positive int, got {save_freq!r}")
@@ -47,6 +56,7 @@ class ModelCheckpoint(MonitorCallback):
         self.save_best_only = save_best_only
         self.save_weights_only = save_weights_only
         self.save_freq = save_freq
+        self.storage_options = storage_options
         self._batches_since_save = 0
         self._last_batch: int | None = None
         self._epoch = 0
@@ -101,11 +111,23 @@ class ModelCheckpoint(MonitorCallback):
         # barrier after this hook, so no rank reads the file before it is complete.
         if not self._should_save(epoch, logs, filepath) or distributed.detect().rank != 0:
             return
-        folder = os.path.dirname(filepath)
-        if folder:
-            os.makedirs(folder, exist_ok=True)
-        if os.path.isdir(filepath):
-            raise IsADirectoryError(f"ModelCheckpoint: filepath {filepath!r} is an existing directory")
-        adapters.save(self.model, filepath, self.save_weights_only, "ModelCheckpoint")
+        if storage.is_url(filepath):
+            self._save_remote(filepath)
+        else:
+            folder = os.path.dirname(filepath)
+            if folder:
+                os.makedirs(folder, exist_ok=True)
+            if os.path.isdir(filepath):
+                raise IsADirectoryError(f"ModelCheckpoint: filepath {filepath!r} is an existing directory")
+            adapters.save(self.model, filepath, self.save_weights_only, "ModelCheckpoint")
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
+
+    def _save_remote(self, url: str) -> None:
+        """Save to a local file of the same name (Keras picks the format by its extension), then put it whole."""
+        from tbwriter.storage.transfer import upload
+
+        with tempfile.TemporaryDirectory(prefix="tbwriter-checkpoint-") as folder:
+            local = os.path.join(folder, url.rstrip("/").rsplit("/", 1)[-1])
+            adapters.save(self.model, local, self.save_weights_only, "ModelCheckpoint")
+            upload(local, url, self.storage_options)

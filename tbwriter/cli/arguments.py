@@ -9,6 +9,8 @@ are refused everywhere: Python's ``float()`` takes ``nan`` and ``inf``, which no
 """
 from __future__ import annotations
 
+import argparse
+import json
 import math
 
 from tbwriter.errors import CommandError
@@ -88,3 +90,32 @@ def _finite(text: str) -> float | None:
     except ValueError:
         return None
     return value if math.isfinite(value) else None
+
+
+def add_storage_option(parser: argparse.ArgumentParser) -> None:
+    """``--storage-option KEY=VALUE`` (repeatable) on a command that reads or writes a URL; read it with
+    ``storage_options(args.storage_options)``."""
+    parser.add_argument("--storage-option", dest="storage_options", action="append", metavar="KEY=VALUE",
+                        help="an fsspec option for a URL logdir (VALUE read as JSON when it is, e.g. anon=true); "
+                             "repeatable")
+
+
+def storage_options(texts: list[str] | None) -> dict | None:
+    """``--storage-option KEY=VALUE`` (repeatable) as fsspec's ``storage_options``: each VALUE read as JSON when it
+    is JSON (``anon=true``, ``client_kwargs={"region_name": "eu-west-1"}``), else kept as a string.
+
+        storage_options(["anon=true", "endpoint_url=http://127.0.0.1:9000"])
+        # -> {"anon": True, "endpoint_url": "http://127.0.0.1:9000"}
+    """
+    if not texts:
+        return None
+    options = {}
+    for text in texts:
+        key, equals, value = text.partition("=")
+        if not equals or not key.strip():
+            raise CommandError(f"--storage-option {text!r}: expected KEY=VALUE (e.g. anon=true)")
+        try:
+            options[key.strip()] = json.loads(value)
+        except ValueError:
+            options[key.strip()] = value
+    return options

@@ -17,6 +17,8 @@ import argparse
 import re
 import warnings
 
+from tbwriter.cli.arguments import add_storage_option, storage_options
+
 from tbwriter.cli.printable import few
 from tbwriter.errors import CommandError
 
@@ -28,6 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="only runs matching this regular expression (re.search)")
     parser.add_argument("--tag", metavar="REGEX", help="only tags matching this regular expression (re.search)")
     parser.add_argument("--wide", action="store_true", help="one column per run/tag, one row per step")
+    add_storage_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -36,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from tbwriter.reading.reader import read_scalars
     from tbwriter.tables.export import export_csv
 
-    data = read_logdir(read_scalars, args.logdir, runs=args.run_regex, tags=args.tag)
+    data = read_logdir(read_scalars, args.logdir, storage_options(args.storage_options), runs=args.run_regex,
+                       tags=args.tag)
     if not data:
         raise CommandError(_nothing_matched(args))
     bar = progress_bar("writing")

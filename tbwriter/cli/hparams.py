@@ -21,6 +21,8 @@ import math
 import os
 import sys
 
+from tbwriter.cli.arguments import add_storage_option, storage_options
+
 from tbwriter.cli.printable import shown
 from tbwriter.errors import CommandError
 
@@ -35,13 +37,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run", dest="run_regex", metavar="REGEX",
                         help="only runs matching this regular expression (re.search)")
     parser.add_argument("-o", "--output", metavar="FILE", help="write the table as CSV to FILE instead")
+    add_storage_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     from tbwriter.cli.logdir import read_logdir
     from tbwriter.reading.sessions import read_hparams
 
-    table = read_logdir(read_hparams, args.logdir, runs=args.run_regex)
+    table = read_logdir(read_hparams, args.logdir, storage_options(args.storage_options), runs=args.run_regex)
     if not table.sessions:
         raise CommandError(f"no hparams sessions under {args.logdir}"
                            + (f" in runs matching {args.run_regex!r}" if args.run_regex else ""))

@@ -16,8 +16,8 @@ from tbwriter.reading.filters import TagFilter
 from tbwriter.reading.reader import find_runs
 
 
-def read_logdir(read, logdir: str, **filters):
-    """``read(logdir, **filters, progress=...)`` after checking there are event files; damaged
+def read_logdir(read, logdir: str, storage_options: dict | None = None, **filters):
+    """``read(logdir, **filters, progress=..., storage_options=...)`` after checking there are event files; damaged
     records become one ``warning:`` line each on stderr, and files that are no event files at all an error."""
     for option, pattern in filters.items():
         try:
@@ -25,7 +25,7 @@ def read_logdir(read, logdir: str, **filters):
         except re.error as e:
             raise CommandError(f"bad regular expression for --{option.rstrip('s')} {pattern!r}: {e}") from None
     try:
-        runs = find_runs(logdir)  # a local path or a URL
+        runs = find_runs(logdir, storage_options)  # a local path or a URL
     except FileNotFoundError:
         raise CommandError(f"no such file or directory: {logdir}") from None
     if not runs:
@@ -34,7 +34,7 @@ def read_logdir(read, logdir: str, **filters):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DamagedRecordWarning)  # reported below, one line each
         try:
-            data = read(logdir, **filters, progress=bar)
+            data = read(logdir, **filters, progress=bar, storage_options=storage_options)
         finally:
             bar.close()
     _check_some_are_event_files(logdir, [name for names in runs.values() for name in names], data.damaged)

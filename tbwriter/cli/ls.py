@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import argparse
 
+from tbwriter.cli.arguments import add_storage_option, storage_options
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("logdir", help="directory of runs (or one event file)")
+    add_storage_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -18,7 +21,7 @@ def run(args: argparse.Namespace) -> int:
     from tbwriter.cli.printable import shown
     from tbwriter.reading.reader import summarize
 
-    data = read_logdir(summarize, args.logdir)
+    data = read_logdir(summarize, args.logdir, storage_options(args.storage_options))
     rows = [("RUN", "TAG", "KIND", "POINTS", "STEPS")]
     rows += [(shown(run), shown(tag), t.kind, str(t.count), f"{t.first_step}..{t.last_step}")
              for (run, tag), t in data.items()]

@@ -29,6 +29,7 @@ COMMANDS = {
     "serve": "serve",
     "hparams": "hparams",
     "tail": "tail",
+    "compact": "compact",
 }
 
 

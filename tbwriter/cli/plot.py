@@ -18,6 +18,8 @@ import os
 import sys
 import warnings
 
+from tbwriter.cli.arguments import add_storage_option, storage_options
+
 from tbwriter.cli.printable import shown
 from tbwriter.errors import CommandError
 
@@ -61,6 +63,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     look.add_argument("--size", metavar="WxH", help="figure size in inches, e.g. 10x6 (default: from the grid)")
     look.add_argument("--style", help="any matplotlib style name, e.g. seaborn-v0_8-paper, ggplot")
     look.add_argument("--dark", action="store_true", help="light lines on a dark background")
+    add_storage_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -87,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         if args.kind == "hparams":
             fig = _hparams_figure(plot, args, settings)
         elif args.kind:
-            fig = plot.plot_histograms(_read("read_histograms", args.paths), settings, tags=args.tag, runs=args.runs,
+            fig = plot.plot_histograms(_read("read_histograms", args), settings, tags=args.tag, runs=args.runs,
                                        kind=args.kind)
         else:
             fig = _scalars_or_distributions(plot, args, settings, smoothing)
@@ -103,12 +106,12 @@ def run(args: argparse.Namespace) -> int:
 def _scalars_or_distributions(plot, args: argparse.Namespace, settings, smoothing: float):
     """Scalars; if the selection matches none, the histograms it matches, as distributions."""
     try:
-        return plot.plot_scalars(_read("read_scalars", args.paths), settings, tags=args.tag, runs=args.runs,
+        return plot.plot_scalars(_read("read_scalars", args), settings, tags=args.tag, runs=args.runs,
                                  smoothing=smoothing, group=args.group, band=args.band)
     except plot.NothingToPlot as scalar_error:
         if args.group is not None:
             raise
-        histograms = _read("read_histograms", args.paths)
+        histograms = _read("read_histograms", args)
         try:
             return plot.plot_histograms(histograms, settings, tags=args.tag, runs=args.runs, kind="dist")
         except plot.NothingToPlot:
@@ -122,7 +125,7 @@ def _hparams_figure(plot, args: argparse.Namespace, settings):
 
     if len(args.paths) > 1:
         raise CommandError("--kind hparams draws one logdir's sessions: give one PATH")
-    table = read_logdir(read_hparams, args.paths[0])
+    table = read_logdir(read_hparams, args.paths[0], storage_options(args.storage_options))
     if not table.sessions:
         raise CommandError(f"no hparams sessions under {args.paths[0]}")
     if args.metric is None:
@@ -130,8 +133,8 @@ def _hparams_figure(plot, args: argparse.Namespace, settings):
     return plot.plot_hparams(table, settings, metric=args.metric, runs=args.runs)
 
 
-def _read(function: str, paths: list[str]) -> dict:
-    """Every series under ``paths``, by (run, tag).
+def _read(function: str, args: argparse.Namespace) -> dict:
+    """Every series under ``args.paths``, by (run, tag).
 
     With several paths, runs are named ``<path>/<run>`` to keep them apart; with one, a run that is the path itself
     (TensorBoard's ``"."``) is named after its directory, which reads better in a legend.
@@ -142,9 +145,10 @@ def _read(function: str, paths: list[str]) -> dict:
 
     read = getattr(tbwriter, function)
     merged = {}
+    paths = args.paths
     for path in paths:
         where = storage.absolute(path)
-        for (run, tag), series in read_logdir(read, path).items():
+        for (run, tag), series in read_logdir(read, path, storage_options(args.storage_options)).items():
             if len(paths) > 1:
                 run = storage.join(path, run)
             elif run == ".":

@@ -17,6 +17,7 @@ import os
 import sys
 import warnings
 
+from tbwriter.cli.arguments import add_storage_option, storage_options
 from tbwriter.cli.printable import shown
 from tbwriter.errors import CommandError
 
@@ -34,6 +35,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--title", help="the page's title (default: the paths)")
     parser.add_argument("--max-bytes", default="25000000", metavar="N",
                         help="the most the file may take (default 25000000); the scalars are downsampled to fit")
+    add_storage_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
         report.check_regex("--group", args.group)
 
     def read(reader, path, **filters):
-        return read_logdir(reader, path, **filters)  # progress on stderr, damage as warning lines
+        # progress on stderr, damage as warning lines
+        return read_logdir(reader, path, storage_options(args.storage_options), **filters)
 
     with warnings.catch_warnings(record=True) as notes:
         warnings.simplefilter("always")

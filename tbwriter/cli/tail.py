@@ -16,6 +16,8 @@ import csv
 import sys
 import time
 
+from tbwriter.cli.arguments import add_storage_option, storage_options
+
 from tbwriter.cli.printable import shown
 from tbwriter.errors import CommandError
 
@@ -32,6 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--all", action="store_true", help="print the points already written first")
     parser.add_argument("--interval", type=float, default=0.5, metavar="SECONDS",
                         help="how often to look for new points (default 0.5)")
+    add_storage_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -53,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
         raise CommandError(f"no such file or directory: {args.logdir}")
     if not 0.01 <= args.interval <= 60:
         raise CommandError(f"--interval {args.interval!r}: expected seconds between 0.01 and 60")
-    follower = Follower(args.logdir, runs=args.run_regex, tags=args.tag)
+    follower = Follower(args.logdir, runs=args.run_regex, tags=args.tag,
+                        storage_options=storage_options(args.storage_options))
     try:
         with warnings.catch_warnings(record=True) as notes:
             warnings.simplefilter("always", DamagedRecordWarning)

@@ -18,24 +18,27 @@ from __future__ import annotations
 
 import os
 import stat
+from typing import Any
 
 import numpy as np
 
 from tbwriter import storage
 from tbwriter.format.record import Problem, RecordError
 from tbwriter.reading import memory
+from tbwriter.storage.manifest import MANIFEST, honour
 
 _PAD = 16  # bytes of zeros after the data: whole u64 words can be read past the last record
 
 
-def list_runs(path: str | os.PathLike) -> tuple[dict[str, list[str]], list[RecordError]]:
+def list_runs(path: str | os.PathLike, storage_options: dict[str, Any] | None = None,
+              ) -> tuple[dict[str, list[str]], list[RecordError]]:
     """Run name -> its event files in reading order, and the entries skipped (not files, unreadable).
 
-    Raises FileNotFoundError when ``path`` does not exist.
+    ``storage_options`` go to fsspec's filesystem for a URL. Raises FileNotFoundError when ``path`` does not exist.
     """
     root = os.fspath(path)
     if storage.is_url(root):
-        return list_remote(root)[0], []
+        return list_remote(root, storage_options)[0], []
     if os.path.isfile(root):
         return {".": [root]}, []
     if not os.path.isdir(root):
@@ -47,7 +50,8 @@ def list_runs(path: str | os.PathLike) -> tuple[dict[str, list[str]], list[Recor
     return dict(sorted(found.items())), skipped
 
 
-def list_remote(url: str) -> tuple[dict[str, list[str]], dict[str, int]]:
+def list_remote(url: str, storage_options: dict[str, Any] | None = None,
+                ) -> tuple[dict[str, list[str]], dict[str, int]]:
     """The runs of a URL, as :func:`list_runs` gives them, and ``{url: size}`` of their files, from one
     listing of object storage (which has neither links nor special files).
 
@@ -55,8 +59,12 @@ def list_remote(url: str) -> tuple[dict[str, list[str]], dict[str, int]]:
 
     Raises FileNotFoundError when nothing is there.
     """
+    from tbwriter.storage import fetch
+
     root = url.rstrip("/")
-    listed = storage.list_files(root)
+    # the filesystem the objects are then fetched with (its connection pool raised): one client, made once
+    options = fetch.options_for(root, storage_options, fetch.CONCURRENCY)
+    listed = storage.list_files(root, options)
     if list(listed) == [root]:
         return {".": [root]}, listed
     found: dict[str, list[str]] = {}
@@ -64,7 +72,32 @@ def list_remote(url: str) -> tuple[dict[str, list[str]], dict[str, int]]:
         directory, _, base = name[len(root):].strip("/").rpartition("/")
         if "tfevents" in base:
             found.setdefault(directory or ".", []).append(name)
+    for run, names in found.items():
+        manifest = f"{names[0].rpartition('/')[0]}/{MANIFEST}"
+        if manifest in listed:  # a compaction half-way through (rare): one more request
+            found[run] = _honoured(names, lambda url=manifest: _read_remote(url, options))
     return dict(sorted(found.items())), listed
+
+
+def _honoured(files: list[str], read_manifest) -> list[str]:
+    """``files`` (of one directory) less those a compaction manifest says its merged file replaces."""
+    kept = set(honour([os.path.basename(f) for f in files], read_manifest))
+    return [f for f in files if os.path.basename(f) in kept]
+
+
+def _read_remote(url: str, storage_options: dict[str, Any] | None) -> bytes | None:
+    try:
+        return storage.read_file(url, storage_options)
+    except FileNotFoundError:  # the compaction ended meanwhile: what was listed is then read as it is
+        return None
+
+
+def _read_local(name: str) -> bytes | None:
+    try:
+        with open(name, "rb") as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 def _walk(directory: str, real_directory: str, run: str, ancestors: set[str], found: dict[str, list[str]],
@@ -90,6 +123,8 @@ def _walk(directory: str, real_directory: str, run: str, ancestors: set[str], fo
                 skipped.append(problem)
             else:
                 events.append(entry.path)
+    if events and any(entry.name == MANIFEST for entry in entries):  # a compaction half-way through (rare)
+        events = _honoured(events, lambda: _read_local(os.path.join(directory, MANIFEST)))
     if events:
         found[run] = events
 
@@ -122,13 +157,13 @@ def _file_kind(mode: int) -> str:
     return "not a regular file"
 
 
-def find_runs(path: str | os.PathLike) -> dict[str, list[str]]:
+def find_runs(path: str | os.PathLike, storage_options: dict[str, Any] | None = None) -> dict[str, list[str]]:
     """Run name -> its event files in reading order: ``find_runs("runs") == {".": [...], "a": [...]}``.
 
-    Entries that cannot be read are left out here; the readers report them.
-    Raises FileNotFoundError when ``path`` does not exist.
+    Entries that cannot be read are left out here; the readers report them. ``storage_options`` go to fsspec's
+    filesystem for a URL. Raises FileNotFoundError when ``path`` does not exist.
     """
-    return list_runs(path)[0]
+    return list_runs(path, storage_options)[0]
 
 
 class EventFile:
@@ -139,14 +174,21 @@ class EventFile:
 
     Opened without blocking, so a FIFO put there meanwhile cannot hang us. ``size`` is the file's size when it
     was opened: a file that grows meanwhile is read up to there, one that shrinks up to its new end. A URL is
-    fetched from byte ``start`` on in one request when opened.
+    fetched from byte ``start`` on in one request when opened, unless its whole content was ``fetched`` already
+    (or the error that fetching it met).
     """
 
-    def __init__(self, name: str, start: int = 0) -> None:
+    def __init__(self, name: str, start: int = 0, fetched: bytes | OSError | None = None) -> None:
         self.name = name
         self._data: bytes | None = None
         self._start = 0  # of _data in the file
         self._file = None
+        if fetched is not None:  # a URL's whole content, fetched with others at once (tbwriter.storage.fetch)
+            if isinstance(fetched, OSError):
+                raise RecordError(name, None, Problem.UNREADABLE_FILE, str(fetched))
+            self._data = fetched
+            self.size = len(fetched)
+            return
         if storage.is_url(name):
             try:
                 self._data = storage.read_file(name, start=start)  # one request for the rest of the file

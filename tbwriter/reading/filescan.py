@@ -41,17 +41,19 @@ class FileScan(NamedTuple):
 _WINDOW = 16 << 20  # bytes of a file read at once (a record that is longer is read whole)
 
 
-def read_file(name: str, run: RunCollector, tags: TagFilter, mode: ReadMode, start: int = 0) -> FileScan:
+def read_file(name: str, run: RunCollector, tags: TagFilter, mode: ReadMode, start: int = 0,
+              fetched: bytes | OSError | None = None) -> FileScan:
     """Decode every sound record of file ``name`` from byte ``start`` on into ``run``.
 
-    ``tags`` says which tags to decode; ``mode`` what to decode of their values.  Like
+    ``tags`` says which tags to decode; ``mode`` what to decode of their values; ``fetched`` is a URL's whole
+    content fetched already with others (or the error fetching it met), see :mod:`tbwriter.storage.fetch`.  Like
     TensorBoard, reading stops at the first torn or damaged record; a record whose checksums
     hold but which is no Event is skipped and reported too.  The file is read a window at a time:
     the memory a read takes beyond its result does not grow with the file.  Raises MemoryError naming
     the file when memory runs out.
     """
     try:
-        file = EventFile(name, start)
+        file = EventFile(name, start, fetched)
     except RecordError as e:
         return FileScan([e], start, False)
     errors: list[RecordError] = []

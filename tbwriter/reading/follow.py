@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import time
+from typing import Any
 
 from tbwriter import storage
 from tbwriter.format.decode import ReadMode
@@ -29,7 +30,7 @@ from tbwriter.reading.collect import merge_numbers
 from tbwriter.reading.files import find_runs, list_remote
 from tbwriter.reading.filters import TagFilter
 from tbwriter.reading.results import Scalars, ScalarSeries
-from tbwriter.reading.scan import RunScan
+from tbwriter.reading.scan import Fetched, RunScan
 
 RESCAN_SECONDS = 5.0  # how often the whole logdir is walked again, changed or not
 
@@ -49,10 +50,13 @@ class Follower:
             so runs that start later are followed too) or one event file; a local path or a URL.
         runs: a regular expression searched in run names (default: every run).
         tags: a regular expression searched in tag names (default: every tag); other tags are not decoded.
+        storage_options: for a URL ``path``, passed to fsspec's filesystem (credentials, endpoint...).
     """
 
-    def __init__(self, path: str | os.PathLike, runs: str | None = None, tags: str | None = None) -> None:
+    def __init__(self, path: str | os.PathLike, runs: str | None = None, tags: str | None = None,
+                 storage_options: dict[str, Any] | None = None) -> None:
         self.path = os.fspath(path)
+        self.storage_options = storage_options
         self._runs = TagFilter(runs)
         self._tags = TagFilter(tags)
         self._scans: dict[str, RunScan] = {}  # run -> its scan: where reading each of its files got to
@@ -65,15 +69,19 @@ class Follower:
     def poll(self) -> Scalars:
         """The points written since the last call (all of them on the first), as :func:`read_scalars` gives them."""
         out = Scalars()
-        for run, files in self._listing().items():
-            if self._runs.wants(run):
-                scan = self._scans.get(run)
-                if scan is None:
-                    scan = self._scans[run] = RunScan(self._tags, ReadMode.SCALARS, sizes=self._size)
-                for tag, plugin, chunks in scan.read(files, out.damaged):
-                    chunks = [c for c in chunks if c.numbers is not None]
-                    if plugin == "scalars" and chunks:
-                        out[(run, tag)] = ScalarSeries(*merge_numbers(chunks))
+        listing = {run: files for run, files in self._listing().items() if self._runs.wants(run)}
+        for run in listing:
+            if run not in self._scans:
+                self._scans[run] = RunScan(self._tags, ReadMode.SCALARS, sizes=self._size)
+        fetched = None
+        if self._remote:  # the objects not read yet (sealed segments never change), fetched many at once
+            new = [name for run, files in listing.items() for name in self._scans[run].pending(files)]
+            fetched = Fetched(new, self._sizes, self.storage_options) if new else None
+        for run, files in listing.items():
+            for tag, plugin, chunks in self._scans[run].read(files, out.damaged, fetched=fetched):
+                chunks = [c for c in chunks if c.numbers is not None]
+                if plugin == "scalars" and chunks:
+                    out[(run, tag)] = ScalarSeries(*merge_numbers(chunks))
         return out
 
     def _listing(self) -> dict[str, list[str]]:
@@ -81,7 +89,7 @@ class Follower:
         run: its modification time moves) and every :data:`RESCAN_SECONDS` (a run in a new place). Idle,
         a poll costs a stat per directory and per file being read, not a walk of the logdir."""
         if self._remote:  # object storage has no modification times to watch: one listing, with the sizes
-            self._files, self._sizes = list_remote(self.path)
+            self._files, self._sizes = list_remote(self.path, self.storage_options)
             return self._files
         now = time.monotonic()
         if now >= self._next_walk or any(_mtime(d) != m for d, m in self._mtimes.items()):

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -45,14 +45,15 @@ KINDS = {"scalars": "scalar", "histograms": "histogram", "text": "text", "images
 
 
 def read_scalars(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
-                 progress: Progress | None = None) -> Scalars:
+                 progress: Progress | None = None, storage_options: dict[str, Any] | None = None) -> Scalars:
     """Every scalar under ``path``: ``read_scalars("runs", tags="^loss$")[("seed0", "loss")].value``.
 
     ``runs`` and ``tags`` are regular expressions (``re.search``); what they exclude is not decoded.
-    ``progress(bytes_done, bytes_total)`` is called after each file.
+    ``progress(bytes_done, bytes_total)`` is called after each file. ``storage_options`` go to fsspec's filesystem
+    when ``path`` is a URL (credentials, endpoint...); every reader takes them.
     """
     out = Scalars()
-    for run, (tag, plugin, chunks) in _scan(path, runs, tags, ReadMode.SCALARS, out.damaged, progress):
+    for run, (tag, plugin, chunks) in _scan(path, runs, tags, ReadMode.SCALARS, out.damaged, progress, storage_options):
         chunks[:] = [c for c in chunks if c.numbers is not None]  # in place: merge lets each go once copied
         if plugin == "scalars" and chunks:
             out[(run, tag)] = ScalarSeries(*merge_numbers(chunks))
@@ -60,10 +61,11 @@ def read_scalars(path: str | os.PathLike, runs: str | None = None, tags: str | N
 
 
 def read_histograms(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
-                    progress: Progress | None = None) -> Histograms:
+                    progress: Progress | None = None, storage_options: dict[str, Any] | None = None) -> Histograms:
     """Every histogram under ``path``: ``read_histograms("runs")[(".", "weights")].buckets[0]``."""
     out = Histograms()
-    for run, (tag, plugin, chunks) in _scan(path, runs, tags, ReadMode.HISTOGRAMS, out.damaged, progress):
+    for run, (tag, plugin, chunks) in _scan(path, runs, tags, ReadMode.HISTOGRAMS, out.damaged, progress,
+                                            storage_options):
         chunks[:] = [c for c in chunks if c.buckets is not None]  # in place: merge lets each go once copied
         if plugin == "histograms" and chunks:
             out[(run, tag)] = HistogramSeries(*merge_items(chunks))
@@ -71,7 +73,7 @@ def read_histograms(path: str | os.PathLike, runs: str | None = None, tags: str 
 
 
 def read_tensors(path: str | os.PathLike, plugin: str, runs: str | None = None, tags: str | None = None, *,
-                 progress: Progress | None = None) -> Tensors:
+                 progress: Progress | None = None, storage_options: dict[str, Any] | None = None) -> Tensors:
     """Every value of one plugin under ``path``, as TensorBoard's loaders hold them.
 
     Args:
@@ -85,7 +87,8 @@ def read_tensors(path: str | os.PathLike, plugin: str, runs: str | None = None, 
     ``read_tensors("runs", "pr_curves")[("run", "pr/curve")].value[0]`` is a ``[6, thresholds]`` array.
     """
     out = Tensors()
-    for run, (tag, tag_plugin, chunks) in _scan(path, runs, tags, ReadMode.TENSORS, out.damaged, progress):
+    for run, (tag, tag_plugin, chunks) in _scan(path, runs, tags, ReadMode.TENSORS, out.damaged, progress,
+                                                storage_options):
         chunks[:] = [c for c in chunks if c.points is not None]  # in place: merge lets each go once copied
         if tag_plugin == plugin and chunks:
             step, wall, points = merge_items(chunks)
@@ -122,14 +125,16 @@ class SessionInputs(NamedTuple):
 
 
 def read_session_inputs(path: str | os.PathLike, runs: str | None = None, *,
-                        progress: Progress | None = None) -> SessionInputs:
+                        progress: Progress | None = None,
+                        storage_options: dict[str, Any] | None = None) -> SessionInputs:
     """The sessions' summaries and every tag's last scalar under ``path``, in one pass over the files.
 
     ``runs`` is a regular expression searched in run names; ``progress(bytes_done, bytes_total)`` is
     called after each file.
     """
     inputs = SessionInputs({}, {}, [])
-    for run, (tag, tag_plugin, chunks) in _scan(path, runs, None, ReadMode.HPARAMS, inputs.damaged, progress):
+    for run, (tag, tag_plugin, chunks) in _scan(path, runs, None, ReadMode.HPARAMS, inputs.damaged, progress,
+                                                storage_options):
         if tag_plugin == "hparams" and tag.startswith("_hparams_/"):
             with_points = [c for c in chunks if c.points is not None]
             if with_points:
@@ -145,7 +150,7 @@ def read_session_inputs(path: str | os.PathLike, runs: str | None = None, *,
 
 
 def read_text(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
-              progress: Progress | None = None) -> Texts:
+              progress: Progress | None = None, storage_options: dict[str, Any] | None = None) -> Texts:
     """Every text summary under ``path``: ``read_text("runs")[(".", "notes")].text[0]`` is a str.
 
     Args:
@@ -154,11 +159,12 @@ def read_text(path: str | os.PathLike, runs: str | None = None, tags: str | None
         tags: a regular expression searched in tag names.
         progress: called as ``progress(bytes_done, bytes_total)`` after each file.
     """
-    return _from_tensors(Texts(), _text_series, read_tensors(path, "text", runs, tags, progress=progress))
+    return _from_tensors(Texts(), _text_series, read_tensors(path, "text", runs, tags, progress=progress,
+                                                                 storage_options=storage_options))
 
 
 def read_images(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
-                progress: Progress | None = None) -> Images:
+                progress: Progress | None = None, storage_options: dict[str, Any] | None = None) -> Images:
     """Every image under ``path``, still encoded: ``read_images("runs")[(".", "noise")].image[0][:8]``
     is a PNG signature; decode with Pillow, matplotlib or any library.
 
@@ -168,7 +174,8 @@ def read_images(path: str | os.PathLike, runs: str | None = None, tags: str | No
         tags: a regular expression searched in tag names.
         progress: called as ``progress(bytes_done, bytes_total)`` after each file.
     """
-    return _from_tensors(Images(), _image_series, read_tensors(path, "images", runs, tags, progress=progress))
+    return _from_tensors(Images(), _image_series, read_tensors(path, "images", runs, tags, progress=progress,
+                                                                    storage_options=storage_options))
 
 
 def _from_tensors(out: R, series_of: Callable[[TensorSeries], object], tensors: Tensors) -> R:
@@ -202,16 +209,16 @@ def _image_series(s: TensorSeries) -> ImageSeries:
 
 
 def summarize(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
-              progress: Progress | None = None) -> Summaries:
+              progress: Progress | None = None, storage_options: dict[str, Any] | None = None) -> Summaries:
     """Kind, point count and step range of every tag: ``summarize("runs")[(".", "loss")].count``."""
     out = Summaries()
-    for run, (tag, plugin, chunks) in _scan(path, runs, tags, ReadMode.STEPS, out.damaged, progress):
+    for run, (tag, plugin, chunks) in _scan(path, runs, tags, ReadMode.STEPS, out.damaged, progress, storage_options):
         steps = np.concatenate([c.step for c in chunks])
         out[(run, tag)] = TagSummary(KINDS.get(plugin or "", "other"), len(steps), int(steps.min()), int(steps.max()))
     return out
 
 
 def _scan(path: str | os.PathLike, runs: str | None, tags: str | None, mode: ReadMode, damaged: list[RecordError],
-          progress: Progress | None) -> Iterator[tuple[str, TagChunks]]:
+          progress: Progress | None, storage_options: dict[str, Any] | None) -> Iterator[tuple[str, TagChunks]]:
     """``(run, tag)`` of every tag of the runs under ``path`` that the regular expressions keep."""
-    return scan_logdir(path, TagFilter(runs), TagFilter(tags), mode, damaged, progress)
+    return scan_logdir(path, TagFilter(runs), TagFilter(tags), mode, damaged, progress, storage_options)

@@ -20,14 +20,16 @@ import sys
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from tbwriter.format.decode import ReadMode
 from tbwriter.format.record import DamagedRecordWarning, RecordError
 from tbwriter.reading.collect import Chunk, RunCollector, of_plugin
 from tbwriter.reading.filescan import read_file
-from tbwriter.reading.files import list_runs
+from tbwriter.reading.files import list_remote, list_runs
 from tbwriter.reading.filters import TagFilter
+from tbwriter.storage import is_url
+from tbwriter.storage.fetch import fetch
 
 Progress = Callable[[int, int], None]
 
@@ -65,16 +67,17 @@ class RunScan:
         self._cursors: dict[str, _Cursor] = {}
         self._plugins: dict[str, str | None] = {}  # tag -> plugin of its first value, once met
 
-    def read(self, files: list[str], damaged: list[RecordError],
-             after_file: Callable[[str], None] | None = None) -> list[TagChunks]:
+    def read(self, files: list[str], damaged: list[RecordError], after_file: Callable[[str], None] | None = None,
+             fetched: Fetched | None = None) -> list[TagChunks]:
         """The tags that have new values in ``files`` (the run's event files in reading order; a file no longer
         listed is forgotten), in the order they were first logged; damage is appended to ``damaged`` and
-        warned of. ``after_file(name)`` is called after each file."""
+        warned of. ``after_file(name)`` is called after each file. ``fetched`` gives the contents of URLs
+        fetched ahead (the files of :meth:`pending`, in order)."""
         run = RunCollector()
         self._cursors = {name: self._cursors.get(name) or _Cursor() for name in files}
         read = False
         for name, cursor in self._cursors.items():
-            read |= self._read_file(name, cursor, run, damaged)
+            read |= self._read_file(name, cursor, run, damaged, fetched)
             if after_file:
                 after_file(name)
         if not read:  # the common case of a follower while idle, on every run at every poll
@@ -90,16 +93,27 @@ class RunScan:
         firsts = {tag: min(int(c.seq.min()) for c in chunks) for tag, chunks in by_tag.items()}
         return sorted(found, key=lambda t: firsts[t.tag])  # as logged
 
-    def _read_file(self, name: str, cursor: _Cursor, run: RunCollector, damaged: list[RecordError]) -> bool:
-        """Read file ``name`` on from ``cursor`` into ``run``, if there is anything new; whether it was read."""
-        size = None
-        if self.sizes is not None:
-            size = self.sizes(name)
-            if size is None or size <= cursor.offset:
-                return False
+    def pending(self, files: list[str]) -> list[str]:
+        """Those of ``files`` that the next :meth:`read` reads (a follower fetches them together beforehand)."""
+        return [name for name in files if self._unread(name, self._cursors.get(name) or _Cursor())[0]]
+
+    def _unread(self, name: str, cursor: _Cursor) -> tuple[bool, int | None]:
+        """Whether file ``name`` has anything new past ``cursor``, and its size (None without ``sizes``)."""
         if cursor.ended:
+            return False, None
+        if self.sizes is None:
+            return True, None
+        size = self.sizes(name)
+        return size is not None and size > cursor.offset, size
+
+    def _read_file(self, name: str, cursor: _Cursor, run: RunCollector, damaged: list[RecordError],
+                   fetched: Fetched | None = None) -> bool:
+        """Read file ``name`` on from ``cursor`` into ``run``, if there is anything new; whether it was read."""
+        unread, size = self._unread(name, cursor)
+        if not unread:
             return False
-        scan = read_file(name, run, self.tags, self.mode, start=cursor.offset)
+        scan = read_file(name, run, self.tags, self.mode, start=cursor.offset,
+                         fetched=fetched(name) if fetched is not None else None)
         if scan.errors and scan.errors[0].offset is None:  # the file could not be read at all (a failed
             # request to a store, too many open files): no damage, so a follower tries it again at its next poll
             if not cursor.failing:
@@ -118,18 +132,27 @@ class RunScan:
 
 
 def scan_logdir(path: str | os.PathLike, runs: TagFilter, tags: TagFilter, mode: ReadMode,
-                damaged: list[RecordError], progress: Progress | None = None) -> Iterator[tuple[str, TagChunks]]:
+                damaged: list[RecordError], progress: Progress | None = None,
+                storage_options: dict[str, Any] | None = None) -> Iterator[tuple[str, TagChunks]]:
     """``(run, tag)`` for each tag of each run under ``path`` that ``runs`` keeps, read whole by a fresh
     :class:`RunScan` (entries that could not be listed are reported first); ``progress(bytes_done, bytes_total)``
-    is called after each file.
+    is called after each file. A URL is listed once, with its sizes, and its files fetched many at once
+    (:mod:`tbwriter.storage.fetch`), in reading order, a bounded window ahead; ``storage_options`` go to fsspec.
 
         for run, (tag, plugin, chunks) in scan_logdir("runs", TagFilter(), TagFilter(), ReadMode.STEPS, []):
     """
-    found, skipped = list_runs(path)
-    for error in skipped:
-        report(error, damaged)
-    chosen = {run: files for run, files in found.items() if runs.wants(run)}
-    sizes = {name: _size(name) for files in chosen.values() for name in files} if progress else {}
+    fetched = None
+    if is_url(os.fspath(path)):
+        found, listed = list_remote(os.fspath(path), storage_options)
+        chosen = {run: files for run, files in found.items() if runs.wants(run)}
+        sizes = {name: listed.get(name, 0) for files in chosen.values() for name in files}
+        fetched = Fetched([name for files in chosen.values() for name in files], sizes, storage_options)
+    else:
+        found, skipped = list_runs(path)
+        for error in skipped:
+            report(error, damaged)
+        chosen = {run: files for run, files in found.items() if runs.wants(run)}
+        sizes = {name: _size(name) for files in chosen.values() for name in files} if progress else {}
     total, done = sum(sizes.values()), 0
 
     def after_file(name: str) -> None:
@@ -139,8 +162,30 @@ def scan_logdir(path: str | os.PathLike, runs: TagFilter, tags: TagFilter, mode:
             progress(done, total)
 
     for run, files in chosen.items():
-        for tag in RunScan(tags, mode).read(files, damaged, after_file):
+        for tag in RunScan(tags, mode).read(files, damaged, after_file, fetched):
             yield run, tag
+
+
+class Fetched:
+    """The contents of URLs fetched ahead, many at once, in the order they are read:
+    ``fetched(name)`` is the next one's bytes (or the error fetching it met) when ``name`` is it, else None (the
+    file is then read on its own).
+
+        fetched = Fetched(urls, sizes, storage_options)
+        RunScan(tags, mode).read(files, damaged, fetched=fetched)
+    """
+
+    def __init__(self, urls: list[str], sizes: dict[str, int], storage_options: dict[str, Any] | None) -> None:
+        self._stream = fetch(urls, sizes, storage_options)
+        self._next: tuple[str, bytes | OSError] | None = None
+
+    def __call__(self, name: str) -> bytes | OSError | None:
+        if self._next is None:
+            self._next = next(self._stream, None)
+        if self._next is None or self._next[0] != name:
+            return None
+        content, self._next = self._next[1], None
+        return content
 
 
 def _size(name: str) -> int:

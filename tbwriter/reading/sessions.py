@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
+from typing import Any
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -103,17 +104,19 @@ class HParamsTable:
 
 
 def read_hparams(path: str | os.PathLike, runs: str | None = None, *,
-                 progress: Callable[[int, int], None] | None = None) -> HParamsTable:
+                 progress: Callable[[int, int], None] | None = None,
+                 storage_options: dict[str, Any] | None = None) -> HParamsTable:
     """TensorBoard's HPARAMS table of the sessions under ``path``: ``read_hparams("runs").to_pandas()``.
 
     Args:
         path: a logdir (a session is a run, i.e. a directory of event files, holding hparams) or one event file.
         runs: a regular expression searched in run names; sessions and metric runs it excludes are left out.
         progress: called as ``progress(bytes_done, bytes_total)`` after each file.
+        storage_options: for a URL ``path``, passed to fsspec's filesystem (credentials, endpoint...).
     """
     from tbwriter.reading.reader import read_session_inputs
 
-    inputs = read_session_inputs(path, runs, progress=progress)
+    inputs = read_session_inputs(path, runs, progress=progress, storage_options=storage_options)
     table = build_table(inputs.contents, inputs.last_scalars)
     table.damaged = inputs.damaged
     return table

@@ -67,6 +67,8 @@ class Segments:
         self._unsent: collections.deque[list] = collections.deque()
         self._sending = threading.Lock()  # held by the one thread putting, for as long as its requests take
         self._last: str | None = None  # the name every new one must sort after; None: not listed yet
+        self._put_last: str | None = None  # the last segment this writer put
+        self._marked: str | None = None  # the segment the last end marker names
 
     def write(self, data: bytes | memoryview) -> None:
         """Buffer ``data`` for the next segment (never fails: nothing is sent)."""
@@ -129,6 +131,22 @@ class Segments:
             except Exception as e:  # any backend error: kept, and raised naming the URL
                 raise failure("write", f"{self.url}/{name}", e) from e
             self._unsent.popleft()
+            self._put_last = name
+
+    def mark_end(self, deadline: float | None = None) -> None:
+        """Leave an end marker naming the last segment put (see :mod:`tbwriter.storage.manifest`): the run is
+        finished, ``tbwriter compact`` may merge it. Nothing when nothing was put since the last marker."""
+        from tbwriter.storage.manifest import end_marker_content, end_marker_name
+
+        last = self._put_last
+        if last is None or last == self._marked or self._unsent:
+            return
+        name = end_marker_name()
+        try:
+            call(self.fs, "pipe_file", self._timeout(deadline), f"{self._dir}/{name}", end_marker_content(last))
+        except Exception as e:  # any backend error
+            raise failure("write", f"{self.url}/{name}", e) from e
+        self._marked = last
 
     def _timeout(self, deadline: float | None) -> float:
         """Seconds the next request may take: ``timeout``, or less where ``deadline`` comes first."""

@@ -88,6 +88,7 @@ class SummaryCalls:
     _run_dir: str  # where its files go: absolute, or a URL
     _writes: bool  # False on a rank that does not write, or with write_to_disk=False
     _file: EventFile | Discarded  # where the run's events go
+    storage_options: dict | None  # for a URL log_dir: its fsspec filesystem's options
 
     def _write(self, tag: object, global_step: object, walltime: object, value: Callable[..., bytes],
                *args: object) -> None:

@@ -191,7 +191,7 @@ class MediaCalls(SummaryCalls):
 
         check_tag(tag)
         write_embedding(self._run_dir, self.log_dir, tag, to_step(global_step), mat, metadata, label_img,
-                        metadata_header, self._writes)
+                        metadata_header, self._writes, self.storage_options)
 
 
 # Summary values whose making warns or takes several steps; _write calls them once the tag, step and wall time are

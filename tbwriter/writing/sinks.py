@@ -15,10 +15,11 @@ from __future__ import annotations
 import itertools
 import os
 import socket
+import warnings
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from tbwriter.errors import StorageError
+from tbwriter.errors import StorageError, WriterWarning
 from tbwriter.format import record
 from tbwriter.storage import is_url
 from tbwriter.storage.segments import Segments
@@ -192,7 +193,16 @@ class SegmentSink:
             segments.send(deadline, done=done)
 
     def close(self) -> None:
-        self._segments = None
+        """Leave an end marker (the run is finished, for ``tbwriter compact``); every value is stored already, so
+        a failure only warns."""
+        segments, self._segments = self._segments, None
+        if segments is None:
+            return
+        try:
+            segments.mark_end()
+        except StorageError as e:
+            warnings.warn(f"tbwriter: {e}: every value is stored, but `tbwriter compact` will take the run for one "
+                          "still being written (--force merges it)", WriterWarning, stacklevel=4)
 
     def forget(self) -> None:
         if self._segments is not None:

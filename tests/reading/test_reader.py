@@ -477,8 +477,8 @@ def test_a_file_that_shrinks_while_read_is_read_up_to_its_new_end(tmp_path, monk
     cut = path.stat().st_size - 100 - 7
 
     class CutWhenOpened(EventFile):
-        def __init__(self, name: str, start: int = 0) -> None:
-            super().__init__(name, start)
+        def __init__(self, name: str, start: int = 0, fetched: bytes | OSError | None = None) -> None:
+            super().__init__(name, start, fetched)
             os.truncate(name, cut)
 
     monkeypatch.setattr(filescan, "EventFile", CutWhenOpened)

@@ -26,8 +26,18 @@ def url():
 
 
 def segments(url: str) -> list[str]:
-    """The names in the run directory, in name order (the order TensorBoard reads them in)."""
-    return sorted(p.rsplit("/", 1)[-1] for p in memory.ls(url.removeprefix("memory:/"), detail=False))
+    """The event files' names in the run directory, in name order (the order TensorBoard reads them in)."""
+    names = (p.rsplit("/", 1)[-1] for p in memory.ls(url.removeprefix("memory:/"), detail=False))
+    return sorted(n for n in names if "tfevents" in n)
+
+
+def end_markers(url: str) -> list[str]:
+    """What the end markers in the run directory name: the last segment of each writer that closed."""
+    from tbwriter.storage.manifest import END_PREFIX, marker_last
+
+    names = (p.rsplit("/", 1)[-1] for p in memory.ls(url.removeprefix("memory:/"), detail=False))
+    return [marker_last(memory.cat_file(f"{url.removeprefix('memory:/')}/{n}")) for n in sorted(names)
+            if n.startswith(END_PREFIX)]
 
 
 def raw_events(url: str, name: str) -> list:
@@ -49,6 +59,7 @@ def test_each_flush_puts_one_complete_segment_named_after_the_last(url):
         assert len(rest) == 1
     assert [raw_events(url, n)[1].step for n in names] == list(range(30))  # name order is logging order
     assert accumulated_scalars(url)["loss"] == [(s, pytest.approx(s / 10)) for s in range(30)]
+    assert end_markers(url) == [names[-1]]  # close() said the run is finished, naming its last segment
 
 
 def test_never_an_empty_segment(url):
@@ -62,6 +73,7 @@ def test_never_an_empty_segment(url):
     w.flush()
     w.close()
     assert len(segments(url)) == 1
+    assert end_markers(url) == segments(url)  # one marker: none for the first session, which put nothing
 
 
 def test_names_move_past_a_later_name_already_there(url):
@@ -230,15 +242,28 @@ def test_locations_are_joined_and_listed_alike_for_paths_and_urls(url, tmp_path)
         with SummaryWriter(storage.join(where, "sub")) as w:  # below: not in the run's own folder
             w.add_scalar("loss", 0.5, 0)
         files = storage.files_in(where)
-        assert len(files) == 1 and files[0].startswith(storage.join(where, "events.out.tfevents."))
+        events = [f for f in files if "tfevents" in f]  # a URL's run holds its end marker too
+        assert len(events) == 1 and events[0].startswith(storage.join(where, "events.out.tfevents."))
         storage.remove(files)
         assert storage.files_in(where) == []
 
 
-def test_add_embedding_to_a_url_is_refused_and_the_writer_stays_usable():
-    with SummaryWriter("memory://emb-test/run") as w:
-        with pytest.raises(ValueError, match=r"add_embedding\(tag='default'\): .*local log_dir"):
-            w.add_embedding(np.zeros((3, 2)))
-        w.add_scalar("loss", 0.5, 0)
-    assert len(read_scalars("memory://emb-test/run")[(".", "loss")]) == 1
-    assert not os.path.exists("memory:")  # and no local folder named after the URL
+def test_add_embedding_to_a_url_writes_the_projector_files_as_on_disk(url, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    features = np.arange(12, dtype=np.float32).reshape(4, 3)
+    local = str(tmp_path / "local")
+    for where in (url, local):
+        with SummaryWriter(where) as w:
+            w.add_embedding(features, metadata=["a", "b", "c", "d"], global_step=1)
+            w.add_embedding(features * 2, tag="doubled", global_step=2)  # the config then names both
+            w.add_scalar("loss", 0.5, 0)
+    on_disk = {os.path.relpath(os.path.join(d, n), local) for d, _, names in os.walk(local) for n in names
+               if "tfevents" not in n}
+    fs, root = storage.filesystem(url)
+    in_store = {p[len(root) + 1:] for p in fs.find(root) if "tfevents" not in p and "tbwriter.closed" not in p}
+    assert in_store == on_disk and "projector_config.pbtxt" in on_disk
+    for name in on_disk:
+        with open(os.path.join(local, name), "rb") as f:
+            assert fs.cat_file(f"{root}/{name}") == f.read(), name
+    assert len(read_scalars(url)[(".", "loss")]) == 1
+    assert not os.path.exists(tmp_path / "memory:")  # no local folder named after the URL

@@ -46,8 +46,8 @@ def test_flush_every_step_sends_each_byte_once(s3_server, bucket, steps):
     log(f"s3://{bucket}/run", steps)
     stored = s3_server.stored_bytes(bucket)
     assert s3_server.body_bytes() <= 1.05 * stored
-    assert s3_server.count("PUT") == steps  # one put per flush, nothing rewritten
-    assert len(s3_server.objects(bucket)) == steps
+    assert s3_server.count("PUT") == steps + 1  # one put per flush, nothing rewritten; the end marker
+    assert len(s3_server.objects(bucket)) == steps + 1
     if steps == 300:  # what was put reads back (600 more GETs would tell nothing new)
         data = read_scalars(f"s3://{bucket}/run")[(".", "loss")]
         assert data.step.tolist() == list(range(steps))
@@ -199,7 +199,7 @@ def test_convert_writes_to_s3_not_a_local_folder(s3_server, bucket, tmp_path, ro
 def test_the_docs_s3_example_runs_and_reads_back(s3_server):
     from tests.support import docpages
 
-    (block,) = [b for b in docpages.blocks(docpages.read("docs/remote.md"), "python") if b.info == "s3"]
+    block = [b for b in docpages.blocks(docpages.read("docs/remote.md"), "python") if b.info == "s3"][0]
     bucket = f"docs-{uuid.uuid4().hex[:12]}"  # its own: the docs test runs the same block on this server
     s3_server.make_bucket(bucket)
     exec(compile(block.code.replace("my-bucket", bucket), "docs/remote.md s3 block", "exec"), {"__name__": "__docs__"})
@@ -358,3 +358,26 @@ def test_at_exit_hung_puts_end_together_and_each_is_said_once_truly(s3_server, b
         assert line.endswith(f"; the values logged to s3://{bucket}/{run} since its last successful write were not "
                              "written (the process is ending)")
     assert s3_server.objects(bucket) == {}
+
+
+def test_storage_options_reach_every_reader_and_command(s3_server, bucket, tmp_path, root):
+    from tbwriter.reading.sessions import read_hparams
+
+    url = f"s3://{bucket}/runs"
+    log(f"{url}/a", 3)
+    nowhere = {"endpoint_url": "http://127.0.0.1:9"}  # nothing listens there: the option is what is used
+    for call in (lambda: read_scalars(url, storage_options=nowhere), lambda: read_hparams(url, storage_options=nowhere),
+                 lambda: Follower(url, storage_options=nowhere).poll()):
+        with pytest.raises(OSError, match=f"could not list {url}"):
+            call()
+    # with no endpoint in the environment, the option alone leads the commands to the server
+    env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL_S3", "S3_ENDPOINT")}
+    env["PYTHONPATH"] = str(root)
+    option = ["--storage-option", f"endpoint_url={s3_server.endpoint}"]
+    for command in (["ls", url], ["export", url], ["report", url, "-o", "r.html"], ["compact", url, "--force"],
+                    ["ls", url]):
+        done = subprocess.run([sys.executable, "-m", "tbwriter", *command, *option], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+    assert "a    loss  scalar       3  0..2" in done.stdout
+    assert sum("tfevents" in k for k in s3_server.objects(bucket)) == 1  # compacted

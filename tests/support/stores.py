@@ -23,6 +23,7 @@ import subprocess
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 
 import pytest
 
@@ -72,11 +73,22 @@ class _Counted:
 
 
 class S3Server:
-    """moto's S3 server in a thread of this process; ``requests`` lists ``(method, path, body bytes)``."""
+    """moto's S3 server in a thread of this process; ``requests`` lists ``(method, path, body bytes)``.
+
+    ``delay`` (seconds, 0 by default) is slept before each request is answered, as a distant store's first-byte
+    latency: each request has its own thread, so the delay makes requests slow without putting them in a line.
+    ``most_in_flight`` is the most requests that were being answered at once since the last ``reset()``.
+    ``fail(method, path, query)``, when set, may answer a request with an S3 error instead: it returns
+    ``(status, code)``, e.g. ``("503 Slow Down", "SlowDown")``, or None to let moto answer.
+    """
 
     def __init__(self) -> None:
         self.requests: list[tuple[str, str, int]] = []
         self.throttle = False  # while set, every PUT is answered 503 SlowDown, as S3 throttles
+        self.delay = 0.0
+        self.fail: Callable[[str, str, str], tuple[str, str] | None] | None = None
+        self.most_in_flight = 0
+        self._in_flight = 0
         self._lock = threading.Lock()
 
     def __enter__(self) -> S3Server:
@@ -90,15 +102,24 @@ class S3Server:
         def counting(environ, start_response):
             count = [0]
             environ["wsgi.input"] = _Counted(environ["wsgi.input"], count)
+            with self._lock:
+                self._in_flight += 1
+                self.most_in_flight = max(self.most_in_flight, self._in_flight)
             try:
-                if self.throttle and environ["REQUEST_METHOD"] == "PUT":
+                if self.delay:
+                    time.sleep(self.delay)
+                error = ("503 Slow Down", "SlowDown") if self.throttle and environ["REQUEST_METHOD"] == "PUT" else \
+                    self.fail and self.fail(environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""),
+                                            environ.get("QUERY_STRING", ""))
+                if error:
                     environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-                    start_response("503 Slow Down", [("Content-Type", "application/xml")])
-                    return [b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>SlowDown</Code>"
-                            b"<Message>Please reduce your request rate.</Message></Error>"]
+                    start_response(error[0], [("Content-Type", "application/xml")])
+                    return [f"<?xml version='1.0' encoding='UTF-8'?><Error><Code>{error[1]}</Code>"
+                            f"<Message>refused by the test</Message></Error>".encode()]
                 return app(environ, start_response)
             finally:
                 with self._lock:
+                    self._in_flight -= 1
                     self.requests.append((environ["REQUEST_METHOD"], environ.get("PATH_INFO", ""), count[0]))
 
         class Quiet(WSGIRequestHandler):
@@ -146,6 +167,7 @@ class S3Server:
     def reset(self) -> None:
         with self._lock:
             self.requests.clear()
+            self.most_in_flight = self._in_flight
 
 
 class SilentServer:
