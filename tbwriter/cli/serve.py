@@ -61,6 +61,6 @@ def _loopback(host: str) -> bool:
         return False
 
 
-def _nothing(path: str, progress=None) -> SimpleNamespace:
+def _nothing(path: str, progress=None, storage_options=None) -> SimpleNamespace:
     """A reader that reads nothing: read_logdir's checks of the path without its reading."""
     return SimpleNamespace(damaged=[])
