@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import weakref
 
 import numpy as np
 import pytest
@@ -113,6 +114,16 @@ def test_what_is_written_is_the_tensor_at_the_call_not_after_an_in_place_change(
     with SummaryWriter(tmp_path / "host") as w:
         log_media(w, *kept, 1)
     assert summaries(tmp_path / "device") == summaries(tmp_path / "host")
+
+
+def test_the_writer_does_not_hold_the_logged_tensor_while_its_event_waits(tmp_path):
+    image = picture(3, (3, 64, 64))
+    held = weakref.ref(image)
+    with SummaryWriter(tmp_path, flush_secs=3600) as w:
+        w.add_image("image", image, 0)
+        del image  # the training loop lets go of its activation: so does the queued event (it keeps uint8 pixels)
+        assert held() is None
+    assert len(summaries(tmp_path)) == 1
 
 
 class CountedTransfer(deferred._Transfer):

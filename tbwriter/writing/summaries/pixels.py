@@ -100,10 +100,10 @@ class DevicePixels:
     def packed(self) -> Any:
         """A new 1-d uint8 tensor on the device: the pixels in C order, then the values' check. Queues the work
         on the current stream and never waits; the result sees the tensor as it is now (a later in-place change
-        does not reach it)."""
+        does not reach it). Called once: the tensor is let go, as its event may wait a while to be written."""
         import torch
 
-        x = self._tensor.detach()
+        x, self._tensor = self._tensor.detach(), None
         tail = []
         if self._dtype == "bool":
             pixels = x.to(torch.uint8) * 255
