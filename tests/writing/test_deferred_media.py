@@ -78,8 +78,9 @@ def test_values_refused_on_the_host_are_refused_with_the_same_words(t):
 
 # -- through the writer ----------------------------------------------------------------------------------
 
-def log_media(w, image, images, video, step):
+def log_media(w, image, images, video, raw, step):
     w.add_image("image", image, step, walltime=WALL)
+    w.add_image("raw", raw, step, walltime=WALL, dataformats="HWC")
     w.add_scalar("between", step + 0.5, step, walltime=WALL)
     w.add_images("images", images, step, walltime=WALL, dataformats="NHWC")
     w.add_text("text", f"step {step}", step, walltime=WALL)
@@ -88,7 +89,8 @@ def log_media(w, image, images, video, step):
 
 
 def media_inputs(step):
-    return picture(step), picture(step + 50, (2, 5, 4, 3), torch.bfloat16), picture(step + 99, (3, 2, 3, 6, 4))
+    raw = torch.randint(0, 256, (5, 4, 3), generator=torch.Generator().manual_seed(step), dtype=torch.uint8)
+    return picture(step), picture(step + 50, (2, 5, 4, 3), torch.bfloat16), picture(step + 99, (3, 2, 3, 6, 4)), raw
 
 
 def test_events_come_out_in_call_order_and_equal_the_host_paths(tmp_path):
@@ -101,7 +103,7 @@ def test_events_come_out_in_call_order_and_equal_the_host_paths(tmp_path):
         for step in range(4):
             log_media(w, *(to_numpy(t) for t in media_inputs(step)), step)
     assert got == summaries(tmp_path / "host")
-    assert len(got) == 24
+    assert len(got) == 28
 
 
 def test_what_is_written_is_the_tensor_at_the_call_not_after_an_in_place_change(tmp_path):
