@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, TypeVar, overload
 
 from tbwriter.errors import ArgumentError, ArgumentTypeError
 from tbwriter.format import encode
+from tbwriter.writing import deferred
 from tbwriter.writing.values import check_tag, to_step, to_walltime
 
 if TYPE_CHECKING:
@@ -89,12 +90,27 @@ class SummaryCalls:
     _writes: bool  # False on a rank that does not write, or with write_to_disk=False
     _file: EventFile | Discarded  # where the run's events go
     storage_options: dict | None  # for a URL log_dir: its fsspec filesystem's options
+    defer_device: bool  # SummaryWriter(defer_device=...): device tensors are copied later, not read at the call
 
-    def _write(self, tag: object, global_step: object, walltime: object, value: Callable[..., bytes],
-               *args: object) -> None:
+    def _write(self, tag: object, global_step: object, walltime: object,
+               value: Callable[..., bytes | deferred.FromDevice], *args: object) -> None:
         """The body of every ``add_*`` of one summary: check the tag, the step and the wall time (before any
-        costly encoding), make the ``Summary.Value`` bytes by ``value(*args)`` and append their event."""
+        costly encoding), make the ``Summary.Value`` bytes by ``value(*args)`` and append their event.
+
+        ``value`` may instead return a :class:`~tbwriter.writing.deferred.FromDevice` (input still on a device):
+        its event is queued in its place and made once the copy has landed, or with ``defer_device=False``
+        made now. A rank that writes nothing copies nothing.
+        """
         check_tag(tag)
         step = to_step(global_step)
         wall = _now() if walltime is None else to_walltime(walltime)
-        self._file.append(encode.summary_event(wall, step, value(*args)))
+        made = value(*args)
+        if type(made) is not deferred.FromDevice:
+            self._file.append(encode.summary_event(wall, step, made))  # type: ignore[arg-type]
+        elif not self.defer_device:
+            self._file.append(encode.summary_event(wall, step, made.at_once()))
+        elif self._writes:
+            finish = made.finish
+            slot = deferred.snapshot_array(made.payload())
+            self._file.append_deferred(deferred.Deferred(
+                [slot], lambda values: encode.summary_event(wall, step, finish(values[0])), made.where))

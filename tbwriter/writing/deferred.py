@@ -17,7 +17,9 @@ so events are written in call order, deferred or not. Nothing here blocks in the
 is polling, with a deadline, so no thread of ours is stuck in CUDA when the process ends.
 
 Which values: single-element tensors off the CPU (a CPU tensor's ``.item()`` costs nothing worth
-deferring). ``DEFER_CPU_TENSORS = True`` defers CPU tensors too, through the same code: the tests
+deferring), and the pixels of images and videos (:func:`snapshot_array`: a tensor made on the device at
+the call, e.g. uint8 pixels, copied whole; its :class:`FromDevice` says how to finish the event once it
+has landed). ``DEFER_CPU_TENSORS = True`` defers CPU tensors too, through the same code: the tests
 use it to drive the queue, ordering and snapshots on machines without a GPU.
 
 The one place that knows CUDA is :class:`_Transfer` (and ``_stream_of``): with CUDA it copies into
@@ -32,6 +34,8 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from tbwriter.errors import ArgumentError, ArgumentTypeError
 
 # Test switch (documented in docs/writing.md): defer CPU tensors too, so CI runs the deferred path.
 DEFER_CPU_TENSORS = False
@@ -55,6 +59,13 @@ def deferrable(value: object) -> bool:
     return value.numel() == 1 and not value.dtype.is_complex  # type: ignore[attr-defined]
 
 
+def on_device(value: object) -> bool:
+    """Whether ``value`` is a torch tensor whose data is best made ready on its device and copied once, later:
+    one off the CPU (or on it, with ``DEFER_CPU_TENSORS``). ``on_device(images)`` for a CUDA batch."""
+    is_cpu = getattr(value, "is_cpu", None)
+    return is_cpu is not None and hasattr(value, "detach") and (not is_cpu or DEFER_CPU_TENSORS)
+
+
 class _Transfer:
     """One group's snapshots stacked and copied to the host; the only code that knows CUDA.
 
@@ -69,11 +80,11 @@ class _Transfer:
         self._host: Any
         self._event: Any
         if stream is None:
-            self._host = torch.stack(snapshots).to("cpu")  # snapshots of one shape (and dtype): they stack
+            self._host = _stacked(snapshots).to("cpu")  # snapshots of one shape (and dtype): they stack
             self._event = None
             return
         with torch.cuda.stream(stream):  # after the snapshots, which were queued on this stream
-            stacked = torch.stack(snapshots)
+            stacked = _stacked(snapshots)
             self._host = torch.empty(stacked.shape, dtype=stacked.dtype, pin_memory=True)
             self._host.copy_(stacked, non_blocking=True)
             self._event = torch.cuda.Event()
@@ -92,6 +103,17 @@ class _Transfer:
         if values is None:  # two threads may both get here: they compute the same list
             values = self._values = [float(v) for v in self._host.reshape(-1).tolist()]
         return values
+
+    def array(self, index: int) -> Any:
+        """Snapshot ``index`` as a numpy array (a view of the host copy); only once ``done()``."""
+        return self._host[index].numpy()
+
+
+def _stacked(snapshots: list[Any]) -> Any:
+    """The snapshots in one tensor, to copy at once; one alone is not copied again on the device (an image's
+    pixels may be megabytes)."""
+    import torch
+    return snapshots[0].unsqueeze(0) if len(snapshots) == 1 else torch.stack(snapshots)
 
 
 def _stream_of(tensor: Any) -> Any:
@@ -114,13 +136,15 @@ class _Failed:
 
 
 class Slot:
-    """Where one logged value will be: its group's transfer (once dispatched) and its place in it."""
+    """Where one logged value will be: its group's transfer (once dispatched) and its place in it; ``whole``
+    for an array (a numpy array when landed), else one number (a float)."""
 
-    __slots__ = ("transfer", "index")
+    __slots__ = ("transfer", "index", "whole")
 
-    def __init__(self) -> None:
+    def __init__(self, whole: bool = False) -> None:
         self.transfer: _Transfer | _Failed | None = None
         self.index = 0
+        self.whole = whole
 
     def ready(self) -> bool:
         transfer = self.transfer
@@ -171,6 +195,17 @@ def snapshot(tensor: Any) -> Slot:
     return _pending.add(copy, _stream_of(copy), Slot())
 
 
+def snapshot_array(fresh: Any) -> Slot:
+    """Queue tensor ``fresh`` to be copied whole to the host and return where it will be; never waits.
+
+        slot = snapshot_array(pixels_made_now)      # lands as a numpy array of fresh's shape
+
+    ``fresh`` must be a tensor made at the call that nothing else holds (the uint8 pixels computed from an
+    image): it is the snapshot, so it is not cloned again. Tensors of one shape and dtype go in one copy.
+    """
+    return _pending.add(fresh.detach(), _stream_of(fresh), Slot(whole=True))
+
+
 def dispatch() -> None:
     """Start copying every pending snapshot to the host: one stacked copy per group (device, stream, dtype, shape).
 
@@ -196,24 +231,49 @@ def _dispatch_locked() -> None:
             raise
 
 
+class FromDevice:
+    """What a summary maker returns for input still on a device: how to make the tensor to copy, and how to
+    finish the ``Summary.Value`` from its host copy. The writer decides when the copy happens: later, by the
+    background thread (:class:`Deferred`), or at the call (:meth:`at_once`, ``defer_device=False``).
+
+        FromDevice(pixels.packed, lambda host: image.image_value(tag, pixels.unpack(host)), "add_image(tag='x')")
+
+    ``payload()`` queues work on the device and never waits; it is not called on a rank that writes nothing.
+    ``finish`` may raise ArgumentError for values only the host can judge (NaN pixels): at the call that
+    refuses the call, later it drops the event with a warning naming ``where``.
+    """
+
+    __slots__ = ("payload", "finish", "where")
+
+    def __init__(self, payload: Callable[[], Any], finish: Callable[[Any], bytes], where: str) -> None:
+        self.payload, self.finish, self.where = payload, finish, where
+
+    def at_once(self) -> bytes:
+        """The value's bytes now: one copy to the host, which waits for the device."""
+        return self.finish(self.payload().cpu().numpy())
+
+
 class Deferred:
     """An event some of whose values are still on a device; it stands in a file's queue for its bytes.
 
         Deferred([snapshot(loss), 0.9], lambda v: scalars.events_dict(wall, step, {"loss": v[0], "acc": v[1]}),
                  "log_metrics(tag='loss')")
+
+    ``encode`` gets the values in order: floats, and numpy arrays for the slots of :func:`snapshot_array`.
     """
 
     __slots__ = ("parts", "encode", "where")
 
-    def __init__(self, parts: Sequence[float | Slot], encode: Callable[[list[float]], bytes], where: str) -> None:
+    def __init__(self, parts: Sequence[float | Slot], encode: Callable[[list[Any]], bytes], where: str) -> None:
         self.parts, self.encode, self.where = parts, encode, where
 
     def ready(self) -> bool:
         return all(part.ready() for part in self.parts if type(part) is Slot)
 
     def event(self) -> bytes | None:
-        """The event's bytes (only once ``ready()``); None if a copy failed, after a warning naming the call."""
-        values: list[float] = []
+        """The event's bytes (only once ``ready()``); None if a copy failed or the values are refused (NaN pixels,
+        which only the host copy shows), after a warning naming the call."""
+        values: list[Any] = []
         for part in self.parts:
             if not isinstance(part, Slot):
                 values.append(part)
@@ -223,8 +283,13 @@ class Deferred:
                 warnings.warn(f"tbwriter: {self.where}: the value could not be copied from its device "
                               f"({transfer.error}); this event is not written", RuntimeWarning, stacklevel=2)
                 return None
-            values.append(transfer.values()[part.index])  # type: ignore[union-attr]
-        return self.encode(values)
+            values.append(transfer.array(part.index) if part.whole  # type: ignore[union-attr]
+                          else transfer.values()[part.index])  # type: ignore[union-attr]
+        try:
+            return self.encode(values)
+        except (ArgumentError, ArgumentTypeError) as e:  # the call has returned: nobody to raise to
+            warnings.warn(f"tbwriter: {self.where}: {e}; this event is not written", RuntimeWarning, stacklevel=2)
+            return None
 
 
 def settle(items: Sequence[bytes | Deferred], deadline: float | None) -> tuple[list[bytes], int]:

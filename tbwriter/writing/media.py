@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import warnings
 
-from tbwriter.writing.calls import MAKER_STACKLEVEL, SummaryCalls, names_errors
+from tbwriter.writing import deferred
+from tbwriter.writing.calls import MAKER_STACKLEVEL, SummaryCalls, call_name, names_errors
 from tbwriter.writing.values import check_tag, to_step
 
 
@@ -142,13 +143,7 @@ class MediaCalls(SummaryCalls):
 
         Needs Pillow (the ``media`` extra), not moviepy; torch writes nothing without moviepy.
         """
-        from tbwriter.writing.summaries import video
-
-        def value() -> bytes:
-            rate = video.check_fps(fps)
-            return video.video_value(tag, video.to_frames(vid_tensor), rate)
-
-        self._write(tag, global_step, walltime, value)
+        self._write(tag, global_step, walltime, _video, tag, vid_tensor, fps)
 
     @names_errors
     def add_mesh(self, tag: str, vertices: object, colors: object = None, faces: object = None,
@@ -196,13 +191,30 @@ class MediaCalls(SummaryCalls):
 
 # Summary values whose making warns or takes several steps; _write calls them once the tag, step and wall time are
 # checked. A warning names the public call and comes before anything is written: a warnings filter set to "error"
-# refuses the call cleanly.
+# refuses the call cleanly. Images and videos still on a device come back as a FromDevice: their pixels are made
+# uint8 there (the shape checked now, from the tensor's metadata) and copied once, later, by the background thread.
 
 
-def _images(tag: str, img_tensor: object, dataformats: object, batched: bool) -> bytes:
-    from tbwriter.writing.summaries import image
+def _images(tag: str, img_tensor: object, dataformats: object, batched: bool) -> bytes | deferred.FromDevice:
+    from tbwriter.writing.summaries import image, pixels
 
-    return image.image_value(tag, image.to_batch(img_tensor, dataformats, batched))
+    batch = image.batch_of(img_tensor, dataformats, batched)
+    if not isinstance(batch, pixels.DevicePixels):
+        return image.image_value(tag, batch)
+    return deferred.FromDevice(batch.packed, lambda host: image.image_value(tag, batch.unpack(host)),
+                               call_name("add_images" if batched else "add_image", tag))
+
+
+def _video(tag: str, vid_tensor: object, fps: object) -> bytes | deferred.FromDevice:
+    from tbwriter.writing.summaries import pixels, video
+
+    rate = video.check_fps(fps)
+    clips = video.clips_of(vid_tensor)
+    if not isinstance(clips, pixels.DevicePixels):
+        return video.video_value(tag, video.tiled(clips), rate)
+    video.need_pillow()  # now: the GIF is made later, where a missing Pillow could only be warned about
+    return deferred.FromDevice(clips.packed, lambda host: video.video_value(tag, video.tiled(clips.unpack(host)), rate),
+                               call_name("add_video", tag))
 
 
 def _audio(tag: str, snd_tensor: object, sample_rate: object) -> bytes:

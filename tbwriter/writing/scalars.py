@@ -48,7 +48,6 @@ class ScalarCalls(SummaryCalls):
     _append: Callable[[bytes], None]  # _file.append, bound once for the hot path
     _sub_runs: SubRuns[Any]  # the add_scalars sub-runs
     _warned_double: bool
-    defer_device: bool  # SummaryWriter(defer_device=...): device tensors are copied later, not read at the call
 
     def add_scalar(self, tag: str, scalar_value: object, global_step: int | None = None,
                    walltime: float | None = None, new_style: bool = False,

@@ -94,9 +94,10 @@ class SummaryWriter(GraphCalls, ChartCalls, MediaCalls, SessionCalls, ScalarCall
             write_to_disk: tensorboardX's switch: False checks every call as usual but writes
                 nothing and creates no file or directory.
             storage_options: for a URL, options of its fsspec filesystem (credentials, endpoint...).
-            defer_device: scalars given as tensors on a device (CUDA...) are copied to the host later, in
-                batches, by the background thread, so the call never waits for the device; False fetches
-                each at the call with ``.item()``, as torch's writer does (docs/writing.md).
+            defer_device: scalars, images and videos given as tensors on a device (CUDA...) are copied to
+                the host later, in batches, by the background thread, so the call never waits for the device;
+                False fetches each at the call (``.item()``, or one copy of an image's uint8 pixels), as
+                torch's writer does (docs/writing.md).
         """
         if logdir is not None:
             if log_dir is not None:

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import math
 
+from typing import Any
+
 import numpy as np
 
 from tbwriter.errors import ArgumentError, ArgumentTypeError
 from tbwriter.writing.arrays import array_argument
-from tbwriter.writing.summaries.image import to_uint8
+from tbwriter.writing.summaries import pixels
 from tbwriter.writing.summaries.png import encode_png
 
 CONFIG_NAME = "projector_config.pbtxt"
@@ -62,11 +64,13 @@ def _metadata_tsv(metadata: object, header: object, points: int) -> bytes:
 
 def _sprite(label_img: object, points: int) -> tuple[bytes, int, int]:
     """The sprite PNG (a square grid, ceil(sqrt(N)) images a row, torch's layout) and one image's width, height."""
-    array = array_argument(label_img, "label_img")
-    if array.ndim != 4 or array.shape[1] not in (1, 3) or array.shape[0] != points:
+    # A tensor on a device is made uint8 there and copied once, now: the files are written by the call.
+    source: Any = label_img if pixels.made_on_device(label_img) else array_argument(label_img, "label_img")
+    shape = tuple(source.shape)
+    if len(shape) != 4 or shape[1] not in (1, 3) or shape[0] != points:
         raise ArgumentError("label_img", f"must be (points, 1 or 3, height, width) with {points} points, "
-                                         f"got shape {array.shape}")
-    images = to_uint8(array)
+                                         f"got shape {shape}")
+    images = pixels.on_host(pixels.uint8(source))
     n, c, h, w = images.shape  # grey stays one channel: a third of the PNG to compress (torch makes it RGB)
     cols = math.ceil(n ** 0.5)
     rows = math.ceil(n / cols)

@@ -1,6 +1,7 @@
 """Images: plugin ``images``, a rank-1 DT_STRING tensor ``[b"<width>", b"<height>", png, png, ...]``.
 
     batch = to_batch(img, "CHW", batched=False)            # -> uint8 array (N, H, W, C)
+    batch = batch_of(cuda_img, "CHW", batched=False)        # -> DevicePixels: made uint8 on the GPU, copied later
     value_bytes = image_value("photo", batch)               # one PNG per image of the batch
     batch = figure_batch(fig, True, "curve")                # matplotlib figure(s), rendered by Agg, closed
 
@@ -16,36 +17,19 @@ import numpy as np
 from tbwriter.errors import ArgumentError, ArgumentTypeError
 from tbwriter.format.wire import DataClass, DataType
 from tbwriter.writing.arrays import to_numpy
+from tbwriter.writing.summaries import pixels
 from tbwriter.writing.summaries.metadata import metadata, summary_value, tensor_proto
+from tbwriter.writing.summaries.pixels import DevicePixels
 from tbwriter.writing.summaries.png import encode_png
 
 _IMAGES_METADATA = metadata("images", data_class=DataClass.BLOB_SEQUENCE)
 _CHANNELS = (1, 3, 4)
 
 
-def to_uint8(array: np.ndarray) -> np.ndarray:
-    """uint8 pixels: floats are read as [0, 1] (clipped, rounded), bools as 0/255, integers must be 0..255."""
-    kind = array.dtype.kind
-    if array.dtype == np.uint8:
-        return array
-    if kind == "f":
-        if not np.isfinite(array).all():
-            raise ArgumentError("float pixels", "must be finite, got NaN or inf")
-        if array.dtype.itemsize < 4:  # float16 arithmetic would be off by one for some pixels
-            array = array.astype(np.float32)
-        return np.rint(np.clip(array, 0.0, 1.0) * 255.0).astype(np.uint8)
-    if kind == "b":
-        return array.astype(np.uint8) * np.uint8(255)
-    if kind in "iu":
-        if array.size and (array.min() < 0 or array.max() > 255):
-            raise ArgumentError("integer pixels", f"must lie in 0..255, got {array.dtype} from {array.min()} to "
-                                                  f"{array.max()}")
-        return array.astype(np.uint8)
-    raise ArgumentTypeError("img_tensor", f"must hold uint8 [0, 255] or float [0, 1] pixels, got dtype {array.dtype}")
-
-
-def to_batch(img_tensor: object, dataformats: object, batched: bool) -> np.ndarray:
-    """uint8 ``(N, H, W, C)`` pixels from an image (or batch) laid out as ``dataformats``.
+def batch_of(img_tensor: object, dataformats: object, batched: bool) -> np.ndarray | DevicePixels:
+    """uint8 ``(N, H, W, C)`` pixels of an image (or batch) laid out as ``dataformats``, checked now; for a tensor
+    on a device (:func:`pixels.made_on_device`), :class:`~tbwriter.writing.summaries.pixels.DevicePixels` made
+    there, its shape checked from its metadata (nothing waits for the device).
 
     ``dataformats`` names each axis once: N (batch, only when ``batched``: ``add_images``), C (channels:
     1, 3 or 4; left out for greyscale), H and W, in any order, e.g. "CHW", "HWC", "HW", "NCHW".
@@ -57,25 +41,39 @@ def to_batch(img_tensor: object, dataformats: object, batched: bool) -> np.ndarr
     if sorted(set(axes)) != sorted(axes) or not set("HW") <= set(axes) <= set(allowed) or (batched and "N" not in axes):
         need = "N, H and W, and optionally C" if batched else "H and W, and optionally C (use add_images for a batch)"
         raise ArgumentError("dataformats", f"must name {need}, each once; got {dataformats!r}")
-    try:
-        array = to_numpy(img_tensor)
-    except (TypeError, ValueError, RuntimeError) as e:
-        raise ArgumentTypeError("img_tensor", "must be a numpy array or torch tensor, "
-                                              f"got {type(img_tensor).__name__}: {e}") from None
-    if array.ndim != len(axes):
-        raise ArgumentError("dataformats", f"{dataformats!r} needs a {len(axes)}-d array, got shape {array.shape}")
-    given = f"shape {array.shape} read as {dataformats!r}"
+    source: Any = img_tensor
+    if not pixels.made_on_device(img_tensor):
+        try:
+            source = to_numpy(img_tensor)
+        except (TypeError, ValueError, RuntimeError) as e:
+            raise ArgumentTypeError("img_tensor", "must be a numpy array or torch tensor, "
+                                                  f"got {type(img_tensor).__name__}: {e}") from None
+    return pixels.uint8(_nhwc(source, axes, dataformats))
+
+
+def to_batch(img_tensor: object, dataformats: object, batched: bool) -> np.ndarray:
+    """:func:`batch_of` on the host: a tensor on a device is copied now, once (as uint8)."""
+    return pixels.on_host(batch_of(img_tensor, dataformats, batched))
+
+
+def _nhwc(source: Any, axes: str, dataformats: str) -> Any:
+    """``source`` (a numpy array or a torch tensor: only its shape is read) as (N, H, W, C), checked."""
+    shape = tuple(source.shape)
+    if len(shape) != len(axes):
+        raise ArgumentError("dataformats", f"{dataformats!r} needs a {len(axes)}-d array, got shape {shape}")
+    given = f"shape {shape} read as {dataformats!r}"
     if "C" not in axes:  # greyscale
-        array, axes = array[..., np.newaxis], axes + "C"
+        source, axes = source[..., None], axes + "C"
     if "N" not in axes:  # add_image: a batch of one
-        array, axes = array[np.newaxis], "N" + axes
-    array = array.transpose([axes.index(a) for a in "NHWC"])
-    n, height, width, channels = array.shape
+        source, axes = source[None], "N" + axes
+    order = [axes.index(a) for a in "NHWC"]
+    source = source.transpose(order) if isinstance(source, np.ndarray) else source.permute(order)
+    n, height, width, channels = tuple(source.shape)
     if channels not in _CHANNELS:
         raise ArgumentError("images", f"need 1, 3 or 4 channels, got {channels} from {given}; is dataformats right?")
     if not (n and height and width):
         raise ArgumentError("img_tensor", f"is empty: {given}")
-    return np.ascontiguousarray(to_uint8(array))
+    return source
 
 
 def image_value(tag: str, batch: np.ndarray) -> bytes:

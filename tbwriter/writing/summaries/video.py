@@ -1,6 +1,7 @@
 """Video: an animated GIF in a v1 ``Summary.Image``, which TensorBoard's images tab shows playing.
 
     frames = to_frames(vid)                          # (N, T, C, H, W) -> uint8 (T, H', W', C), N tiled as torch
+    clips = clips_of(cuda_vid)                       # DevicePixels: made uint8 on the GPU; tiled(...) once copied
     value_bytes = video_value("clip", frames, fps=4)
 
 The GIF is encoded by Pillow (the ``media`` extra, imported here only) with one palette for
@@ -12,35 +13,55 @@ from __future__ import annotations
 
 import io
 
+from typing import Any
+
 import numpy as np
 
 from tbwriter.errors import ArgumentError
 from tbwriter.writing.arrays import array_argument
-from tbwriter.writing.summaries.image import to_uint8
+from tbwriter.writing.summaries import pixels
+from tbwriter.writing.summaries.pixels import DevicePixels
 from tbwriter.writing.summaries.metadata import image_proto, summary_value
 
 
-def to_frames(vid_tensor: object) -> np.ndarray:
-    """uint8 frames ``(T, H, W, C)`` of a ``(N, T, C, H, W)`` batch of clips (C: 1, 3 or 4).
+def clips_of(vid_tensor: object) -> np.ndarray | DevicePixels:
+    """uint8 pixels of a ``(N, T, C, H, W)`` batch of clips (C: 1, 3 or 4), checked now; for a tensor on a device
+    (:func:`pixels.made_on_device`), :class:`~tbwriter.writing.summaries.pixels.DevicePixels` made there, its
+    shape checked from its metadata. uint8 pixels are taken as they are, floats are read as [0, 1] (clipped,
+    rounded), as ``add_image`` reads them."""
+    source: Any = vid_tensor if pixels.made_on_device(vid_tensor) else array_argument(vid_tensor, "vid_tensor")
+    shape = tuple(source.shape)
+    if len(shape) != 5 or 0 in shape:
+        raise ArgumentError("vid_tensor", f"must be a non-empty (N, T, C, H, W) array, got shape {shape}")
+    if shape[2] not in (1, 3, 4):
+        raise ArgumentError("vid_tensor", f"needs 1, 3 or 4 channels on axis 2 (N, T, C, H, W), got shape {shape}")
+    return pixels.uint8(source)
 
-    The N clips are tiled as torch tiles them: N is padded with black clips to a power of two,
-    laid out in ``2 ** ((N.bit_length() - 1) // 2)`` rows. uint8 pixels are taken as they are,
-    floats are read as [0, 1] (clipped, rounded), as ``add_image`` reads them.
-    """
-    array = array_argument(vid_tensor, "vid_tensor")
-    if array.ndim != 5 or not array.size:
-        raise ArgumentError("vid_tensor", f"must be a non-empty (N, T, C, H, W) array, got shape {array.shape}")
-    n, t, c, h, w = array.shape
-    if c not in (1, 3, 4):
-        raise ArgumentError("vid_tensor", "needs 1, 3 or 4 channels on axis 2 (N, T, C, H, W), "
-                                          f"got shape {array.shape}")
-    pixels = to_uint8(array)
+
+def tiled(clips: np.ndarray) -> np.ndarray:
+    """uint8 frames ``(T, H, W, C)`` of uint8 clips ``(N, T, C, H, W)``, tiled as torch tiles them: N is padded
+    with black clips to a power of two, laid out in ``2 ** ((N.bit_length() - 1) // 2)`` rows."""
+    n, t, c, h, w = clips.shape
     padded = 1 << (n - 1).bit_length()
     if padded != n:
-        pixels = np.concatenate([pixels, np.zeros((padded - n, t, c, h, w), np.uint8)])
+        clips = np.concatenate([clips, np.zeros((padded - n, t, c, h, w), np.uint8)])
     rows = 2 ** ((n.bit_length() - 1) // 2)
-    tiled = pixels.reshape(rows, padded // rows, t, c, h, w).transpose(2, 0, 4, 1, 5, 3)
-    return np.ascontiguousarray(tiled.reshape(t, rows * h, padded // rows * w, c))
+    tiles = clips.reshape(rows, padded // rows, t, c, h, w).transpose(2, 0, 4, 1, 5, 3)
+    return np.ascontiguousarray(tiles.reshape(t, rows * h, padded // rows * w, c))
+
+
+def to_frames(vid_tensor: object) -> np.ndarray:
+    """uint8 frames ``(T, H, W, C)`` of a ``(N, T, C, H, W)`` batch of clips: :func:`clips_of`, on the host (a
+    tensor on a device is copied now, once, as uint8), :func:`tiled`."""
+    return tiled(pixels.on_host(clips_of(vid_tensor)))
+
+
+def need_pillow() -> None:
+    """Raise now, at the call, if Pillow is missing: a clip copied later is encoded where nobody can be told."""
+    from tbwriter.extras import optional
+
+    with optional("add_video"):
+        import PIL.Image  # noqa: F401
 
 
 def check_fps(fps: object) -> float:
