@@ -15,7 +15,7 @@ import warnings
 
 from tbwriter import storage
 from tbwriter.errors import ArgumentError
-from tbwriter.writing import distributed, eventfile
+from tbwriter.writing import distributed, sinks
 from tbwriter.writing.eventfile import EventFile
 from tbwriter.writing.sinks import Discarded
 
@@ -50,7 +50,7 @@ def open_sink(writes: bool, run_dir: str, log_dir: str, flush_secs: float, filen
 
 def _warn_other_writers(run_dir: str, log_dir: str) -> None:
     """Warn when a file of this run was opened by another process that still runs: TensorBoard will miss points."""
-    others = eventfile.other_writers(run_dir)
+    others = sinks.other_writers(run_dir)
     if others:
         path, pid = others[-1]
         # stacklevel: this function, open_sink, SummaryWriter.__init__, then the line that made the writer

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import re
 import socket
 import warnings
 from collections.abc import Callable
@@ -236,3 +237,36 @@ class Discarded:
 
     def discard(self) -> None:
         pass
+
+
+def other_writers(directory: str) -> list[tuple[str, int]]:
+    """The event files in local ``directory`` opened by another process of this host that still runs.
+
+        for path, pid in other_writers("runs/exp1"): ...
+
+    Found by the host and pid in their names (ours, torch's and TensorFlow's all hold them); a
+    writer on another host sharing the disk cannot be checked and is not listed.
+    """
+    if os.name != "posix":  # os.kill(pid, 0) would end the process on Windows
+        return []
+    pattern = re.compile(rf"events\.out\.tfevents\.\d+\.(?:\d{{9}}\.)?{re.escape(socket.gethostname())}\.(\d+)\.")
+    try:
+        names = sorted(os.listdir(directory))
+    except OSError:
+        return []
+    found = []
+    for name in names:
+        match = pattern.match(name)
+        if match and int(match[1]) != os.getpid() and _running(int(match[1])):
+            found.append((os.path.join(directory, name), int(match[1])))
+    return found
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except PermissionError:  # it exists, under another user
+        return True
+    except (OSError, OverflowError):
+        return False
+    return True
