@@ -26,6 +26,7 @@ from typing import Any
 from tbwriter.callbacks import adapters
 from tbwriter.callbacks.callback import Callback
 from tbwriter.callbacks.checks import count
+from tbwriter.errors import WriterWarning
 
 
 def _numbers(logs: dict, prefix: str, strip: int = 0) -> dict:
@@ -141,7 +142,7 @@ class TensorBoard(Callback):
                 writer.add_histogram(f"{name}/histogram", values, epoch)
             except ValueError as e:  # no finite value (NaN weights): the run goes on, TerminateOnNaN decides
                 warnings.warn(f"TensorBoard(histogram_freq={self.histogram_freq}): epoch {epoch}: no histogram of "
-                              f"weight {name!r}: {e}", RuntimeWarning, stacklevel=3)
+                              f"weight {name!r}: {e}", WriterWarning, stacklevel=3)
             written += 1
         if not written:
             warnings.warn(f"TensorBoard(histogram_freq={self.histogram_freq}): {type(self.model).__name__} has no "

@@ -18,7 +18,6 @@ import re
 import warnings
 
 from tbwriter.cli.arguments import add_storage_option, storage_options
-
 from tbwriter.cli.printable import few
 from tbwriter.errors import CommandError
 

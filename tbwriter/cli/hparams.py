@@ -22,7 +22,6 @@ import os
 import sys
 
 from tbwriter.cli.arguments import add_storage_option, storage_options
-
 from tbwriter.cli.printable import shown
 from tbwriter.errors import CommandError
 

@@ -19,7 +19,6 @@ import sys
 import warnings
 
 from tbwriter.cli.arguments import add_storage_option, storage_options
-
 from tbwriter.cli.printable import shown
 from tbwriter.errors import CommandError
 

@@ -17,7 +17,6 @@ import sys
 import time
 
 from tbwriter.cli.arguments import add_storage_option, storage_options
-
 from tbwriter.cli.printable import shown
 from tbwriter.errors import CommandError
 

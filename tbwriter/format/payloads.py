@@ -40,7 +40,6 @@ from tbwriter.format.wire import (
     ValueKind,
 )
 
-
 # v1 Summary.Value oneofs whose plugin TensorBoard assigns on read (data_compat.migrate_value); typed by str, as
 # a ValueKind is one, so that kinds still held as plain strings look up the same
 MIGRATED_PLUGIN: dict[str, str] = {ValueKind.SIMPLE_VALUE: "scalars", ValueKind.HISTO: "histograms",

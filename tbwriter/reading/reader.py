@@ -33,8 +33,21 @@ from tbwriter.reading.collect import merge_items, merge_numbers
 from tbwriter.reading.files import find_runs
 from tbwriter.reading.filters import TagFilter
 from tbwriter.reading.plugins import unreadable
-from tbwriter.reading.results import (R, HistogramSeries, Histograms, Images, ImageSeries, Scalars, ScalarSeries,
-                                      Summaries, TagSummary, Tensors, TensorSeries, Texts, TextSeries)
+from tbwriter.reading.results import (
+    Histograms,
+    HistogramSeries,
+    Images,
+    ImageSeries,
+    R,
+    Scalars,
+    ScalarSeries,
+    Summaries,
+    TagSummary,
+    Tensors,
+    TensorSeries,
+    Texts,
+    TextSeries,
+)
 from tbwriter.reading.scan import Progress, TagChunks, report, scan_logdir
 
 __all__ = ["HistogramSeries", "Histograms", "ImageSeries", "Images", "ScalarSeries", "Scalars", "Summaries",

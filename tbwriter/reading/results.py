@@ -15,6 +15,7 @@ import numpy as np
 
 from tbwriter.format.record import RecordError
 
+
 class _Series:
     """What every series has: one point per entry of ``step``, so ``len(series)`` counts them."""
     step: np.ndarray

@@ -25,8 +25,8 @@ from typing import Any, NamedTuple
 from tbwriter.format.decode import ReadMode
 from tbwriter.format.record import DamagedRecordWarning, RecordError
 from tbwriter.reading.collect import Chunk, RunCollector, of_plugin
-from tbwriter.reading.filescan import read_file
 from tbwriter.reading.files import list_remote, list_runs
+from tbwriter.reading.filescan import read_file
 from tbwriter.reading.filters import TagFilter
 from tbwriter.storage import is_url
 from tbwriter.storage.fetch import fetch

@@ -43,9 +43,9 @@ from tbwriter.format.decode import fields
 from tbwriter.format.record import FOOTER_SIZE, HEADER_SIZE, Damage
 from tbwriter.format.wire import Event
 from tbwriter.storage import is_url
-from tbwriter.storage.objects import failure, filesystem
 from tbwriter.storage.fetch import fetch
 from tbwriter.storage.manifest import END_PREFIX, MANIFEST, finished, manifest_content, marker_last, parse_manifest
+from tbwriter.storage.objects import failure, filesystem
 
 TEMPORARY_PREFIX = "tbwriter.compacting."
 MERGED_SUFFIX = ".compacted"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping
 
+from tbwriter.errors import WriterWarning
 from tbwriter.writing.calls import MAKER_STACKLEVEL, SummaryCalls, names_errors
 from tbwriter.writing.values import to_float
 
@@ -197,7 +198,7 @@ def _histogram(tag: str, values: object, bins: object, max_bins: object) -> byte
         rows, nonfinite = histogram.histogram_rows(values, bins, max_bins)
     if nonfinite:
         warnings.warn(f"add_histogram(tag={tag!r}): left out {nonfinite} non-finite value(s) (NaN/inf) "
-                      f"of {int(rows[:, 2].sum()) + nonfinite}", RuntimeWarning, stacklevel=MAKER_STACKLEVEL)
+                      f"of {int(rows[:, 2].sum()) + nonfinite}", WriterWarning, stacklevel=MAKER_STACKLEVEL)
     return histogram.tensor_value(tag, rows)
 
 

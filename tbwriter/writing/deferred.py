@@ -35,7 +35,7 @@ import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tbwriter.errors import ArgumentError, ArgumentTypeError
+from tbwriter.errors import ArgumentError, ArgumentTypeError, WriterWarning
 
 # Test switch (documented in docs/writing.md): defer CPU tensors too, so CI runs the deferred path.
 DEFER_CPU_TENSORS = False
@@ -281,14 +281,14 @@ class Deferred:
             transfer = part.transfer
             if isinstance(transfer, _Failed):
                 warnings.warn(f"tbwriter: {self.where}: the value could not be copied from its device "
-                              f"({transfer.error}); this event is not written", RuntimeWarning, stacklevel=2)
+                              f"({transfer.error}); this event is not written", WriterWarning, stacklevel=2)
                 return None
             values.append(transfer.array(part.index) if part.whole  # type: ignore[union-attr]
                           else transfer.values()[part.index])  # type: ignore[union-attr]
         try:
             return self.encode(values)
         except (ArgumentError, ArgumentTypeError) as e:  # the call has returned: nobody to raise to
-            warnings.warn(f"tbwriter: {self.where}: {e}; this event is not written", RuntimeWarning, stacklevel=2)
+            warnings.warn(f"tbwriter: {self.where}: {e}; this event is not written", WriterWarning, stacklevel=2)
             return None
 
 

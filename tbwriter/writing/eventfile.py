@@ -43,7 +43,7 @@ import threading
 import time
 import warnings
 
-from tbwriter.errors import StorageError
+from tbwriter.errors import StorageError, WriterWarning
 from tbwriter.format import encode, record, wire
 from tbwriter.storage import objects, segments
 from tbwriter.writing import deferred
@@ -230,7 +230,7 @@ class EventFile:
         if waiting:
             warnings.warn(f"tbwriter: {what} of {self.path}: {waiting} event(s) logged from a device still wait for "
                           f"their values after {deferred.WAIT_SECS:g} s (is the device hung?); {fate}",
-                          RuntimeWarning, stacklevel=4)
+                          WriterWarning, stacklevel=4)
         return bool(waiting)
 
     def _has_pending_locked(self) -> bool:
@@ -284,7 +284,7 @@ class EventFile:
         self._pending = (data[written:], rest, base + written)  # nothing is lost: the rest waits for the next try
         if written and self._sink.replaced():
             warnings.warn(f"tbwriter: {self.path} was deleted or replaced while open; logging continues in a "
-                          f"new event file in {self.log_dir}", RuntimeWarning, stacklevel=2)
+                          f"new event file in {self.log_dir}", WriterWarning, stacklevel=2)
             self._pending = (data, rest, 0)  # this write went nowhere anyone can read: it goes to the new file
             self._sink.close()
             self.closed, self._alarm = True, True  # should the new file fail: a closed file's values

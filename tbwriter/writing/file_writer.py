@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 
 from tbwriter.errors import ArgumentError, ArgumentTypeError
 from tbwriter.format import encode
-from tbwriter.writing.eventfile import EventFile
 from tbwriter.writing.calls import names_errors
+from tbwriter.writing.eventfile import EventFile
 from tbwriter.writing.values import to_step, to_walltime
 
 if TYPE_CHECKING:

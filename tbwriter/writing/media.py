@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import warnings
 
+from tbwriter.errors import WriterWarning
 from tbwriter.writing import deferred
 from tbwriter.writing.calls import MAKER_STACKLEVEL, SummaryCalls, call_name, names_errors
 from tbwriter.writing.values import check_tag, to_step
@@ -223,6 +224,6 @@ def _audio(tag: str, snd_tensor: object, sample_rate: object) -> bytes:
     rate = audio.check_sample_rate(sample_rate)
     pcm, clipped = audio.to_pcm16(snd_tensor)
     if clipped:
-        warnings.warn(f"add_audio(tag={tag!r}): clipped {clipped} sample(s) beyond [-1, 1]", RuntimeWarning,
+        warnings.warn(f"add_audio(tag={tag!r}): clipped {clipped} sample(s) beyond [-1, 1]", WriterWarning,
                       stacklevel=MAKER_STACKLEVEL)
     return audio.audio_value(tag, pcm, rate)

@@ -12,7 +12,6 @@ projector reads the old file or the new one, never a part. What the files hold i
 from __future__ import annotations
 
 import os
-
 from typing import Any
 
 from tbwriter import storage

@@ -14,7 +14,7 @@ import os
 import warnings
 
 from tbwriter import storage
-from tbwriter.errors import ArgumentError
+from tbwriter.errors import ArgumentError, WriterWarning
 from tbwriter.writing import distributed, sinks
 from tbwriter.writing.eventfile import EventFile
 from tbwriter.writing.sinks import Discarded
@@ -57,4 +57,4 @@ def _warn_other_writers(run_dir: str, log_dir: str) -> None:
         warnings.warn(f"SummaryWriter: process {pid}, still running, opened {os.path.basename(path)} in "
                       f"{log_dir}; TensorBoard reads a run's files one after the other and never goes "
                       "back, so it will miss the points of one of two files growing at once: give each "
-                      "process a run directory of its own", RuntimeWarning, stacklevel=4)
+                      "process a run directory of its own", WriterWarning, stacklevel=4)

@@ -12,7 +12,6 @@ lists every embedding the run has, across calls, steps and writers.
 from __future__ import annotations
 
 import math
-
 from typing import Any
 
 import numpy as np

@@ -12,7 +12,6 @@ came out as close, within 1%, but 1000x slower on noise: seconds for 16 frames o
 from __future__ import annotations
 
 import io
-
 from typing import Any
 
 import numpy as np
@@ -20,8 +19,8 @@ import numpy as np
 from tbwriter.errors import ArgumentError
 from tbwriter.writing.arrays import array_argument
 from tbwriter.writing.summaries import pixels
-from tbwriter.writing.summaries.pixels import DevicePixels
 from tbwriter.writing.summaries.metadata import image_proto, summary_value
+from tbwriter.writing.summaries.pixels import DevicePixels
 
 
 def clips_of(vid_tensor: object) -> np.ndarray | DevicePixels:
