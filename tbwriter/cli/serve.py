@@ -16,6 +16,7 @@ import ipaddress
 import sys
 from types import SimpleNamespace
 
+from tbwriter.cli.arguments import add_storage_option, storage_options
 from tbwriter.cli.printable import shown
 from tbwriter.errors import CommandError
 
@@ -26,6 +27,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                                                             "machine only)")
     parser.add_argument("--port", type=int, default=6007, help="the port (default 6007; 0: any free port)")
     parser.add_argument("--title", help="the page's title (default: PATH)")
+    add_storage_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,12 +36,13 @@ def run(args: argparse.Namespace) -> int:
 
     if not 0 <= args.port <= 65535:
         raise CommandError(f"--port must be from 0 to 65535, got {args.port}")
-    read_logdir(_nothing, args.path)  # the checks every reading command makes: PATH exists and holds event files
+    options = storage_options(args.storage_options)
+    read_logdir(_nothing, args.path, options)  # the checks every reading command makes: PATH holds event files
     if not _loopback(args.host):
         print(f"tbwriter serve: warning: --host {shown(args.host)}: anyone who can reach this machine can read the "
               f"logs", file=sys.stderr)
     try:
-        server = make_server(args.path, args.host, args.port, args.title)
+        server = make_server(args.path, args.host, args.port, args.title, options)
     except OSError as e:
         raise CommandError(f"cannot listen on {args.host}:{args.port}: {e.strerror or e}") from None
     print(f"tbwriter serve: {shown(args.path)} at {server.url} (Ctrl-C stops)", file=sys.stderr, flush=True)

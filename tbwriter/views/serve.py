@@ -67,10 +67,10 @@ class LiveScalars:
     A cursor counts polls that found points; :meth:`since` gives the points of the polls after a cursor.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, storage_options: dict | None = None) -> None:
         from tbwriter.reading.follow import Follower
 
-        self.follower = Follower(path)
+        self.follower = Follower(path, storage_options=storage_options)
         self.name = viewdata.run_namer(path, several=False)
         self.lock = threading.Lock()
         self.series: dict[tuple[str, str], _Growing] = {}
@@ -114,10 +114,12 @@ class ViewServer(ThreadingHTTPServer):
     """The HTTP server of :func:`make_server`; ``live`` holds the scalars, ``logdir`` is what it serves."""
     daemon_threads = True
 
-    def __init__(self, path: str, host: str, port: int, title: str | None = None) -> None:
+    def __init__(self, path: str, host: str, port: int, title: str | None = None,
+                 storage_options: dict | None = None) -> None:
         self.logdir = path
         self.title = title or path
-        self.live = LiveScalars(path)
+        self.storage_options = storage_options
+        self.live = LiveScalars(path, storage_options)
         self.live.poll()  # the first read before the first request: a page opened at once shows everything
         super().__init__((host, port), _Handler)
         self.host = host
@@ -139,6 +141,9 @@ class ViewServer(ThreadingHTTPServer):
         self._stop.set()
         super().server_close()
 
+    def _read(self, reader: Callable[..., Any], path: str, **filters: Any) -> Any:
+        return reader(path, storage_options=self.storage_options, **filters)
+
     def host_allowed(self, header: str | None) -> bool:
         """A Host header names this server: an IP address literal (a rebinding attack needs a name it controls),
         ``localhost``, or the host it was bound to."""
@@ -159,7 +164,8 @@ class ViewServer(ThreadingHTTPServer):
         from tbwriter.views.report import MAX_BYTES, page_html
 
         cursor, scalars = self.live.snapshot()
-        logs = viewdata.read_logs([self.logdir], scalars=False, scalar_tags={tag for _, tag in scalars})
+        logs = viewdata.read_logs([self.logdir], scalars=False, scalar_tags={tag for _, tag in scalars},
+                                  read=self._read)
         logs.scalars = scalars
         budget = MAX_BYTES - len(page_html("", title=self.title).encode("utf-8"))
         return viewdata.payload(logs, budget=budget, title=self.title,
@@ -244,9 +250,11 @@ ENDPOINTS: dict[str, Callable[[ViewServer, dict], tuple[str, bytes | Iterator[st
     "/": _page, "/api/runs": _runs, "/api/data": _data, "/api/scalars": _scalars}
 
 
-def make_server(path: str, host: str = "127.0.0.1", port: int = 6007, title: str | None = None) -> ViewServer:
+def make_server(path: str, host: str = "127.0.0.1", port: int = 6007, title: str | None = None,
+                storage_options: dict | None = None) -> ViewServer:
     """A server of ``path``'s page, bound but not yet serving: ``make_server("runs").serve_forever()``.
 
     ``port=0`` takes a free port (``server.url`` says which). Reads the scalars once before returning.
+    ``storage_options`` go to fsspec when ``path`` is a URL (``{"anon": True}``...), as for the readers.
     """
-    return ViewServer(path, host, port, title)
+    return ViewServer(path, host, port, title, storage_options)

@@ -202,3 +202,14 @@ def test_an_s3_logdir_is_served_and_reported(s3_server, tmp_path):
     write_report(f"s3://{bucket}/runs", tmp_path / "r.html")
     page = (tmp_path / "r.html").read_text("utf-8")
     assert '"run":"a","tag":"loss","points":50' in page and "\\u003cem>hello\\u003c/em>" in page
+
+
+def test_storage_options_reach_the_server(s3_server):
+    """make_server (and so ``tbwriter serve --storage-option``) hands its storage options to what it reads: an
+    endpoint where nothing listens, given only there, is the one it tries."""
+    bucket = f"logs-{uuid.uuid4().hex[:12]}"
+    s3_server.make_bucket(bucket)
+    with SummaryWriter(f"s3://{bucket}/runs/a") as w:
+        w.add_scalar("loss", 0.5, 0)
+    with pytest.raises(OSError, match=f"s3://{bucket}/runs"):
+        make_server(f"s3://{bucket}/runs", port=0, storage_options={"endpoint_url": "http://127.0.0.1:9"})
