@@ -157,16 +157,20 @@ class ScalarCalls(SummaryCalls):
                 raise ArgumentTypeError("metrics", "must be a mapping of tag to number, "
                                                    f"got {type(metrics).__name__}")
             values: dict[str, float | deferred.Slot] = {}
+            on_device = False  # set only off the float fast path: a scan of the values would cost every call
             for tag, value in metrics.items():
                 if type(tag) is not str or not tag:
                     check_tag(tag)
-                values[tag] = value if type(value) is float else self._number(value)
+                if type(value) is not float:
+                    value = self._number(value)
+                    on_device = on_device or type(value) is deferred.Slot
+                values[tag] = value
             if not values:
                 return
             tag = next(iter(values))
             step = step if type(step) is int and INT64_MIN <= step <= INT64_MAX else to_step(step)
             wall = _now() if walltime is None else to_walltime(walltime)
-            if deferred.Slot in map(type, values.values()):
+            if on_device:
                 tags = list(values)
                 for tag in tags:  # checked now: the event is encoded later, by the background thread
                     check_tag(tag)
