@@ -45,7 +45,7 @@ from tbwriter.format.wire import Event
 from tbwriter.storage import is_url
 from tbwriter.storage.fetch import fetch
 from tbwriter.storage.manifest import END_PREFIX, MANIFEST, finished, manifest_content, marker_last, parse_manifest
-from tbwriter.storage.objects import failure, filesystem
+from tbwriter.storage.objects import failure, filesystem, find_fresh
 
 TEMPORARY_PREFIX = "tbwriter.compacting."
 MERGED_SUFFIX = ".compacted"
@@ -126,15 +126,7 @@ def _location(root: str, run: str) -> str:
 
 def _runs(fs, fs_root: str) -> dict[str, tuple[str, _RunDir]]:
     """Run name -> (its directory in ``fs``, what it holds), from one recursive listing."""
-    fs.invalidate_cache()  # fsspec keeps listings forever: what other processes wrote since would be missing
-    try:
-        found = fs.find(fs_root, detail=True)
-    except FileNotFoundError:
-        found = {}
-    except Exception as e:
-        raise failure("list", fs_root, e) from e
-    if not found:
-        raise FileNotFoundError(f"no such file or directory: {fs_root}")
+    found = find_fresh(fs, fs_root, fs_root)
     base = fs_root.rstrip("/")
     dirs: dict[str, _RunDir] = {}
     for name, info in sorted(found.items()):

@@ -88,17 +88,7 @@ def list_files(url: str, storage_options: dict[str, Any] | None = None) -> dict[
     """
     fs, path = filesystem(url, storage_options)
     root = url.rstrip("/")
-    # fsspec reuses one filesystem per configuration, and its listings cache never expires: objects other
-    # processes put since would be missing (and then unreadable, their size looked up there). Always ask.
-    fs.invalidate_cache()
-    try:
-        found = fs.find(path, detail=True)
-    except FileNotFoundError:
-        found = {}
-    except Exception as e:
-        raise failure("list", root, e) from e
-    if not found:
-        raise FileNotFoundError(f"no such file or directory: {url}")
+    found = find_fresh(fs, path, url)
     base = path.rstrip("/")
     files = {}
     for name, info in found.items():
@@ -107,6 +97,25 @@ def list_files(url: str, storage_options: dict[str, Any] | None = None) -> dict[
         rest = name.rstrip("/")[len(base):]
         files[root + rest] = int(info.get("size") or 0)
     return files
+
+
+def find_fresh(fs: Any, path: str, url: str) -> dict[str, dict]:
+    """``fs.find(path, detail=True)`` asked of the store, not of fsspec's cache: ``find_fresh(fs, "bucket/runs", url)``.
+
+    fsspec reuses one filesystem per configuration, and its listings cache never expires: objects other processes
+    put since would be missing (and then unreadable, their size looked up there). Raises FileNotFoundError when
+    nothing is there, :class:`StorageError` naming ``url`` when listing fails.
+    """
+    fs.invalidate_cache()
+    try:
+        found = fs.find(path, detail=True)
+    except FileNotFoundError:
+        found = {}
+    except Exception as e:
+        raise failure("list", url.rstrip("/"), e) from e
+    if not found:
+        raise FileNotFoundError(f"no such file or directory: {url}")
+    return found
 
 
 def read_file(url: str, storage_options: dict[str, Any] | None = None, start: int = 0) -> bytes:
