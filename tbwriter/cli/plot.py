@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         if args.kind == "hparams":
             fig = _hparams_figure(plot, args, settings)
         elif args.kind:
-            fig = plot.plot_histograms(_read("read_histograms", args), settings, tags=args.tag, runs=args.runs,
+            fig = plot.plot_histograms(_read_paths("read_histograms", args), settings, tags=args.tag, runs=args.runs,
                                        kind=args.kind)
         else:
             fig = _scalars_or_distributions(plot, args, settings, smoothing)
@@ -105,12 +105,12 @@ def run(args: argparse.Namespace) -> int:
 def _scalars_or_distributions(plot, args: argparse.Namespace, settings, smoothing: float):
     """Scalars; if the selection matches none, the histograms it matches, as distributions."""
     try:
-        return plot.plot_scalars(_read("read_scalars", args), settings, tags=args.tag, runs=args.runs,
+        return plot.plot_scalars(_read_paths("read_scalars", args), settings, tags=args.tag, runs=args.runs,
                                  smoothing=smoothing, group=args.group, band=args.band)
     except plot.NothingToPlot as scalar_error:
         if args.group is not None:
             raise
-        histograms = _read("read_histograms", args)
+        histograms = _read_paths("read_histograms", args)
         try:
             return plot.plot_histograms(histograms, settings, tags=args.tag, runs=args.runs, kind="dist")
         except plot.NothingToPlot:
@@ -132,8 +132,13 @@ def _hparams_figure(plot, args: argparse.Namespace, settings):
     return plot.plot_hparams(table, settings, metric=args.metric, runs=args.runs)
 
 
-def _read(function: str, args: argparse.Namespace) -> dict:
-    """Every series under ``args.paths``, by (run, tag).
+def _read_paths(function: str, args: argparse.Namespace) -> dict:
+    """:func:`_read` of the command's PATHs, with its ``--storage-option`` values."""
+    return _read(function, args.paths, storage_options(args.storage_options))
+
+
+def _read(function: str, paths: list[str], options: dict | None = None) -> dict:
+    """Every series under ``paths``, by (run, tag), read with fsspec's ``options`` where a path is a URL.
 
     With several paths, runs are named ``<path>/<run>`` to keep them apart; with one, a run that is the path itself
     (TensorBoard's ``"."``) is named after its directory, which reads better in a legend.
@@ -144,10 +149,9 @@ def _read(function: str, args: argparse.Namespace) -> dict:
 
     read = getattr(tbwriter, function)
     merged = {}
-    paths = args.paths
     for path in paths:
         where = storage.absolute(path)
-        for (run, tag), series in read_logdir(read, path, storage_options(args.storage_options)).items():
+        for (run, tag), series in read_logdir(read, path, options).items():
             if len(paths) > 1:
                 run = storage.join(path, run)
             elif run == ".":
