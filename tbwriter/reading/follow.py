@@ -16,7 +16,8 @@ with a :class:`~tbwriter.format.record.DamagedRecordWarning` naming the file and
 cannot be read at all (a store's request failed) is warned of once and tried again at each call. New files
 of a known run and new runs beside the known ones are seen at the next call; a run anywhere else
 within :data:`RESCAN_SECONDS`. A URL (``s3://bucket/runs``, any fsspec URL) is listed afresh at every
-call, and only files that grew since are fetched: a sealed segment never changes, so each is fetched once.
+call, and only files that grew since are fetched: a sealed segment never changes, so each is fetched once. A run
+compacted meanwhile (``tbwriter compact``) is read on in its merged file from where its replaced files were read to.
 """
 from __future__ import annotations
 

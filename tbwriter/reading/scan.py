@@ -25,13 +25,14 @@ from typing import Any, NamedTuple
 from tbwriter.format.decode import ReadMode
 from tbwriter.format.record import DamagedRecordWarning, RecordError
 from tbwriter.reading.collect import Chunk, RunCollector, of_plugin
-from tbwriter.reading.files import list_remote, list_runs
+from tbwriter.reading.files import EventFile, list_remote, list_runs
 from tbwriter.reading.filescan import read_file
 from tbwriter.reading.filters import TagFilter
-from tbwriter.storage import is_url
+from tbwriter.storage import compact, is_url
 from tbwriter.storage.fetch import fetch
 
 Progress = Callable[[int, int], None]
+_HEAD_BYTES = 4096  # read of a followed file's start, for its first record (a file-version record: tens of bytes)
 
 
 class TagChunks(NamedTuple):
@@ -48,6 +49,10 @@ class _Cursor:
     offset: int = 0  # the byte the next read starts at
     ended: bool = False  # damage ended the file: nothing more is read of it
     failing: bool = False  # it could not be read at all at the last try (said once, while it lasts)
+    # a followed run's (RunScan with sizes): what a compaction that replaces the file needs to know of it
+    size: int | None = None  # its size at the last look
+    version: bytes | None = None  # its first record's file_version (storage.compact.file_version)
+    head: int = 0  # that first record's length
 
 
 class RunScan:
@@ -74,6 +79,8 @@ class RunScan:
         warned of. ``after_file(name)`` is called after each file. ``fetched`` gives the contents of URLs
         fetched ahead (the files of :meth:`pending`, in order)."""
         run = RunCollector()
+        if self.sizes is not None:
+            self._follow_compaction(files)
         self._cursors = {name: self._cursors.get(name) or _Cursor() for name in files}
         read = False
         for name, cursor in self._cursors.items():
@@ -93,8 +100,26 @@ class RunScan:
         firsts = {tag: min(int(c.seq.min()) for c in chunks) for tag, chunks in by_tag.items()}
         return sorted(found, key=lambda t: firsts[t.tag])  # as logged
 
+    def _follow_compaction(self, files: list[str]) -> None:
+        """A followed run compacted since the last pass (``tbwriter compact``): its merged file is read on from
+        where reading the files it replaced got to, so no point is read twice (:func:`~tbwriter.storage.compact.
+        merged_offset`). The files read so far must be the first ones merged, in order, as they are when each
+        pass reads every file listed; the merged file is known by its name, made from its first file's."""
+        listed = set(files)
+        gone = [name for name in self._cursors if name not in listed]  # in name order, as they were read
+        for name in files:
+            first = next((g for g in gone if compact.merges(_base(name), _base(g))), None)
+            if first is None or name in self._cursors:
+                continue
+            replaced = [self._cursors[g] for g in gone if g >= first]
+            offset = compact.merged_offset([compact.ReadSoFar(c.offset, c.size, c.version, c.head) for c in replaced])
+            # it begins as its first file did, head included (for a compaction of it with later files)
+            self._cursors[name] = _Cursor(offset, version=replaced[0].version, head=replaced[0].head)
+
     def pending(self, files: list[str]) -> list[str]:
         """Those of ``files`` that the next :meth:`read` reads (a follower fetches them together beforehand)."""
+        if self.sizes is not None:
+            self._follow_compaction(files)
         return [name for name in files if self._unread(name, self._cursors.get(name) or _Cursor())[0]]
 
     def _unread(self, name: str, cursor: _Cursor) -> tuple[bool, int | None]:
@@ -112,8 +137,11 @@ class RunScan:
         unread, size = self._unread(name, cursor)
         if not unread:
             return False
-        scan = read_file(name, run, self.tags, self.mode, start=cursor.offset,
-                         fetched=fetched(name) if fetched is not None else None)
+        content = fetched(name) if fetched is not None else None
+        if self.sizes is not None and cursor.offset == 0:
+            cursor.version, cursor.head = _head(name, content)
+        cursor.size = size
+        scan = read_file(name, run, self.tags, self.mode, start=cursor.offset, fetched=content)
         if scan.errors and scan.errors[0].offset is None:  # the file could not be read at all (a failed
             # request to a store, too many open files): no damage, so a follower tries it again at its next poll
             if not cursor.failing:
@@ -186,6 +214,25 @@ class Fetched:
             return None
         content, self._next = self._next[1], None
         return content
+
+
+def _head(name: str, content: bytes | OSError | None) -> tuple[bytes | None, int]:
+    """The file_version of file ``name``'s first record and that record's length; ``(None, 0)`` when it is no
+    file-version record (or cannot be read). ``content``: the file's, when fetched already."""
+    if not isinstance(content, bytes):
+        try:
+            with EventFile(name) as file:
+                content = bytes(file.read(0, _HEAD_BYTES)[1])
+        except RecordError:
+            return None, 0
+    head = bytes(content[:_HEAD_BYTES])
+    version = compact.file_version(head)
+    return version, compact.first_record_end(head) if version is not None else 0
+
+
+def _base(name: str) -> str:
+    """A file's name in its directory, of a path or a URL."""
+    return name.rpartition("/")[2] if is_url(name) else os.path.basename(name)
 
 
 def _size(name: str) -> int:

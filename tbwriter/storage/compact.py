@@ -221,12 +221,48 @@ def _finish_earlier(fs, where: str, held: _RunDir) -> tuple[str, int] | None:
 def _merged_name(first: str, taken: set[str]) -> str:
     """A name that sorts right after ``first`` and before every other file of the run (they do not begin with
     ``first``): ``<first without an earlier merged suffix>.compacted[-N]``."""
-    stem = re.sub(rf"{re.escape(MERGED_SUFFIX)}(-\d+)?$", "", first)
+    stem = _stem(first)
     name, n = stem + MERGED_SUFFIX, 1
     while name in taken:
         n += 1
         name = f"{stem}{MERGED_SUFFIX}-{n}"
     return name
+
+
+def _stem(name: str) -> str:
+    """``name`` without a merged file's suffix."""
+    return re.sub(rf"{re.escape(MERGED_SUFFIX)}(-\d+)?$", "", name)
+
+
+def merges(name: str, first: str) -> bool:
+    """Whether ``name`` is what compacting a run whose first event file is ``first`` names its merged file (base
+    names): ``merges("events.out.tfevents.1.h.7.compacted", "events.out.tfevents.1.h.7") is True``."""
+    return re.fullmatch(re.escape(_stem(first)) + rf"{re.escape(MERGED_SUFFIX)}(-\d+)?", name) is not None
+
+
+@dataclass(frozen=True)
+class ReadSoFar:
+    """How far a reader that follows a run got in one of its event files before a compaction replaced it."""
+    offset: int  # the bytes of it read
+    size: int | None  # its size at the reader's last look (None: not known)
+    version: bytes | None  # its first record's file_version (:func:`file_version`)
+    head: int  # the length of that first record
+
+
+def merged_offset(files: list[ReadSoFar]) -> int:
+    """Where a reader goes on in the merged file, having read ``files`` (the replaced files it knew, in name order,
+    the run's first one first) so far: the merged file holds each file's bytes after the one before, but the
+    first record a later file repeats, so that reader neither misses a record nor reads one twice.
+
+        merged_offset([ReadSoFar(200, 200, b"brain.Event:2", 40), ReadSoFar(90, 90, b"brain.Event:2", 40)])  # 250
+    """
+    position = 0
+    for n, f in enumerate(files):
+        dropped = f.head if n and f.version is not None and f.version == files[0].version else 0
+        position += max(f.offset - dropped, 0)
+        if f.size is None or f.offset < f.size:  # the rest of it, and the files after it, the reader has not read
+            break
+    return position
 
 
 def _contents(fs, location: str, where: str, names: list[str], sizes: dict[str, int],
@@ -260,11 +296,11 @@ def _merged(fs, location: str, where: str, events: list[str], sizes: dict[str, i
         if damage is not None:
             raise _Skip(f"{_in(location, name)} holds a {damage.problem.value} at byte {damage.offset}: merging "
                         "would change what readers read; left as it is")
-        head = _file_version(content)
+        head = file_version(content)
         if n == 0:
             version = head
         elif head is not None and head == version:  # the segment's own copy of the first record: once is enough
-            yield content[_first_end(content):]
+            yield content[first_record_end(content):]
             continue
         yield content
 
@@ -276,16 +312,18 @@ def _damage(content: bytes) -> Damage | None:
     return index_all(memoryview(content)).problem
 
 
-def _first_end(content: bytes) -> int:
+def first_record_end(content: bytes) -> int:
+    """The byte just past the first record of an event file beginning with ``content``."""
     return HEADER_SIZE + int.from_bytes(content[:8], "little") + FOOTER_SIZE
 
 
-def _file_version(content: bytes) -> bytes | None:
-    """The file_version of the file's first record when that record is a file-version event and nothing else
-    (wall time aside), as every file's first record is; None otherwise."""
-    if len(content) < HEADER_SIZE:
+def file_version(content: bytes) -> bytes | None:
+    """The file_version of the first record of an event file beginning with ``content`` (at least that record)
+    when the record is a file-version event and nothing else (wall time aside), as every file's first record is;
+    None otherwise."""
+    if len(content) < HEADER_SIZE or first_record_end(content) > len(content):
         return None
-    data = content[HEADER_SIZE:_first_end(content) - FOOTER_SIZE]
+    data = content[HEADER_SIZE:first_record_end(content) - FOOTER_SIZE]
     version = None
     try:
         for key, pos, stop in fields(data, 0, len(data)):

@@ -14,6 +14,7 @@ from tests.support.eventcheck import accumulated_scalars  # noqa: E402
 
 from tbwriter import SummaryWriter, read_scalars, storage  # noqa: E402
 from tbwriter.cli.main import main  # noqa: E402
+from tbwriter.reading.follow import Follower  # noqa: E402
 from tbwriter.storage.compact import compact  # noqa: E402
 from tbwriter.storage.manifest import MANIFEST, manifest_content, write_end_marker  # noqa: E402
 
@@ -161,3 +162,46 @@ def test_cli_errors_are_one_line(memory_root, capsys):
     assert capsys.readouterr().err.startswith("tbwriter compact: error: bad regular expression for --run '('")
     assert main(["compact", memory_root, "--storage-option", "novalue"]) == 1
     assert "expected KEY=VALUE" in capsys.readouterr().err
+
+
+def followed(follower: Follower) -> dict:
+    return {key: s.step.tolist() for key, s in follower.poll().items()}
+
+
+def test_a_follower_reads_on_where_it_was_through_compactions(memory_root, tmp_path):
+    runs = f"{memory_root}/runs"
+    live = log(f"{runs}/exp", range(10), flush_every=1, close=False)
+    follower = Follower(runs)
+    assert followed(follower) == {("exp", "loss"): list(range(10)), ("exp", "acc"): list(range(10))}
+    for step in range(10, 15):  # segments it has not seen yet when the run is compacted
+        live.add_scalar("loss", 1 / (step + 1), step)
+        live.flush()
+    live.close()
+    assert compact(runs).compacted
+    assert followed(follower) == {("exp", "loss"): list(range(10, 15))}
+    log(f"{runs}/exp", range(15, 17))  # a second writer, and a compaction of the merged file with its segments
+    assert followed(follower) == {("exp", "loss"): [15, 16], ("exp", "acc"): [15, 16]}
+    assert compact(runs).compacted[0].merged.endswith(".compacted-2")
+    assert followed(follower) == {}
+    local = str(tmp_path / "local")  # a local run of three files (three writers), compacted with tbwriter compact
+    for session in range(3):
+        log(local, range(session * 10, session * 10 + 10))
+    follower = Follower(local)
+    assert followed(follower)[(".", "loss")] == list(range(30))
+    assert main(["compact", local]) == 0 and len(event_files(local)) == 1
+    assert followed(follower) == {}
+
+
+def test_a_follower_mid_compaction_reads_nothing_twice(s3_server, bucket):
+    runs = f"s3://{bucket}/runs"
+    log(f"{runs}/a", range(12), flush_every=2)
+    follower = Follower(runs)
+    assert followed(follower)[("a", "loss")] == list(range(12))
+    s3_server.fail = lambda method, path, query: ("403 Forbidden", "AccessDenied") if method == "POST" and \
+        "delete" in query else None
+    with pytest.raises(storage.StorageError):
+        compact(runs)  # stopped with the merged object beside the replaced ones and the manifest
+    assert followed(follower) == {}
+    s3_server.fail = None
+    assert compact(runs).compacted
+    assert followed(follower) == {}
