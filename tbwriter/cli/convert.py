@@ -6,6 +6,7 @@ examples:
   tbwriter convert a.csv b.csv --logdir runs               # runs/a/, runs/b/
   tbwriter convert log.tsv --logdir runs --step-column iter --wall-time-column time
   tbwriter convert training.log --logdir runs --overwrite  # again, after training.log grew: replaces the run
+  tbwriter convert training.log --logdir s3://bucket/runs --storage-option endpoint_url=http://127.0.0.1:9000
 
 The step is --step-column, else a column named step, else epoch, else the row number.
 Wall times come from wall_time/time/timestamp (epoch seconds or ISO 8601) when present.
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from tbwriter.cli.arguments import add_storage_option, storage_options
 from tbwriter.cli.printable import shown
 from tbwriter.errors import CommandError
 
@@ -37,6 +39,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                        help="replace the event files a run already holds (default: refuse such a run)")
     again.add_argument("--append", dest="if_exists", action="store_const", const="append",
                        help="add a file beside the event files a run already holds")
+    add_storage_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -48,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     bar = progress_bar("converting")
     try:
         reports = convert_csvs(args.csv, args.logdir, args.run_name, args.step_column, args.wall_time_column,
-                               args.if_exists, bar)
+                               args.if_exists, bar, storage_options(args.storage_options))
     finally:
         bar.close()
     for report in reports:

@@ -129,14 +129,15 @@ def read_file(url: str, storage_options: dict[str, Any] | None = None, start: in
         raise failure("read", url, e) from e
 
 
-def files_in(location: str) -> list[str]:
-    """The files directly in folder ``location`` (a path or a URL), sorted; none when it does not exist.
+def files_in(location: str, storage_options: dict[str, Any] | None = None) -> list[str]:
+    """The files directly in folder ``location`` (a path or a URL, ``storage_options`` for its fsspec filesystem),
+    sorted; none when it does not exist.
 
         files_in("s3://bucket/runs/a")   # ["s3://bucket/runs/a/events.out.tfevents.1700000000.host.1.000000"]
     """
     if is_url(location):
         try:
-            files = list_files(location)
+            files = list_files(location, storage_options)
         except FileNotFoundError:
             return []
         prefix = location.rstrip("/") + "/"
@@ -148,10 +149,10 @@ def files_in(location: str) -> list[str]:
     return sorted(e.path for e in entries if e.is_file())
 
 
-def remove(files: list[str]) -> None:
+def remove(files: list[str], storage_options: dict[str, Any] | None = None) -> None:
     """Delete ``files``: local paths, or URLs of one store (deleted in one call): ``remove(files_in("runs/a"))``."""
     if files and is_url(files[0]):
-        fs, _ = filesystem(files[0])
+        fs, _ = filesystem(files[0], storage_options)
         fs.rm([filesystem(url)[1] for url in files])
         return
     for path in files:

@@ -65,7 +65,7 @@ def _count(n: int, noun: str) -> str:
 
 def convert_csv(csv_path: str | os.PathLike[str], logdir: str | os.PathLike[str], run: str | None = None,
                 step_column: str | None = None, wall_time_column: str | None = None,
-                if_exists: str = "fail") -> ConvertReport:
+                if_exists: str = "fail", storage_options: dict | None = None) -> ConvertReport:
     """The numeric columns of ``csv_path`` as scalars in ``logdir/<run>``: ``convert_csv("train.log", "runs")``.
 
     All or nothing: the event file is written aside and moved into the run only when complete, so a failed or
@@ -81,6 +81,7 @@ def convert_csv(csv_path: str | os.PathLike[str], logdir: str | os.PathLike[str]
         if_exists: what to do when the run already holds event files: ``"fail"`` (refuse: converting the same
             CSV twice would repeat every point), ``"overwrite"`` (replace them) or ``"append"`` (add a file beside
             them).
+        storage_options: for a URL ``logdir``, options of its fsspec filesystem (credentials, endpoint...).
 
     Raises:
         FileNotFoundError: ``csv_path`` does not exist.
@@ -88,12 +89,14 @@ def convert_csv(csv_path: str | os.PathLike[str], logdir: str | os.PathLike[str]
             negative step (named with its row and column); the run name leads
             outside ``logdir``; the run already holds event files and ``if_exists="fail"``.
     """
-    return convert_csvs([csv_path], logdir, run, step_column, wall_time_column, if_exists)[0]
+    return convert_csvs([csv_path], logdir, run, step_column, wall_time_column, if_exists,
+                        storage_options=storage_options)[0]
 
 
 def convert_csvs(csv_paths: Sequence[str | os.PathLike[str]], logdir: str | os.PathLike[str], run: str | None = None,
                  step_column: str | None = None, wall_time_column: str | None = None,
-                 if_exists: str = "fail", progress: Callable[[int, int], None] | None = None) -> list[ConvertReport]:
+                 if_exists: str = "fail", progress: Callable[[int, int], None] | None = None,
+                 storage_options: dict | None = None) -> list[ConvertReport]:
     """:func:`convert_csv` for several files, all or none: ``convert_csvs(["a.csv", "b.csv"], "runs")``.
 
     Every file is read and checked before anything is written, and the runs appear together at the end.
@@ -106,6 +109,7 @@ def convert_csvs(csv_paths: Sequence[str | os.PathLike[str]], logdir: str | os.P
         wall_time_column: as for :func:`convert_csv`.
         if_exists: as for :func:`convert_csv`.
         progress: called as ``progress(files_written, files)``.
+        storage_options: as for :func:`convert_csv`.
     """
     if if_exists not in IF_EXISTS:
         raise ValueError(f"convert_csv: if_exists must be one of {', '.join(map(repr, IF_EXISTS))}, got {if_exists!r}")
@@ -118,12 +122,12 @@ def convert_csvs(csv_paths: Sequence[str | os.PathLike[str]], logdir: str | os.P
         if run_dirs.count(run_dir) > 1:
             raise ValueError(f"convert_csv: {table.csv_path} and another CSV would both write the run {run_dir}; "
                              "convert them one at a time with different run names")
-        if if_exists == "fail" and _event_files(run_dir):
+        if if_exists == "fail" and _event_files(run_dir, storage_options):
             raise ValueError(f"convert_csv: {run_dir} already holds event files: converting into it again would "
                              "repeat every point; choose another run, or pass if_exists='overwrite' or 'append' "
                              "(tbwriter convert --overwrite or --append)")
     if storage.is_url(root):
-        return _convert_to_url(tables, run_dirs, if_exists, progress)
+        return _convert_to_url(tables, run_dirs, if_exists, progress, storage_options)
     os.makedirs(root, exist_ok=True)
     staging = tempfile.mkdtemp(prefix=".tbwriter-convert-", dir=root)
     try:
@@ -145,14 +149,14 @@ def convert_csvs(csv_paths: Sequence[str | os.PathLike[str]], logdir: str | os.P
 
 
 def _convert_to_url(tables: list[_Table], run_dirs: list[str], if_exists: str,
-                    progress: Callable[[int, int], None] | None) -> list[ConvertReport]:
+                    progress: Callable[[int, int], None] | None, storage_options: dict | None) -> list[ConvertReport]:
     """Object storage has no rename: each run's file is written in place, where every put is atomic (a reader
     never sees a torn record), and the files it replaces are deleted only once it is complete."""
     reports = []
     for i, (table, run_dir) in enumerate(zip(tables, run_dirs, strict=True)):
-        old = _event_files(run_dir) if if_exists == "overwrite" else []
-        _, points = _write(table, run_dir)
-        storage.remove(old)
+        old = _event_files(run_dir, storage_options) if if_exists == "overwrite" else []
+        _, points = _write(table, run_dir, storage_options)
+        storage.remove(old, storage_options)
         reports.append(ConvertReport(table.csv_path, run_dir, table.tags, points, table.rows, table.skipped,
                                      table.step_column, table.wall_time_column))
         if progress:
@@ -202,12 +206,13 @@ def _parse(name: str, step_column: str | None, wall_time_column: str | None) -> 
     return _Table(name, parsed, tags, len(rows), skipped, step_col, wall_col)
 
 
-def _write(table: _Table, directory: str) -> tuple[str, int]:
+def _write(table: _Table, directory: str, storage_options: dict | None = None) -> tuple[str, int]:
     """Writes the table's points as one event file in ``directory``; returns the file and the point count."""
     points = 0
     now = time.time()
-    before = set(_event_files(directory))
-    writer = SummaryWriter(directory, ranks="any")  # a conversion writes wherever it runs, even under torchrun
+    before = set(_event_files(directory, storage_options))
+    # a conversion writes wherever it runs, even under torchrun
+    writer = SummaryWriter(directory, ranks="any", storage_options=storage_options)
     try:
         for step, wall, values in table.points:
             if values:
@@ -219,7 +224,7 @@ def _write(table: _Table, directory: str) -> tuple[str, int]:
         # user hears of the CSV, not of a hidden temporary path.
         writer._file.discard()
         raise OSError(e.errno, os.strerror(e.errno) if e.errno else str(e), table.csv_path) from None
-    new = [path for path in _event_files(directory) if path not in before]
+    new = [path for path in _event_files(directory, storage_options) if path not in before]
     return new[-1], points
 
 
@@ -235,9 +240,9 @@ def _run_dir(logdir: str, run: str) -> str:
         raise e.in_call("convert_csv") from None
 
 
-def _event_files(directory: str) -> list[str]:
+def _event_files(directory: str, storage_options: dict | None = None) -> list[str]:
     """The run's own event files (names containing ``tfevents``, as TensorBoard finds them); none if no directory."""
-    return [path for path in storage.files_in(directory) if "tfevents" in os.path.basename(path)]
+    return [path for path in storage.files_in(directory, storage_options) if "tfevents" in os.path.basename(path)]
 
 
 def _read_table(name: str) -> tuple[list[str], list[list[str]]]:

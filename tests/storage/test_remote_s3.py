@@ -374,10 +374,11 @@ def test_storage_options_reach_every_reader_and_command(s3_server, bucket, tmp_p
     env = {k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL_S3", "S3_ENDPOINT")}
     env["PYTHONPATH"] = str(root)
     option = ["--storage-option", f"endpoint_url={s3_server.endpoint}"]
+    (tmp_path / "b.csv").write_text("step,loss\n0,1.5\n1,0.5\n")
     for command in (["ls", url], ["export", url], ["report", url, "-o", "r.html"], ["compact", url, "--force"],
-                    ["ls", url]):
+                    ["convert", "b.csv", "--logdir", url], ["ls", url]):
         done = subprocess.run([sys.executable, "-m", "tbwriter", *command, *option], cwd=tmp_path, env=env,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
-    assert "a    loss  scalar       3  0..2" in done.stdout
-    assert sum("tfevents" in k for k in s3_server.objects(bucket)) == 1  # compacted
+    assert "a    loss  scalar       3  0..2" in done.stdout and "b    loss  scalar       2  0..1" in done.stdout
+    assert sum("tfevents" in k for k in s3_server.objects(bucket)) == 2  # a compacted, b converted
