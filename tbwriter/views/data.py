@@ -3,10 +3,12 @@
     logs = read_logs(["runs/demo"])
     data = payload(logs, budget=20_000_000)     # scalars downsampled only where the budget binds
 
-Numbers travel as base64 of little-endian float64 arrays: exact (the page shows the logged value to the last
-bit), and about 11 characters a number where decimal JSON takes up to 24. Strings from a log stay data: text
-summaries are rendered to HTML here, with markdown-it's raw HTML off, so no markup or script of a log reaches
-the page; the page inserts every other string as text.
+Numbers travel exactly (the page shows the logged value to the last bit) in the smallest of four forms
+(:func:`numbers`): steps that go up by one stride as ``{"from", "by", "count"}``, whole numbers as base64 of
+int32, values that float32 holds exactly (every scalar logged as a float32, as TensorBoard's are) as base64 of
+float32, anything else as base64 of float64: a logged point takes 16 characters where decimal JSON takes up to 60.
+Strings from a log stay data: text summaries are rendered to HTML here, with markdown-it's raw HTML off, so no
+markup or script of a log reaches the page; the page inserts every other string as text.
 """
 from __future__ import annotations
 
@@ -26,8 +28,7 @@ from tbwriter.plot import plotdata
 
 COLUMNS = 2000      # the resolution a downsampled series keeps: first, last, min and max of each of this many columns
 MIN_COLUMNS = 16    # below this a chart says too little: the budget is refused instead
-POINT_BYTES = 32    # one scalar point in the page: step, wall time and value, 3 float64 in base64
-SERIES_BYTES = 160  # a series' names and keys in the JSON, about
+SERIES_BYTES = 200  # a series' names and keys in the JSON, about (and base64's padding)
 
 Read = Callable[..., Any]  # read(reader, path, **filters) -> the reader's result
 
@@ -154,30 +155,77 @@ def to_json(data: dict) -> str:
 
 def floats(values: Any) -> str:
     """Numbers as base64 of little-endian float64, as the page decodes them: ``floats([1.0, 2.5])``."""
-    return base64.b64encode(np.ascontiguousarray(values, dtype="<f8").tobytes()).decode("ascii")
+    return _base64(values, "<f8")
+
+
+def numbers(values: Any) -> str | dict:
+    """Numbers in the smallest form that keeps each exactly, as the page decodes them: ``numbers([0, 1, 2]) ==
+    {"from": 0.0, "by": 1.0, "count": 3}``; ``numbers([3, 1, 4]) == {"i4": "AwAAAAEAAAAEAAAA"}``; ``{"f4": base64}`` for
+    values a float32 holds; else :func:`floats`."""
+    v = np.asarray(values, np.float64)
+    kind = _kind(v)
+    if kind == "range":
+        return {"from": float(v[0]), "by": float(v[1] - v[0]), "count": len(v)}
+    return floats(v) if kind == "f8" else {kind: _base64(v, "<" + kind)}
+
+
+def _kind(v: np.ndarray) -> str:
+    """Which form :func:`numbers` gives ``v`` (float64)."""
+    if len(v) >= 2 and np.isfinite(v[0]) and _same(v, v[0] + (v[1] - v[0]) * np.arange(len(v))):
+        return "range"  # computed the same way in the page: v[0] + i * (v[1] - v[0]), in float64
+    if len(v) and np.all(np.abs(v) < 2 ** 31) and _same(v, np.trunc(v).astype(np.int32)):
+        return "i4"
+    if _same(v, v.astype(np.float32)):  # infinities and NaN too
+        return "f4"
+    return "f8"
+
+
+def _same(v: np.ndarray, other: np.ndarray) -> bool:
+    """Whether ``other`` gives back every number of ``v``, the sign of a zero included."""
+    back = other.astype(np.float64)
+    return bool(np.array_equal(v, back, equal_nan=True) and np.array_equal(np.signbit(v), np.signbit(back)))
+
+
+_CHARS = {"range": 0.0, "i4": 16 / 3, "f4": 16 / 3, "f8": 32 / 3}  # base64 characters a number takes
+
+
+def _point_chars(s, cut: bool) -> float:
+    """Characters a point of series ``s`` takes in the page, kept whole or cut (its steps then no longer a range:
+    int32 at most)."""
+    step = _kind(np.asarray(s.step, np.float64))
+    if cut and step == "range":
+        step = "i4"
+    return _CHARS[step] + _CHARS["f8"] + _CHARS[_kind(np.asarray(s.value, np.float64))]
+
+
+def _base64(values: Any, dtype: str) -> str:
+    return base64.b64encode(np.ascontiguousarray(values, dtype=dtype).tobytes()).decode("ascii")
 
 
 def _fit(series: list, budget: int) -> tuple[list[np.ndarray | None], int | None]:
     """Which points of each series to keep (None: all) so they take at most ``budget`` bytes, and the columns
     of the downsampled ones (None when none is)."""
     sizes = np.array([len(s) for s in series], np.int64)
-    exact = int(sizes.sum()) * POINT_BYTES + len(series) * SERIES_BYTES
+    whole = np.array([_point_chars(s, cut=False) for s in series])
+    cut = np.array([_point_chars(s, cut=True) for s in series])  # never less than whole
+    overhead = len(series) * SERIES_BYTES
+    exact = float(sizes @ whole) + overhead
     kept: list[np.ndarray | None] = [None] * len(series)
     if exact <= budget:
         return kept, None
     # the finest resolution at which every series cut would surely fit (a column keeps at most 4 points)
     columns = COLUMNS
-    while int(np.minimum(sizes, 4 * columns).sum()) * POINT_BYTES + len(series) * SERIES_BYTES > budget:
+    while float(np.minimum(sizes, 4 * columns) @ cut) + overhead > budget:
         columns //= 2
         if columns < MIN_COLUMNS:
             raise ValueError(f"max_bytes: the scalars do not fit in the {budget:,} bytes left for them even with "
                              f"{MIN_COLUMNS} columns per series; allow more, or select fewer tags or runs")
     total = exact
-    for i in np.argsort(-sizes, kind="stable"):  # largest first, only as many as it takes
+    for i in np.argsort(-sizes * whole, kind="stable"):  # largest first, only as many as it takes
         if total <= budget:
             break
         keep = kept[i] = _downsample(series[i], columns)
-        total -= (int(sizes[i]) - len(keep)) * POINT_BYTES
+        total -= sizes[i] * whole[i] - len(keep) * cut[i]
     return kept, columns
 
 
@@ -199,7 +247,7 @@ def _scalar(run: str, tag: str, s, keep: np.ndarray | None) -> dict:
     step, wall, value = (s.step, s.wall_time, s.value) if keep is None else \
         (s.step[keep], s.wall_time[keep], s.value[keep])
     return {"run": run, "tag": tag, "points": len(s), "downsampled": keep is not None,
-            "step": floats(step), "wall": floats(wall), "value": floats(value)}
+            "step": numbers(step), "wall": floats(wall), "value": numbers(value)}
 
 
 def _histogram(run: str, tag: str, s) -> dict:

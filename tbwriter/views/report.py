@@ -36,9 +36,9 @@ def write_report(paths: str | os.PathLike | Sequence[str | os.PathLike], output:
         group: a regular expression removed from run names, e.g. ``r"seed\\d+"``: runs left with the same name are
             drawn as one mean line with a band (the page can change it).
         title: the page's title (default: the paths).
-        max_bytes: the most the file may take. Scalars are stored exactly while they fit; past that the largest
-            series keep the first, last, lowest and highest point of each of 2,000 columns (fewer if need be), and
-            the page says which.
+        max_bytes: the most the file may take (a point of a float32 scalar takes about 16 bytes). Scalars are
+            stored exactly while they fit; past that the largest series keep the first, last, lowest and highest
+            point of each of 2,000 columns (fewer if need be), and the page says which.
 
     Raises:
         ValueError: a bad regular expression, or the data cannot fit in ``max_bytes``.

@@ -239,8 +239,8 @@ def _scalars(server: ViewServer, query: dict) -> tuple[str, Iterator[str]]:
         yield f'{{"cursor":{cursor},"series":['
         for i, (run, tag, p) in enumerate(series):
             yield ("," if i else "") + json.dumps(
-                {"run": run, "tag": tag, "step": viewdata.floats(p.step), "wall": viewdata.floats(p.wall_time),
-                 "value": viewdata.floats(p.value)}, separators=(",", ":"))
+                {"run": run, "tag": tag, "step": viewdata.numbers(p.step), "wall": viewdata.floats(p.wall_time),
+                 "value": viewdata.numbers(p.value)}, separators=(",", ":"))
         yield "]}"
 
     return "application/json", parts()

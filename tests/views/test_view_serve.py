@@ -2,7 +2,6 @@
 headers, paths outside its endpoints); its JSON endpoints, on local and s3:// logdirs."""
 from __future__ import annotations
 
-import base64
 import http.client
 import json
 import os
@@ -20,12 +19,9 @@ from tbwriter import SummaryWriter, read_scalars
 from tbwriter.views import write_report
 from tbwriter.views.serve import make_server
 from tests.support.browser import chromium, console_errors, open_page, wait_for
+from tests.support.viewnumbers import decoded
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def floats(text: str) -> np.ndarray:
-    return np.frombuffer(base64.b64decode(text), "<f8")
 
 
 class Served:
@@ -165,16 +161,16 @@ def test_api_scalars_gives_every_point_then_only_new_ones(tmp_path):
         (series,) = first["series"]
         assert (series["run"], series["tag"]) == ("run", "loss")
         logged = read_scalars(tmp_path)[("run", "loss")]
-        np.testing.assert_array_equal(floats(series["value"]), logged.value)  # every point, exactly
-        np.testing.assert_array_equal(floats(series["wall"]), logged.wall_time)
+        np.testing.assert_array_equal(decoded(series["value"]), logged.value)  # every point, exactly
+        np.testing.assert_array_equal(decoded(series["wall"]), logged.wall_time)
         for step in range(1000, 1005):
             writer.add_scalar("loss", -1.0, step)
         writer.flush()
         server.live.poll()  # what the server's thread does every half second, now
         update = scalars_after(server, first["cursor"])
-        assert floats(update["series"][0]["step"]).tolist() == list(range(1000, 1005))
+        assert decoded(update["series"][0]["step"]).tolist() == list(range(1000, 1005))
         assert scalars_after(server, update["cursor"])["series"] == []
-        assert floats(scalars_after(server, 0)["series"][0]["step"]).tolist() == list(range(1005))
+        assert decoded(scalars_after(server, 0)["series"][0]["step"]).tolist() == list(range(1005))
     finally:
         writer.close()
         server.shutdown()
@@ -192,7 +188,7 @@ def test_an_s3_logdir_is_served_and_reported(s3_server, tmp_path):
     try:
         (series,) = scalars_after(server, 0)["series"]
         assert (series["run"], series["tag"]) == ("a", "loss")
-        np.testing.assert_array_equal(floats(series["value"]), (1 / (np.arange(50) + 1)).astype(np.float32))
+        np.testing.assert_array_equal(decoded(series["value"]), (1 / (np.arange(50) + 1)).astype(np.float32))
         data = json.loads(get(server.server_address[1], "/api/data")[1])
         assert data["texts"][0]["items"][0]["html"] == "<p><em>hello</em></p>\n"
         assert data["live"]["cursor"] == 1

@@ -47,7 +47,7 @@ function runShown(run) {
 
 const SERIES = DATA.scalars.map(s => ({
   run: s.run, tag: s.tag, points: s.points, downsampled: s.downsampled,
-  step: decodeFloats(s.step), wall: decodeFloats(s.wall), value: decodeFloats(s.value), smoothed: null,
+  step: decodeNumbers(s.step), wall: decodeNumbers(s.wall), value: decodeNumbers(s.value), smoothed: null,
 }));
 
 function smoothedOf(s) {
@@ -378,7 +378,7 @@ function concat(a, b) {
 function addPoints(update) {
   const tags = new Set();
   for (const u of update) {
-    const step = decodeFloats(u.step), wall = decodeFloats(u.wall), value = decodeFloats(u.value);
+    const step = decodeNumbers(u.step), wall = decodeNumbers(u.wall), value = decodeNumbers(u.value);
     let s = SERIES.find(e => e.tag === u.tag && e.run === u.run);
     if (!s) {
       s = {run: u.run, tag: u.tag, points: 0, downsampled: false, step: new Float64Array(0),

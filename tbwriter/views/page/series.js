@@ -4,11 +4,27 @@
 
 "use strict";
 
-// base64 of little-endian float64 (what tbwriter.views.data.floats writes) -> Float64Array
-function decodeFloats(text) {
+// base64 -> the bytes' ArrayBuffer
+function decodeBase64(text) {
   const binary = atob(text), bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return new Float64Array(bytes.buffer);
+  return bytes.buffer;
+}
+
+// base64 of little-endian float64 (what tbwriter.views.data.floats writes) -> Float64Array
+function decodeFloats(text) {
+  return new Float64Array(decodeBase64(text));
+}
+
+// Any of the forms of tbwriter.views.data.numbers -> Float64Array, each number exactly as logged: float64 (a
+// string), {f4} or {i4} (base64 of little-endian float32 or int32), or {from, by, count}, computed as there.
+function decodeNumbers(data) {
+  if (typeof data === "string") return decodeFloats(data);
+  if (data.f4 !== undefined) return new Float64Array(new Float32Array(decodeBase64(data.f4)));
+  if (data.i4 !== undefined) return new Float64Array(new Int32Array(decodeBase64(data.i4)));
+  const out = new Float64Array(data.count);
+  for (let i = 0; i < out.length; i++) out[i] = data.from + i * data.by;
+  return out;
 }
 
 // TensorBoard's debiased exponential moving average (docs/formats.md, section 6).
