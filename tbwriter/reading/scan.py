@@ -65,10 +65,13 @@ class RunScan:
             is then read only once it grew past its cursor, and a torn last record is taken for one being
             written: not reported, read at a later call once whole. None: every file is read from its cursor,
             and a torn record is damage like any other (a one-shot read).
+        vanished: raise :class:`Vanished` when a fetched file is gone since it was listed, instead of reporting
+            it (a one-shot read of a URL, which lists the run again: a compaction replaced its files meanwhile).
     """
 
-    def __init__(self, tags: TagFilter, mode: ReadMode, sizes: Callable[[str], int | None] | None = None) -> None:
-        self.tags, self.mode, self.sizes = tags, mode, sizes
+    def __init__(self, tags: TagFilter, mode: ReadMode, sizes: Callable[[str], int | None] | None = None,
+                 vanished: bool = False) -> None:
+        self.tags, self.mode, self.sizes, self.vanished = tags, mode, sizes, vanished
         self._cursors: dict[str, _Cursor] = {}
         self._plugins: dict[str, str | None] = {}  # tag -> plugin of its first value, once met
 
@@ -138,6 +141,8 @@ class RunScan:
         if not unread:
             return False
         content = fetched(name) if fetched is not None else None
+        if self.vanished and isinstance(content, FileNotFoundError):
+            raise Vanished(name)
         if self.sizes is not None and cursor.offset == 0:
             cursor.version, cursor.head = _head(name, content)
         cursor.size = size
@@ -190,8 +195,28 @@ def scan_logdir(path: str | os.PathLike, runs: TagFilter, tags: TagFilter, mode:
             progress(done, total)
 
     for run, files in chosen.items():
-        for tag in RunScan(tags, mode).read(files, damaged, after_file, fetched):
+        relist = fetched is not None and files != [os.fspath(path).rstrip("/")]  # a URL logdir, not one file
+        try:
+            scanned = RunScan(tags, mode, vanished=relist).read(files, damaged, after_file, fetched)
+        except Vanished as gone:  # a compaction replaced the run's files since the listing: read what is there now
+            assert fetched is not None
+            fetched.skip(files[files.index(gone.name) + 1:])
+            try:
+                again, again_sizes = list_remote(gone.name.rpartition("/")[0], storage_options)
+            except FileNotFoundError:  # the whole run is gone
+                again, again_sizes = {}, {}
+            files = again.get(".", [])
+            scanned = RunScan(tags, mode).read(files, damaged, fetched=Fetched(files, again_sizes, storage_options))
+        for tag in scanned:
             yield run, tag
+
+
+class Vanished(Exception):
+    """A listed file is gone (see :class:`RunScan`'s ``vanished``): ``name``."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
 
 
 class Fetched:
@@ -206,6 +231,11 @@ class Fetched:
     def __init__(self, urls: list[str], sizes: dict[str, int], storage_options: dict[str, Any] | None) -> None:
         self._stream = fetch(urls, sizes, storage_options)
         self._next: tuple[str, bytes | OSError] | None = None
+
+    def skip(self, names: list[str]) -> None:
+        """Pass over ``names``, the next ones, unread."""
+        for name in names:
+            self(name)
 
     def __call__(self, name: str) -> bytes | OSError | None:
         if self._next is None:

@@ -205,3 +205,22 @@ def test_a_follower_mid_compaction_reads_nothing_twice(s3_server, bucket):
     s3_server.fail = None
     assert compact(runs).compacted
     assert followed(follower) == {}
+
+
+def test_a_reader_that_listed_a_run_before_its_compaction_reads_it_whole(memory_root, monkeypatch):
+    from tbwriter.reading import scan
+
+    runs = f"{memory_root}/runs"
+    log(f"{runs}/a", range(12), flush_every=2)
+    log(f"{runs}/b", range(5), flush_every=2)
+    before = ours(runs)
+    listed = scan.list_remote
+
+    def compacted_after_listing(url, storage_options=None):  # the race: listed, then compacted, then fetched
+        found = listed(url, storage_options)
+        if url == runs:
+            assert [c.run for c in compact(runs, runs="^a$").compacted] == ["a"]
+        return found
+
+    monkeypatch.setattr(scan, "list_remote", compacted_after_listing)
+    assert ours(runs) == before  # every point once, nothing reported unreadable
