@@ -122,9 +122,8 @@ def payload(logs: Logs, *, budget: int, title: str = "", group: str | None = Non
     """The page's data, its JSON at most ``budget`` characters: ``payload(read_logs(["runs"]), budget=10**7)``.
 
     Scalars are kept exactly while they fit. Past that, the largest series are cut, one after the other, to the
-    first, last, lowest and highest point of each of :data:`COLUMNS` columns (``plotdata.decimate``), or of half
-    as many, halved again as often as it takes for all of them cut to fit surely (down to :data:`MIN_COLUMNS`, else
-    ValueError).
+    first, last, lowest and highest point of each of :data:`COLUMNS` columns (``plotdata.decimate``), or of as
+    many as let all of them cut fit surely (down to :data:`MIN_COLUMNS`, else ValueError).
     """
     data: dict[str, Any] = {
         "title": title, "group": group, "columns": None, "live": live,
@@ -214,12 +213,17 @@ def _fit(series: list, budget: int) -> tuple[list[np.ndarray | None], int | None
     if exact <= budget:
         return kept, None
     # the finest resolution at which every series cut would surely fit (a column keeps at most 4 points)
-    columns = COLUMNS
-    while float(np.minimum(sizes, 4 * columns) @ cut) + overhead > budget:
-        columns //= 2
-        if columns < MIN_COLUMNS:
-            raise ValueError(f"max_bytes: the scalars do not fit in the {budget:,} bytes left for them even with "
-                             f"{MIN_COLUMNS} columns per series; allow more, or select fewer tags or runs")
+    def fits(columns: int) -> bool:
+        return float(np.minimum(sizes, 4 * columns) @ cut) + overhead <= budget
+
+    if not fits(MIN_COLUMNS):
+        raise ValueError(f"max_bytes: the scalars do not fit in the {budget:,} bytes left for them even with "
+                         f"{MIN_COLUMNS} columns per series; allow more, or select fewer tags or runs")
+    low, high = MIN_COLUMNS, COLUMNS  # fits(low); the answer is the largest that fits, up to high
+    while low < high:
+        middle = (low + high + 1) // 2
+        low, high = (middle, high) if fits(middle) else (low, middle - 1)
+    columns = low
     total = exact
     for i in np.argsort(-sizes * whole, kind="stable"):  # largest first, only as many as it takes
         if total <= budget:
