@@ -188,13 +188,12 @@ def _same(v: np.ndarray, other: np.ndarray) -> bool:
 _CHARS = {"range": 0.0, "i4": 16 / 3, "f4": 16 / 3, "f8": 32 / 3}  # base64 characters a number takes
 
 
-def _point_chars(s, cut: bool) -> float:
-    """Characters a point of series ``s`` takes in the page, kept whole or cut (its steps then no longer a range:
-    int32 at most)."""
+def _point_chars(s) -> tuple[float, float]:
+    """Characters a point of series ``s`` takes in the page, kept whole and cut (its steps then no longer a range:
+    int32 at most); never less cut than whole."""
     step = _kind(np.asarray(s.step, np.float64))
-    if cut and step == "range":
-        step = "i4"
-    return _CHARS[step] + _CHARS["f8"] + _CHARS[_kind(np.asarray(s.value, np.float64))]
+    rest = _CHARS["f8"] + _CHARS[_kind(np.asarray(s.value, np.float64))]  # wall time and value
+    return _CHARS[step] + rest, _CHARS["i4" if step == "range" else step] + rest
 
 
 def _base64(values: Any, dtype: str) -> str:
@@ -205,8 +204,7 @@ def _fit(series: list, budget: int) -> tuple[list[np.ndarray | None], int | None
     """Which points of each series to keep (None: all) so they take at most ``budget`` bytes, and the columns
     of the downsampled ones (None when none is)."""
     sizes = np.array([len(s) for s in series], np.int64)
-    whole = np.array([_point_chars(s, cut=False) for s in series])
-    cut = np.array([_point_chars(s, cut=True) for s in series])  # never less than whole
+    whole, cut = np.array([_point_chars(s) for s in series]).reshape(-1, 2).T
     overhead = len(series) * SERIES_BYTES
     exact = float(sizes @ whole) + overhead
     kept: list[np.ndarray | None] = [None] * len(series)
