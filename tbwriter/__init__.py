@@ -9,10 +9,11 @@ from __future__ import annotations
 from tbwriter.writing.writer import SummaryWriter
 
 __version__ = "0.1.0"
-__all__ = ["SummaryWriter", "read_hparams", "read_histograms", "read_images", "read_scalars", "read_tensors",
-           "read_text", "__version__"]
+__all__ = ["SummaryWriter", "read_all", "read_hparams", "read_histograms", "read_images", "read_scalars",
+           "read_tensors", "read_text", "__version__"]
 _READERS = {"read_scalars": "reading.reader", "read_histograms": "reading.reader", "read_text": "reading.reader",
-            "read_images": "reading.reader", "read_tensors": "reading.reader", "read_hparams": "reading.sessions"}
+            "read_images": "reading.reader", "read_tensors": "reading.reader", "read_hparams": "reading.sessions",
+            "read_all": "reading.every_kind"}
 
 
 def __getattr__(name: str):

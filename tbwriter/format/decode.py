@@ -52,17 +52,39 @@ class ReadMode(Enum):
     HISTOGRAMS = "histograms"  # the ``[k, 3]`` buckets of histograms
     TENSORS = "tensors"  # any value's data as a tensor, and its plugin's metadata content
     HPARAMS = "hparams"  # SCALARS, and TENSORS of the hparams plugin's values: the HPARAMS table in one pass
+    ALL = "all"  # each value as what it is (``read_all``): every kind of a logdir in one pass
 
-    def of(self, plugin: str | None) -> ReadMode:
-        """The mode in which a value of ``plugin`` is read."""
+    def of(self, v: ValueSlot) -> ReadMode:
+        """The mode in which value ``v`` is read."""
         if self is ReadMode.HPARAMS:
-            return ReadMode.TENSORS if plugin == "hparams" else ReadMode.SCALARS
+            return ReadMode.TENSORS if v.plugin == "hparams" else ReadMode.SCALARS
+        if self is ReadMode.ALL:
+            return _mode_of(v)
         return self
 
     @property
     def scalars(self) -> bool:
         """Whether values without a plugin (``simple_value``, one-number tensors) are read as scalars."""
-        return self.of(None) is ReadMode.SCALARS
+        return self in (ReadMode.SCALARS, ReadMode.HPARAMS, ReadMode.ALL)
+
+
+def _mode_of(v: ValueSlot) -> ReadMode:
+    """What value ``v`` is read as when a read takes every kind: its plugin's (or its v1 kind's) mode; a value
+    naming no plugin (a tag's later values may leave the metadata out) is read by its shape: one number as a
+    scalar, a numeric ``[k, 3]`` tensor as a histogram, anything else as a tensor. The tag's plugin, its first
+    value's, then decides which of these it keeps, as a read of that one kind would."""
+    if v.plugin == "scalars" or v.kind is ValueKind.SIMPLE_VALUE:
+        return ReadMode.SCALARS
+    if v.plugin == "histograms" or v.kind is ValueKind.HISTO:
+        return ReadMode.HISTOGRAMS
+    if v.plugin or v.tensor is None:
+        return ReadMode.TENSORS
+    if v.scalar is not None:
+        return ReadMode.SCALARS
+    shape = v.tensor.shape
+    if numeric_type(v.tensor.dtype) is not None and len(shape) == 2 and shape[1] == 3:
+        return ReadMode.HISTOGRAMS
+    return ReadMode.TENSORS
 
 
 class Field(NamedTuple):

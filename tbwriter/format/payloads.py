@@ -189,7 +189,7 @@ class TensorPoint(NamedTuple):
 def value_payload(data: bytes, v: ValueSlot, mode: ReadMode):
     """What ``mode`` reads of value ``v`` of record ``data``: a float, a ``[k, 3]`` array, a
     :class:`TensorPoint`, or None (not of that kind); :class:`BadValue` when it is of that kind but cannot be read."""
-    mode = mode.of(v.plugin)
+    mode = mode.of(v)
     if mode is ReadMode.SCALARS:
         return v.number(data) if v.scalar else None
     if mode is ReadMode.TENSORS:
@@ -205,6 +205,8 @@ def value_payload(data: bytes, v: ValueSlot, mode: ReadMode):
             if v.kind is ValueKind.HISTO:
                 return histogram_v1(data, *v.span)
             if v.tensor is not None and v.plugin in (None, "", "histograms"):  # later values may lack metadata
+                if not v.plugin and numeric_type(v.tensor.dtype) is None:  # strings (a text table): no histogram
+                    return None
                 if len(v.tensor.shape) == 2 and v.tensor.shape[1] == 3:
                     return tensor_array(data, v.tensor)
                 if v.plugin == "histograms":

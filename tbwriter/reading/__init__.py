@@ -20,6 +20,7 @@
 - :mod:`~tbwriter.reading.collect`: the points of a run, back in file order, purged as TensorBoard does
 - :mod:`~tbwriter.reading.plugins`: what a plugin needs of a value to show it
 
-Built on them: :mod:`~tbwriter.reading.sessions` (``read_hparams``) and :mod:`~tbwriter.reading.follow`
-(``Follower``, a logdir read as it grows).
+Built on them: :mod:`~tbwriter.reading.sessions` (``read_hparams``), :mod:`~tbwriter.reading.every_kind`
+(``read_all``, every kind in one pass) and :mod:`~tbwriter.reading.follow` (``Follower``, a logdir read as it
+grows).
 """

@@ -174,7 +174,7 @@ class RunCollector:
                 value: float | np.ndarray | TensorPoint | None) -> None:
         """One point decoded on its own (a record of a shape of its own): its value is a number (scalar reads), a
         ``[k, 3]`` array (histograms), a :class:`~tbwriter.format.decode.TensorPoint` (tensors) or None."""
-        key = (tag, plugin, kind, value is None)
+        key = (tag, plugin, kind, type(value))  # a read of every kind gives one tag's values in several forms
         rows = self._rows.get(key)
         if rows is None:
             rows = self._rows[key] = [[], [], [], []]
@@ -233,11 +233,11 @@ class RunCollector:
 
     def tags(self) -> dict[str, list[Chunk]]:
         """Tag -> its chunks (in no particular order; ``Chunk.seq`` gives the order), purged as TensorBoard does."""
-        for (tag, plugin, kind, missing), (seq, step, wall, values) in self._rows.items():
+        for (tag, plugin, kind, _), (seq, step, wall, values) in self._rows.items():
             chunk = Chunk(tag, plugin, kind, np.array(seq, np.int64), np.array(step, np.int64),
                           np.array(wall, np.float64))
             # a row's value is what format.decode.value_payload read: a number, a [k, 3] array or a TensorPoint
-            if missing:  # values not asked for, or not of a kind the read takes
+            if values[0] is None:  # values not asked for, or not of a kind the read takes
                 pass
             elif isinstance(values[0], TensorPoint):
                 chunk.points = values

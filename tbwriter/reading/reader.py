@@ -29,7 +29,7 @@ import numpy as np
 from tbwriter.format.decode import ReadMode
 from tbwriter.format.payloads import TensorPoint
 from tbwriter.format.record import Problem, RecordError
-from tbwriter.reading.collect import merge_items, merge_numbers
+from tbwriter.reading.collect import Chunk, merge_items, merge_numbers
 from tbwriter.reading.files import find_runs
 from tbwriter.reading.filters import TagFilter
 from tbwriter.reading.plugins import unreadable
@@ -67,9 +67,8 @@ def read_scalars(path: str | os.PathLike, runs: str | None = None, tags: str | N
     """
     out = Scalars()
     for run, (tag, plugin, chunks) in _scan(path, runs, tags, ReadMode.SCALARS, out.damaged, progress, storage_options):
-        chunks[:] = [c for c in chunks if c.numbers is not None]  # in place: merge lets each go once copied
-        if plugin == "scalars" and chunks:
-            out[(run, tag)] = ScalarSeries(*merge_numbers(chunks))
+        if plugin == "scalars":
+            add_series(out, run, tag, scalar_series(chunks))
     return out
 
 
@@ -79,10 +78,29 @@ def read_histograms(path: str | os.PathLike, runs: str | None = None, tags: str 
     out = Histograms()
     for run, (tag, plugin, chunks) in _scan(path, runs, tags, ReadMode.HISTOGRAMS, out.damaged, progress,
                                             storage_options):
-        chunks[:] = [c for c in chunks if c.buckets is not None]  # in place: merge lets each go once copied
-        if plugin == "histograms" and chunks:
-            out[(run, tag)] = HistogramSeries(*merge_items(chunks))
+        if plugin == "histograms":
+            add_series(out, run, tag, histogram_series(chunks))
     return out
+
+
+def scalar_series(chunks: list[Chunk]) -> ScalarSeries | None:
+    """The scalars of a tag of plugin ``scalars`` from its chunks (emptied), or None when it has none."""
+    numbers = [c for c in chunks if c.numbers is not None]
+    chunks.clear()  # merge lets each go once copied
+    return ScalarSeries(*merge_numbers(numbers)) if numbers else None
+
+
+def histogram_series(chunks: list[Chunk]) -> HistogramSeries | None:
+    """The histograms of a tag of plugin ``histograms`` from its chunks (emptied), or None when it has none."""
+    buckets = [c for c in chunks if c.buckets is not None]
+    chunks.clear()
+    return HistogramSeries(*merge_items(buckets)) if buckets else None
+
+
+def add_series(out: dict, run: str, tag: str, series: object | None) -> None:
+    """``out[(run, tag)] = series`` unless it is None."""
+    if series is not None:
+        out[(run, tag)] = series
 
 
 def read_tensors(path: str | os.PathLike, plugin: str, runs: str | None = None, tags: str | None = None, *,
@@ -102,18 +120,27 @@ def read_tensors(path: str | os.PathLike, plugin: str, runs: str | None = None, 
     out = Tensors()
     for run, (tag, tag_plugin, chunks) in _scan(path, runs, tags, ReadMode.TENSORS, out.damaged, progress,
                                                 storage_options):
-        chunks[:] = [c for c in chunks if c.points is not None]  # in place: merge lets each go once copied
-        if tag_plugin == plugin and chunks:
-            step, wall, points = merge_items(chunks)
-            keep = _readable(plugin, tag, points, out.damaged)
-            if not keep.any():
-                continue
-            points = [p for p, k in zip(points, keep.tolist(), strict=True) if k]
-            values = [p.value for p in points]
-            if plugin == "audio":  # TensorBoard keeps the clips, the first column of [clips, labels]
-                values = [v[:, 0] if v is not None and v.ndim == 2 else v for v in values]
-            out[(run, tag)] = TensorSeries(step[keep], wall[keep], values, points[0].content)
+        if tag_plugin == plugin:
+            add_series(out, run, tag, tensor_series(plugin, tag, chunks, out.damaged))
     return out
+
+
+def tensor_series(plugin: str, tag: str, chunks: list[Chunk], damaged: list[RecordError]) -> TensorSeries | None:
+    """The values of a tag of ``plugin`` from its chunks (emptied) that the plugin can read (the others reported
+    into ``damaged``), or None when none is left."""
+    points = [c for c in chunks if c.points is not None]
+    chunks.clear()
+    if not points:
+        return None
+    step, wall, items = merge_items(points)
+    keep = _readable(plugin, tag, items, damaged)
+    if not keep.any():
+        return None
+    items = [p for p, k in zip(items, keep.tolist(), strict=True) if k]
+    values = [p.value for p in items]
+    if plugin == "audio":  # TensorBoard keeps the clips, the first column of [clips, labels]
+        values = [v[:, 0] if v is not None and v.ndim == 2 else v for v in values]
+    return TensorSeries(step[keep], wall[keep], values, items[0].content)
 
 
 def _readable(plugin: str, tag: str, points: list[TensorPoint], damaged: list[RecordError]) -> np.ndarray:
@@ -148,18 +175,21 @@ def read_session_inputs(path: str | os.PathLike, runs: str | None = None, *,
     inputs = SessionInputs({}, {}, [])
     for run, (tag, tag_plugin, chunks) in _scan(path, runs, None, ReadMode.HPARAMS, inputs.damaged, progress,
                                                 storage_options):
-        if tag_plugin == "hparams" and tag.startswith("_hparams_/"):
-            with_points = [c for c in chunks if c.points is not None]
-            if with_points:
-                points = merge_items(with_points).items
-                keep = np.flatnonzero(_readable("hparams", tag, points, inputs.damaged))
-                if len(keep):  # TensorBoard keeps the first value's metadata
-                    inputs.contents.setdefault(run, {})[tag] = points[keep[0]].content
-        elif tag_plugin == "scalars":
-            numbers = [c for c in chunks if c.numbers is not None]
-            if numbers:
-                inputs.last_scalars[(run, tag)] = float(merge_numbers(numbers).value[-1])
+        if tag_plugin == "hparams":
+            add_session_content(inputs.contents, run, tag, chunks, inputs.damaged)
+        elif tag_plugin == "scalars" and (series := scalar_series(chunks)) is not None:
+            inputs.last_scalars[(run, tag)] = float(series.value[-1])
     return inputs
+
+
+def add_session_content(contents: dict[str, dict[str, bytes | None]], run: str, tag: str, chunks: list[Chunk],
+                        damaged: list[RecordError]) -> None:
+    """``contents[run][tag]``: the plugin content of a ``_hparams_/`` summary (a tag of plugin ``hparams``) from its
+    chunks (emptied): TensorBoard keeps its first value's; values it cannot read are reported into ``damaged``."""
+    if tag.startswith("_hparams_/"):
+        series = tensor_series("hparams", tag, chunks, damaged)
+        if series is not None:
+            contents.setdefault(run, {})[tag] = series.content
 
 
 def read_text(path: str | os.PathLike, runs: str | None = None, tags: str | None = None, *,
@@ -172,7 +202,7 @@ def read_text(path: str | os.PathLike, runs: str | None = None, tags: str | None
         tags: a regular expression searched in tag names.
         progress: called as ``progress(bytes_done, bytes_total)`` after each file.
     """
-    return _from_tensors(Texts(), _text_series, read_tensors(path, "text", runs, tags, progress=progress,
+    return _from_tensors(Texts(), text_series, read_tensors(path, "text", runs, tags, progress=progress,
                                                                  storage_options=storage_options))
 
 
@@ -187,7 +217,7 @@ def read_images(path: str | os.PathLike, runs: str | None = None, tags: str | No
         tags: a regular expression searched in tag names.
         progress: called as ``progress(bytes_done, bytes_total)`` after each file.
     """
-    return _from_tensors(Images(), _image_series, read_tensors(path, "images", runs, tags, progress=progress,
+    return _from_tensors(Images(), image_series, read_tensors(path, "images", runs, tags, progress=progress,
                                                                     storage_options=storage_options))
 
 
@@ -199,7 +229,8 @@ def _from_tensors(out: R, series_of: Callable[[TensorSeries], object], tensors: 
     return out
 
 
-def _text_series(s: TensorSeries) -> TextSeries:
+def text_series(s: TensorSeries) -> TextSeries:
+    """The texts of a tag of plugin ``text`` (from :func:`tensor_series`): a str a value, or an array of str."""
     keep = [i for i, v in enumerate(s.value) if v is not None]
     text = [v.item().decode("utf-8", "replace") if v.size == 1 else
             np.vectorize(lambda b: b.decode("utf-8", "replace"), otypes=[object])(v)
@@ -207,7 +238,7 @@ def _text_series(s: TensorSeries) -> TextSeries:
     return TextSeries(s.step[keep], s.wall_time[keep], text)
 
 
-def _image_series(s: TensorSeries) -> ImageSeries:
+def image_series(s: TensorSeries) -> ImageSeries:
     """One entry per image: a value ``[b"<width>", b"<height>", encoded, encoded...]`` holds several."""
     rows: list[list] = [[], [], [], [], [], []]
     for step, wall, v in zip(s.step.tolist(), s.wall_time.tolist(), s.value, strict=True):

@@ -172,7 +172,7 @@ class GroupDecoder:
         wall = self._field(layout.wall, rows, np.float64)
         for v in slots:
             chunk = Chunk(v.tag, v.plugin, v.kind, seq, step, wall)
-            mode = self.mode.of(v.plugin)
+            mode = self.mode.of(v)
             if mode is ReadMode.SCALARS and v.scalar:
                 chunk.numbers = self._field(v.scalar, rows, np.float64)
             elif mode is ReadMode.HISTOGRAMS:

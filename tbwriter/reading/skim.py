@@ -33,8 +33,10 @@ _NOT_WANTED = {
     ReadMode.HISTOGRAMS: (ValueKind.SIMPLE_VALUE, ValueKind.IMAGE, ValueKind.AUDIO),
     ReadMode.TENSORS: (ValueKind.SIMPLE_VALUE, ValueKind.HISTO),
     ReadMode.STEPS: (),
+    ReadMode.ALL: (),
 }
 _NOT_WANTED[ReadMode.HPARAMS] = _NOT_WANTED[ReadMode.SCALARS]  # hparams values carry metadata: never skipped
+_SCALARS_ONLY = (ReadMode.SCALARS, ReadMode.HPARAMS)  # reads that want no large tensor (by the size rule below)
 
 
 class Skim(NamedTuple):
@@ -51,10 +53,10 @@ def unwanted(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, mode:
     and the first of these of each tag. Only the records where the bool array ``among`` is True are
     looked at (all when None)."""
     skip = np.zeros(len(offsets), bool)
-    if mode is ReadMode.STEPS and tag_ok is None:
+    if not _NOT_WANTED[mode] and mode not in _SCALARS_ONLY and tag_ok is None:  # every record is wanted
         return Skim(skip, np.zeros(0, np.int64))
     look = np.ones(len(offsets), bool) if among is None else among.copy()
-    if mode.scalars and tag_ok is None:  # a scalar read without a tag filter gains only from long records
+    if mode in _SCALARS_ONLY and tag_ok is None:  # a scalar read without a tag filter gains only from long records
         look &= lengths > _LARGEST_SCALAR_TENSOR
     candidates = np.flatnonzero(look)
     if not len(candidates):
@@ -70,7 +72,7 @@ def _unwanted(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, mode
     skip = np.zeros(len(kind), bool)
     for unwanted_kind in _NOT_WANTED[mode]:  # a few kinds: cheaper than np.isin on a file's worth of records
         skip |= kind == unwanted_kind.key
-    if mode.scalars:
+    if mode in _SCALARS_ONLY:
         skip |= one_value & (kind == ValueKind.TENSOR.key) & (tensor_length > _LARGEST_SCALAR_TENSOR)
     if tag_ok is not None:
         skip |= one_value & ~_tags_pass(padded, tag_start, tag_end - tag_start, one_value & ~skip, tag_ok)

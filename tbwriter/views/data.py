@@ -52,30 +52,24 @@ def read_logs(paths: Sequence[str | os.PathLike], *, tags: str | None = None, ru
     """Every kind of data under ``paths``: ``read_logs(["runs/a", "runs/b"], tags="loss")``.
 
     With several paths, runs are named ``<path>/<run>``; with one, a run that is the path itself (TensorBoard's
-    ``"."``) is named after the path's last part. ``read`` calls a reader (``tbwriter.read_scalars``...) on one
-    path; the command line passes one that draws progress and reports damage. ``scalars=False`` leaves the scalars
-    out (``tbwriter serve`` follows them itself, and names their tags in ``scalar_tags``).
+    ``"."``) is named after the path's last part. ``read`` calls a reader (``read_all``) on one path; the command
+    line passes one that draws progress and reports damage. ``scalars=False`` leaves the scalars out (``tbwriter
+    serve`` follows them itself, and names their tags in ``scalar_tags``, which are then not decoded again).
     """
-    import tbwriter
+    from tbwriter.reading.every_kind import read_all
 
     logs = Logs({}, {}, {}, {}, [])
     for path in (os.fspath(p) for p in paths):
         name = run_namer(path, several=len(paths) > 1)
-        known = set(scalar_tags)
-        readers = [(tbwriter.read_histograms, logs.histograms), (tbwriter.read_images, logs.images),
-                   (tbwriter.read_text, logs.texts)]
+        found = read(read_all, path, runs=runs, tags=tags if scalars else _other_than(tags, scalar_tags))
+        kinds = [(found.histograms, logs.histograms), (found.images, logs.images), (found.texts, logs.texts)]
         if scalars:
-            readers.insert(0, (tbwriter.read_scalars, logs.scalars))
-        for reader, into in readers:
-            # a reader decodes every value of the tags it looks at before keeping those of its kind: tags already
-            # found as another kind are left out of its look (a sweep's scalars took minutes to decode again)
-            found = read(reader, path, runs=runs, tags=_other_than(tags, known))
-            for (run, tag), series in found.items():
+            kinds.insert(0, (found.scalars, logs.scalars))
+        for series_of, into in kinds:
+            for (run, tag), series in series_of.items():
                 into[(name(run), tag)] = series
-                known.add(tag)
-        table = read(tbwriter.read_hparams, path, runs=runs)
-        if table.sessions:
-            logs.hparams.append((name, table))
+        if found.hparams.sessions:
+            logs.hparams.append((name, found.hparams))
     return logs
 
 

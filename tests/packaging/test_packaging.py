@@ -36,7 +36,7 @@ def test_editable_build_prints_no_setuptools_banner(tmp_path, root):
 # storage/, tables/, plot/, cli/): each must keep working, as a re-export where its module moved.
 PUBLIC_NAMES = {
     "tbwriter": ["SummaryWriter", "read_scalars", "read_histograms", "read_images", "read_tensors", "read_text",
-                 "read_hparams", "__version__"],
+                 "read_hparams", "read_all", "__version__"],
     "tbwriter.record": ["DamagedRecordWarning", "Problem", "RecordError"],
     "tbwriter.follow": ["Follower"],
     "tbwriter.export": ["export_csv"],

@@ -22,7 +22,8 @@ from tbwriter.format.encode import ScalarEncoder, summary_event
 from tbwriter.format.record import DamagedRecordWarning
 from tbwriter.format.wire import DataClass, DataType
 from tbwriter.reading import index, skim
-from tbwriter.reading.reader import read_histograms, read_scalars, summarize
+from tbwriter.reading.every_kind import read_all
+from tbwriter.reading.reader import read_histograms, read_scalars, read_text, summarize
 from tbwriter.writing.summaries import histogram, scalar, text
 from tbwriter.writing.summaries.metadata import metadata, summary_value, tensor_proto
 from tests.support.framings import framed, one_value_layout, reference_records
@@ -47,6 +48,12 @@ def base_events() -> tuple[list[bytes], list[bytes]]:
             rows = np.array([[0.0, 1.0, step], [1.0, 2.5, 3.0]])
             first.append(summary_event(1002.0 + step, step, histogram.tensor_value("w", rows)))
             first.append(summary_event(1002.0 + step, step, text.text_value("notes", f"step {step}")))
+        elif step % 8 == 4:  # later values without metadata, as TensorFlow 1's writer leaves them
+            rows = np.array([[0.0, 2.0, step], [2.0, 3.0, 1.0]])
+            for value in (summary_value("w", tensor=tensor_proto(DataType.DT_DOUBLE, (2, 3), rows.tobytes())),
+                          summary_value("notes", tensor=tensor_proto(DataType.DT_STRING, (), string_val=[b"bare"])),
+                          summary_value("acc", tensor=tensor_proto(DataType.DT_FLOAT, (), np.float32(step).tobytes()))):
+                first.append(summary_event(1003.0 + step, step, value))
     second = [bytes.fromhex("0900000040fc54d941") + b"\x1a\x0dbrain.Event:2"]
     second += [enc.event(2000.0 + step, step, "loss", -step) for step in range(40, 45)]
     return first, second
@@ -175,6 +182,8 @@ def test_reader_agrees_with_protobuf_on_damaged_logs(framing, ops):
             # with a tag filter the skim reads the tag of every record, whatever its length or damage
             some_scalars = read_scalars(logdir, tags=SOME_TAGS)
             some_histograms = read_histograms(logdir, tags=SOME_TAGS)
+            texts = read_text(logdir)
+            everything, some = read_all(logdir), read_all(logdir, tags=SOME_TAGS)  # each kind as its reader reads it
     points, plugins = reference([first, second])
     # every point of every tag, as protobuf reads the records
     assert {tag for _, tag in summary} == set(points)
@@ -195,6 +204,9 @@ def test_reader_agrees_with_protobuf_on_damaged_logs(framing, ops):
         assert plugins[tag] == "histograms" and len(h) <= len(points[tag])
         assert all(b.ndim == 2 and b.shape[1] == 3 for b in h.buckets)
         assert set(h.step.tolist()) <= {p[0] for p in points[tag]}
+    for ours, theirs in ((everything.scalars, scalars), (everything.histograms, histograms),
+                         (everything.texts, texts), (some.scalars, some_scalars), (some.histograms, some_histograms)):
+        assert pickle.dumps(dict(ours)) == pickle.dumps(dict(theirs))
     # a tag filter leaves out the other tags, and nothing else
     for read, filtered in ((scalars, some_scalars), (histograms, some_histograms)):
         assert sorted(filtered) == sorted(key for key in read if re.search(SOME_TAGS, key[1]))
