@@ -9,7 +9,8 @@ Rows:
   3 histograms every 5 steps), repeated in one process and once in a fresh one (whose memory is all new);
   peers on a tenth of it, compared by rate.
 - ``to_pandas``: read_scalars(...).to_pandas() of 2M points: the table's cost against the read's.
-- ``sweep``: 1,000 runs x 10,000 scalars with hparams: read_scalars, and read_hparams (the HPARAMS table).
+- ``sweep``: 1,000 runs x 10,000 scalars with hparams: read_scalars, read_hparams (the HPARAMS table) and
+  read_all (every kind, the table included, in one pass).
 - ``tail``: ``tbwriter tail`` against a writer in another process: flush-to-print latency, and the CPU it
   takes while idle on the sweep's 1,000 runs.
 """
@@ -160,16 +161,17 @@ def bench_to_pandas(root: Path, scale: float, repeats: int) -> None:
 
 
 def bench_sweep(root: Path, scale: float, repeats: int) -> Path:
-    from tbwriter import read_hparams, read_scalars
+    from tbwriter import read_all, read_hparams, read_scalars
 
     runs, steps = max(10, int(1000 * scale)), 1000
     write_sweep(root / "sweep", runs, steps)
     n = sum(len(s) for s in read_scalars(root / "sweep").values())
     t = median(lambda: read_scalars(root / "sweep"), repeats)
     h = median(lambda: read_hparams(root / "sweep"), repeats)
+    a = median(lambda: read_all(root / "sweep"), repeats)
     write_sweep(root / "sweep_small", max(2, runs // 100), steps)
     print(f"  sweep       {runs:,} runs, {n:,} scalars: read_scalars {n / t / 1e6:6.2f} M scalars/s ({t:.2f} s), "
-          f"read_hparams {h:.2f} s   peers on a hundredth: {peers(root / 'sweep_small')}")
+          f"read_hparams {h:.2f} s, read_all {a:.2f} s   peers on a hundredth: {peers(root / 'sweep_small')}")
     return root / "sweep"
 
 
