@@ -53,7 +53,7 @@ def unwanted(padded: np.ndarray, offsets: np.ndarray, lengths: np.ndarray, mode:
     and the first of these of each tag. Only the records where the bool array ``among`` is True are
     looked at (all when None)."""
     skip = np.zeros(len(offsets), bool)
-    if not _NOT_WANTED[mode] and mode not in _SCALARS_ONLY and tag_ok is None:  # every record is wanted
+    if not _NOT_WANTED[mode] and tag_ok is None:  # every record is wanted (steps only, or every kind)
         return Skim(skip, np.zeros(0, np.int64))
     look = np.ones(len(offsets), bool) if among is None else among.copy()
     if mode in _SCALARS_ONLY and tag_ok is None:  # a scalar read without a tag filter gains only from long records
