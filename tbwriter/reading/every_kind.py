@@ -69,13 +69,10 @@ def read_all(path: str | os.PathLike, runs: str | None = None, tags: str | None 
             add_series(out.scalars, run, tag, scalar_series(chunks))
         elif plugin == "histograms":
             add_series(out.histograms, run, tag, histogram_series(chunks))
-        elif plugin in ("images", "text"):
-            tensors = tensor_series(plugin, tag, chunks, out.damaged)
-            if tensors is not None:
-                if plugin == "images":
-                    out.images[(run, tag)] = image_series(tensors)
-                else:
-                    out.texts[(run, tag)] = text_series(tensors)
+        elif plugin == "images" and (tensors := tensor_series(plugin, tag, chunks, out.damaged)) is not None:
+            out.images[(run, tag)] = image_series(tensors)
+        elif plugin == "text" and (tensors := tensor_series(plugin, tag, chunks, out.damaged)) is not None:
+            out.texts[(run, tag)] = text_series(tensors)
         elif plugin == "hparams":
             add_session_content(contents, run, tag, chunks, out.damaged)
     if tags is None:
