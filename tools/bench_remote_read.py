@@ -2,10 +2,18 @@
 
     python tools/bench.py remote_read
     python tools/bench_remote_read.py --runs 20 --segments 10 --large-runs 100 --large-segments 100 --tb-runs 1
+    python tools/bench_remote_read.py --store moto
 
-moto's S3 server runs in a child process (so that it does not share this one's interpreter lock) and sleeps
-``--delay`` seconds before answering each request, in that request's own thread: requests are slow as a
-distant store's, and not put in a line. Rows:
+The store is a fake S3 in a child process on 127.0.0.1 that waits ``--delay`` seconds before answering each
+request, requests side by side (slow as a distant store's, not put in a line):
+
+- ``s3rver`` (the default; from npm, ``./dev bench`` installs it): the delay is a timer on Node's event loop, and
+  the server spends about 1.2 ms of CPU a request;
+- ``moto`` (the tests' S3): the delay is a sleep in each request's own thread, and the server spends about 2.3 ms
+  of CPU a request under one interpreter lock.
+
+A real store spends its CPU elsewhere; here the server shares the machine's cores with the reader, so the
+concurrent figures are bounded by both processes' CPU (on two cores, moto's more than s3rver's). Rows:
 
 - ``read_scalars`` of ``--runs`` x ``--segments`` sealed segments (100 points each), one request at a time
   (``tbwriter.storage.fetch.CONCURRENCY = 1``, one object a window) and at once (the defaults);
@@ -19,6 +27,8 @@ import argparse
 import json
 import os
 import resource
+import shutil
+import statistics
 import subprocess
 import sys
 import textwrap
@@ -29,7 +39,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tbwriter from this checkout, and tests.support.stores
 
-SERVER = textwrap.dedent("""
+MOTO = textwrap.dedent("""
     import json, sys
     from tests.support.stores import S3Server
     with S3Server() as s3:
@@ -39,14 +49,25 @@ SERVER = textwrap.dedent("""
             s3.delay = float(line)
             print("ok", flush=True)
 """)
+# Each prints the environment that points s3fs and TensorBoard at it, then answers "ok" to each delay it is given.
+# s3rver makes the continuation tokens of long listings with DES, which OpenSSL 3 keeps in its legacy provider.
+STORES = {"s3rver": ["node", "--openssl-legacy-provider", str(ROOT / "tools" / "s3rver_delayed.js")],
+          "moto": [sys.executable, "-c", MOTO]}
 
 
 class Server:
-    """The child process serving S3 on 127.0.0.1, its environment, and its delay."""
+    """The child process serving S3 (``store``: a key of :data:`STORES`) on 127.0.0.1, its environment, and its
+    delay."""
+
+    def __init__(self, store: str = "s3rver") -> None:
+        if store == "s3rver" and not (shutil.which("node") and (ROOT / "node_modules" / "s3rver").is_dir()):
+            raise SystemExit("bench_remote_read: s3rver is not in ./node_modules (./dev bench installs it with npm; "
+                             "needs node), or run with --store moto")
+        self.command = STORES[store]
 
     def __enter__(self) -> Server:
-        self.proc = subprocess.Popen([sys.executable, "-c", SERVER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     text=True, cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        self.proc = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                                     cwd=ROOT, env=dict(os.environ, PYTHONPATH=str(ROOT)))
         assert self.proc.stdout is not None
         self.env = json.loads(self.proc.stdout.readline())
         os.environ.update(self.env)
@@ -105,6 +126,21 @@ def timed(fn) -> tuple[float, Any]:
     return time.perf_counter() - t0, out
 
 
+def repeated(fn, repeats: int) -> tuple[list[float], Any]:
+    """The seconds of each of ``repeats`` calls of ``fn`` (after one untimed: its client made, its connections
+    open), and the last call's result."""
+    fn()
+    seconds = []
+    for _ in range(repeats):
+        took, out = timed(fn)
+        seconds.append(took)
+    return seconds, out
+
+
+def spread(seconds: list[float]) -> str:
+    return f"{statistics.median(seconds):8.2f} s (median of {len(seconds)}: {min(seconds):.2f}-{max(seconds):.2f})"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=20)
@@ -113,27 +149,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--large-segments", type=int, default=100)
     parser.add_argument("--tb-runs", type=int, default=1, help="runs of the large sweep TensorBoard loads (0: none)")
     parser.add_argument("--delay", type=float, default=0.02, help="seconds added to every request")
+    parser.add_argument("--repeats", type=int, default=5, help="timed reads of the small sweep, each way")
+    parser.add_argument("--store", choices=sorted(STORES), default="s3rver", help="the fake S3 serving the sweep")
     args = parser.parse_args(argv)
     from tbwriter import read_scalars
     from tbwriter.storage import fetch as fetching
 
-    with Server() as server:
+    with Server(args.store) as server:
         put_sweep("small", args.runs, args.segments)
         server.delay(args.delay)
         objects = args.runs * args.segments
         print(f"read_scalars, {args.runs} runs x {args.segments} segments ({objects} objects), "
-              f"{args.delay * 1e3:g} ms per request:")
+              f"{args.delay * 1e3:g} ms per request, {args.store}:")
         defaults = fetching.CONCURRENCY, fetching.WINDOW_BYTES
         fetching.CONCURRENCY, fetching.WINDOW_BYTES = 1, 1
-        read_scalars("s3://bench/small")  # each way once untimed: its client made, its connections open
-        sequential, data = timed(lambda: read_scalars("s3://bench/small"))
+        sequential, data = repeated(lambda: read_scalars("s3://bench/small"), args.repeats)
         fetching.CONCURRENCY, fetching.WINDOW_BYTES = defaults
-        read_scalars("s3://bench/small")
-        concurrent, again = timed(lambda: read_scalars("s3://bench/small"))
+        concurrent, again = repeated(lambda: read_scalars("s3://bench/small"), args.repeats)
         points = sum(len(s) for s in data.values())
         assert points == sum(len(s) for s in again.values()) == objects * 100
-        print(f"  one request after another {sequential:8.2f} s")
-        print(f"  {fetching.CONCURRENCY} at once{'':15s} {concurrent:8.2f} s   {sequential / concurrent:5.1f}x faster")
+        ratio = statistics.median(sequential) / statistics.median(concurrent)
+        print(f"  one request after another {spread(sequential)}")
+        print(f"  {fetching.CONCURRENCY} at once{'':15s} {spread(concurrent)}   {ratio:5.1f}x faster")
 
         if args.large_runs:
             server.delay(0)
