@@ -1,9 +1,10 @@
 // s3rver (a fake S3 written for Node) on 127.0.0.1 for tools/bench_remote_read.py, with a delay before each answer.
 //
-//   node tools/s3rver_delayed.js    # prints the environment that points s3fs and TensorBoard at it, one JSON line;
-//                                   # then each line "<seconds>" on stdin sets the delay and is answered "ok"
+//   node --openssl-legacy-provider tools/s3rver_delayed.js
 //
-// S3RVER_LOG=1 prints each request and error to stderr.
+// prints the environment that points s3fs and TensorBoard at it, one JSON line; then each line "<seconds>" on
+// stdin sets the delay and is answered "ok". (s3rver makes the continuation tokens of long listings with DES,
+// which OpenSSL 3 keeps in its legacy provider.)
 //
 // The delay is a timer on Node's event loop: requests wait side by side, as they do on a distant store, and the
 // server spends little CPU on the cores the reader needs (moto, threads under one interpreter lock, spends more).
@@ -16,7 +17,7 @@ const S3rver = require('s3rver');
 
 let delayMs = 0;
 const directory = fs.mkdtempSync(path.join(os.tmpdir(), 's3rver-bench-'));
-const server = new S3rver({address: '127.0.0.1', port: 0, silent: !process.env.S3RVER_LOG, directory, configureBuckets: [{name: 'bench'}]});
+const server = new S3rver({address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{name: 'bench'}]});
 // first of the middleware, so every request waits, listings and errors included
 server.middleware.unshift(async (ctx, next) => {
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
