@@ -8,8 +8,8 @@ The store is a fake S3 in a child process on 127.0.0.1 that waits ``--delay`` se
 request, requests side by side (slow as a distant store's, not put in a line):
 
 - ``s3rver`` (the default; from npm, ``./dev bench`` installs it): the delay is a timer on Node's event loop, and
-  the server spends about 1.2 ms of CPU a request;
-- ``moto`` (the tests' S3): the delay is a sleep in each request's own thread, and the server spends about 2.3 ms
+  the server spends about 1 ms of CPU a request;
+- ``moto`` (the tests' S3): the delay is a sleep in each request's own thread, and the server spends about 2.4 ms
   of CPU a request under one interpreter lock.
 
 A real store spends its CPU elsewhere; here the server shares the machine's cores with the reader, so the
