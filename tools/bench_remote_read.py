@@ -152,6 +152,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=5, help="timed reads of the small sweep, each way")
     parser.add_argument("--store", choices=sorted(STORES), default="s3rver", help="the fake S3 serving the sweep")
     args = parser.parse_args(argv)
+    if args.repeats < 1:
+        parser.error(f"--repeats must be at least 1, got {args.repeats}")
     from tbwriter import read_scalars
     from tbwriter.storage import fetch as fetching
 
