@@ -40,16 +40,29 @@ _POOL_DEFAULT = 10  # connections aiobotocore keeps per client unless told other
 
 
 def options_for(url: str, storage_options: dict[str, Any] | None, concurrency: int) -> dict[str, Any]:
-    """``storage_options`` with a connection pool as large as ``concurrency`` where the backend has one to set.
+    """``storage_options`` tuned for many reads at once, where the backend has settings for it (S3).
 
-    aiobotocore (S3) keeps 10 connections: more requests in flight than that would only queue for one.
-    An explicit ``config_kwargs={"max_pool_connections": ...}`` is kept as given.
+    Each is added only where the caller set nothing of its own, and each was measured (``docs/remote.md``):
+
+    - aiobotocore keeps 10 connections: more requests in flight than that would only queue for one, so the pool
+      is raised to ``concurrency`` (``config_kwargs={"max_pool_connections": ...}``);
+    - botocore checks the checksum S3 keeps of each object it gets (``response_checksum_validation``); every record
+      of an event file carries its own CRC-32C, which the reader checks, so that is asked for only where the
+      operation requires it: 7% of a GET's CPU;
+    - the session is :func:`tbwriter.storage.s3session.session`, which parses timestamps without dateutil: a
+      seventh of a GET's CPU and two thirds of a listing's.
     """
     options = dict(storage_options or {})
-    if url.partition(":")[0].lower() in ("s3", "s3a") and concurrency > _POOL_DEFAULT:
+    if url.partition(":")[0].lower() in ("s3", "s3a"):
+        from tbwriter.storage import s3session
+
         config = dict(options.get("config_kwargs") or {})
-        config.setdefault("max_pool_connections", concurrency)
+        if concurrency > _POOL_DEFAULT:
+            config.setdefault("max_pool_connections", concurrency)
+        config.setdefault("response_checksum_validation", "when_required")
         options["config_kwargs"] = config
+        if not options.keys() & s3session.session_arguments():
+            options["session"] = s3session.session()
     return options
 
 
